@@ -1,0 +1,279 @@
+//! Decoding one JSON-RPC message (or a batch) from bytes, with limits and precise errors.
+
+use std::fmt;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use super::{ErrorData, ErrorResponse, Message, Notification, Request, RequestId, Response};
+
+/// The default maximum nesting depth of arrays and objects in a message.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+/// Why bytes could not be decoded into a message.
+///
+/// ```
+/// use oxmcp_types::{DecodeError, ErrorCode, Message};
+///
+/// let err = Message::from_slice(b"{not json").unwrap_err();
+/// assert!(matches!(err, DecodeError::Parse(_)));
+/// assert_eq!(err.to_error_response().error.code, ErrorCode::PARSE_ERROR);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Not valid JSON (or not valid UTF-8): answered with -32700.
+    #[error("parse error: {0}")]
+    Parse(String),
+    /// Nested deeper than the limit: answered with -32600 before the JSON is parsed.
+    #[error("message nests deeper than {limit} levels")]
+    TooDeep {
+        /// The configured depth limit.
+        limit: usize,
+    },
+    /// Valid JSON that is not a valid JSON-RPC message: answered with -32600.
+    #[error("invalid request: {reason}")]
+    Invalid {
+        /// The id, when it could be read.
+        id: Option<RequestId>,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl DecodeError {
+    /// The error response that answers the undecodable message.
+    pub fn to_error_response(&self) -> ErrorResponse {
+        match self {
+            Self::Parse(reason) => ErrorResponse::new(None, ErrorData::parse_error(reason.clone())),
+            Self::TooDeep { .. } => ErrorResponse::new(None, ErrorData::invalid_request(self.to_string())),
+            Self::Invalid { id, reason } => {
+                ErrorResponse::new(id.clone(), ErrorData::invalid_request(reason.clone()))
+            }
+        }
+    }
+
+    fn invalid(id: Option<RequestId>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            id,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Message {
+    /// Decodes one message with the default depth limit. A JSON array (a batch) is refused;
+    /// use [`decode_batch`] where the negotiated revision allows batches.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
+        decode(bytes, DEFAULT_MAX_DEPTH)
+    }
+}
+
+/// Decodes one message, refusing anything nested deeper than `max_depth`.
+///
+/// Duplicate envelope keys are refused (`{"id":1,"id":2,...}` is -32600), not "last wins".
+///
+/// ```
+/// use oxmcp_types::jsonrpc::{decode, DecodeError};
+///
+/// let dup = br#"{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}"#;
+/// assert!(matches!(decode(dup, 64), Err(DecodeError::Invalid { .. })));
+/// let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+/// assert!(matches!(decode(deep.as_bytes(), 64), Err(DecodeError::TooDeep { limit: 64 })));
+/// ```
+pub fn decode(bytes: &[u8], max_depth: usize) -> Result<Message, DecodeError> {
+    let bytes = check_utf8(bytes)?.as_bytes();
+    check_depth(bytes, max_depth)?;
+    if first_byte(bytes) == Some(b'[') {
+        // Parse anyway so that invalid JSON still gets -32700.
+        serde_json::from_slice::<IgnoredAny>(bytes).map_err(parse_error)?;
+        return Err(DecodeError::invalid(
+            None,
+            "JSON-RPC batches are not supported by the negotiated protocol version",
+        ));
+    }
+    decode_unchecked(bytes)
+}
+
+/// Decodes a message that may be a batch (a JSON array of messages), as the 2025-03-26
+/// revision requires receivers to accept. Each element is decoded on its own, so one bad
+/// element does not spoil the others. An empty array is -32600.
+pub fn decode_batch(
+    bytes: &[u8],
+    max_depth: usize,
+) -> Result<Vec<Result<Message, DecodeError>>, DecodeError> {
+    let bytes = check_utf8(bytes)?.as_bytes();
+    check_depth(bytes, max_depth)?;
+    if first_byte(bytes) != Some(b'[') {
+        return decode_unchecked(bytes).map(|m| vec![Ok(m)]);
+    }
+    let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(parse_error)?;
+    if items.is_empty() {
+        return Err(DecodeError::invalid(None, "empty batch"));
+    }
+    Ok(items.into_iter().map(|raw| decode_unchecked(raw.get().as_bytes())).collect())
+}
+
+fn decode_unchecked(bytes: &[u8]) -> Result<Message, DecodeError> {
+    let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => DecodeError::invalid(None, e.to_string()),
+        _ => parse_error(e),
+    })?;
+    env.into_message()
+}
+
+fn parse_error(e: serde_json::Error) -> DecodeError {
+    DecodeError::Parse(e.to_string())
+}
+
+/// JSON-RPC text must be UTF-8; the parser does not look inside every string it skips, so the
+/// whole input is checked once up front.
+fn check_utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
+    std::str::from_utf8(bytes).map_err(|e| DecodeError::Parse(format!("invalid UTF-8: {e}")))
+}
+
+fn first_byte(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Rejects input nested deeper than `limit`, in one pass over the bytes, before any parsing
+/// (so that no parser recursion is spent on hostile input).
+fn check_depth(bytes: &[u8], limit: usize) -> Result<(), DecodeError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(DecodeError::TooDeep { limit });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The envelope as read: every member kept raw, duplicates refused.
+#[derive(Default)]
+struct Envelope<'a> {
+    jsonrpc: Option<&'a RawValue>,
+    id: Option<&'a RawValue>,
+    method: Option<&'a RawValue>,
+    params: Option<&'a RawValue>,
+    result: Option<&'a RawValue>,
+    error: Option<&'a RawValue>,
+}
+
+impl<'a> Envelope<'a> {
+    fn into_message(self) -> Result<Message, DecodeError> {
+        let id = self.read_id()?;
+        let version_ok = self
+            .jsonrpc
+            .is_some_and(|v| v.get() == "\"2.0\"");
+        if !version_ok {
+            return Err(DecodeError::invalid(id, "`jsonrpc` must be \"2.0\""));
+        }
+        match (self.method, self.result, self.error) {
+            (Some(method), None, None) => {
+                let method: String = serde_json::from_str(method.get())
+                    .map_err(|_| DecodeError::invalid(id.clone(), "`method` must be a string"))?;
+                let params = match self.params {
+                    None => None,
+                    Some(p) if p.get().starts_with('{') => Some(p.to_owned()),
+                    Some(_) => {
+                        return Err(DecodeError::invalid(id, "`params` must be an object"));
+                    }
+                };
+                Ok(match id {
+                    Some(id) => Message::Request(Request { id, method, params }),
+                    None => Message::Notification(Notification { method, params }),
+                })
+            }
+            (None, Some(result), None) if self.params.is_none() => match id {
+                Some(id) => Ok(Message::Response(Response {
+                    id,
+                    result: result.to_owned(),
+                })),
+                None => Err(DecodeError::invalid(None, "a response must have an `id`")),
+            },
+            (None, None, Some(error)) if self.params.is_none() => {
+                let error: ErrorData = serde_json::from_str(error.get())
+                    .map_err(|e| DecodeError::invalid(id.clone(), format!("invalid `error` object: {e}")))?;
+                Ok(Message::Error(ErrorResponse { id, error }))
+            }
+            _ => Err(DecodeError::invalid(
+                id,
+                "not a request, notification or response: expected exactly one of `method`, `result` or `error`",
+            )),
+        }
+    }
+
+    /// Reads the id. `null` is allowed only in error responses (for undecodable requests).
+    fn read_id(&self) -> Result<Option<RequestId>, DecodeError> {
+        let Some(raw) = self.id else { return Ok(None) };
+        if raw.get() == "null" {
+            if self.error.is_some() && self.method.is_none() {
+                return Ok(None);
+            }
+            return Err(DecodeError::invalid(None, "`id` must be a string or an integer, not null"));
+        }
+        serde_json::from_str(raw.get())
+            .map(Some)
+            .map_err(|_| DecodeError::invalid(None, "`id` must be a string or an integer"))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Envelope<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EnvelopeVisitor(std::marker::PhantomData))
+    }
+}
+
+struct EnvelopeVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for EnvelopeVisitor<'a> {
+    type Value = Envelope<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON-RPC message object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
+        let mut env = Envelope::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let slot = match key.as_ref() {
+                "jsonrpc" => &mut env.jsonrpc,
+                "id" => &mut env.id,
+                "method" => &mut env.method,
+                "params" => &mut env.params,
+                "result" => &mut env.result,
+                "error" => &mut env.error,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            *slot = Some(map.next_value::<&'de RawValue>()?);
+        }
+        Ok(env)
+    }
+}

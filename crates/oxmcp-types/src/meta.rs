@@ -1,0 +1,44 @@
+//! `_meta`, progress tokens and other shared building blocks.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A JSON object: used for open maps (`_meta`, unknown members, marker capabilities).
+pub type JsonObject = serde_json::Map<String, Value>;
+
+/// The `_meta` object that params, results and many types carry.
+pub type Meta = JsonObject;
+
+/// The `_meta` key under which a requestor asks for progress notifications.
+pub const PROGRESS_TOKEN_KEY: &str = "progressToken";
+
+/// A progress token: a string or an integer chosen by the requestor.
+pub type ProgressToken = crate::RequestId;
+
+/// Reads `_meta.progressToken` from a `_meta` object, if present and well formed.
+///
+/// ```
+/// use oxmcp_types::{progress_token, RequestId};
+/// let meta = serde_json::json!({"progressToken": "t1"});
+/// assert_eq!(progress_token(meta.as_object().unwrap()), Some(RequestId::from("t1")));
+/// ```
+pub fn progress_token(meta: &Meta) -> Option<ProgressToken> {
+    meta.get(PROGRESS_TOKEN_KEY)
+        .and_then(|v| ProgressToken::deserialize(v).ok())
+}
+
+/// Params that carry nothing but `_meta` (and any unknown members), as of `ping` or
+/// `notifications/initialized`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EmptyParams {
+    /// Metadata.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Members this revision does not define, kept as they came.
+    #[serde(flatten)]
+    pub extra: JsonObject,
+}
+
+/// A result with no content but `_meta` (`EmptyResult` in the schema).
+pub type EmptyResult = EmptyParams;
