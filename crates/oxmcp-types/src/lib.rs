@@ -12,19 +12,57 @@
 //! assert_eq!(msg.method(), Some(PingRequest::METHOD));
 //! ```
 
+pub mod adapt;
 pub mod capabilities;
+pub mod completion;
+pub mod content;
+pub mod elicitation;
 pub mod jsonrpc;
 pub mod lifecycle;
 pub mod logging;
 pub mod meta;
 pub mod methods;
+pub mod pagination;
+pub mod prompts;
+pub mod resources;
+pub mod roots;
+pub mod sampling;
+pub mod tasks;
+pub mod tools;
 pub mod utilities;
 pub mod version;
+mod wire;
 
+pub use adapt::AdaptToVersion;
 pub use capabilities::{ClientCapabilities, ServerCapabilities};
+pub use completion::{CompleteRequestParams, CompleteResult, CompletionReference};
+pub use content::{
+    Annotations, AudioContent, BlobResourceContents, ContentBlock, EmbeddedResource, ImageContent,
+    ResourceContents, ResourceLink, Role, SamplingMessageContentBlock, TextContent,
+    TextResourceContents, ToolResultContent, ToolUseContent,
+};
+pub use elicitation::{
+    ElicitRequestFormParams, ElicitRequestParams, ElicitRequestUrlParams, ElicitResult,
+    ElicitationSchema, PrimitiveSchemaDefinition,
+};
 pub use jsonrpc::{DecodeError, ErrorCode, ErrorData, Message, RequestId};
 pub use lifecycle::{Icon, Implementation, InitializeRequestParams, InitializeResult};
 pub use logging::{LoggingLevel, LoggingMessageNotificationParams, SetLevelRequestParams};
-pub use meta::{EmptyParams, EmptyResult, JsonObject, Meta, ProgressToken, progress_token};
+pub use meta::{
+    BaseMetadata, EmptyParams, EmptyResult, JsonObject, Meta, NotificationParams, ProgressToken,
+    RequestParams, progress_token,
+};
+pub use pagination::{Cursor, PaginatedRequestParams};
+pub use prompts::{
+    GetPromptRequestParams, GetPromptResult, ListPromptsResult, Prompt, PromptMessage,
+};
+pub use resources::{
+    ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult, Resource,
+    ResourceRequestParams, ResourceTemplate,
+};
+pub use roots::{ListRootsResult, Root};
+pub use sampling::{CreateMessageRequestParams, CreateMessageResult, SamplingMessage};
+pub use tasks::{CreateTaskResult, Task, TaskMetadata, TaskStatus};
+pub use tools::{CallToolRequestParams, CallToolResult, ListToolsResult, Tool, ToolAnnotations};
 pub use utilities::{CancelledNotificationParams, ProgressNotificationParams};
 pub use version::ProtocolVersion;

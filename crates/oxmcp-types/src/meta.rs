@@ -42,3 +42,67 @@ pub struct EmptyParams {
 
 /// A result with no content but `_meta` (`EmptyResult` in the schema).
 pub type EmptyResult = EmptyParams;
+
+/// Params of a request that defines no members of its own (`RequestParams`): `_meta` only.
+pub type RequestParams = EmptyParams;
+
+/// Params of a notification that defines no members of its own (`NotificationParams`).
+pub type NotificationParams = EmptyParams;
+
+/// Objects with a programmatic `name` and an optional display `title` (`BaseMetadata`).
+///
+/// ```
+/// use oxmcp_types::meta::BaseMetadata;
+/// use oxmcp_types::prompts::Prompt;
+/// assert_eq!(Prompt::new("greet").display_name(), "greet");
+/// assert_eq!(Prompt::new("greet").with_title("Greeting").display_name(), "Greeting");
+/// ```
+pub trait BaseMetadata {
+    /// The programmatic name.
+    fn name(&self) -> &str;
+    /// The display title, if any.
+    fn title(&self) -> Option<&str>;
+    /// What to show a user: the title, else the name.
+    fn display_name(&self) -> &str {
+        self.title().unwrap_or_else(|| self.name())
+    }
+}
+
+/// Implements [`BaseMetadata`] for types with `name: String` and `title: Option<String>`.
+macro_rules! base_metadata {
+    ($($ty:ty),*) => {$(
+        impl BaseMetadata for $ty {
+            fn name(&self) -> &str {
+                &self.name
+            }
+
+            fn title(&self) -> Option<&str> {
+                self.title.as_deref()
+            }
+        }
+    )*};
+}
+
+base_metadata!(
+    crate::lifecycle::Implementation,
+    crate::resources::Resource,
+    crate::resources::ResourceTemplate,
+    crate::prompts::Prompt,
+    crate::prompts::PromptArgument,
+    crate::completion::PromptReference
+);
+
+impl BaseMetadata for crate::tools::Tool {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The title, else `annotations.title`, else the name.
+    fn display_name(&self) -> &str {
+        Self::display_name(self)
+    }
+}

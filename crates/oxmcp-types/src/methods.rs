@@ -7,9 +7,27 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::completion::{CompleteRequestParams, CompleteResult};
+use crate::elicitation::{
+    ElicitRequestParams, ElicitResult, ElicitationCompleteNotificationParams,
+};
 use crate::lifecycle::{InitializeRequestParams, InitializeResult};
 use crate::logging::{LoggingMessageNotificationParams, SetLevelRequestParams};
-use crate::meta::{EmptyParams, EmptyResult};
+use crate::meta::{EmptyParams, EmptyResult, NotificationParams, RequestParams};
+use crate::pagination::PaginatedRequestParams;
+use crate::prompts::{GetPromptRequestParams, GetPromptResult, ListPromptsResult};
+use crate::resources::{
+    ListResourceTemplatesResult, ListResourcesResult, ReadResourceRequestParams,
+    ReadResourceResult, ResourceUpdatedNotificationParams, SubscribeRequestParams,
+    UnsubscribeRequestParams,
+};
+use crate::roots::ListRootsResult;
+use crate::sampling::{CreateMessageRequestParams, CreateMessageResult};
+use crate::tasks::{
+    CancelTaskRequestParams, CancelTaskResult, GetTaskPayloadRequestParams, GetTaskPayloadResult,
+    GetTaskRequestParams, GetTaskResult, ListTasksResult, TaskStatusNotificationParams,
+};
+use crate::tools::{CallToolRequestParams, CallToolResult, ListToolsResult};
 use crate::utilities::{CancelledNotificationParams, ProgressNotificationParams};
 
 /// Params or results that can travel in a message.
@@ -73,6 +91,43 @@ request_methods! {
     PingRequest = "ping" (EmptyParams) -> EmptyResult;
     /// `logging/setLevel` (client to server).
     SetLevelRequest = "logging/setLevel" (SetLevelRequestParams) -> EmptyResult;
+    /// `tools/list` (client to server).
+    ListToolsRequest = "tools/list" (PaginatedRequestParams) -> ListToolsResult;
+    /// `tools/call` (client to server). When the params carry `task`, the answer is a
+    /// [`CreateTaskResult`](crate::tasks::CreateTaskResult) instead.
+    CallToolRequest = "tools/call" (CallToolRequestParams) -> CallToolResult;
+    /// `resources/list` (client to server).
+    ListResourcesRequest = "resources/list" (PaginatedRequestParams) -> ListResourcesResult;
+    /// `resources/templates/list` (client to server).
+    ListResourceTemplatesRequest = "resources/templates/list" (PaginatedRequestParams) -> ListResourceTemplatesResult;
+    /// `resources/read` (client to server).
+    ReadResourceRequest = "resources/read" (ReadResourceRequestParams) -> ReadResourceResult;
+    /// `resources/subscribe` (client to server).
+    SubscribeRequest = "resources/subscribe" (SubscribeRequestParams) -> EmptyResult;
+    /// `resources/unsubscribe` (client to server).
+    UnsubscribeRequest = "resources/unsubscribe" (UnsubscribeRequestParams) -> EmptyResult;
+    /// `prompts/list` (client to server).
+    ListPromptsRequest = "prompts/list" (PaginatedRequestParams) -> ListPromptsResult;
+    /// `prompts/get` (client to server).
+    GetPromptRequest = "prompts/get" (GetPromptRequestParams) -> GetPromptResult;
+    /// `completion/complete` (client to server).
+    CompleteRequest = "completion/complete" (CompleteRequestParams) -> CompleteResult;
+    /// `sampling/createMessage` (server to client). When the params carry `task`, the answer
+    /// is a [`CreateTaskResult`](crate::tasks::CreateTaskResult) instead.
+    CreateMessageRequest = "sampling/createMessage" (CreateMessageRequestParams) -> CreateMessageResult;
+    /// `roots/list` (server to client).
+    ListRootsRequest = "roots/list" (RequestParams) -> ListRootsResult;
+    /// `elicitation/create` (server to client). When the params carry `task`, the answer is a
+    /// [`CreateTaskResult`](crate::tasks::CreateTaskResult) instead.
+    ElicitRequest = "elicitation/create" (ElicitRequestParams) -> ElicitResult;
+    /// `tasks/get` (requestor to receiver, either direction).
+    GetTaskRequest = "tasks/get" (GetTaskRequestParams) -> GetTaskResult;
+    /// `tasks/result` (either direction): the original request's result, as a JSON object.
+    GetTaskPayloadRequest = "tasks/result" (GetTaskPayloadRequestParams) -> GetTaskPayloadResult;
+    /// `tasks/list` (either direction).
+    ListTasksRequest = "tasks/list" (PaginatedRequestParams) -> ListTasksResult;
+    /// `tasks/cancel` (either direction).
+    CancelTaskRequest = "tasks/cancel" (CancelTaskRequestParams) -> CancelTaskResult;
 }
 
 notification_methods! {
@@ -84,4 +139,18 @@ notification_methods! {
     ProgressNotification = "notifications/progress" (ProgressNotificationParams);
     /// `notifications/message` (server to client).
     LoggingMessageNotification = "notifications/message" (LoggingMessageNotificationParams);
+    /// `notifications/resources/list_changed` (server to client).
+    ResourceListChangedNotification = "notifications/resources/list_changed" (NotificationParams);
+    /// `notifications/resources/updated` (server to client).
+    ResourceUpdatedNotification = "notifications/resources/updated" (ResourceUpdatedNotificationParams);
+    /// `notifications/tools/list_changed` (server to client).
+    ToolListChangedNotification = "notifications/tools/list_changed" (NotificationParams);
+    /// `notifications/prompts/list_changed` (server to client).
+    PromptListChangedNotification = "notifications/prompts/list_changed" (NotificationParams);
+    /// `notifications/roots/list_changed` (client to server).
+    RootsListChangedNotification = "notifications/roots/list_changed" (NotificationParams);
+    /// `notifications/elicitation/complete` (server to client).
+    ElicitationCompleteNotification = "notifications/elicitation/complete" (ElicitationCompleteNotificationParams);
+    /// `notifications/tasks/status` (task receiver to requestor, either direction).
+    TaskStatusNotification = "notifications/tasks/status" (TaskStatusNotificationParams);
 }

@@ -61,7 +61,12 @@ pub struct ProgressNotificationParams {
 
 impl ProgressNotificationParams {
     /// A progress notification.
-    pub fn new(progress_token: ProgressToken, progress: f64, total: Option<f64>, message: Option<String>) -> Self {
+    pub fn new(
+        progress_token: ProgressToken,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<String>,
+    ) -> Self {
         Self {
             progress_token,
             progress,

@@ -47,7 +47,9 @@ impl DecodeError {
     pub fn to_error_response(&self) -> ErrorResponse {
         match self {
             Self::Parse(reason) => ErrorResponse::new(None, ErrorData::parse_error(reason.clone())),
-            Self::TooDeep { .. } => ErrorResponse::new(None, ErrorData::invalid_request(self.to_string())),
+            Self::TooDeep { .. } => {
+                ErrorResponse::new(None, ErrorData::invalid_request(self.to_string()))
+            }
             Self::Invalid { id, reason } => {
                 ErrorResponse::new(id.clone(), ErrorData::invalid_request(reason.clone()))
             }
@@ -112,7 +114,10 @@ pub fn decode_batch(
     if items.is_empty() {
         return Err(DecodeError::invalid(None, "empty batch"));
     }
-    Ok(items.into_iter().map(|raw| decode_unchecked(raw.get().as_bytes())).collect())
+    Ok(items
+        .into_iter()
+        .map(|raw| decode_unchecked(raw.get().as_bytes()))
+        .collect())
 }
 
 fn decode_unchecked(bytes: &[u8]) -> Result<Message, DecodeError> {
@@ -123,6 +128,10 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Message, DecodeError> {
     env.into_message()
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "passed to `map_err` by name"
+)]
 fn parse_error(e: serde_json::Error) -> DecodeError {
     DecodeError::Parse(e.to_string())
 }
@@ -183,9 +192,7 @@ struct Envelope<'a> {
 impl<'a> Envelope<'a> {
     fn into_message(self) -> Result<Message, DecodeError> {
         let id = self.read_id()?;
-        let version_ok = self
-            .jsonrpc
-            .is_some_and(|v| v.get() == "\"2.0\"");
+        let version_ok = self.jsonrpc.is_some_and(|v| v.get() == "\"2.0\"");
         if !version_ok {
             return Err(DecodeError::invalid(id, "`jsonrpc` must be \"2.0\""));
         }
@@ -213,8 +220,9 @@ impl<'a> Envelope<'a> {
                 None => Err(DecodeError::invalid(None, "a response must have an `id`")),
             },
             (None, None, Some(error)) if self.params.is_none() => {
-                let error: ErrorData = serde_json::from_str(error.get())
-                    .map_err(|e| DecodeError::invalid(id.clone(), format!("invalid `error` object: {e}")))?;
+                let error: ErrorData = serde_json::from_str(error.get()).map_err(|e| {
+                    DecodeError::invalid(id.clone(), format!("invalid `error` object: {e}"))
+                })?;
                 Ok(Message::Error(ErrorResponse { id, error }))
             }
             _ => Err(DecodeError::invalid(
@@ -231,7 +239,10 @@ impl<'a> Envelope<'a> {
             if self.error.is_some() && self.method.is_none() {
                 return Ok(None);
             }
-            return Err(DecodeError::invalid(None, "`id` must be a string or an integer, not null"));
+            return Err(DecodeError::invalid(
+                None,
+                "`id` must be a string or an integer, not null",
+            ));
         }
         serde_json::from_str(raw.get())
             .map(Some)
