@@ -11,6 +11,12 @@ use std::io;
 
 use oxmcp_types::RequestId;
 
+pub mod lines;
+pub mod memory;
+
+pub use lines::{DEFAULT_MAX_LINE_LENGTH, LineConfig, LineReader, LineTransport, LineWriter};
+pub use memory::{MemoryReader, MemoryTransport, MemoryWriter};
+
 /// One message's worth of input, as the transport delimited it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
