@@ -46,7 +46,10 @@ impl DecodeError {
     /// The error response that answers the undecodable message.
     pub fn to_error_response(&self) -> ErrorResponse {
         match self {
-            Self::Parse(reason) => ErrorResponse::new(None, ErrorData::parse_error(reason.clone())),
+            Self::Parse(reason) => ErrorResponse::new(
+                None,
+                ErrorData::parse_error(format!("parse error: {reason}")),
+            ),
             Self::TooDeep { .. } => {
                 ErrorResponse::new(None, ErrorData::invalid_request(self.to_string()))
             }
@@ -128,10 +131,7 @@ fn decode_unchecked(bytes: &[u8]) -> Result<Message, DecodeError> {
     env.into_message()
 }
 
-#[expect(
-    clippy::needless_pass_by_value,
-    reason = "passed to `map_err` by name"
-)]
+#[expect(clippy::needless_pass_by_value, reason = "passed to `map_err` by name")]
 fn parse_error(e: serde_json::Error) -> DecodeError {
     DecodeError::Parse(e.to_string())
 }

@@ -1,0 +1,59 @@
+//! Session settings: every limit and timeout of the engine, with its default.
+
+use std::time::Duration;
+
+use oxmcp_types::LoggingLevel;
+use oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH;
+
+/// Limits and timeouts of one session. Every field has a default; change what you need.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxmcp_core::SessionConfig;
+///
+/// let config = SessionConfig {
+///     request_timeout: Duration::from_secs(10),
+///     ..SessionConfig::default()
+/// };
+/// assert_eq!(config.max_in_flight_requests, 1024);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// How deep arrays and objects may nest in an incoming message (default 64).
+    pub max_depth: usize,
+    /// How many of the peer's requests may run at once; past it a request is answered with
+    /// -32603 at once (default 1024).
+    pub max_in_flight_requests: usize,
+    /// How many outgoing messages may wait for the transport before senders wait (default 1024).
+    pub outbound_queue: usize,
+    /// How many incoming notifications may wait for in-order handling before reading pauses
+    /// (default 1024).
+    pub notification_queue: usize,
+    /// Default timeout of an outgoing request (default 60 s).
+    pub request_timeout: Duration,
+    /// Hard maximum of an outgoing request's total time, even when progress keeps extending
+    /// its timeout (default 10 min).
+    pub max_request_timeout: Duration,
+    /// When the peer closes its side, how long requests already accepted may run to
+    /// completion before they are cancelled (default 10 s).
+    pub drain_timeout: Duration,
+    /// The least severe level a server sends to a client that never called `logging/setLevel`
+    /// (default `info`).
+    pub default_log_level: LoggingLevel,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_in_flight_requests: 1024,
+            outbound_queue: 1024,
+            notification_queue: 1024,
+            request_timeout: Duration::from_secs(60),
+            max_request_timeout: Duration::from_secs(600),
+            drain_timeout: Duration::from_secs(10),
+            default_log_level: LoggingLevel::Info,
+        }
+    }
+}

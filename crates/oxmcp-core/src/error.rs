@@ -1,0 +1,126 @@
+//! Errors of the engine, one enum per concern.
+
+use std::time::Duration;
+
+use oxmcp_types::{ErrorData, ProtocolVersion};
+
+/// Why an outgoing request did not produce a result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The peer answered with a JSON-RPC error.
+    #[error("the peer answered with an error: {0}")]
+    Remote(ErrorData),
+    /// No answer within the timeout; `notifications/cancelled` was sent.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The request was cancelled by the caller; `notifications/cancelled` was sent.
+    #[error("request cancelled")]
+    Cancelled,
+    /// The peer did not declare the capability that gates this method.
+    #[error("the peer did not declare the `{capability}` capability needed for `{method}`")]
+    CapabilityNotNegotiated {
+        /// The method.
+        method: String,
+        /// The capability's path, such as `sampling` or `resources.subscribe`.
+        capability: &'static str,
+    },
+    /// The method is not one this role may send.
+    #[error("a {role} does not send `{method}`")]
+    WrongDirection {
+        /// The method.
+        method: String,
+        /// This side's role.
+        role: &'static str,
+    },
+    /// The session is not initialized far enough for this method.
+    #[error("`{0}` cannot be sent before the session is initialized")]
+    NotInitialized(String),
+    /// The session ended before an answer arrived.
+    #[error("the session is closed")]
+    Closed,
+    /// The params could not be serialized.
+    #[error("could not serialize the params: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// The result did not have the expected shape.
+    #[error("the result of `{method}` is invalid: {source}")]
+    InvalidResult {
+        /// The method.
+        method: String,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl RequestError {
+    /// The JSON-RPC error the peer sent, if that is what this is.
+    pub fn as_remote(&self) -> Option<&ErrorData> {
+        match self {
+            Self::Remote(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a notification could not be sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotifyError {
+    /// The sender did not declare (or the peer did not declare) the gating capability.
+    #[error("the `{capability}` capability needed for `{method}` was not negotiated")]
+    CapabilityNotNegotiated {
+        /// The method.
+        method: String,
+        /// The capability's path.
+        capability: &'static str,
+    },
+    /// The method is not one this role may send.
+    #[error("a {role} does not send `{method}`")]
+    WrongDirection {
+        /// The method.
+        method: String,
+        /// This side's role.
+        role: &'static str,
+    },
+    /// Progress must increase with every notification.
+    #[error("progress must increase: {new} is not greater than {previous}")]
+    ProgressNotIncreasing {
+        /// The last progress value sent.
+        previous: f64,
+        /// The refused value.
+        new: f64,
+    },
+    /// The request this notification belongs to has completed or was cancelled.
+    #[error("the request has completed; no more notifications can be sent for it")]
+    RequestCompleted,
+    /// The session is not initialized far enough for this notification.
+    #[error("`{0}` cannot be sent before the session is initialized")]
+    NotInitialized(String),
+    /// The session ended.
+    #[error("the session is closed")]
+    Closed,
+    /// The params could not be serialized.
+    #[error("could not serialize the params: {0}")]
+    Serialize(#[source] serde_json::Error),
+}
+
+/// Why a session could not be established.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitializeError {
+    /// The `initialize` request failed.
+    #[error("initialize failed: {0}")]
+    Request(#[from] RequestError),
+    /// The server chose a protocol version this client does not support.
+    #[error("the server chose protocol version `{0}`, which this client does not support")]
+    UnsupportedVersion(String),
+    /// The server chose a version older than the client allows.
+    #[error("the server chose protocol version {chosen}, older than the minimum {minimum}")]
+    VersionTooOld {
+        /// What the server chose.
+        chosen: ProtocolVersion,
+        /// The configured minimum.
+        minimum: ProtocolVersion,
+    },
+}

@@ -1,0 +1,117 @@
+//! Serving the server role over a transport.
+
+use std::sync::Arc;
+
+use oxmcp_types::{Implementation, ServerCapabilities};
+
+use crate::config::SessionConfig;
+use crate::handler::Handler;
+use crate::role::Server;
+use crate::session::{self, Peer, SessionHandle, SessionInfo};
+use crate::transport::{Route, Transport};
+
+/// Who the server is and what it offers.
+///
+/// ```
+/// use oxmcp_core::ServerConfig;
+/// use oxmcp_types::{Implementation, ServerCapabilities};
+///
+/// let config = ServerConfig::new(Implementation::new("demo", "0.1.0"))
+///     .with_instructions("Call `echo` to test the connection.");
+/// assert!(config.capabilities.tools.is_none());
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// `serverInfo`.
+    pub info: Implementation,
+    /// What the server declares; methods it does not declare are answered with -32601.
+    pub capabilities: ServerCapabilities,
+    /// `instructions` for the client.
+    pub instructions: Option<String>,
+    /// Limits and timeouts.
+    pub session: SessionConfig,
+}
+
+impl ServerConfig {
+    /// A server with no capabilities yet.
+    pub fn new(info: Implementation) -> Self {
+        Self {
+            info,
+            capabilities: ServerCapabilities::default(),
+            instructions: None,
+            session: SessionConfig::default(),
+        }
+    }
+
+    /// Sets the capabilities.
+    #[must_use]
+    pub fn with_capabilities(mut self, capabilities: ServerCapabilities) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+
+    /// Sets the instructions.
+    #[must_use]
+    pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Sets the session limits and timeouts.
+    #[must_use]
+    pub fn with_session_config(mut self, session: SessionConfig) -> Self {
+        self.session = session;
+        self
+    }
+}
+
+/// A server session in progress.
+#[derive(Debug, Clone)]
+pub struct RunningServer {
+    peer: Peer<Server>,
+    handle: SessionHandle,
+}
+
+impl RunningServer {
+    /// Sends requests and notifications to the client (once it is initialized).
+    pub fn peer(&self) -> &Peer<Server> {
+        &self.peer
+    }
+
+    /// What was negotiated, once the client sent `initialize`.
+    pub fn session(&self) -> Option<&Arc<SessionInfo<Server>>> {
+        self.peer.session()
+    }
+
+    /// Waits for the end of the session, or closes it.
+    pub fn handle(&self) -> &SessionHandle {
+        &self.handle
+    }
+
+    /// Waits until the session ends.
+    pub async fn wait(&self) -> session::SessionEnd {
+        self.handle.wait().await
+    }
+}
+
+/// Serves one client over `transport`, answering with `handler`. Returns at once; the
+/// session runs on the current Tokio runtime until the client disconnects or it is closed.
+pub fn serve_server<T: Transport, H: Handler<Server>>(
+    transport: T,
+    config: ServerConfig,
+    handler: H,
+) -> RunningServer {
+    let parts = session::state::InnerParts {
+        config: config.session,
+        own_info: config.info,
+        own_capabilities: config.capabilities,
+        instructions: config.instructions,
+        handler: Arc::new(handler),
+    };
+    let (inner, handle) = session::start(transport, parts);
+    RunningServer {
+        peer: Peer::new(inner, Route::Unrelated),
+        handle,
+    }
+}

@@ -1,0 +1,308 @@
+//! What the reader does with each decoded message.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::FutureExt;
+use oxmcp_types::jsonrpc::{self, ErrorResponse, Notification, Request, Response};
+use oxmcp_types::methods::{
+    CancelledNotification, InitializeRequest, InitializedNotification, NotificationMethod,
+    PingRequest, ProgressNotification, RequestMethod, SetLevelRequest,
+};
+use oxmcp_types::{
+    CancelledNotificationParams, EmptyResult, ErrorData, InitializeRequestParams, Message,
+    ProgressNotificationParams, ProgressToken, RequestId, SetLevelRequestParams,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+
+use super::Peer;
+use super::peer::send_on;
+use super::state::{Inner, Phase, RequestState, lock};
+use crate::capability::Support;
+use crate::context::RequestContext;
+use crate::handler::{IncomingNotification, IncomingRequest, to_result};
+use crate::role::Role;
+use crate::transport::Route;
+
+/// Handles one frame's bytes: a message, or (under 2025-03-26) a batch of messages.
+pub(crate) async fn on_bytes<R: Role>(
+    inner: &Arc<Inner<R>>,
+    bytes: &[u8],
+    notifications: &mpsc::Sender<IncomingNotification>,
+) {
+    let max_depth = inner.config.max_depth;
+    let batches = inner
+        .info
+        .get()
+        .is_some_and(|i| i.protocol_version.allows_batches());
+    if batches && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        // Each element is answered on its own line: the transports here carry one message
+        // per frame, so the responses of a batch are not gathered into an array.
+        match jsonrpc::decode_batch(bytes, max_depth) {
+            Ok(items) => {
+                for item in items {
+                    on_decoded(inner, item, notifications).await;
+                }
+            }
+            Err(e) => send_error(inner, e.to_error_response()).await,
+        }
+        return;
+    }
+    on_decoded(inner, jsonrpc::decode(bytes, max_depth), notifications).await;
+}
+
+async fn on_decoded<R: Role>(
+    inner: &Arc<Inner<R>>,
+    decoded: Result<Message, jsonrpc::DecodeError>,
+    notifications: &mpsc::Sender<IncomingNotification>,
+) {
+    match decoded {
+        Ok(Message::Request(request)) => on_request(inner, request).await,
+        Ok(Message::Notification(n)) => on_notification(inner, n, notifications).await,
+        Ok(Message::Response(response)) => on_answer(inner, response.id, Ok(response.result)),
+        Ok(Message::Error(e)) => match e.id {
+            Some(id) => on_answer(inner, id, Err(e.error)),
+            None => {
+                tracing::warn!(role = R::NAME, error = %e.error, "the peer could not read one of our messages")
+            }
+        },
+        Ok(_) => {}
+        Err(e) => {
+            tracing::debug!(role = R::NAME, error = %e, "undecodable message");
+            send_error(inner, e.to_error_response()).await;
+        }
+    }
+}
+
+fn on_answer<R: Role>(inner: &Inner<R>, id: RequestId, answer: Result<Box<RawValue>, ErrorData>) {
+    let pending = lock(&inner.pending).remove(&id);
+    match pending {
+        Some(p) => {
+            let _ = p.answer.send(answer);
+        }
+        None => {
+            tracing::debug!(role = R::NAME, %id, "ignoring an answer to no pending request (late or unknown)")
+        }
+    }
+}
+
+async fn send_error<R: Role>(inner: &Inner<R>, e: ErrorResponse) {
+    let route = e.id.clone().map_or(Route::Unrelated, Route::Response);
+    let _ = send_on(inner, &Message::Error(e), route).await;
+}
+
+async fn reply<R: Role>(inner: &Inner<R>, id: RequestId, result: Result<Box<RawValue>, ErrorData>) {
+    let message = match result {
+        Ok(raw) => Message::Response(Response::new(id.clone(), raw)),
+        Err(error) => Message::Error(ErrorResponse::new(Some(id.clone()), error)),
+    };
+    let _ = send_on(inner, &message, Route::Response(id)).await;
+}
+
+async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
+    let id = request.id.clone();
+    let method = request.method.as_str();
+    if method == PingRequest::METHOD {
+        return reply(inner, id, to_result(&EmptyResult::default())).await;
+    }
+    if method == InitializeRequest::METHOD
+        && R::handles(method, &inner.own_capabilities) == Support::Yes
+    {
+        let answer = initialize(inner, request.params.as_deref());
+        return reply(inner, id, answer).await;
+    }
+    let Some(session) = inner.info.get().cloned() else {
+        let e = ErrorData::invalid_request(format!(
+            "`{method}` received before the session was initialized"
+        ));
+        return reply(inner, id, Err(e)).await;
+    };
+    match R::handles(method, &inner.own_capabilities) {
+        Support::Missing(capability) => {
+            let e = ErrorData::method_not_found(method).with_data(
+                serde_json::json!({ "reason": format!("capability `{capability}` not declared") }),
+            );
+            return reply(inner, id, Err(e)).await;
+        }
+        Support::WrongDirection => {
+            return reply(inner, id, Err(ErrorData::method_not_found(method))).await;
+        }
+        Support::Yes | Support::Unknown => {}
+    }
+    if method == SetLevelRequest::METHOD {
+        let answer = set_level(inner, request.params.as_deref());
+        return reply(inner, id, answer).await;
+    }
+    spawn_handler(inner, request, session).await;
+}
+
+fn initialize<R: Role>(
+    inner: &Inner<R>,
+    params: Option<&RawValue>,
+) -> Result<Box<RawValue>, ErrorData> {
+    let params: InitializeRequestParams = crate::handler::parse_params(params)?;
+    if !inner.begin_initialize() {
+        return Err(ErrorData::invalid_request(
+            "the session is already initialized",
+        ));
+    }
+    let (result, info) = R::answer_initialize(
+        &inner.own_info,
+        &inner.own_capabilities,
+        inner.instructions.as_deref(),
+        params,
+    )
+    .ok_or_else(|| ErrorData::method_not_found(InitializeRequest::METHOD))?;
+    let _ = inner.info.set(info);
+    to_result(&result)
+}
+
+fn set_level<R: Role>(
+    inner: &Inner<R>,
+    params: Option<&RawValue>,
+) -> Result<Box<RawValue>, ErrorData> {
+    let params: SetLevelRequestParams = crate::handler::parse_params(params)?;
+    inner.set_log_level(params.level);
+    to_result(&EmptyResult::default())
+}
+
+/// `_meta.progressToken`, read only when the params mention it at all.
+fn find_progress_token(params: Option<&RawValue>) -> Option<ProgressToken> {
+    #[derive(Deserialize)]
+    struct MetaOnly {
+        #[serde(rename = "_meta")]
+        meta: Option<ProgressMeta>,
+    }
+    #[derive(Deserialize)]
+    struct ProgressMeta {
+        #[serde(rename = "progressToken")]
+        progress_token: Option<ProgressToken>,
+    }
+    let text = params?.get();
+    memchr::memmem::find(text.as_bytes(), b"progressToken")?;
+    serde_json::from_str::<MetaOnly>(text)
+        .ok()?
+        .meta?
+        .progress_token
+}
+
+/// Registers a request as in flight, unless the limit is reached or its id is taken.
+fn admit<R: Role>(
+    inner: &Inner<R>,
+    id: &RequestId,
+    state: &Arc<RequestState>,
+) -> Option<ErrorData> {
+    let mut in_flight = lock(&inner.in_flight);
+    let limit = inner.config.max_in_flight_requests;
+    if in_flight.len() >= limit {
+        return Some(ErrorData::internal_error(format!(
+            "too many requests in flight (the limit is {limit})"
+        )));
+    }
+    if in_flight.contains_key(id) {
+        return Some(ErrorData::invalid_request(format!(
+            "request id {id} is already in use by a request in flight"
+        )));
+    }
+    in_flight.insert(id.clone(), state.clone());
+    None
+}
+
+async fn spawn_handler<R: Role>(
+    inner: &Arc<Inner<R>>,
+    request: Request,
+    session: Arc<super::SessionInfo<R>>,
+) {
+    let id = request.id;
+    let state = RequestState::new(inner.closed.child_token());
+    if let Some(refusal) = admit(inner, &id, &state) {
+        return reply(inner, id, Err(refusal)).await;
+    }
+    let token = find_progress_token(request.params.as_deref());
+    let peer = Peer::new(inner.clone(), Route::Related(id.clone()));
+    let context = RequestContext::new(id.clone(), token, state.clone(), peer, session);
+    let incoming = IncomingRequest::new(request.method, request.params);
+    let inner = inner.clone();
+    let handler = inner.handler.clone();
+    inner.clone().tasks.spawn(async move {
+        let work = AssertUnwindSafe(handler.handle_request(incoming, context)).catch_unwind();
+        let outcome = tokio::select! {
+            biased;
+            () = state.cancel.cancelled() => None,
+            outcome = work => Some(outcome),
+        };
+        state.completed.store(true, Ordering::Release);
+        lock(&inner.in_flight).remove(&id);
+        let answer = match outcome {
+            None => return,
+            Some(Ok(answer)) => answer,
+            Some(Err(panic)) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(role = R::NAME, %id, panic = %what, "request handler panicked");
+                Err(ErrorData::internal_error(
+                    "internal error: the request handler panicked",
+                ))
+            }
+        };
+        reply(&inner, id, answer).await;
+    });
+}
+
+async fn on_notification<R: Role>(
+    inner: &Arc<Inner<R>>,
+    n: Notification,
+    notifications: &mpsc::Sender<IncomingNotification>,
+) {
+    match n.method.as_str() {
+        CancelledNotification::METHOD => {
+            if let Ok(p) =
+                crate::handler::parse_params::<CancelledNotificationParams>(n.params.as_deref())
+            {
+                if let Some(id) = p.request_id {
+                    let state = lock(&inner.in_flight).get(&id).cloned();
+                    if let Some(state) = state {
+                        tracing::debug!(role = R::NAME, %id, reason = ?p.reason, "the peer cancelled a request");
+                        state.cancel.cancel();
+                    }
+                }
+            }
+            return;
+        }
+        ProgressNotification::METHOD => {
+            if let Ok(p) =
+                crate::handler::parse_params::<ProgressNotificationParams>(n.params.as_deref())
+            {
+                let sink = lock(&inner.pending)
+                    .get(&p.progress_token)
+                    .and_then(|e| e.progress.clone());
+                if let Some(sink) = sink {
+                    if sink.try_send(p).is_err() {
+                        tracing::debug!(
+                            role = R::NAME,
+                            "progress notification dropped: the requester is not keeping up"
+                        );
+                    }
+                }
+            }
+            return;
+        }
+        InitializedNotification::METHOD if inner.phase() == Phase::Initializing => {
+            inner.set_phase(Phase::Operating);
+        }
+        _ => {}
+    }
+    if inner.info.get().is_none() {
+        tracing::debug!(role = R::NAME, method = %n.method, "ignoring a notification received before initialization");
+        return;
+    }
+    let _ = notifications
+        .send(IncomingNotification::new(n.method, n.params))
+        .await;
+}

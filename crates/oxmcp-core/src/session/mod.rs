@@ -1,0 +1,54 @@
+//! The session engine: one per connection, generic over the [`Role`].
+//!
+//! A session runs three tasks: a reader that decodes frames and dispatches them, a writer
+//! that batches outgoing messages and flushes once per burst, and a notification task that
+//! hands notifications to the handler one at a time, in order. Each incoming request runs in
+//! a task of its own with its own cancellation token.
+
+mod dispatch;
+mod driver;
+mod peer;
+pub(crate) mod state;
+
+use std::sync::Arc;
+
+use oxmcp_types::{Implementation, ProtocolVersion};
+
+pub(crate) use driver::start;
+pub use driver::{SessionEnd, SessionHandle};
+pub use peer::{Peer, ProgressCallback, RequestOptions};
+pub(crate) use state::{Phase, RequestState};
+
+use crate::role::Role;
+
+/// What both sides agreed on in `initialize`: the state a handler needs to know what it may
+/// send. Built from `initialize` today; a per-request revision could build it from `_meta`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SessionInfo<R: Role> {
+    /// The negotiated protocol version.
+    pub protocol_version: ProtocolVersion,
+    /// What the peer declared.
+    pub peer_capabilities: R::PeerCapabilities,
+    /// Who the peer is.
+    pub peer_info: Implementation,
+    /// The server's `instructions` (on the client side), if it sent any.
+    pub instructions: Option<String>,
+}
+
+impl<R: Role> SessionInfo<R> {
+    /// Negotiated state.
+    pub fn new(
+        protocol_version: ProtocolVersion,
+        peer_capabilities: R::PeerCapabilities,
+        peer_info: Implementation,
+        instructions: Option<String>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            protocol_version,
+            peer_capabilities,
+            peer_info,
+            instructions,
+        })
+    }
+}

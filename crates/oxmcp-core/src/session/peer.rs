@@ -1,0 +1,450 @@
+//! [`Peer`]: the handle that sends requests and notifications to the other side.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxmcp_types::jsonrpc::{Notification, Request};
+use oxmcp_types::methods::{NotificationMethod, PingRequest, RequestMethod};
+use oxmcp_types::{
+    CancelledNotificationParams, EmptyParams, ErrorData, Message, ProgressNotificationParams,
+    RequestId,
+};
+use serde_json::value::RawValue;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::SessionInfo;
+use super::state::{Inner, Pending, Phase, lock};
+use crate::capability::Support;
+use crate::error::{NotifyError, RequestError};
+use crate::role::Role;
+use crate::transport::{OutboundMessage, Route};
+
+/// Called with each progress notification the peer sends for a request.
+pub type ProgressCallback = Arc<dyn Fn(ProgressNotificationParams) + Send + Sync>;
+
+/// Per-request settings of an outgoing request.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxmcp_core::RequestOptions;
+///
+/// let opts = RequestOptions::new()
+///     .timeout(Duration::from_secs(5))
+///     .on_progress(|p| eprintln!("{} / {:?}", p.progress, p.total));
+/// ```
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// Timeout; the session's default when `None`.
+    pub timeout: Option<Duration>,
+    /// Hard maximum even when progress extends the timeout; the session's default when `None`.
+    pub max_total_timeout: Option<Duration>,
+    /// Whether each progress notification restarts the timeout (default true).
+    pub reset_timeout_on_progress: Option<bool>,
+    /// Asks the peer for progress (`_meta.progressToken`) and receives it.
+    pub on_progress: Option<ProgressCallback>,
+    /// Cancels the request (sending `notifications/cancelled`) when this token is cancelled.
+    pub cancel: Option<CancellationToken>,
+}
+
+impl fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("max_total_timeout", &self.max_total_timeout)
+            .field("reset_timeout_on_progress", &self.reset_timeout_on_progress)
+            .field("on_progress", &self.on_progress.is_some())
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+impl RequestOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the hard maximum.
+    #[must_use]
+    pub fn max_total_timeout(mut self, max: Duration) -> Self {
+        self.max_total_timeout = Some(max);
+        self
+    }
+
+    /// Whether progress restarts the timeout.
+    #[must_use]
+    pub fn reset_timeout_on_progress(mut self, reset: bool) -> Self {
+        self.reset_timeout_on_progress = Some(reset);
+        self
+    }
+
+    /// Requests progress notifications and passes each to `f`.
+    #[must_use]
+    pub fn on_progress(
+        mut self,
+        f: impl Fn(ProgressNotificationParams) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Cancels the request when `token` is cancelled.
+    #[must_use]
+    pub fn cancel_on(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+}
+
+/// Sends requests and notifications to the other side of a session. Cheap to clone.
+///
+/// A `Peer` obtained from a [`RequestContext`](crate::RequestContext) sends its messages as
+/// related to the request being handled (Streamable HTTP puts them on that request's stream).
+pub struct Peer<R: Role> {
+    pub(crate) inner: Arc<Inner<R>>,
+    pub(crate) route: Route,
+}
+
+impl<R: Role> Clone for Peer<R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            route: self.route.clone(),
+        }
+    }
+}
+
+impl<R: Role> fmt::Debug for Peer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Peer")
+            .field("role", &R::NAME)
+            .field("route", &self.route)
+            .finish()
+    }
+}
+
+const PROGRESS_QUEUE: usize = 64;
+
+impl<R: Role> Peer<R> {
+    pub(crate) fn new(inner: Arc<Inner<R>>, route: Route) -> Self {
+        Self { inner, route }
+    }
+
+    /// What was negotiated, once the session is initialized.
+    pub fn session(&self) -> Option<&Arc<SessionInfo<R>>> {
+        self.inner.info.get()
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.is_cancelled()
+    }
+
+    /// Sends a typed request and waits for its typed result.
+    pub async fn request<M: RequestMethod>(
+        &self,
+        params: &M::Params,
+    ) -> Result<M::Result, RequestError> {
+        self.request_with::<M>(params, RequestOptions::default())
+            .await
+    }
+
+    /// Sends a typed request with options (timeout, progress, cancellation).
+    pub async fn request_with<M: RequestMethod>(
+        &self,
+        params: &M::Params,
+        options: RequestOptions,
+    ) -> Result<M::Result, RequestError> {
+        let raw = serde_json::value::to_raw_value(params).map_err(RequestError::Serialize)?;
+        let result = self.request_raw(M::METHOD, Some(raw), options).await?;
+        serde_json::from_str(result.get()).map_err(|source| RequestError::InvalidResult {
+            method: M::METHOD.to_owned(),
+            source,
+        })
+    }
+
+    /// Sends `ping` and waits for the answer.
+    pub async fn ping(&self) -> Result<(), RequestError> {
+        self.request::<PingRequest>(&EmptyParams::default())
+            .await
+            .map(drop)
+    }
+
+    /// Sends a request with raw params (any method, including custom ones) and returns the
+    /// raw result. The capability and lifecycle rules apply as for typed requests.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, RequestError> {
+        self.check_request(method)?;
+        self.send_request_unchecked(method, params, options).await
+    }
+
+    fn check_request(&self, method: &str) -> Result<(), RequestError> {
+        if method == PingRequest::METHOD {
+            return Ok(());
+        }
+        let info = match self.inner.info.get() {
+            Some(info) if self.inner.phase() == Phase::Operating => info,
+            _ => return Err(RequestError::NotInitialized(method.to_owned())),
+        };
+        match R::peer_handles(method, &info.peer_capabilities) {
+            Support::Yes | Support::Unknown => Ok(()),
+            Support::Missing(capability) => Err(RequestError::CapabilityNotNegotiated {
+                method: method.to_owned(),
+                capability,
+            }),
+            Support::WrongDirection => Err(RequestError::WrongDirection {
+                method: method.to_owned(),
+                role: R::NAME,
+            }),
+        }
+    }
+
+    pub(crate) async fn send_request_unchecked(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, RequestError> {
+        let id = self.inner.next_request_id();
+        let params = match &options.on_progress {
+            Some(_) => Some(with_progress_token(params, &id)?),
+            None => params,
+        };
+        let (answer_tx, answer_rx) = oneshot::channel();
+        let (progress_tx, progress_rx) = match options.on_progress {
+            Some(_) => {
+                let (tx, rx) = mpsc::channel(PROGRESS_QUEUE);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+        lock(&self.inner.pending).insert(
+            id.clone(),
+            Pending {
+                answer: answer_tx,
+                progress: progress_tx,
+            },
+        );
+        // Whatever happens to this future, an entry still pending when it ends is removed
+        // and the peer told; answered, timed-out and cancelled requests are already gone.
+        let _guard = PendingGuard {
+            peer: self,
+            id: Some(id.clone()),
+        };
+        let message = Message::Request(Request::new(id.clone(), method, params));
+        self.send(&message)
+            .await
+            .map_err(|_| RequestError::Closed)?;
+        self.await_answer(&id, answer_rx, progress_rx, options)
+            .await
+    }
+
+    async fn await_answer(
+        &self,
+        id: &RequestId,
+        mut answer: oneshot::Receiver<Result<Box<RawValue>, ErrorData>>,
+        mut progress: Option<mpsc::Receiver<ProgressNotificationParams>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, RequestError> {
+        let config = &self.inner.config;
+        let timeout = options.timeout.unwrap_or(config.request_timeout);
+        let hard = options
+            .max_total_timeout
+            .unwrap_or(config.max_request_timeout)
+            .max(timeout);
+        let reset = options.reset_timeout_on_progress.unwrap_or(true);
+        let start = Instant::now();
+        let hard_deadline = start + hard;
+        let mut deadline = start + timeout;
+        let cancel = options.cancel.unwrap_or_default();
+        let mut last_progress: Option<f64> = None;
+        loop {
+            tokio::select! {
+                biased;
+                answer = &mut answer => {
+                    return match answer {
+                        Ok(Ok(raw)) => Ok(raw),
+                        Ok(Err(error)) => Err(RequestError::Remote(error)),
+                        Err(_) => Err(RequestError::Closed),
+                    };
+                }
+                Some(p) = next_progress(&mut progress) => {
+                    if last_progress.is_some_and(|last| p.progress <= last) {
+                        tracing::debug!(request = %id, progress = p.progress, "ignoring progress that does not increase");
+                        continue;
+                    }
+                    last_progress = Some(p.progress);
+                    if let Some(callback) = &options.on_progress {
+                        callback(p);
+                    }
+                    if reset {
+                        deadline = (Instant::now() + timeout).min(hard_deadline);
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    let elapsed = start.elapsed();
+                    self.cancel_remote(id, format!("timed out after {elapsed:?}")).await;
+                    return Err(RequestError::Timeout(elapsed));
+                }
+                () = cancel.cancelled() => {
+                    self.cancel_remote(id, "cancelled by the requester".to_owned()).await;
+                    return Err(RequestError::Cancelled);
+                }
+            }
+        }
+    }
+
+    /// Forgets a pending request and tells the peer it was cancelled.
+    async fn cancel_remote(&self, id: &RequestId, reason: String) {
+        if lock(&self.inner.pending).remove(id).is_none() {
+            return;
+        }
+        let params = CancelledNotificationParams::new(id.clone(), Some(reason));
+        if let Ok(raw) = serde_json::value::to_raw_value(&params) {
+            let message =
+                Message::Notification(Notification::new("notifications/cancelled", Some(raw)));
+            let _ = self.send(&message).await;
+        }
+    }
+
+    /// Sends a typed notification.
+    pub async fn notify<M: NotificationMethod>(
+        &self,
+        params: &M::Params,
+    ) -> Result<(), NotifyError> {
+        let raw = serde_json::value::to_raw_value(params).map_err(NotifyError::Serialize)?;
+        self.notify_raw(M::METHOD, Some(raw)).await
+    }
+
+    /// Sends a notification with raw params. Capability and lifecycle rules apply.
+    pub async fn notify_raw(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) -> Result<(), NotifyError> {
+        self.check_notification(method)?;
+        self.notify_unchecked(method, params).await
+    }
+
+    pub(crate) async fn notify_unchecked(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) -> Result<(), NotifyError> {
+        let message = Message::Notification(Notification::new(method, params));
+        self.send(&message).await.map_err(|_| NotifyError::Closed)
+    }
+
+    fn check_notification(&self, method: &str) -> Result<(), NotifyError> {
+        let utility = matches!(method, "notifications/cancelled" | "notifications/progress");
+        let Some(info) = self.inner.info.get() else {
+            return Err(NotifyError::NotInitialized(method.to_owned()));
+        };
+        if self.inner.phase() != Phase::Operating && !utility && method != "notifications/message" {
+            return Err(NotifyError::NotInitialized(method.to_owned()));
+        }
+        match R::may_notify(
+            method,
+            &self.inner.own_capabilities,
+            &info.peer_capabilities,
+        ) {
+            Support::Yes | Support::Unknown => Ok(()),
+            Support::Missing(capability) => Err(NotifyError::CapabilityNotNegotiated {
+                method: method.to_owned(),
+                capability,
+            }),
+            Support::WrongDirection => Err(NotifyError::WrongDirection {
+                method: method.to_owned(),
+                role: R::NAME,
+            }),
+        }
+    }
+
+    /// Encodes and queues one message on this peer's route.
+    pub(crate) async fn send(&self, message: &Message) -> Result<(), Closed> {
+        send_on(&self.inner, message, self.route.clone()).await
+    }
+}
+
+/// The session's outbound queue is gone.
+#[derive(Debug)]
+pub(crate) struct Closed;
+
+pub(crate) async fn send_on<R: Role>(
+    inner: &Inner<R>,
+    message: &Message,
+    route: Route,
+) -> Result<(), Closed> {
+    let out = OutboundMessage::new(message.to_vec(), route);
+    inner.outbound.send(out).await.map_err(|_| Closed)
+}
+
+async fn next_progress(
+    rx: &mut Option<mpsc::Receiver<ProgressNotificationParams>>,
+) -> Option<ProgressNotificationParams> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Adds `_meta.progressToken` (the request id) to the params.
+fn with_progress_token(
+    params: Option<Box<RawValue>>,
+    id: &RequestId,
+) -> Result<Box<RawValue>, RequestError> {
+    let mut object: serde_json::Map<String, serde_json::Value> = match &params {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(RequestError::Serialize)?,
+        None => serde_json::Map::new(),
+    };
+    let meta = object
+        .entry("_meta")
+        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    if let serde_json::Value::Object(meta) = meta {
+        meta.insert(
+            oxmcp_types::meta::PROGRESS_TOKEN_KEY.to_owned(),
+            serde_json::json!(id),
+        );
+    }
+    serde_json::value::to_raw_value(&object).map_err(RequestError::Serialize)
+}
+
+/// Cancels the request on the peer if the waiting future is dropped before it finished
+/// (the caller gave up, for example with a `select!` or an abort).
+struct PendingGuard<'a, R: Role> {
+    peer: &'a Peer<R>,
+    id: Option<RequestId>,
+}
+
+impl<R: Role> Drop for PendingGuard<'_, R> {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else { return };
+        if lock(&self.peer.inner.pending).remove(&id).is_none() {
+            return;
+        }
+        let params =
+            CancelledNotificationParams::new(id, Some("the requester stopped waiting".to_owned()));
+        let Ok(raw) = serde_json::value::to_raw_value(&params) else {
+            return;
+        };
+        let message =
+            Message::Notification(Notification::new("notifications/cancelled", Some(raw)));
+        let out = OutboundMessage::new(message.to_vec(), self.peer.route.clone());
+        let _ = self.peer.inner.outbound.try_send(out);
+    }
+}

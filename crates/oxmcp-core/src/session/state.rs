@@ -1,0 +1,182 @@
+//! The state a session shares between its tasks and its handles.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use oxmcp_types::{ErrorData, Implementation, LoggingLevel, ProgressNotificationParams, RequestId};
+use serde_json::value::RawValue;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::SessionInfo;
+use crate::config::SessionConfig;
+use crate::handler::DynHandler;
+use crate::role::Role;
+use crate::transport::OutboundMessage;
+
+/// Where a session is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub(crate) enum Phase {
+    /// Nothing negotiated yet.
+    New = 0,
+    /// `initialize` answered (server) or sent (client); `notifications/initialized` pending.
+    Initializing = 1,
+    /// Fully initialized.
+    Operating = 2,
+}
+
+/// An outgoing request waiting for its answer.
+pub(crate) struct Pending {
+    pub(crate) answer: oneshot::Sender<Result<Box<RawValue>, ErrorData>>,
+    pub(crate) progress: Option<mpsc::Sender<ProgressNotificationParams>>,
+}
+
+/// One of the peer's requests while it runs.
+#[derive(Debug)]
+pub(crate) struct RequestState {
+    pub(crate) cancel: CancellationToken,
+    pub(crate) completed: AtomicBool,
+    /// The last progress value sent for this request.
+    pub(crate) last_progress: Mutex<Option<f64>>,
+}
+
+impl RequestState {
+    pub(crate) fn new(cancel: CancellationToken) -> Arc<Self> {
+        Arc::new(Self {
+            cancel,
+            completed: AtomicBool::new(false),
+            last_progress: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn is_active(&self) -> bool {
+        !self.completed.load(Ordering::Acquire) && !self.cancel.is_cancelled()
+    }
+}
+
+/// Everything a session's tasks and handles share.
+pub(crate) struct Inner<R: Role> {
+    pub(crate) config: SessionConfig,
+    pub(crate) own_info: Implementation,
+    pub(crate) own_capabilities: R::OwnCapabilities,
+    /// The server's instructions (server side only).
+    pub(crate) instructions: Option<String>,
+    pub(crate) info: OnceLock<Arc<SessionInfo<R>>>,
+    phase: AtomicU8,
+    next_id: AtomicI64,
+    pub(crate) pending: Mutex<HashMap<RequestId, Pending>>,
+    pub(crate) in_flight: Mutex<HashMap<RequestId, Arc<RequestState>>>,
+    pub(crate) outbound: mpsc::Sender<OutboundMessage>,
+    log_level: AtomicU8,
+    /// Cancelled when the session ends, for whatever reason.
+    pub(crate) closed: CancellationToken,
+    pub(crate) handler: Arc<dyn DynHandler<R>>,
+    pub(crate) tasks: TaskTracker,
+}
+
+/// The logging levels, least severe first.
+const LEVELS: [LoggingLevel; 8] = [
+    LoggingLevel::Debug,
+    LoggingLevel::Info,
+    LoggingLevel::Notice,
+    LoggingLevel::Warning,
+    LoggingLevel::Error,
+    LoggingLevel::Critical,
+    LoggingLevel::Alert,
+    LoggingLevel::Emergency,
+];
+
+fn level_index(level: LoggingLevel) -> u8 {
+    LEVELS
+        .iter()
+        .position(|l| *l == level)
+        .map_or(0, |i| i as u8)
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (every critical
+/// section here is a single map operation).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(crate) struct InnerParts<R: Role> {
+    pub(crate) config: SessionConfig,
+    pub(crate) own_info: Implementation,
+    pub(crate) own_capabilities: R::OwnCapabilities,
+    pub(crate) instructions: Option<String>,
+    pub(crate) handler: Arc<dyn DynHandler<R>>,
+}
+
+impl<R: Role> Inner<R> {
+    pub(crate) fn new(parts: InnerParts<R>, outbound: mpsc::Sender<OutboundMessage>) -> Arc<Self> {
+        let level = parts.config.default_log_level;
+        Arc::new(Self {
+            config: parts.config,
+            own_info: parts.own_info,
+            own_capabilities: parts.own_capabilities,
+            instructions: parts.instructions,
+            info: OnceLock::new(),
+            phase: AtomicU8::new(Phase::New as u8),
+            next_id: AtomicI64::new(0),
+            pending: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            outbound,
+            log_level: AtomicU8::new(level_index(level)),
+            closed: CancellationToken::new(),
+            handler: parts.handler,
+            tasks: TaskTracker::new(),
+        })
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Acquire) {
+            0 => Phase::New,
+            1 => Phase::Initializing,
+            _ => Phase::Operating,
+        }
+    }
+
+    pub(crate) fn set_phase(&self, phase: Phase) {
+        self.phase.fetch_max(phase as u8, Ordering::AcqRel);
+    }
+
+    /// Moves from `New` to `Initializing`; false if the session was past `New`.
+    pub(crate) fn begin_initialize(&self) -> bool {
+        self.phase
+            .compare_exchange(
+                Phase::New as u8,
+                Phase::Initializing as u8,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    pub(crate) fn next_request_id(&self) -> RequestId {
+        RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub(crate) fn log_level(&self) -> LoggingLevel {
+        LEVELS[usize::from(self.log_level.load(Ordering::Relaxed)).min(LEVELS.len() - 1)]
+    }
+
+    pub(crate) fn set_log_level(&self, level: LoggingLevel) {
+        self.log_level.store(level_index(level), Ordering::Relaxed);
+    }
+
+    /// Cancels every request of the peer still running.
+    pub(crate) fn cancel_in_flight(&self) {
+        for state in lock(&self.in_flight).values() {
+            state.cancel.cancel();
+        }
+    }
+
+    /// Fails every outgoing request still waiting: the session is over.
+    pub(crate) fn fail_pending(&self) {
+        let pending: Vec<Pending> = lock(&self.pending).drain().map(|(_, p)| p).collect();
+        drop(pending);
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests of oxmcp-core: one test binary, one module per concern.
+
+mod engine_capabilities;
+mod engine_lifecycle;
+mod engine_malformed;
+mod engine_requests;
+mod support;
