@@ -69,7 +69,10 @@ fn tool_members_are_dropped_per_revision() {
     assert_eq!(f::tool().adapted_to(V24).display_name(), "get_weather");
     let mut no_title = f::tool();
     no_title.title = None;
-    assert_eq!(oxmcp_types::BaseMetadata::display_name(&no_title), "Weather tool");
+    assert_eq!(
+        oxmcp_types::BaseMetadata::display_name(&no_title),
+        "Weather tool"
+    );
 }
 
 #[test]
