@@ -1,1 +1,10 @@
-//! Examples.
+//! Runnable oxmcp examples, and the fixtures the interop tests run against the official SDKs.
+//!
+//! - [`fixture_server`]: an oxmcp server implementing the interop fixture contract
+//!   (`interop/README.md`): tools `echo`, `add`, `progress`, `log`, `slow`,
+//!   `cancelled_count`, `ping_client`, `fail`, written against the raw engine API.
+//! - [`fixture_client`]: an oxmcp client that checks any server against the same contract,
+//!   printing one line per check.
+
+pub mod fixture_client;
+pub mod fixture_server;

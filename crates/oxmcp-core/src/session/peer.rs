@@ -277,6 +277,15 @@ impl<R: Role> Peer<R> {
             tokio::select! {
                 biased;
                 answer = &mut answer => {
+                    // Progress the peer sent before its answer is already queued: deliver it.
+                    if let (Some(rx), Some(callback)) = (&mut progress, &options.on_progress) {
+                        while let Ok(p) = rx.try_recv() {
+                            if last_progress.is_none_or(|last| p.progress > last) {
+                                last_progress = Some(p.progress);
+                                callback(p);
+                            }
+                        }
+                    }
                     return match answer {
                         Ok(Ok(raw)) => Ok(raw),
                         Ok(Err(error)) => Err(RequestError::Remote(error)),

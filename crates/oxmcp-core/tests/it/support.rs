@@ -67,7 +67,9 @@ impl Handler<Server> for TestServer {
                     cx.progress(i as f64, Some(steps as f64), Some(format!("step {i}")))
                         .await
                         .map_err(|e| ErrorData::internal_error(e.to_string()))?;
-                    tokio::time::sleep(Duration::from_millis(every)).await;
+                    if every > 0 {
+                        tokio::time::sleep(Duration::from_millis(every)).await;
+                    }
                 }
                 let backwards = cx.progress(0.5, None, None).await;
                 to_result(&json!({ "backwardsRefused": backwards.is_err() }))
