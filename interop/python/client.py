@@ -26,6 +26,8 @@ from mcp.shared.message import SessionMessage
 from pydantic import BaseModel
 
 OVERALL_TIMEOUT_S = 30.0
+# Generous: a Python peer spends ~1.5 s importing the SDK, much more on a busy machine.
+INITIALIZE_TIMEOUT_S = 20.0
 EXPECTED_PROTOCOL_VERSION = "2025-11-25"
 EXPECTED_INSTRUCTIONS = "Interop fixture for oxmcp."
 
@@ -158,7 +160,7 @@ async def run(reporter: Reporter, expect_name: str, command: list[str]) -> None:
             init: dict[str, types.InitializeResult] = {}
 
             async def initialize() -> Any:
-                with anyio.fail_after(10):
+                with anyio.fail_after(INITIALIZE_TIMEOUT_S):
                     init["result"] = await session.initialize()
                 return {"serverInfo": init["result"].serverInfo}
 

@@ -9,6 +9,8 @@
 import { Client, LoggingMessageNotificationSchema, StdioClientTransport } from './sdk.mjs';
 
 const OVERALL_TIMEOUT_MS = 30_000;
+// Generous: a Python peer spends ~1.5 s importing the SDK, much more on a busy machine.
+const INITIALIZE_TIMEOUT_MS = 20_000;
 const EXPECTED_PROTOCOL_VERSION = '2025-11-25';
 const EXPECTED_INSTRUCTIONS = 'Interop fixture for oxmcp.';
 
@@ -121,7 +123,7 @@ async function run() {
   };
 
   const connected = await check('initialize', async () => {
-    await client.connect(transport, { timeout: 10_000 });
+    await client.connect(transport, { timeout: INITIALIZE_TIMEOUT_MS });
     return { serverInfo: client.getServerVersion() };
   });
   if (!connected) return;

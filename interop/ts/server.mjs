@@ -167,3 +167,8 @@ mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
 });
 
 await mcp.connect(new StdioServerTransport());
+// The SDK's stdio transport does not notice the end of stdin; a stdio server
+// should exit then (clients otherwise wait, then kill it).
+process.stdin.on('end', () => {
+  mcp.close().finally(() => process.exit(0));
+});
