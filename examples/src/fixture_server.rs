@@ -68,7 +68,11 @@ pub struct FixtureServer {
 }
 
 impl Handler<Server> for FixtureServer {
-    async fn handle_request(&self, request: IncomingRequest, cx: RequestContext<Server>) -> HandlerResult {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
         match request.method.as_str() {
             "tools/list" => to_result(&json!({ "tools": tools() })),
             "tools/call" => {
@@ -101,7 +105,9 @@ impl FixtureServer {
                 let steps = number("steps")?;
                 let mut step = 1.0;
                 while step <= steps {
-                    cx.progress(step, Some(steps), None).await.map_err(internal)?;
+                    cx.progress(step, Some(steps), None)
+                        .await
+                        .map_err(internal)?;
                     step += 1.0;
                 }
                 text("done")
@@ -109,7 +115,9 @@ impl FixtureServer {
             "log" => {
                 let level: LoggingLevel = serde_json::from_value(args["level"].clone())
                     .map_err(|e| ErrorData::invalid_params(format!("`level`: {e}")))?;
-                cx.log(level, Some("interop"), args["message"].clone()).await.map_err(internal)?;
+                cx.log(level, Some("interop"), args["message"].clone())
+                    .await
+                    .map_err(internal)?;
                 text("logged")
             }
             "slow" => {

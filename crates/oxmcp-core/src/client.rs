@@ -7,8 +7,8 @@ use oxmcp_types::methods::{
     InitializeRequest, InitializedNotification, NotificationMethod, RequestMethod,
 };
 use oxmcp_types::{
-    ClientCapabilities, EmptyParams, Implementation, InitializeRequestParams, InitializeResult,
-    ProtocolVersion,
+    AdaptToVersion, ClientCapabilities, EmptyParams, Implementation, InitializeRequestParams,
+    InitializeResult, ProtocolVersion,
 };
 
 use crate::config::SessionConfig;
@@ -117,11 +117,13 @@ pub async fn connect<T: Transport, H: Handler<Client>>(
     config: ClientConfig,
     handler: H,
 ) -> Result<RunningClient, InitializeError> {
+    // What the client says of itself fits the revision it asks for.
     let params = InitializeRequestParams::new(
         config.protocol_version.as_str(),
         config.capabilities.clone(),
         config.info.clone(),
-    );
+    )
+    .adapted_to(config.protocol_version);
     let parts = session::state::InnerParts {
         config: config.session,
         own_info: config.info,

@@ -106,13 +106,13 @@ impl<R: Role> RequestContext<R> {
         }
         {
             let mut last = lock(&self.state.last_progress);
-            if let Some(previous) = *last {
-                if progress <= previous {
-                    return Err(NotifyError::ProgressNotIncreasing {
-                        previous,
-                        new: progress,
-                    });
-                }
+            if let Some(previous) = *last
+                && progress <= previous
+            {
+                return Err(NotifyError::ProgressNotIncreasing {
+                    previous,
+                    new: progress,
+                });
             }
             *last = Some(progress);
         }

@@ -6,8 +6,8 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use oxmcp_types::{
-    ClientCapabilities, Implementation, InitializeRequestParams, InitializeResult, ProtocolVersion,
-    ServerCapabilities,
+    AdaptToVersion, ClientCapabilities, Implementation, InitializeRequestParams, InitializeResult,
+    ProtocolVersion, ServerCapabilities,
 };
 
 use crate::capability::{self, Support};
@@ -80,6 +80,8 @@ impl Role for Server {
         let version = ProtocolVersion::negotiate(&params.protocol_version);
         let mut result = InitializeResult::new(version.as_str(), own.clone(), own_info.clone());
         result.instructions = instructions.map(str::to_owned);
+        // Nothing newer than the negotiated revision goes on the wire.
+        result.adapt_to(version);
         let info = SessionInfo::new(version, params.capabilities, params.client_info, None);
         Some((result, info))
     }

@@ -24,9 +24,14 @@
 
 pub use oxmcp_core as core;
 pub use oxmcp_core::{
-    ClientConfig, Handler, HandlerResult, IncomingNotification, IncomingRequest,
-    InitializeError, NoHandler, NotificationContext, NotifyError, Peer, RequestContext,
-    RequestError, RequestOptions, RunningClient, RunningServer, ServerConfig, SessionConfig,
-    SessionEnd, SessionHandle, SessionInfo, connect, role, serve_server, to_result, transport,
+    ClientConfig, Handler, HandlerResult, IncomingNotification, IncomingRequest, InitializeError,
+    NoHandler, NotificationContext, NotifyError, Peer, RequestContext, RequestError,
+    RequestOptions, RunningClient, RunningServer, ServerConfig, SessionConfig, SessionEnd,
+    SessionHandle, SessionInfo, connect, role, serve_server, to_result, transport,
 };
 pub use oxmcp_types as types;
+
+/// The README's examples, compiled as doc tests so that the guide stays true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -33,10 +33,16 @@ async fn main() -> ExitCode {
 async fn client() -> Result<bool, Box<dyn std::error::Error>> {
     let me = std::env::current_exe()?;
     println!("spawning {} --server", me.display());
-    let (transport, child) = ChildProcess::new(me).arg("--server").stderr(StderrMode::Inherit).spawn()?;
+    let (transport, child) = ChildProcess::new(me)
+        .arg("--server")
+        .stderr(StderrMode::Inherit)
+        .spawn()?;
     println!("child pid {}", child.pid());
     let logs = LogCollector::default();
-    let config = ClientConfig::new(Implementation::new("oxmcp-demo-client", env!("CARGO_PKG_VERSION")));
+    let config = ClientConfig::new(Implementation::new(
+        "oxmcp-demo-client",
+        env!("CARGO_PKG_VERSION"),
+    ));
     let client = connect(transport, config, logs.clone()).await?;
     let session = client.session();
     println!(

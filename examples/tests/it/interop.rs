@@ -21,13 +21,21 @@ fn cache() -> PathBuf {
 
 fn python() -> PathBuf {
     let python = cache().join("venv/bin/python");
-    assert!(python.exists(), "{} is missing: run scripts/setup-interop", python.display());
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-interop",
+        python.display()
+    );
     python
 }
 
 fn node_ready() {
     let sdk = cache().join("node/node_modules/@modelcontextprotocol/sdk/package.json");
-    assert!(sdk.exists(), "{} is missing: run scripts/setup-interop", sdk.display());
+    assert!(
+        sdk.exists(),
+        "{} is missing: run scripts/setup-interop",
+        sdk.display()
+    );
 }
 
 /// Runs an official-SDK client script against the oxmcp fixture server; every check must pass.
@@ -48,13 +56,19 @@ async fn sdk_client_against_oxmcp(program: PathBuf, script: &str) {
         .expect("the SDK client ran");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let failed: Vec<&str> = stdout.lines().filter(|l| l.contains("\"ok\":false") || l.contains("\"ok\": false")).collect();
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"ok\":false") || l.contains("\"ok\": false"))
+        .collect();
     assert!(
         output.status.success() && failed.is_empty(),
         "{script} failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
-    let passed = stdout.lines().filter(|l| l.contains("\"ok\":true") || l.contains("\"ok\": true")).count();
+    let passed = stdout
+        .lines()
+        .filter(|l| l.contains("\"ok\":true") || l.contains("\"ok\": true"))
+        .count();
     assert!(passed >= 15, "only {passed} checks ran:\n{stdout}");
 }
 
@@ -67,14 +81,19 @@ async fn oxmcp_against_sdk_server(program: PathBuf, script: &str) {
         .expect("spawn the SDK server");
     let logs = LogCollector::default();
     let config = ClientConfig::new(Implementation::new("oxmcp-interop-client", "0"));
-    let client = tokio::time::timeout(Duration::from_secs(30), connect(transport, config, logs.clone()))
-        .await
-        .expect("initialize within 30 s")
-        .expect("initialize");
+    let client = tokio::time::timeout(
+        Duration::from_secs(30),
+        connect(transport, config, logs.clone()),
+    )
+    .await
+    .expect("initialize within 30 s")
+    .expect("initialize");
     let mut lines = Vec::new();
     let checks = tokio::time::timeout(
         Duration::from_secs(60),
-        run_checks(&client, &logs, "interop-fixture", |c| lines.push(format!("{} {} {}", c.ok, c.name, c.detail))),
+        run_checks(&client, &logs, "interop-fixture", |c| {
+            lines.push(format!("{} {} {}", c.ok, c.name, c.detail))
+        }),
     )
     .await
     .expect("checks within 60 s");

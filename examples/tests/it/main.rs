@@ -4,3 +4,4 @@
 //! tests fail (they do not skip) when it has not run.
 
 mod interop;
+mod stdio;

@@ -62,9 +62,9 @@ async fn on_decoded<R: Role>(
     match decoded {
         Ok(Message::Request(request)) => on_request(inner, request).await,
         Ok(Message::Notification(n)) => on_notification(inner, n, notifications).await,
-        Ok(Message::Response(response)) => on_answer(inner, response.id, Ok(response.result)),
+        Ok(Message::Response(response)) => on_answer(inner, &response.id, Ok(response.result)),
         Ok(Message::Error(e)) => match e.id {
-            Some(id) => on_answer(inner, id, Err(e.error)),
+            Some(id) => on_answer(inner, &id, Err(e.error)),
             None => {
                 tracing::warn!(role = R::NAME, error = %e.error, "the peer could not read one of our messages")
             }
@@ -77,8 +77,8 @@ async fn on_decoded<R: Role>(
     }
 }
 
-fn on_answer<R: Role>(inner: &Inner<R>, id: RequestId, answer: Result<Box<RawValue>, ErrorData>) {
-    let pending = lock(&inner.pending).remove(&id);
+fn on_answer<R: Role>(inner: &Inner<R>, id: &RequestId, answer: Result<Box<RawValue>, ErrorData>) {
+    let pending = lock(&inner.pending).remove(id);
     match pending {
         Some(p) => {
             let _ = p.answer.send(answer);
@@ -255,44 +255,46 @@ async fn spawn_handler<R: Role>(
     });
 }
 
+/// `notifications/cancelled`: stops the named request if it is still running. Unknown,
+/// finished or malformed cancellations are ignored, as the spec says.
+fn on_cancelled<R: Role>(inner: &Inner<R>, params: Option<&RawValue>) {
+    let Ok(p) = crate::handler::parse_params::<CancelledNotificationParams>(params) else {
+        return;
+    };
+    let Some(id) = p.request_id else { return };
+    let state = lock(&inner.in_flight).get(&id).cloned();
+    if let Some(state) = state {
+        tracing::debug!(role = R::NAME, %id, reason = ?p.reason, "the peer cancelled a request");
+        state.cancel.cancel();
+    }
+}
+
+/// `notifications/progress`: hands the progress to the waiting requester, if any.
+fn on_progress<R: Role>(inner: &Inner<R>, params: Option<&RawValue>) {
+    let Ok(p) = crate::handler::parse_params::<ProgressNotificationParams>(params) else {
+        return;
+    };
+    let sink = lock(&inner.pending)
+        .get(&p.progress_token)
+        .and_then(|e| e.progress.clone());
+    if let Some(sink) = sink
+        && sink.try_send(p).is_err()
+    {
+        tracing::debug!(
+            role = R::NAME,
+            "progress dropped: the requester is not keeping up"
+        );
+    }
+}
+
 async fn on_notification<R: Role>(
     inner: &Arc<Inner<R>>,
     n: Notification,
     notifications: &mpsc::Sender<IncomingNotification>,
 ) {
     match n.method.as_str() {
-        CancelledNotification::METHOD => {
-            if let Ok(p) =
-                crate::handler::parse_params::<CancelledNotificationParams>(n.params.as_deref())
-            {
-                if let Some(id) = p.request_id {
-                    let state = lock(&inner.in_flight).get(&id).cloned();
-                    if let Some(state) = state {
-                        tracing::debug!(role = R::NAME, %id, reason = ?p.reason, "the peer cancelled a request");
-                        state.cancel.cancel();
-                    }
-                }
-            }
-            return;
-        }
-        ProgressNotification::METHOD => {
-            if let Ok(p) =
-                crate::handler::parse_params::<ProgressNotificationParams>(n.params.as_deref())
-            {
-                let sink = lock(&inner.pending)
-                    .get(&p.progress_token)
-                    .and_then(|e| e.progress.clone());
-                if let Some(sink) = sink {
-                    if sink.try_send(p).is_err() {
-                        tracing::debug!(
-                            role = R::NAME,
-                            "progress notification dropped: the requester is not keeping up"
-                        );
-                    }
-                }
-            }
-            return;
-        }
+        CancelledNotification::METHOD => return on_cancelled(inner, n.params.as_deref()),
+        ProgressNotification::METHOD => return on_progress(inner, n.params.as_deref()),
         InitializedNotification::METHOD if inner.phase() == Phase::Initializing => {
             inner.set_phase(Phase::Operating);
         }

@@ -222,7 +222,7 @@ impl<R: Role> Peer<R> {
     ) -> Result<Box<RawValue>, RequestError> {
         let id = self.inner.next_request_id();
         let params = match &options.on_progress {
-            Some(_) => Some(with_progress_token(params, &id)?),
+            Some(_) => Some(with_progress_token(params.as_deref(), &id)?),
             None => params,
         };
         let (answer_tx, answer_rx) = oneshot::channel();
@@ -414,10 +414,10 @@ async fn next_progress(
 
 /// Adds `_meta.progressToken` (the request id) to the params.
 fn with_progress_token(
-    params: Option<Box<RawValue>>,
+    params: Option<&RawValue>,
     id: &RequestId,
 ) -> Result<Box<RawValue>, RequestError> {
-    let mut object: serde_json::Map<String, serde_json::Value> = match &params {
+    let mut object: serde_json::Map<String, serde_json::Value> = match params {
         Some(raw) => serde_json::from_str(raw.get()).map_err(RequestError::Serialize)?,
         None => serde_json::Map::new(),
     };

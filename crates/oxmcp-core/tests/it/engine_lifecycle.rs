@@ -194,3 +194,69 @@ async fn server_does_not_send_requests_before_initialized() {
     assert!(sent);
     assert_eq!(raw.recv().await["method"], "notifications/message");
 }
+
+#[tokio::test]
+async fn the_initialize_result_fits_the_negotiated_version() {
+    let mut config = full_server_config();
+    config.info =
+        server_info().with_icons(vec![oxmcp_types::Icon::new("https://example.com/i.png")]);
+    config.capabilities = serde_json::from_value(json!({
+        "tools": {}, "completions": {}, "tasks": {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}}
+    }))
+    .unwrap();
+    let expectations = [
+        ("2025-11-25", true, true, true, true),
+        ("2025-06-18", false, true, false, true),
+        ("2025-03-26", false, false, false, true),
+        ("2024-11-05", false, false, false, false),
+    ];
+    for (version, new_fields, title, tasks, completions) in expectations {
+        let (a, b) = memory::duplex(8);
+        let _server = serve_server(a, config.clone(), TestServer::default());
+        let mut raw = RawPeer::new(b);
+        let result = raw.initialize(version).await["result"].clone();
+        assert_eq!(result["protocolVersion"], version);
+        let info = &result["serverInfo"];
+        assert_eq!(
+            info.get("description").is_some(),
+            new_fields,
+            "{version}: {info}"
+        );
+        assert_eq!(info.get("icons").is_some(), new_fields, "{version}: {info}");
+        assert_eq!(
+            info.get("websiteUrl").is_some(),
+            new_fields,
+            "{version}: {info}"
+        );
+        assert_eq!(info.get("title").is_some(), title, "{version}: {info}");
+        let caps = &result["capabilities"];
+        assert_eq!(caps.get("tasks").is_some(), tasks, "{version}: {caps}");
+        assert_eq!(
+            caps.get("completions").is_some(),
+            completions,
+            "{version}: {caps}"
+        );
+        assert!(caps.get("tools").is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_client_asking_for_an_old_version_sends_only_what_it_defines() {
+    let (a, b) = memory::duplex(8);
+    let mut config = client_config().with_protocol_version(ProtocolVersion::V2025_03_26);
+    config.info = config
+        .info
+        .with_title("Client")
+        .with_description("new in 2025-11-25");
+    config.capabilities = serde_json::from_value(json!({"elicitation": {}, "roots": {}})).unwrap();
+    let client = tokio::spawn(async move { connect(b, config, NoHandler).await });
+    let mut raw = RawPeer::new(a);
+    let init = raw.recv().await;
+    assert_eq!(
+        init["params"]["clientInfo"],
+        json!({"name": "test-client", "version": "0.1.0"})
+    );
+    assert_eq!(init["params"]["capabilities"], json!({"roots": {}}));
+    drop(raw);
+    assert!(client.await.unwrap().is_err());
+}

@@ -232,7 +232,7 @@ async fn batches_are_accepted_only_under_2025_03_26() {
         {"jsonrpc":"2.0","method":"notifications/x"},
     ]))
     .await;
-    let mut answers = vec![raw.recv().await, raw.recv().await];
+    let mut answers = [raw.recv().await, raw.recv().await];
     answers.sort_by_key(|a| a["id"].as_i64());
     assert_eq!(answers[0], json!({"jsonrpc":"2.0","id":1,"result":{}}));
     assert_eq!(answers[1]["error"]["code"], -32600);

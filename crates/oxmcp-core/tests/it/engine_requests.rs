@@ -9,14 +9,15 @@ use oxmcp_core::transport::memory;
 use oxmcp_core::{RequestError, RequestOptions, SessionConfig, serve_server};
 use oxmcp_types::methods::SetLevelRequest;
 use oxmcp_types::{ErrorCode, LoggingLevel, SetLevelRequestParams};
-use serde_json::value::{RawValue, to_raw_value};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::*;
 
+#[expect(clippy::needless_pass_by_value, reason = "call sites read better with json!(..) by value")]
 fn raw(v: Value) -> Option<Box<RawValue>> {
-    Some(to_raw_value(&v).unwrap())
+    Some(serde_json::value::to_raw_value(&v).unwrap())
 }
 
 async fn call(
