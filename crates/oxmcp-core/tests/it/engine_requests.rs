@@ -15,7 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::support::*;
 
-#[expect(clippy::needless_pass_by_value, reason = "call sites read better with json!(..) by value")]
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "call sites read better with json!(..) by value"
+)]
 fn raw(v: Value) -> Option<Box<RawValue>> {
     Some(serde_json::value::to_raw_value(&v).unwrap())
 }
