@@ -11,11 +11,15 @@ use std::io;
 
 use oxmcp_types::RequestId;
 
+pub mod child;
 pub mod lines;
 pub mod memory;
+pub mod stdio;
 
+pub use child::{ChildHandle, ChildProcess, ChildTransport, SpawnError, StderrMode};
 pub use lines::{DEFAULT_MAX_LINE_LENGTH, LineConfig, LineReader, LineTransport, LineWriter};
 pub use memory::{MemoryReader, MemoryTransport, MemoryWriter};
+pub use stdio::{StdioTransport, stdio};
 
 /// One message's worth of input, as the transport delimited it.
 #[derive(Debug, Clone, PartialEq, Eq)]
