@@ -6,6 +6,11 @@
 //! [`ChildHandle`] to stop it the way the specification asks: close its stdin, wait, SIGTERM,
 //! wait, SIGKILL.
 //!
+//! Because the child has its own process group, signals from the terminal (Ctrl-C) reach this
+//! process, not the child: the client decides when the server stops. Signals go to the whole
+//! group, so what the server started stops with it; when every handle and both transport
+//! halves are dropped without a shutdown, the group is killed.
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use oxmcp_core::transport::child::{ChildProcess, StderrMode};

@@ -5,6 +5,10 @@
 //! decisions above this line (decoding, errors for bad frames); transports own bytes and
 //! delimiters. Outbound messages carry a [`Route`] so that transports with several streams
 //! (Streamable HTTP) can put each message on the right one; single-stream transports ignore it.
+//!
+//! Included here: [`stdio()`] (the server side of stdio, on the reactor), [`child`] (the client
+//! side: a server run as a child process), [`memory`] (two connected in-process ends), and
+//! [`LineTransport`] (newline-delimited framing over any byte-stream pair).
 
 use std::future::Future;
 use std::io;
