@@ -11,10 +11,8 @@ use oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH;
 /// use std::time::Duration;
 /// use oxmcp_core::SessionConfig;
 ///
-/// let config = SessionConfig {
-///     request_timeout: Duration::from_secs(10),
-///     ..SessionConfig::default()
-/// };
+/// let mut config = SessionConfig::default();
+/// config.request_timeout = Duration::from_secs(10);
 /// assert_eq!(config.max_in_flight_requests, 1024);
 /// ```
 #[derive(Debug, Clone)]
