@@ -100,6 +100,9 @@ pub enum NotifyError {
     /// The session ended.
     #[error("the session is closed")]
     Closed,
+    /// The outbound queue is full (only from the non-waiting `try_` methods).
+    #[error("the outbound queue is full")]
+    QueueFull,
     /// The params could not be serialized.
     #[error("could not serialize the params: {0}")]
     Serialize(#[source] serde_json::Error),

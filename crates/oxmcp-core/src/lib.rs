@@ -60,4 +60,4 @@ pub use handler::{
     Handler, HandlerResult, IncomingNotification, IncomingRequest, NoHandler, to_result,
 };
 pub use server::{RunningServer, ServerConfig, serve_server};
-pub use session::{Peer, RequestOptions, SessionEnd, SessionHandle, SessionInfo};
+pub use session::{Peer, RequestOptions, SessionEnd, SessionHandle, SessionInfo, WeakPeer};

@@ -16,7 +16,7 @@ use oxmcp_types::{Implementation, ProtocolVersion};
 
 pub(crate) use driver::start;
 pub use driver::{SessionEnd, SessionHandle};
-pub use peer::{Peer, ProgressCallback, RequestOptions};
+pub use peer::{Peer, ProgressCallback, RequestOptions, WeakPeer};
 pub(crate) use state::{Phase, RequestState};
 
 use crate::role::Role;

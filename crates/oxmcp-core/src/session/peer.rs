@@ -141,6 +141,25 @@ impl<R: Role> Peer<R> {
         Self { inner, route }
     }
 
+    /// An id for this session, unique within the process (for keeping per-session state,
+    /// such as resource subscriptions, in shared structures).
+    pub fn session_id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// A handle that does not keep the session alive.
+    pub fn downgrade(&self) -> WeakPeer<R> {
+        WeakPeer {
+            inner: Arc::downgrade(&self.inner),
+            id: self.inner.id,
+        }
+    }
+
+    /// This peer, with its messages marked as unrelated to any request.
+    pub fn unrelated(&self) -> Self {
+        Self::new(self.inner.clone(), Route::Unrelated)
+    }
+
     /// What was negotiated, once the session is initialized.
     pub fn session(&self) -> Option<&Arc<SessionInfo<R>>> {
         self.inner.info.get()
@@ -350,6 +369,22 @@ impl<R: Role> Peer<R> {
         self.notify_unchecked(method, params).await
     }
 
+    /// Sends a notification without waiting: for synchronous contexts (a `tracing` layer,
+    /// a `Drop`). Fails with [`NotifyError::QueueFull`] when the outbound queue is full.
+    pub fn try_notify_raw(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) -> Result<(), NotifyError> {
+        self.check_notification(method)?;
+        let message = Message::Notification(Notification::new(method, params));
+        let out = OutboundMessage::new(message.to_vec(), self.route.clone());
+        self.inner.outbound.try_send(out).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => NotifyError::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => NotifyError::Closed,
+        })
+    }
+
     pub(crate) async fn notify_unchecked(
         &self,
         method: &str,
@@ -387,6 +422,42 @@ impl<R: Role> Peer<R> {
     /// Encodes and queues one message on this peer's route.
     pub(crate) async fn send(&self, message: &Message) -> Result<(), Closed> {
         send_on(&self.inner, message, self.route.clone()).await
+    }
+}
+
+/// A [`Peer`] that does not keep its session alive: shared registries hold these.
+pub struct WeakPeer<R: Role> {
+    inner: std::sync::Weak<Inner<R>>,
+    id: u64,
+}
+
+impl<R: Role> Clone for WeakPeer<R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            id: self.id,
+        }
+    }
+}
+
+impl<R: Role> fmt::Debug for WeakPeer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakPeer")
+            .field("session_id", &self.id)
+            .finish()
+    }
+}
+
+impl<R: Role> WeakPeer<R> {
+    /// The session's id (see [`Peer::session_id`]).
+    pub fn session_id(&self) -> u64 {
+        self.id
+    }
+
+    /// The peer, if its session still exists and is not closed.
+    pub fn upgrade(&self) -> Option<Peer<R>> {
+        let inner = self.inner.upgrade()?;
+        (!inner.closed.is_cancelled()).then(|| Peer::new(inner, Route::Unrelated))
     }
 }
 

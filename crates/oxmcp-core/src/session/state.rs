@@ -1,7 +1,7 @@
 //! The state a session shares between its tasks and its handles.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use oxmcp_types::{ErrorData, Implementation, LoggingLevel, ProgressNotificationParams, RequestId};
@@ -59,6 +59,8 @@ impl RequestState {
 
 /// Everything a session's tasks and handles share.
 pub(crate) struct Inner<R: Role> {
+    /// Unique among the sessions of this process.
+    pub(crate) id: u64,
     pub(crate) config: SessionConfig,
     pub(crate) own_info: Implementation,
     pub(crate) own_capabilities: R::OwnCapabilities,
@@ -113,7 +115,9 @@ pub(crate) struct InnerParts<R: Role> {
 impl<R: Role> Inner<R> {
     pub(crate) fn new(parts: InnerParts<R>, outbound: mpsc::Sender<OutboundMessage>) -> Arc<Self> {
         let level = parts.config.default_log_level;
+        static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
         Arc::new(Self {
+            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             config: parts.config,
             own_info: parts.own_info,
             own_capabilities: parts.own_capabilities,
