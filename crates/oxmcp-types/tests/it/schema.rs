@@ -24,10 +24,11 @@ pub fn schema(version: ProtocolVersion) -> &'static Schema {
 
 impl Schema {
     fn load(version: ProtocolVersion) -> Self {
-        let path = format!(
-            "{}/../../../shared/spec/{version}/schema.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        // The official schemas live beside the repository, in `../shared/spec` (they are
+        // not copied into it); `OXMCP_SHARED_DIR` points elsewhere when needed.
+        let shared = std::env::var("OXMCP_SHARED_DIR")
+            .unwrap_or_else(|_| format!("{}/../../../shared", env!("CARGO_MANIFEST_DIR")));
+        let path = format!("{shared}/spec/{version}/schema.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let doc: Value = serde_json::from_str(&text).unwrap();
         let defs_key = if doc.get("$defs").is_some() {
