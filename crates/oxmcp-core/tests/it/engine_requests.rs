@@ -496,3 +496,29 @@ async fn a_server_handler_can_send_requests_to_the_client() {
         .unwrap();
     assert_eq!(answer["answer"]["roots"][0]["uri"], "file:///tmp");
 }
+
+#[tokio::test]
+async fn the_server_cancels_its_own_requests_to_the_client_on_timeout() {
+    let (a, b) = memory::duplex(8);
+    let server = serve_server(a, full_server_config(), TestServer::default());
+    let client_handler = TestClient::default();
+    let client = oxmcp_core::connect(b, client_config(), client_handler.clone())
+        .await
+        .unwrap();
+    client.peer().ping().await.unwrap();
+    let options = RequestOptions::new().timeout(Duration::from_millis(100));
+    let err = server
+        .peer()
+        .request_raw("client/slow", None, options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RequestError::Timeout(_)), "{err}");
+    for _ in 0..100 {
+        if client_handler.seen.cancelled.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(client_handler.seen.cancelled.load(Ordering::SeqCst), 1);
+    server.peer().ping().await.unwrap();
+}

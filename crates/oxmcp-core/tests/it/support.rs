@@ -121,10 +121,11 @@ impl Handler<Server> for TestServer {
     }
 }
 
-/// A client handler that answers `roots/list` and counts notifications.
+/// A client handler that answers `roots/list` and `client/slow`, and counts notifications.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TestClient {
     pub(crate) notifications: Arc<Mutex<Vec<(String, Value)>>>,
+    pub(crate) seen: Arc<Seen>,
 }
 
 impl Handler<Client> for TestClient {
@@ -136,6 +137,12 @@ impl Handler<Client> for TestClient {
         match req.method.as_str() {
             "roots/list" => {
                 to_result(&json!({ "roots": [{ "uri": "file:///tmp", "name": "tmp" }] }))
+            }
+            "client/slow" => {
+                let mut flag = DropFlag(self.seen.clone(), false);
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                flag.1 = true;
+                to_result(&json!({}))
             }
             other => Err(ErrorData::method_not_found(other)),
         }
