@@ -1,5 +1,12 @@
 //! Serving the server role over a transport.
 
+pub mod pagination;
+mod router;
+mod sessions;
+pub mod tools;
+
+pub use router::{McpServer, McpServerBuilder, RegistrationError};
+
 use std::sync::Arc;
 
 use oxmcp_types::{Implementation, ServerCapabilities};

@@ -1,0 +1,298 @@
+//! [`McpServer`]: the shared server object that routes the feature requests of every
+//! session to the registered tools, resources, prompts and completers.
+
+mod catalog;
+mod tools;
+
+use std::sync::Arc;
+
+use oxmcp_types::capabilities::ToolsCapability;
+use oxmcp_types::{
+    AdaptToVersion, ErrorData, Implementation, JsonObject, ProtocolVersion, ServerCapabilities,
+};
+use serde::Serialize;
+
+use self::catalog::Shared as SharedCatalog;
+use super::pagination::{CursorCodec, DEFAULT_PAGE_SIZE, ListKind};
+use super::sessions::Sessions;
+use super::tools::{RegisteredTool, ToolNamePolicy, ToolRegistrationError, ToolRoute};
+use super::{RunningServer, ServerConfig, serve_server};
+use crate::config::SessionConfig;
+use crate::context::RequestContext;
+use crate::handler::{Handler, HandlerResult, IncomingRequest, to_result};
+use crate::role::Server;
+use crate::transport::Transport;
+
+/// Why a server could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistrationError {
+    /// A tool was refused.
+    #[error(transparent)]
+    Tool(#[from] ToolRegistrationError),
+}
+
+/// Settings fixed when the server is built.
+#[derive(Debug, Clone)]
+struct Options {
+    page_size: usize,
+    tool_name_policy: ToolNamePolicy,
+    logging: bool,
+    declare_tools: bool,
+}
+
+#[derive(Debug)]
+struct Inner {
+    info: Implementation,
+    instructions: Option<String>,
+    session: SessionConfig,
+    options: Options,
+    tools: SharedCatalog<RegisteredTool>,
+    sessions: Sessions,
+    cursors: CursorCodec,
+}
+
+/// A server shared by all its sessions: tools, resources, prompts and completions
+/// registered once, changeable while serving, with `list_changed` notifications to every
+/// session. Cheap to clone (one `Arc`).
+///
+/// Build it with [`McpServer::builder`], then [`serve`](McpServer::serve) each connection.
+/// It implements [`Handler<Server>`], and answers the feature methods itself; results are
+/// adapted to each session's negotiated protocol version.
+///
+/// ```
+/// use oxmcp_core::server::McpServer;
+/// use oxmcp_core::server::tools::ToolRoute;
+/// use oxmcp_core::{ClientConfig, NoHandler, connect, transport::memory};
+/// use oxmcp_types::Implementation;
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct EchoArgs { text: String }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = McpServer::builder(Implementation::new("demo", "1.0"))
+///     .instructions("Call `echo`.")
+///     .tool(ToolRoute::new("echo", |a: EchoArgs, _cx| async move { a.text }).with_description("Echoes."))
+///     .build()
+///     .unwrap();
+/// assert!(server.capabilities().tools.is_some());
+///
+/// let (a, b) = memory::duplex(16);
+/// let running = server.serve(a);
+/// let client = connect(b, ClientConfig::new(Implementation::new("me", "1.0")), NoHandler).await.unwrap();
+/// let params = serde_json::value::to_raw_value(&serde_json::json!({"name": "echo", "arguments": {"text": "hi"}})).unwrap();
+/// let answer = client.peer().request_raw("tools/call", Some(params), Default::default()).await.unwrap();
+/// assert_eq!(answer.get(), r#"{"content":[{"type":"text","text":"hi"}]}"#);
+/// client.close().await;
+/// running.wait().await;
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct McpServer {
+    shared: Arc<Inner>,
+}
+
+/// Builds an [`McpServer`].
+#[derive(Debug)]
+#[must_use]
+pub struct McpServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    session: SessionConfig,
+    options: Options,
+    tools: Vec<ToolRoute>,
+}
+
+impl McpServer {
+    /// Starts building a server that introduces itself as `info`.
+    pub fn builder(info: Implementation) -> McpServerBuilder {
+        McpServerBuilder {
+            info,
+            instructions: None,
+            session: SessionConfig::default(),
+            options: Options {
+                page_size: DEFAULT_PAGE_SIZE,
+                tool_name_policy: ToolNamePolicy::default(),
+                logging: true,
+                declare_tools: false,
+            },
+            tools: Vec::new(),
+        }
+    }
+
+    /// What a new session is told the server supports, computed from what is registered
+    /// now (and what the builder declared): `tools` with `listChanged`, `resources` with
+    /// `listChanged` (and `subscribe` unless disabled), `prompts` with `listChanged`,
+    /// `completions` when a completer exists, `logging` unless disabled.
+    pub fn capabilities(&self) -> ServerCapabilities {
+        let shared = &self.shared;
+        let mut caps = ServerCapabilities::default();
+        if shared.options.declare_tools || !shared.tools.snapshot().is_empty() {
+            let mut tools = ToolsCapability::default();
+            tools.list_changed = Some(true);
+            caps.tools = Some(tools);
+        }
+        if shared.options.logging {
+            caps.logging = Some(JsonObject::new());
+        }
+        caps
+    }
+
+    /// The configuration a session of this server starts with: info, instructions, the
+    /// current [`capabilities`](Self::capabilities) and the session settings. For transports
+    /// that create sessions themselves; [`serve`](Self::serve) uses it.
+    pub fn server_config(&self) -> ServerConfig {
+        let mut config = ServerConfig::new(self.shared.info.clone())
+            .with_capabilities(self.capabilities())
+            .with_session_config(self.shared.session.clone());
+        config.instructions = self.shared.instructions.clone();
+        config
+    }
+
+    /// Serves one client over `transport`. The session is registered for `list_changed`
+    /// and resource update notifications, and forgotten when it ends.
+    pub fn serve<T: Transport>(&self, transport: T) -> RunningServer {
+        let running = serve_server(transport, self.server_config(), self.clone());
+        self.shared.sessions.register(running.peer());
+        let id = running.peer().session_id();
+        let handle = running.handle().clone();
+        let shared = Arc::downgrade(&self.shared);
+        tokio::spawn(async move {
+            handle.wait().await;
+            if let Some(shared) = shared.upgrade() {
+                shared.sessions.unregister(id);
+            }
+        });
+        running
+    }
+
+    /// How many sessions are registered (sessions that ended are forgotten).
+    pub fn session_count(&self) -> usize {
+        self.shared.sessions.len()
+    }
+
+    fn decode_cursor(
+        &self,
+        kind: ListKind,
+        cursor: Option<&str>,
+    ) -> Result<Option<u64>, ErrorData> {
+        cursor
+            .map(|c| {
+                self.shared
+                    .cursors
+                    .decode(kind, c)
+                    .map_err(|e| ErrorData::invalid_params(format!("invalid cursor: {e}")))
+            })
+            .transpose()
+    }
+
+    fn next_cursor(&self, kind: ListKind, after: Option<u64>) -> Option<String> {
+        after.map(|a| self.shared.cursors.encode(kind, a))
+    }
+
+    async fn dispatch(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        match request.method.as_str() {
+            "tools/list" => self.list_tools(&request, &cx),
+            "tools/call" => self.call_tool(&request, cx).await,
+            other => Err(ErrorData::method_not_found(other)),
+        }
+    }
+}
+
+impl Handler<Server> for McpServer {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        // Sessions started by other means than `serve` are registered on first use.
+        self.shared.sessions.register(cx.peer());
+        self.dispatch(request, cx).await
+    }
+}
+
+impl McpServerBuilder {
+    /// Sets the `instructions` sent in `initialize`.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Sets how many items a page of a list holds (default 100, at least 1).
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.options.page_size = size.max(1);
+        self
+    }
+
+    /// Sets what happens to tool names that break the spec's rule (default: warn).
+    pub fn tool_name_policy(mut self, policy: ToolNamePolicy) -> Self {
+        self.options.tool_name_policy = policy;
+        self
+    }
+
+    /// Sets the limits and timeouts of each session.
+    pub fn session_config(mut self, session: SessionConfig) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Whether to declare `logging` (default true).
+    pub fn logging(mut self, enabled: bool) -> Self {
+        self.options.logging = enabled;
+        self
+    }
+
+    /// Declares `tools` even while no tool is registered, so that sessions started before
+    /// the first [`McpServer::add_tool`] hear about it.
+    pub fn declare_tools(mut self) -> Self {
+        self.options.declare_tools = true;
+        self
+    }
+
+    /// Adds a tool.
+    pub fn tool(mut self, route: ToolRoute) -> Self {
+        self.tools.push(route);
+        self
+    }
+
+    /// Adds tools (for example those a `#[tool_router]` impl generates).
+    pub fn tools(mut self, routes: impl IntoIterator<Item = ToolRoute>) -> Self {
+        self.tools.extend(routes);
+        self
+    }
+
+    /// Checks and compiles everything registered and builds the server.
+    pub fn build(self) -> Result<McpServer, RegistrationError> {
+        let server = McpServer {
+            shared: Arc::new(Inner {
+                info: self.info,
+                instructions: self.instructions,
+                session: self.session,
+                options: self.options,
+                tools: SharedCatalog::default(),
+                sessions: Sessions::default(),
+                cursors: CursorCodec::random(),
+            }),
+        };
+        server.add_tools(self.tools)?;
+        Ok(server)
+    }
+}
+
+/// Adapts a result to the session's negotiated version and serializes it.
+fn reply<T: Serialize + AdaptToVersion>(value: T, cx: &RequestContext<Server>) -> HandlerResult {
+    reply_version(value, cx.protocol_version())
+}
+
+fn reply_version<T: Serialize + AdaptToVersion>(
+    mut value: T,
+    version: ProtocolVersion,
+) -> HandlerResult {
+    value.adapt_to(version);
+    to_result(&value)
+}

@@ -1,0 +1,145 @@
+//! The sessions a shared server serves: weak handles keyed by session id, each with its
+//! resource subscriptions. This is all the per-session state the router keeps.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::value::RawValue;
+
+use crate::error::NotifyError;
+use crate::role::Server;
+use crate::session::{Peer, WeakPeer};
+
+#[derive(Debug)]
+struct SessionEntry {
+    peer: WeakPeer<Server>,
+    subscriptions: BTreeSet<String>,
+}
+
+/// The live sessions of one server.
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    map: Mutex<HashMap<u64, SessionEntry>>,
+}
+
+#[expect(dead_code, reason = "subscriptions are routed in the next commit")]
+impl Sessions {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, SessionEntry>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers the session of `peer` (once; later calls do nothing).
+    pub(crate) fn register(&self, peer: &Peer<Server>) {
+        self.lock()
+            .entry(peer.session_id())
+            .or_insert_with(|| SessionEntry {
+                peer: peer.downgrade(),
+                subscriptions: BTreeSet::new(),
+            });
+    }
+
+    /// Forgets a session and its subscriptions.
+    pub(crate) fn unregister(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    /// How many sessions are registered.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub(crate) fn subscribe(&self, peer: &Peer<Server>, uri: String) {
+        self.register(peer);
+        if let Some(entry) = self.lock().get_mut(&peer.session_id()) {
+            entry.subscriptions.insert(uri);
+        }
+    }
+
+    pub(crate) fn unsubscribe(&self, id: u64, uri: &str) {
+        if let Some(entry) = self.lock().get_mut(&id) {
+            entry.subscriptions.remove(uri);
+        }
+    }
+
+    /// The live sessions whose subscriptions cover `uri`; forgets dead sessions.
+    pub(crate) fn subscribers(&self, uri: &str) -> Vec<Peer<Server>> {
+        self.live(|entry| entry.subscriptions.iter().any(|s| covers(s, uri)))
+    }
+
+    /// Every live session; forgets dead sessions.
+    pub(crate) fn all(&self) -> Vec<Peer<Server>> {
+        self.live(|_| true)
+    }
+
+    fn live(&self, wanted: impl Fn(&SessionEntry) -> bool) -> Vec<Peer<Server>> {
+        let mut map = self.lock();
+        let mut peers = Vec::new();
+        map.retain(|_, entry| match entry.peer.upgrade() {
+            Some(peer) => {
+                if wanted(entry) {
+                    peers.push(peer);
+                }
+                true
+            }
+            None => false,
+        });
+        peers
+    }
+
+    /// Sends a parameterless notification to every live session that may receive it
+    /// (sessions that did not negotiate its capability are skipped). Returns how many got it.
+    pub(crate) fn broadcast(&self, method: &'static str) -> usize {
+        self.all()
+            .into_iter()
+            .filter(|peer| send_now(peer, method, None))
+            .count()
+    }
+}
+
+/// Sends a notification without waiting; when the session's queue is full, finishes the
+/// send on a task. Returns whether it was (or will be) sent.
+pub(crate) fn send_now(
+    peer: &Peer<Server>,
+    method: &'static str,
+    params: Option<Box<RawValue>>,
+) -> bool {
+    match peer.try_notify_raw(method, params.clone()) {
+        Ok(()) => true,
+        Err(NotifyError::QueueFull) => match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let peer = peer.clone();
+                runtime.spawn(async move { peer.notify_raw(method, params).await });
+                true
+            }
+            Err(_) => false,
+        },
+        Err(e) => {
+            tracing::trace!(method, error = %e, "notification not sent to this session");
+            false
+        }
+    }
+}
+
+/// Whether a subscription to `subscribed` covers an update of `uri`: the same resource or
+/// a sub-resource of it (`uri` continues `subscribed` after a `/`, `?` or `#`).
+pub(crate) fn covers(subscribed: &str, uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix(subscribed) else {
+        return false;
+    };
+    rest.is_empty() || subscribed.ends_with('/') || rest.starts_with(['/', '?', '#'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn sub_resources_are_covered() {
+        assert!(covers("file:///project", "file:///project"));
+        assert!(covers("file:///project", "file:///project/src/main.rs"));
+        assert!(covers("file:///project/", "file:///project/a"));
+        assert!(covers("db://t", "db://t?row=1"));
+        assert!(!covers("file:///project", "file:///project2"));
+        assert!(!covers("file:///project/a", "file:///project"));
+    }
+}

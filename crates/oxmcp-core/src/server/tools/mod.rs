@@ -1,0 +1,413 @@
+//! Tools: how a typed async function becomes an MCP tool.
+//!
+//! A [`ToolRoute`] is a tool definition ([`Tool`]) plus its handler. The typed constructor
+//! [`ToolRoute::new`] takes an async function of an argument struct and the
+//! [`RequestContext`]:
+//!
+//! - the argument type `A` derives `schemars::JsonSchema` and `serde::Deserialize`; the
+//!   tool's `inputSchema` is generated from it (JSON Schema 2020-12, root
+//!   `"type": "object"`; use [`NoArguments`] for a tool without arguments);
+//! - the return type implements [`ToolOutput`]: text (`String`), content blocks, a whole
+//!   [`CallToolResult`], or structured output [`Json<T>`] whose `outputSchema` is generated
+//!   from `T`, optionally wrapped in `Result<_, E>` with `E: Into<ToolError>`;
+//! - description, title, icons, annotations, `execution.taskSupport` and `_meta` are set
+//!   with the `with_*` methods.
+//!
+//! When the route is registered with [`McpServer`](crate::server::McpServer), its name is
+//! checked against the spec's rule ([`check_tool_name`]) and its schemas are compiled once.
+//! On every `tools/call` the arguments are validated against `inputSchema` before the
+//! handler runs; a violation is answered with an `isError: true` result that lists each
+//! problem and where it is, never with a protocol error.
+//!
+//! ```
+//! use oxmcp_core::RequestContext;
+//! use oxmcp_core::role::Server;
+//! use oxmcp_core::server::tools::{Json, ToolError, ToolRoute};
+//! use oxmcp_types::ToolAnnotations;
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct AddArgs {
+//!     /// The first number.
+//!     a: f64,
+//!     /// The second number.
+//!     b: f64,
+//! }
+//!
+//! #[derive(serde::Serialize, schemars::JsonSchema)]
+//! struct Sum {
+//!     sum: f64,
+//! }
+//!
+//! async fn add(args: AddArgs, _cx: RequestContext<Server>) -> Result<Json<Sum>, ToolError> {
+//!     if !(args.a + args.b).is_finite() {
+//!         return Err(ToolError::execution("the sum overflows"));
+//!     }
+//!     Ok(Json(Sum { sum: args.a + args.b }))
+//! }
+//!
+//! let route = ToolRoute::new("add", add)
+//!     .with_title("Add")
+//!     .with_description("Adds two numbers.")
+//!     .with_annotations(ToolAnnotations::default().read_only(true));
+//! assert_eq!(route.tool().input_schema["required"], serde_json::json!(["a", "b"]));
+//! assert!(route.tool().output_schema.is_some());
+//!
+//! // Closures work too; the context's type is inferred.
+//! let echo = ToolRoute::new("echo", |args: EchoArgs, _cx| async move { args.text });
+//! # #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! # struct EchoArgs { text: String }
+//! ```
+
+mod name;
+mod output;
+mod schema;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use oxmcp_types::tools::TaskSupport;
+use oxmcp_types::{CallToolResult, ErrorData, Icon, JsonObject, Meta, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use name::{MAX_TOOL_NAME_LEN, ToolNameError, ToolNamePolicy, check_tool_name};
+pub use output::{Json, NoArguments, ToolError, ToolOutput};
+pub use schema::{SchemaError, input_schema_for, output_schema_for};
+
+use crate::context::RequestContext;
+use crate::handler::BoxFuture;
+use crate::role::Server;
+
+/// The future a type-erased tool handler returns.
+pub type ToolFuture = BoxFuture<'static, Result<CallToolResult, ErrorData>>;
+
+/// A type-erased tool handler: validated arguments in, result or JSON-RPC error out.
+type DynToolHandler = dyn Fn(Value, RequestContext<Server>) -> ToolFuture + Send + Sync;
+
+/// Why a tool could not be registered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToolRegistrationError {
+    /// A tool with this name is already registered.
+    #[error("a tool named `{0}` is already registered")]
+    Duplicate(String),
+    /// The name breaks the spec's naming rule and the policy is [`ToolNamePolicy::Refuse`].
+    #[error("invalid tool name `{name}`: {reason}")]
+    InvalidName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: ToolNameError,
+    },
+    /// The input schema is unusable.
+    #[error("the input schema of tool `{name}` is unusable: {source}")]
+    InputSchema {
+        /// The tool.
+        name: String,
+        /// Why.
+        source: SchemaError,
+    },
+    /// The output schema is unusable.
+    #[error("the output schema of tool `{name}` is unusable: {source}")]
+    OutputSchema {
+        /// The tool.
+        name: String,
+        /// Why.
+        source: SchemaError,
+    },
+}
+
+/// A tool definition and its handler, ready to register with
+/// [`McpServer`](crate::server::McpServer). See the [module docs](self).
+#[derive(Clone)]
+pub struct ToolRoute {
+    tool: Tool,
+    handler: Arc<DynToolHandler>,
+    /// A schema problem found while generating the schemas, reported at registration.
+    problem: Option<ToolRegistrationError>,
+}
+
+impl fmt::Debug for ToolRoute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolRoute")
+            .field("tool", &self.tool)
+            .field("problem", &self.problem)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ToolRoute {
+    /// A tool named `name` whose handler takes typed arguments `A` and the request context.
+    ///
+    /// `inputSchema` is generated from `A`, `outputSchema` from `O` when it is structured
+    /// ([`Json<T>`], possibly inside a `Result`). Arguments that pass the schema but do not
+    /// deserialize into `A` are a tool execution error too.
+    pub fn new<A, O, F, Fut>(name: impl Into<String>, handler: F) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: ToolOutput,
+        F: Fn(A, RequestContext<Server>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = O> + Send + 'static,
+    {
+        let name = name.into();
+        let mut problem = None;
+        let input_schema = input_schema_for::<A>().unwrap_or_else(|source| {
+            problem = Some(ToolRegistrationError::InputSchema {
+                name: name.clone(),
+                source,
+            });
+            JsonObject::new()
+        });
+        let output_schema = match O::output_schema() {
+            Some(Ok(schema)) => Some(schema),
+            Some(Err(source)) => {
+                problem.get_or_insert(ToolRegistrationError::OutputSchema {
+                    name: name.clone(),
+                    source,
+                });
+                None
+            }
+            None => None,
+        };
+        let mut tool = Tool::new(name.clone(), input_schema);
+        tool.output_schema = output_schema;
+        Self {
+            tool,
+            handler: Arc::new(typed_handler(name, handler)),
+            problem,
+        }
+    }
+
+    /// A tool from a hand-written definition: `tool.input_schema` (and `output_schema`, if
+    /// any) are used as they are. The handler receives the arguments as a JSON object,
+    /// already validated against the input schema.
+    ///
+    /// ```
+    /// use oxmcp_core::server::tools::{ToolError, ToolRoute};
+    /// use oxmcp_types::{CallToolResult, Tool};
+    ///
+    /// let tool = Tool::without_arguments("now").with_description("The time.");
+    /// let route = ToolRoute::from_tool(tool, |_args, _cx| async {
+    ///     Ok::<_, ToolError>(CallToolResult::text("12:00"))
+    /// });
+    /// assert_eq!(route.name(), "now");
+    /// ```
+    pub fn from_tool<F, Fut>(tool: Tool, handler: F) -> Self
+    where
+        F: Fn(JsonObject, RequestContext<Server>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<CallToolResult, ToolError>> + Send + 'static,
+    {
+        let handler = move |args: Value, cx: RequestContext<Server>| -> ToolFuture {
+            let args = match args {
+                Value::Object(object) => object,
+                _ => JsonObject::new(),
+            };
+            let work = handler(args, cx);
+            Box::pin(async move { work.await.into_call_tool_result() })
+        };
+        Self {
+            tool,
+            handler: Arc::new(handler),
+            problem: None,
+        }
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.tool.name
+    }
+
+    /// The definition `tools/list` shows.
+    pub fn tool(&self) -> &Tool {
+        &self.tool
+    }
+
+    /// The definition, to change what the `with_*` methods do not cover.
+    pub fn tool_mut(&mut self) -> &mut Tool {
+        &mut self.tool
+    }
+
+    /// Sets the description (the macros pass the doc comment).
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.tool.description = Some(description.into());
+        self
+    }
+
+    /// Sets the display title.
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.tool.title = Some(title.into());
+        self
+    }
+
+    /// Sets the icons.
+    #[must_use]
+    pub fn with_icons(mut self, icons: Vec<Icon>) -> Self {
+        self.tool.icons = Some(icons);
+        self
+    }
+
+    /// Sets the annotations (behaviour hints).
+    #[must_use]
+    pub fn with_annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.tool.annotations = Some(annotations);
+        self
+    }
+
+    /// Sets `execution.taskSupport`.
+    #[must_use]
+    pub fn with_task_support(mut self, support: TaskSupport) -> Self {
+        self.tool = self.tool.with_task_support(support);
+        self
+    }
+
+    /// Sets `_meta`.
+    #[must_use]
+    pub fn with_meta(mut self, meta: Meta) -> Self {
+        self.tool.meta = Some(meta);
+        self
+    }
+
+    /// Checks the route and compiles its schemas.
+    pub(crate) fn compile(
+        self,
+        policy: ToolNamePolicy,
+    ) -> Result<RegisteredTool, ToolRegistrationError> {
+        if let Some(problem) = self.problem {
+            return Err(problem);
+        }
+        policy.apply(&self.tool.name)?;
+        let name = &self.tool.name;
+        let mut input_schema = self.tool.input_schema.clone();
+        schema::check_root(&mut input_schema).map_err(|source| {
+            ToolRegistrationError::InputSchema {
+                name: name.clone(),
+                source,
+            }
+        })?;
+        let input = schema::compile(&input_schema).map_err(|source| {
+            ToolRegistrationError::InputSchema {
+                name: name.clone(),
+                source,
+            }
+        })?;
+        let output = match &self.tool.output_schema {
+            Some(output_schema) => Some(compile_output(name, output_schema)?),
+            None => None,
+        };
+        let mut tool = self.tool;
+        tool.input_schema = input_schema;
+        Ok(RegisteredTool {
+            tool,
+            handler: self.handler,
+            input,
+            output,
+        })
+    }
+}
+
+fn compile_output(
+    name: &str,
+    output_schema: &JsonObject,
+) -> Result<jsonschema::Validator, ToolRegistrationError> {
+    let error = |source| ToolRegistrationError::OutputSchema {
+        name: name.to_owned(),
+        source,
+    };
+    match output_schema.get("type") {
+        Some(Value::String(t)) if t == "object" => {}
+        other => {
+            let found = other.map_or_else(|| "absent".to_owned(), Value::to_string);
+            return Err(error(SchemaError::RootNotObject { found }));
+        }
+    }
+    schema::compile(output_schema).map_err(error)
+}
+
+/// Wraps a typed handler: deserializes the arguments, runs it, converts its output.
+fn typed_handler<A, O, F, Fut>(
+    name: String,
+    handler: F,
+) -> impl Fn(Value, RequestContext<Server>) -> ToolFuture + Send + Sync + 'static
+where
+    A: DeserializeOwned + Send + 'static,
+    O: ToolOutput,
+    F: Fn(A, RequestContext<Server>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = O> + Send + 'static,
+{
+    move |args: Value, cx: RequestContext<Server>| -> ToolFuture {
+        match serde_json::from_value::<A>(args) {
+            Ok(args) => {
+                let work = handler(args, cx);
+                Box::pin(async move { work.await.into_call_tool_result() })
+            }
+            Err(e) => {
+                let text = format!("invalid arguments for tool `{name}`: {e}");
+                Box::pin(std::future::ready(Ok(CallToolResult::error_text(text))))
+            }
+        }
+    }
+}
+
+/// A tool as the server keeps it: definition, handler, compiled schemas.
+pub(crate) struct RegisteredTool {
+    pub(crate) tool: Tool,
+    handler: Arc<DynToolHandler>,
+    input: jsonschema::Validator,
+    output: Option<jsonschema::Validator>,
+}
+
+impl fmt::Debug for RegisteredTool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisteredTool")
+            .field("tool", &self.tool.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegisteredTool {
+    /// Validates the arguments, runs the handler, and checks its structured output.
+    pub(crate) async fn call(
+        &self,
+        arguments: Option<JsonObject>,
+        cx: RequestContext<Server>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let arguments = Value::Object(arguments.unwrap_or_default());
+        if let Some(problems) = schema::describe_errors(&self.input, &arguments) {
+            let text = format!(
+                "invalid arguments for tool `{}`: {problems}",
+                self.tool.name
+            );
+            return Ok(CallToolResult::error_text(text));
+        }
+        let result = (self.handler)(arguments, cx).await?;
+        self.check_output(&result)?;
+        Ok(result)
+    }
+
+    /// A successful result of a tool with an output schema must carry conforming
+    /// `structuredContent` (a MUST of the spec); anything else is the server's bug.
+    fn check_output(&self, result: &CallToolResult) -> Result<(), ErrorData> {
+        let Some(validator) = &self.output else {
+            return Ok(());
+        };
+        if result.is_error == Some(true) {
+            return Ok(());
+        }
+        let name = &self.tool.name;
+        let Some(structured) = &result.structured_content else {
+            return Err(ErrorData::internal_error(format!(
+                "tool `{name}` has an output schema but returned no structured content"
+            )));
+        };
+        match schema::describe_errors(validator, &Value::Object(structured.clone())) {
+            None => Ok(()),
+            Some(problems) => Err(ErrorData::internal_error(format!(
+                "tool `{name}` returned structured content that does not match its output schema: {problems}"
+            ))),
+        }
+    }
+}
