@@ -51,13 +51,16 @@ pub mod role;
 pub mod server;
 pub mod session;
 pub mod transport;
+pub mod validate;
 
 pub use client::{ClientConfig, RunningClient, connect};
+pub use client::{ClientHandler, McpClient};
 pub use config::SessionConfig;
 pub use context::{NotificationContext, RequestContext};
 pub use error::{InitializeError, NotifyError, RequestError};
 pub use handler::{
     Handler, HandlerResult, IncomingNotification, IncomingRequest, NoHandler, to_result,
 };
+pub use server::client_requests::{ClientRequestError, ElicitOutcome};
 pub use server::{RunningServer, ServerConfig, serve_server};
 pub use session::{Peer, RequestOptions, SessionEnd, SessionHandle, SessionInfo, WeakPeer};

@@ -1,4 +1,25 @@
-//! Connecting as a client: `initialize`, version check, `notifications/initialized`.
+//! The client role: connecting (`initialize`, version check, `notifications/initialized`),
+//! typed methods for every server request ([`Peer<Client>`]), auto-pagination, the host's
+//! [`ClientHandler`] for the server's requests, notification streams, and [`McpClient`],
+//! which ties them together.
+
+mod api;
+mod handler;
+mod mcp;
+mod notifications;
+mod pagination;
+mod requests;
+mod tools;
+
+pub use handler::{ClientHandler, DEFAULT_MAX_FORM_ATTEMPTS};
+pub use mcp::{McpClient, ToolsSnapshot, UrlRetryError, UrlRetryPolicy};
+pub use notifications::{
+    DEFAULT_NOTIFICATION_CAPACITY, OtherNotification, ServerNotifications, Subscription,
+    SubscriptionError,
+};
+pub use pagination::{DEFAULT_MAX_PAGES, ListMethod, PaginationError, Paginator};
+pub use requests::{FormElicitation, SamplingRequest, UrlElicitation, UrlElicitationSource};
+pub use tools::{ToolApprovals, ToolChange, ToolChanges};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! Serving the server role over a transport.
 
+pub mod client_requests;
 pub mod pagination;
 mod router;
 mod sessions;

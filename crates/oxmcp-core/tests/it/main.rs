@@ -1,7 +1,11 @@
 //! Integration tests of oxmcp-core: one test binary, one module per concern.
 
+mod client_api;
+mod client_features;
+mod client_support;
 mod engine_capabilities;
 mod engine_lifecycle;
 mod engine_malformed;
 mod engine_requests;
 mod support;
+mod validate;

@@ -1,0 +1,152 @@
+//! What the host's callbacks receive for the server's requests, and the bookkeeping of
+//! URL-mode elicitations the user consented to.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use oxmcp_types::elicitation::{ElicitRequestFormParams, ElicitRequestUrlParams, ElicitValue};
+use oxmcp_types::sampling::CreateMessageRequestParams;
+use oxmcp_types::{Implementation, ProtocolVersion};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::session::state::lock;
+use crate::validate::{FormAnswerError, validate_form_answer};
+
+/// A `sampling/createMessage` request for the host's model. The tool-use balance rules
+/// have been checked; the host should let the user review the request and the answer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SamplingRequest {
+    /// The request, as the server sent it.
+    pub params: CreateMessageRequestParams,
+    /// Who is asking.
+    pub server: Implementation,
+    /// The session's protocol version.
+    pub protocol_version: ProtocolVersion,
+    /// Cancelled when the server cancels the request.
+    pub cancellation: CancellationToken,
+}
+
+/// A form-mode `elicitation/create` for the host to show. The answer the host returns is
+/// checked against the form before it is sent; an invalid one is not sent, and the host is
+/// asked again with [`previous_error`](Self::previous_error) set.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FormElicitation {
+    /// The request, as the server sent it.
+    pub params: ElicitRequestFormParams,
+    /// Who is asking (the host must show it).
+    pub server: Implementation,
+    /// 1 for the first call, then 2, 3... when earlier answers were invalid.
+    pub attempt: usize,
+    /// Why the previous answer was refused.
+    pub previous_error: Option<FormAnswerError>,
+}
+
+impl FormElicitation {
+    /// Checks an answer against the form, as will be done before it is sent.
+    pub fn validate(&self, content: &BTreeMap<String, ElicitValue>) -> Result<(), FormAnswerError> {
+        validate_form_answer(&self.params.requested_schema, content)
+    }
+}
+
+/// Where a URL-mode elicitation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlElicitationSource {
+    /// An `elicitation/create` request of the server.
+    Request,
+    /// The `data` of a -32042 error that a request of this client received.
+    RequiredByError,
+}
+
+/// A URL the server asks the user to open (URL-mode elicitation). The consent hook must show
+/// the full URL (and should highlight [`host`](Self::host)) and the server's name, and open
+/// it only after explicit consent, outside the client (a system browser, never an embedded
+/// view the client or model can read, never through a shell). oxmcp never fetches it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UrlElicitation {
+    /// The request: `message`, `url`, `elicitationId`.
+    pub params: ElicitRequestUrlParams,
+    /// Who is asking.
+    pub server: Implementation,
+    /// Where it came from.
+    pub source: UrlElicitationSource,
+}
+
+impl UrlElicitation {
+    /// The host part of the URL (between `//` and the next `/`, `?` or `#`, without user
+    /// info or port), to show prominently; `None` when the URL has no authority.
+    ///
+    /// ```
+    /// # use oxmcp_core::client::UrlElicitation;
+    /// assert_eq!(UrlElicitation::host_of("https://user@pay.example.com:8443/x?y"), Some("pay.example.com"));
+    /// assert_eq!(UrlElicitation::host_of("mailto:a@b.c"), None);
+    /// ```
+    pub fn host(&self) -> Option<&str> {
+        Self::host_of(&self.params.url)
+    }
+
+    /// The host part of `url` (see [`host`](Self::host)).
+    pub fn host_of(url: &str) -> Option<&str> {
+        let rest = url.split_once("://")?.1;
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = match host_port.strip_prefix('[') {
+            Some(v6) => v6.split(']').next()?,
+            None => host_port.split(':').next()?,
+        };
+        (!host.is_empty()).then_some(host)
+    }
+}
+
+/// URL-mode elicitations the user consented to, awaiting `notifications/elicitation/complete`.
+#[derive(Debug, Default)]
+pub(crate) struct UrlTracker {
+    pending: Mutex<HashMap<String, (u64, watch::Sender<bool>)>>,
+    next: Mutex<u64>,
+}
+
+/// The most URL elicitations tracked at once; the oldest are forgotten beyond it.
+const MAX_TRACKED: usize = 1024;
+
+impl UrlTracker {
+    /// Starts tracking `id`; the receiver turns `true` when it completes.
+    pub(crate) fn register(&self, id: &str) -> watch::Receiver<bool> {
+        let seq = {
+            let mut next = lock(&self.next);
+            *next += 1;
+            *next
+        };
+        let (tx, rx) = watch::channel(false);
+        let mut pending = lock(&self.pending);
+        if pending.len() >= MAX_TRACKED
+            && let Some(oldest) = pending
+                .iter()
+                .min_by_key(|(_, (s, _))| *s)
+                .map(|(k, _)| k.clone())
+        {
+            pending.remove(&oldest);
+        }
+        pending.insert(id.to_owned(), (seq, tx));
+        rx
+    }
+
+    /// Stops tracking `id` (the user did not consent).
+    pub(crate) fn forget(&self, id: &str) {
+        lock(&self.pending).remove(id);
+    }
+
+    /// Marks `id` complete; false when it is unknown or already complete.
+    pub(crate) fn complete(&self, id: &str) -> bool {
+        match lock(&self.pending).remove(id) {
+            Some((_, tx)) => {
+                tx.send_replace(true);
+                true
+            }
+            None => false,
+        }
+    }
+}
