@@ -62,5 +62,5 @@ pub use handler::{
     Handler, HandlerResult, IncomingNotification, IncomingRequest, NoHandler, to_result,
 };
 pub use server::client_requests::{ClientRequestError, ElicitOutcome};
-pub use server::{RunningServer, ServerConfig, serve_server};
+pub use server::{McpServer, RunningServer, ServerConfig, serve_server};
 pub use session::{Peer, RequestOptions, SessionEnd, SessionHandle, SessionInfo, WeakPeer};

@@ -1,10 +1,14 @@
 //! Serving the server role over a transport.
 
 pub mod client_requests;
+pub mod completion;
 pub mod pagination;
+pub mod prompts;
+pub mod resources;
 mod router;
 mod sessions;
 pub mod tools;
+pub mod tracing_bridge;
 
 pub use router::{McpServer, McpServerBuilder, RegistrationError};
 

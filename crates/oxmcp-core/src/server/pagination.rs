@@ -21,13 +21,6 @@ const BODY_LEN: usize = 1 + 1 + 8;
 const KEY_LEN: usize = 64;
 
 /// The lists that are paginated.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "resources and prompts are routed in the next commit"
-    )
-)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ListKind {
     Tools = 1,

@@ -22,7 +22,6 @@ pub(crate) struct Sessions {
     map: Mutex<HashMap<u64, SessionEntry>>,
 }
 
-#[expect(dead_code, reason = "subscriptions are routed in the next commit")]
 impl Sessions {
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, SessionEntry>> {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)

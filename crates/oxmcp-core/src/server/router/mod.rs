@@ -2,11 +2,13 @@
 //! session to the registered tools, resources, prompts and completers.
 
 mod catalog;
+mod prompts;
+mod resources;
 mod tools;
 
 use std::sync::Arc;
 
-use oxmcp_types::capabilities::ToolsCapability;
+use oxmcp_types::capabilities::{PromptsCapability, ResourcesCapability, ToolsCapability};
 use oxmcp_types::{
     AdaptToVersion, ErrorData, Implementation, JsonObject, ProtocolVersion, ServerCapabilities,
 };
@@ -14,8 +16,13 @@ use serde::Serialize;
 
 use self::catalog::Shared as SharedCatalog;
 use super::pagination::{CursorCodec, DEFAULT_PAGE_SIZE, ListKind};
+use super::prompts::{PromptRegistrationError, PromptRoute};
+use super::resources::{
+    RegisteredTemplate, ResourceRegistrationError, ResourceRoute, ResourceTemplateRoute,
+};
 use super::sessions::Sessions;
 use super::tools::{RegisteredTool, ToolNamePolicy, ToolRegistrationError, ToolRoute};
+use super::tracing_bridge;
 use super::{RunningServer, ServerConfig, serve_server};
 use crate::config::SessionConfig;
 use crate::context::RequestContext;
@@ -30,6 +37,12 @@ pub enum RegistrationError {
     /// A tool was refused.
     #[error(transparent)]
     Tool(#[from] ToolRegistrationError),
+    /// A resource or resource template was refused.
+    #[error(transparent)]
+    Resource(#[from] ResourceRegistrationError),
+    /// A prompt was refused.
+    #[error(transparent)]
+    Prompt(#[from] PromptRegistrationError),
 }
 
 /// Settings fixed when the server is built.
@@ -38,7 +51,11 @@ struct Options {
     page_size: usize,
     tool_name_policy: ToolNamePolicy,
     logging: bool,
+    resource_subscriptions: bool,
     declare_tools: bool,
+    declare_resources: bool,
+    declare_prompts: bool,
+    declare_completions: bool,
 }
 
 #[derive(Debug)]
@@ -48,6 +65,9 @@ struct Inner {
     session: SessionConfig,
     options: Options,
     tools: SharedCatalog<RegisteredTool>,
+    resources: SharedCatalog<ResourceRoute>,
+    templates: SharedCatalog<RegisteredTemplate>,
+    prompts: SharedCatalog<PromptRoute>,
     sessions: Sessions,
     cursors: CursorCodec,
 }
@@ -102,6 +122,9 @@ pub struct McpServerBuilder {
     session: SessionConfig,
     options: Options,
     tools: Vec<ToolRoute>,
+    resources: Vec<ResourceRoute>,
+    templates: Vec<ResourceTemplateRoute>,
+    prompts: Vec<PromptRoute>,
 }
 
 impl McpServer {
@@ -115,9 +138,16 @@ impl McpServer {
                 page_size: DEFAULT_PAGE_SIZE,
                 tool_name_policy: ToolNamePolicy::default(),
                 logging: true,
+                resource_subscriptions: true,
                 declare_tools: false,
+                declare_resources: false,
+                declare_prompts: false,
+                declare_completions: false,
             },
             tools: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
         }
     }
 
@@ -133,7 +163,29 @@ impl McpServer {
             tools.list_changed = Some(true);
             caps.tools = Some(tools);
         }
-        if shared.options.logging {
+        let templates = shared.templates.snapshot();
+        let options = &shared.options;
+        if options.declare_resources
+            || !templates.is_empty()
+            || !shared.resources.snapshot().is_empty()
+        {
+            let mut resources = ResourcesCapability::default();
+            resources.list_changed = Some(true);
+            resources.subscribe = Some(options.resource_subscriptions);
+            caps.resources = Some(resources);
+        }
+        let prompts = shared.prompts.snapshot();
+        if options.declare_prompts || !prompts.is_empty() {
+            let mut capability = PromptsCapability::default();
+            capability.list_changed = Some(true);
+            caps.prompts = Some(capability);
+        }
+        let has_completers = prompts.iter().any(|p| !p.completers.is_empty())
+            || templates.iter().any(|t| !t.route.completers.is_empty());
+        if options.declare_completions || has_completers {
+            caps.completions = Some(JsonObject::new());
+        }
+        if options.logging {
             caps.logging = Some(JsonObject::new());
         }
         caps
@@ -199,6 +251,14 @@ impl McpServer {
         match request.method.as_str() {
             "tools/list" => self.list_tools(&request, &cx),
             "tools/call" => self.call_tool(&request, cx).await,
+            "resources/list" => self.list_resources(&request, &cx),
+            "resources/templates/list" => self.list_resource_templates(&request, &cx),
+            "resources/read" => self.read_resource(&request, cx).await,
+            "resources/subscribe" => self.subscribe(&request, &cx),
+            "resources/unsubscribe" => self.unsubscribe(&request, &cx),
+            "prompts/list" => self.list_prompts(&request, &cx),
+            "prompts/get" => self.get_prompt(&request, cx).await,
+            "completion/complete" => self.complete(&request, cx).await,
             other => Err(ErrorData::method_not_found(other)),
         }
     }
@@ -212,7 +272,8 @@ impl Handler<Server> for McpServer {
     ) -> HandlerResult {
         // Sessions started by other means than `serve` are registered on first use.
         self.shared.sessions.register(cx.peer());
-        self.dispatch(request, cx).await
+        let peer = cx.peer().clone();
+        tracing_bridge::scope(peer, self.dispatch(request, cx)).await
     }
 }
 
@@ -254,6 +315,49 @@ impl McpServerBuilder {
         self
     }
 
+    /// Declares `resources` even while none is registered.
+    pub fn declare_resources(mut self) -> Self {
+        self.options.declare_resources = true;
+        self
+    }
+
+    /// Declares `prompts` even while none is registered.
+    pub fn declare_prompts(mut self) -> Self {
+        self.options.declare_prompts = true;
+        self
+    }
+
+    /// Declares `completions` even while no completer is registered.
+    pub fn declare_completions(mut self) -> Self {
+        self.options.declare_completions = true;
+        self
+    }
+
+    /// Whether to declare `resources.subscribe` and accept `resources/subscribe` (default
+    /// true when resources are declared).
+    pub fn resource_subscriptions(mut self, enabled: bool) -> Self {
+        self.options.resource_subscriptions = enabled;
+        self
+    }
+
+    /// Adds a static resource.
+    pub fn resource(mut self, route: ResourceRoute) -> Self {
+        self.resources.push(route);
+        self
+    }
+
+    /// Adds a resource template.
+    pub fn resource_template(mut self, route: ResourceTemplateRoute) -> Self {
+        self.templates.push(route);
+        self
+    }
+
+    /// Adds a prompt.
+    pub fn prompt(mut self, route: PromptRoute) -> Self {
+        self.prompts.push(route);
+        self
+    }
+
     /// Adds a tool.
     pub fn tool(mut self, route: ToolRoute) -> Self {
         self.tools.push(route);
@@ -275,11 +379,17 @@ impl McpServerBuilder {
                 session: self.session,
                 options: self.options,
                 tools: SharedCatalog::default(),
+                resources: SharedCatalog::default(),
+                templates: SharedCatalog::default(),
+                prompts: SharedCatalog::default(),
                 sessions: Sessions::default(),
                 cursors: CursorCodec::random(),
             }),
         };
         server.add_tools(self.tools)?;
+        server.add_resources(self.resources)?;
+        server.add_resource_templates(self.templates)?;
+        server.add_prompts(self.prompts)?;
         Ok(server)
     }
 }
