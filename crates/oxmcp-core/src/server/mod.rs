@@ -1,4 +1,5 @@
-//! Serving the server role over a transport.
+//! Serving the server role over a transport, and [`McpServer`]: the shared router of tools,
+//! resources, prompts and completions, with pagination and a `tracing` bridge.
 
 pub mod client_requests;
 pub mod completion;

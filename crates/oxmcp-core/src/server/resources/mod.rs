@@ -25,7 +25,7 @@
 //! # let _ = (readme, users);
 //! ```
 
-mod template;
+pub mod template;
 
 use std::collections::HashMap;
 use std::fmt;

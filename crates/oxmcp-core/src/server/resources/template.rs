@@ -155,7 +155,8 @@ enum Part {
     Expression(Expression),
 }
 
-/// A parsed RFC 6570 URI template. See the [module docs](self) for what is supported.
+/// A parsed RFC 6570 URI template. See the [module docs](crate::server::resources::template)
+/// for what is supported.
 ///
 /// ```
 /// use oxmcp_core::server::resources::UriTemplate;

@@ -75,6 +75,10 @@ use serde_json::Value;
 pub use name::{MAX_TOOL_NAME_LEN, ToolNameError, ToolNamePolicy, check_tool_name};
 pub use output::{Json, NoArguments, ToolError, ToolOutput};
 pub use schema::{SchemaError, input_schema_for, output_schema_for};
+/// The `schemars` this crate generates schemas with, so that generated code (the
+/// `#[tool]` macros) can derive `JsonSchema` through one path:
+/// `#[schemars(crate = "oxmcp_core::server::tools::schemars")]`.
+pub use schemars;
 
 use crate::context::RequestContext;
 use crate::handler::BoxFuture;
