@@ -1,0 +1,348 @@
+//! The HTTP exchanges of the client: POSTs, the SSE streams they open, the GET stream,
+//! resumption, and DELETE.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use http::{HeaderValue, StatusCode, header};
+use oxmcp_core::transport::{Frame, TransportError};
+use oxmcp_types::jsonrpc::ErrorResponse;
+use oxmcp_types::{ErrorData, Message, RequestId};
+use serde::Deserialize;
+
+use super::{Shared, lock};
+use crate::server::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
+use crate::sse::SseReader;
+
+/// Adds the custom headers, the session id and the protocol version.
+fn with_headers(shared: &Shared, mut builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    for (name, value) in &shared.config.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(id) = lock(&shared.session_id).clone() {
+        builder = builder.header(SESSION_ID_HEADER, id);
+    }
+    if let Some(version) = lock(&shared.protocol_version).clone() {
+        builder = builder.header(PROTOCOL_VERSION_HEADER, version);
+    }
+    builder
+}
+
+async fn send_post(shared: &Shared, body: Vec<u8>) -> reqwest::Result<reqwest::Response> {
+    let builder = shared
+        .http
+        .post(shared.url.clone())
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body);
+    with_headers(shared, builder).send().await
+}
+
+fn transport_error(message: String) -> TransportError {
+    TransportError::Io(std::io::Error::other(message))
+}
+
+/// Fails the whole transport: the session is gone.
+async fn session_ended(shared: &Shared, why: &str) {
+    let _ = shared
+        .inbound
+        .send(Err(transport_error(format!(
+            "the MCP session ended: {why}"
+        ))))
+        .await;
+}
+
+/// Makes a pending request fail now, with a JSON-RPC error, rather than time out.
+async fn fail_request(shared: &Shared, id: RequestId, error: ErrorData) {
+    let message = Message::Error(ErrorResponse::new(Some(id), error));
+    let _ = shared
+        .inbound
+        .send(Ok(Frame::Message(message.to_vec())))
+        .await;
+}
+
+/// Hands one received message to the engine; true when it answers `awaited`.
+async fn incoming(shared: &Shared, bytes: Vec<u8>, awaited: Option<&RequestId>) -> bool {
+    #[derive(Deserialize)]
+    struct Peek {
+        id: Option<RequestId>,
+        method: Option<serde::de::IgnoredAny>,
+        result: Option<Box<serde_json::value::RawValue>>,
+    }
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        #[serde(rename = "protocolVersion")]
+        protocol_version: Option<String>,
+    }
+    let peek: Option<Peek> = serde_json::from_slice(&bytes).ok();
+    let mut answers = false;
+    if let Some(peek) = peek
+        && peek.method.is_none()
+        && let Some(id) = peek.id
+    {
+        answers = awaited == Some(&id);
+        let is_initialize = lock(&shared.initialize_id).as_ref() == Some(&id);
+        if is_initialize
+            && let Some(version) = peek
+                .result
+                .and_then(|r| serde_json::from_str::<VersionOnly>(r.get()).ok())
+                .and_then(|r| r.protocol_version)
+            && let Ok(value) = HeaderValue::from_str(&version)
+        {
+            *lock(&shared.protocol_version) = Some(value);
+        }
+    }
+    let _ = shared.inbound.send(Ok(Frame::Message(bytes))).await;
+    answers
+}
+
+/// The JSON-RPC error in an HTTP error body, if it has one.
+async fn error_of(response: reqwest::Response) -> ErrorData {
+    let status = response.status();
+    let body = response.bytes().await.unwrap_or_default();
+    match Message::from_slice(&body) {
+        Ok(Message::Error(e)) => e.error,
+        _ => ErrorData::internal_error(format!("the server answered HTTP {status}")),
+    }
+}
+
+/// POSTs a request and delivers its answer (JSON or SSE, resumed when cut).
+pub(crate) async fn request(shared: Arc<Shared>, body: Vec<u8>, id: RequestId) {
+    let response = tokio::select! {
+        () = shared.closed.cancelled() => return,
+        r = send_post(&shared, body) => r,
+    };
+    let response = match response {
+        Ok(r) => r,
+        Err(e) => {
+            let e = ErrorData::internal_error(format!("HTTP request failed: {e}"));
+            return fail_request(&shared, id, e).await;
+        }
+    };
+    if let Some(session) = response.headers().get(SESSION_ID_HEADER)
+        && lock(&shared.initialize_id).as_ref() == Some(&id)
+    {
+        *lock(&shared.session_id) = Some(session.clone());
+    }
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() {
+        fail_request(&shared, id, ErrorData::internal_error("session not found")).await;
+        return session_ended(&shared, "the server answered 404").await;
+    }
+    if !status.is_success() || status == StatusCode::ACCEPTED {
+        let error = error_of(response).await;
+        return fail_request(&shared, id, error).await;
+    }
+    if is_sse(&response) {
+        let mut stream = StreamState::default();
+        read_sse(&shared, response, &mut stream, Some(&id)).await;
+        if !stream.answered {
+            resume_request(&shared, stream, id).await;
+        }
+        return;
+    }
+    match read_limited(response, shared.config.max_body_bytes).await {
+        Ok(bytes) => {
+            incoming(&shared, bytes, Some(&id)).await;
+        }
+        Err(why) => fail_request(&shared, id, ErrorData::internal_error(why)).await,
+    }
+}
+
+fn is_sse(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
+}
+
+async fn read_limited(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| format!("reading the response failed: {e}"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(format!("response larger than the limit of {limit} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Where a stream is, for resuming it.
+#[derive(Debug, Default)]
+struct StreamState {
+    last_event_id: Option<String>,
+    retry: Option<Duration>,
+    answered: bool,
+}
+
+/// Reads an SSE body until it ends (or breaks), handing each message to the engine.
+async fn read_sse(
+    shared: &Shared,
+    response: reqwest::Response,
+    stream: &mut StreamState,
+    awaited: Option<&RequestId>,
+) {
+    let mut reader = SseReader::new(shared.config.max_event_bytes);
+    let mut chunks = response.bytes_stream();
+    loop {
+        let chunk = tokio::select! {
+            () = shared.closed.cancelled() => return,
+            chunk = chunks.next() => chunk,
+        };
+        let Some(Ok(chunk)) = chunk else { return };
+        let events = reader.feed(&chunk);
+        if let Some(id) = reader.last_event_id() {
+            stream.last_event_id = Some(id.to_owned());
+        }
+        if let Some(ms) = reader.retry_ms() {
+            stream.retry = Some(Duration::from_millis(ms));
+        }
+        let events = match events {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "dropping an SSE stream");
+                return;
+            }
+        };
+        for event in events {
+            if event.event != "message" {
+                continue;
+            }
+            if incoming(shared, event.data.into_bytes(), awaited).await {
+                stream.answered = true;
+            }
+        }
+    }
+}
+
+async fn send_get(
+    shared: &Shared,
+    last_event_id: Option<&str>,
+) -> reqwest::Result<reqwest::Response> {
+    let mut builder = shared
+        .http
+        .get(shared.url.clone())
+        .header(header::ACCEPT, "text/event-stream");
+    if let Some(id) = last_event_id {
+        builder = builder.header(LAST_EVENT_ID_HEADER, id);
+    }
+    with_headers(shared, builder).send().await
+}
+
+/// Waits the server's `retry` (or the default) unless the transport closes first.
+async fn wait_retry(shared: &Shared, stream: &StreamState) -> bool {
+    let delay = stream.retry.unwrap_or(shared.config.default_retry);
+    tokio::select! {
+        () = shared.closed.cancelled() => false,
+        () = tokio::time::sleep(delay) => true,
+    }
+}
+
+/// Resumes the stream of request `id` with GET and `Last-Event-ID` until its answer came.
+async fn resume_request(shared: &Shared, mut stream: StreamState, id: RequestId) {
+    let mut failures = 0;
+    while !stream.answered {
+        if lock(&shared.cancelled).remove(&id) {
+            return;
+        }
+        let Some(last) = stream.last_event_id.clone() else {
+            let e = ErrorData::internal_error("the server closed the stream without an answer");
+            return fail_request(shared, id, e).await;
+        };
+        if !wait_retry(shared, &stream).await {
+            return;
+        }
+        match send_get(shared, Some(&last)).await {
+            Ok(response) if response.status().is_success() && is_sse(&response) => {
+                failures = 0;
+                read_sse(shared, response, &mut stream, Some(&id)).await;
+            }
+            Ok(response) if response.status() == StatusCode::NOT_FOUND => {
+                fail_request(shared, id, ErrorData::internal_error("session not found")).await;
+                return session_ended(shared, "the server answered 404").await;
+            }
+            Ok(response) if response.status().is_client_error() => {
+                let error = error_of(response).await;
+                return fail_request(shared, id, error).await;
+            }
+            _ => {
+                failures += 1;
+                if failures > shared.config.max_reconnects {
+                    let e = ErrorData::internal_error("could not resume the answer's stream");
+                    return fail_request(shared, id, e).await;
+                }
+            }
+        }
+    }
+}
+
+/// POSTs a notification or a response; the server answers 202.
+pub(crate) async fn post_one_way(shared: &Shared, body: Vec<u8>) -> Result<(), TransportError> {
+    let response = send_post(shared, body)
+        .await
+        .map_err(|e| transport_error(format!("HTTP request failed: {e}")))?;
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() {
+        return Err(transport_error("the MCP session ended (404)".to_owned()));
+    }
+    if !status.is_success() {
+        tracing::warn!(%status, "the server refused a notification or response");
+    }
+    Ok(())
+}
+
+/// Opens the standalone GET stream once, and keeps it open until the transport closes.
+pub(crate) fn start_get_stream(shared: &Arc<Shared>) {
+    if !shared.config.standalone_stream || shared.get_started.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let shared = shared.clone();
+    shared.clone().tasks.spawn(async move {
+        let mut stream = StreamState::default();
+        let mut failures = 0;
+        loop {
+            let response = tokio::select! {
+                () = shared.closed.cancelled() => return,
+                r = send_get(&shared, stream.last_event_id.as_deref()) => r,
+            };
+            match response {
+                Ok(r) if r.status().is_success() && is_sse(&r) => {
+                    failures = 0;
+                    read_sse(&shared, r, &mut stream, None).await;
+                }
+                Ok(r) if r.status() == StatusCode::METHOD_NOT_ALLOWED => return,
+                Ok(r) if r.status() == StatusCode::NOT_FOUND => {
+                    return session_ended(&shared, "the server answered 404").await;
+                }
+                Ok(r) if r.status() == StatusCode::GONE || r.status() == StatusCode::BAD_REQUEST => {
+                    tracing::warn!(status = %r.status(), "the GET stream cannot be resumed; opening a new one");
+                    stream.last_event_id = None;
+                    failures += 1;
+                }
+                _ => failures += 1,
+            }
+            if failures > shared.config.max_reconnects || !wait_retry(&shared, &stream).await {
+                return;
+            }
+        }
+    });
+}
+
+/// Ends the session on the server (a 405 means the server does not allow it).
+pub(crate) async fn delete(shared: &Shared) {
+    if lock(&shared.session_id).is_none() {
+        return;
+    }
+    let builder = with_headers(shared, shared.http.delete(shared.url.clone()));
+    match tokio::time::timeout(Duration::from_secs(5), builder.send()).await {
+        Ok(Ok(r)) if r.status().is_success() || r.status() == StatusCode::METHOD_NOT_ALLOWED => {}
+        Ok(Ok(r)) => tracing::debug!(status = %r.status(), "DELETE of the session refused"),
+        Ok(Err(e)) => tracing::debug!(error = %e, "DELETE of the session failed"),
+        Err(_) => tracing::debug!("DELETE of the session timed out"),
+    }
+}

@@ -1,0 +1,312 @@
+//! The Streamable HTTP client transport: [`HttpClientTransport`], for `oxmcp_core::connect`.
+//!
+//! Each outgoing message is a POST with `Accept: application/json, text/event-stream`.
+//! Requests run concurrently (one task each), their answers come as a JSON body or an SSE
+//! stream; notifications and responses are POSTed in order and expect 202. After
+//! `notifications/initialized` a GET stream receives the server's unrelated messages (a 405
+//! means the server offers none). A stream that drops (or that the server closes, SSE
+//! polling) is resumed with GET and `Last-Event-ID` after the server's `retry` delay. A
+//! request whose stream cannot be resumed fails with a JSON-RPC error instead of hanging.
+//! Redirects are never followed. `close` sends DELETE.
+
+mod exchange;
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+use oxmcp_core::transport::{
+    Frame, OutboundMessage, Transport, TransportError, TransportReader, TransportWriter,
+};
+use oxmcp_types::{Message, RequestId};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Settings of the HTTP client transport.
+///
+/// ```
+/// use oxmcp_http::HttpClientConfig;
+///
+/// let mut config = HttpClientConfig::default();
+/// config.headers.insert("x-tenant", "blue".parse().unwrap());
+/// assert!(config.standalone_stream);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpClientConfig {
+    /// Headers sent with every request (for example `Authorization`).
+    pub headers: HeaderMap,
+    /// The largest SSE event accepted (default 4 MiB); a larger one ends the stream.
+    pub max_event_bytes: usize,
+    /// The largest JSON response body accepted (default 4 MiB).
+    pub max_body_bytes: usize,
+    /// Whether to open the GET stream after initialization (default true).
+    pub standalone_stream: bool,
+    /// How long to wait before reconnecting when the server gave no `retry` (default 1 s).
+    pub default_retry: Duration,
+    /// How many reconnections in a row may fail before a stream is given up (default 5).
+    pub max_reconnects: usize,
+    /// Whether `close` sends DELETE to end the session (default true).
+    pub delete_on_close: bool,
+}
+
+impl Default for HttpClientConfig {
+    fn default() -> Self {
+        Self {
+            headers: HeaderMap::new(),
+            max_event_bytes: 4 << 20,
+            max_body_bytes: 4 << 20,
+            standalone_stream: true,
+            default_retry: Duration::from_secs(1),
+            max_reconnects: 5,
+            delete_on_close: true,
+        }
+    }
+}
+
+/// Why the transport could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpClientError {
+    /// The URL is not an `http` or `https` URL.
+    #[error("invalid MCP endpoint URL `{0}`")]
+    InvalidUrl(String),
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    Build(#[source] reqwest::Error),
+}
+
+type Inbound = Result<Frame, TransportError>;
+
+/// What the tasks of one transport share.
+pub(crate) struct Shared {
+    pub(crate) http: reqwest::Client,
+    pub(crate) url: reqwest::Url,
+    pub(crate) config: HttpClientConfig,
+    pub(crate) session_id: Mutex<Option<HeaderValue>>,
+    pub(crate) protocol_version: Mutex<Option<HeaderValue>>,
+    pub(crate) initialize_id: Mutex<Option<RequestId>>,
+    pub(crate) cancelled: Mutex<HashSet<RequestId>>,
+    pub(crate) inbound: mpsc::Sender<Inbound>,
+    pub(crate) closed: CancellationToken,
+    pub(crate) tasks: TaskTracker,
+    pub(crate) get_started: AtomicBool,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The Streamable HTTP client transport.
+///
+/// ```no_run
+/// use oxmcp_core::{ClientConfig, NoHandler, connect};
+/// use oxmcp_http::HttpClientTransport;
+/// use oxmcp_types::Implementation;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let transport = HttpClientTransport::new("http://127.0.0.1:8080/mcp").unwrap();
+/// let client = connect(transport, ClientConfig::new(Implementation::new("me", "1.0")), NoHandler)
+///     .await
+///     .unwrap();
+/// client.peer().ping().await.unwrap();
+/// client.close().await;
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct HttpClientTransport {
+    reader: HttpClientReader,
+    writer: HttpClientWriter,
+}
+
+impl HttpClientTransport {
+    /// A transport to the MCP endpoint at `url`, with the default settings.
+    pub fn new(url: &str) -> Result<Self, HttpClientError> {
+        Self::with_config(url, HttpClientConfig::default())
+    }
+
+    /// A transport with these settings.
+    pub fn with_config(url: &str, config: HttpClientConfig) -> Result<Self, HttpClientError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true)
+            .build()
+            .map_err(HttpClientError::Build)?;
+        Self::with_client(url, http, config)
+    }
+
+    /// A transport that sends through `http` (which should not follow redirects).
+    pub fn with_client(
+        url: &str,
+        http: reqwest::Client,
+        config: HttpClientConfig,
+    ) -> Result<Self, HttpClientError> {
+        let url = reqwest::Url::parse(url).map_err(|_| HttpClientError::InvalidUrl(url.into()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(HttpClientError::InvalidUrl(url.to_string()));
+        }
+        let (tx, rx) = mpsc::channel(256);
+        let shared = Arc::new(Shared {
+            http,
+            url,
+            config,
+            session_id: Mutex::new(None),
+            protocol_version: Mutex::new(None),
+            initialize_id: Mutex::new(None),
+            cancelled: Mutex::new(HashSet::new()),
+            inbound: tx,
+            closed: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            get_started: AtomicBool::new(false),
+        });
+        Ok(Self {
+            reader: HttpClientReader {
+                rx,
+                closed: shared.closed.clone(),
+            },
+            writer: HttpClientWriter { shared },
+        })
+    }
+
+    /// The session id the server assigned, once initialized.
+    pub fn session_id(&self) -> Option<String> {
+        session_id_of(&self.writer.shared)
+    }
+
+    /// A handle that reads the session id later (the transport itself moves into the engine).
+    pub fn session_id_handle(&self) -> SessionIdHandle {
+        SessionIdHandle {
+            shared: self.writer.shared.clone(),
+        }
+    }
+}
+
+fn session_id_of(shared: &Shared) -> Option<String> {
+    lock(&shared.session_id)
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads the session id of a transport that moved into the engine.
+#[derive(Clone)]
+pub struct SessionIdHandle {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SessionIdHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionIdHandle")
+            .field("session_id", &self.get())
+            .finish()
+    }
+}
+
+impl SessionIdHandle {
+    /// The session id, once the server assigned one.
+    pub fn get(&self) -> Option<String> {
+        session_id_of(&self.shared)
+    }
+}
+
+impl Transport for HttpClientTransport {
+    type Reader = HttpClientReader;
+    type Writer = HttpClientWriter;
+
+    fn split(self) -> (HttpClientReader, HttpClientWriter) {
+        (self.reader, self.writer)
+    }
+}
+
+/// The receiving half of an [`HttpClientTransport`]: messages from every stream.
+#[derive(Debug)]
+pub struct HttpClientReader {
+    rx: mpsc::Receiver<Inbound>,
+    closed: CancellationToken,
+}
+
+impl TransportReader for HttpClientReader {
+    async fn read(&mut self) -> Result<Option<Frame>, TransportError> {
+        tokio::select! {
+            biased;
+            item = self.rx.recv() => item.transpose(),
+            () = self.closed.cancelled() => Ok(None),
+        }
+    }
+}
+
+/// The sending half of an [`HttpClientTransport`]: one POST per message.
+pub struct HttpClientWriter {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for HttpClientWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClientWriter")
+            .field("url", &self.shared.url.as_str())
+            .finish()
+    }
+}
+
+impl TransportWriter for HttpClientWriter {
+    async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
+        if self.shared.closed.is_cancelled() {
+            return Err(TransportError::Closed);
+        }
+        let bytes = message.bytes;
+        match oxmcp_types::jsonrpc::decode(&bytes, usize::MAX) {
+            Ok(Message::Request(request)) => {
+                if request.method == "initialize" {
+                    *lock(&self.shared.initialize_id) = Some(request.id.clone());
+                }
+                let shared = self.shared.clone();
+                self.shared
+                    .tasks
+                    .spawn(exchange::request(shared, bytes, request.id));
+                Ok(())
+            }
+            Ok(Message::Notification(n)) => {
+                if n.method == "notifications/cancelled"
+                    && let Some(id) = n
+                        .params
+                        .as_deref()
+                        .and_then(|p| {
+                            serde_json::from_str::<oxmcp_types::CancelledNotificationParams>(
+                                p.get(),
+                            )
+                            .ok()
+                        })
+                        .and_then(|p| p.request_id)
+                {
+                    lock(&self.shared.cancelled).insert(id);
+                }
+                exchange::post_one_way(&self.shared, bytes).await?;
+                if n.method == "notifications/initialized" {
+                    exchange::start_get_stream(&self.shared);
+                }
+                Ok(())
+            }
+            _ => exchange::post_one_way(&self.shared, bytes).await,
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        if self.shared.closed.is_cancelled() {
+            return Ok(());
+        }
+        if self.shared.config.delete_on_close {
+            exchange::delete(&self.shared).await;
+        }
+        self.shared.closed.cancel();
+        self.shared.tasks.close();
+        Ok(())
+    }
+}

@@ -1,0 +1,40 @@
+//! Streamable HTTP for oxmcp (MCP 2025-11-25, with the 2025-06-18 and 2025-03-26 revisions).
+//!
+//! - Server: [`McpService`], a tower `Service<http::Request<B>>` for one MCP endpoint that
+//!   mounts in axum or plain hyper, and [`serve`], a one-call hyper server on a (loopback)
+//!   address. Sessions with secure ids, idle reaping and a cap; a stateless mode; JSON or
+//!   SSE answers; the standalone GET stream; resumption through an [`EventStore`]; SSE
+//!   polling; DNS-rebinding protection and limits on by default.
+//! - Client: [`HttpClientTransport`], an oxmcp-core transport for `oxmcp_core::connect`.
+//! - [`sse`]: the server-sent events reader the client uses.
+//!
+//! ```
+//! use oxmcp_core::{NoHandler, ServerConfig, serve_server};
+//! use oxmcp_http::serve;
+//! use oxmcp_types::Implementation;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let config = ServerConfig::new(Implementation::new("demo", "1.0"));
+//! let server = serve("127.0.0.1:0".parse().unwrap(), move |t| {
+//!     serve_server(t, config.clone(), NoHandler)
+//! })
+//! .await
+//! .unwrap();
+//! assert!(server.url().ends_with("/mcp"));
+//! server.shutdown().await;
+//! # }
+//! ```
+
+pub mod client;
+pub mod event_store;
+pub mod server;
+pub mod sse;
+
+pub use client::{HttpClientConfig, HttpClientError, HttpClientTransport, SessionIdHandle};
+pub use event_store::{EventId, EventStore, EventStoreError, MemoryEventStore};
+pub use server::{
+    AllowedHosts, AllowedOrigins, AuthHook, AuthRejection, HttpServerConfig, HttpSessionTransport,
+    McpBody, McpService, NoAuth, ResponseMode, ServeError, Server, SessionFactory, SsePolling,
+    serve, serve_with,
+};

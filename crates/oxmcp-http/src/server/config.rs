@@ -1,0 +1,241 @@
+//! Settings of the Streamable HTTP server, each with its default.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::event_store::{EventStore, MemoryEventStore};
+
+/// How the server answers a POSTed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ResponseMode {
+    /// A plain JSON body when the handler's only message is its result; an SSE stream as
+    /// soon as the handler sends anything related to the request (progress, logs, requests
+    /// to the client) before its result. The default.
+    #[default]
+    Auto,
+    /// Always a JSON body. Messages a handler sends before its result go to the session's
+    /// standalone GET stream instead (they are not lost, but no longer on the request's
+    /// stream).
+    Json,
+    /// Always an SSE stream.
+    Sse,
+}
+
+/// Which `Host` header values are accepted (DNS-rebinding protection).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AllowedHosts {
+    /// `localhost`, `127.0.0.1` and `[::1]`, with any port. The default, right for a server
+    /// bound to a loopback address.
+    #[default]
+    Loopback,
+    /// These host names (compared without the port, ASCII case-insensitively), plus the
+    /// loopback names.
+    List(Vec<String>),
+    /// Any host: turns the check off (for a server behind a proxy that checks it).
+    Any,
+}
+
+/// Which `Origin` header values are accepted. Requests without `Origin` (not from a
+/// browser) are always accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AllowedOrigins {
+    /// `http` or `https` origins on `localhost`, `127.0.0.1` or `[::1]`, any port. The default.
+    #[default]
+    Loopback,
+    /// These exact origins (`scheme://host[:port]`, ASCII case-insensitively), plus the
+    /// loopback ones.
+    List(Vec<String>),
+    /// Any origin: turns the check off.
+    Any,
+}
+
+/// SSE polling (SEP-1699): the server ends each SSE connection after a while, with a `retry`
+/// hint, and the client comes back with `Last-Event-ID`. Only for clients on 2025-11-25 or
+/// later, and only when an event store is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SsePolling {
+    /// How long a connection stays open before the server closes it.
+    pub close_after: Duration,
+    /// The `retry` hint sent before closing: how long the client waits to reconnect.
+    pub retry: Duration,
+}
+
+impl SsePolling {
+    /// Close connections after `close_after`, asking clients to wait `retry`.
+    pub fn new(close_after: Duration, retry: Duration) -> Self {
+        Self { close_after, retry }
+    }
+}
+
+/// Settings of the Streamable HTTP server.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxmcp_http::{HttpServerConfig, ResponseMode};
+///
+/// let config = HttpServerConfig::default()
+///     .with_response_mode(ResponseMode::Sse)
+///     .with_idle_timeout(Duration::from_secs(60))
+///     .with_max_sessions(100);
+/// assert_eq!(config.max_body_bytes, 4 << 20);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpServerConfig {
+    /// JSON or SSE answers (default [`ResponseMode::Auto`]).
+    pub response_mode: ResponseMode,
+    /// Without sessions: each POST is served by a short-lived session that is already
+    /// initialized; no `Mcp-Session-Id`, no GET stream, no resumption (default false).
+    pub stateless: bool,
+    /// Whether GET opens a standalone stream for server-initiated messages; 405 when false
+    /// (default true).
+    pub standalone_stream: bool,
+    /// Whether DELETE ends a session; 405 when false (default true).
+    pub allow_delete: bool,
+    /// Accepted `Host` values (default loopback names).
+    pub allowed_hosts: AllowedHosts,
+    /// Accepted `Origin` values (default loopback origins).
+    pub allowed_origins: AllowedOrigins,
+    /// The largest request body; larger ones get 413 before parsing (default 4 MiB).
+    pub max_body_bytes: usize,
+    /// How long reading a request body may take; 408 past it (default 30 s).
+    pub body_read_timeout: Duration,
+    /// How long reading a request's headers may take, for [`serve`](crate::serve) (default 30 s).
+    pub header_read_timeout: Duration,
+    /// How deep JSON may nest in a request body (default 64).
+    pub max_json_depth: usize,
+    /// Messages queued for one SSE connection. When a slow reader lets the queue fill up, the
+    /// server closes that connection; the messages stay in the event store and the client
+    /// gets them by resuming (default 256).
+    pub sse_queue: usize,
+    /// Unrelated messages kept while no GET stream is open, delivered when one opens; past
+    /// it the oldest are dropped (default 64).
+    pub standalone_backlog: usize,
+    /// A comment line sent on idle SSE connections this often, so dead ones are noticed
+    /// (default 15 s; `None` for never).
+    pub sse_keep_alive: Option<Duration>,
+    /// SSE polling (default off).
+    pub sse_polling: Option<SsePolling>,
+    /// The event store for resumption (default a [`MemoryEventStore`]); `None` turns
+    /// resumption off (no event ids, no priming events).
+    pub event_store: Option<Arc<dyn EventStore>>,
+    /// Completed streams remembered per session for resumption (default 64).
+    pub completed_streams: usize,
+    /// Sessions with no request, no open stream and no activity for this long are ended
+    /// (default 10 min).
+    pub idle_timeout: Duration,
+    /// The most sessions at once; past it `initialize` gets 503 with `Retry-After`
+    /// (default 10,000).
+    pub max_sessions: usize,
+    /// The `Retry-After` value of a 503 (default 5 s).
+    pub retry_after: Duration,
+}
+
+impl Default for HttpServerConfig {
+    fn default() -> Self {
+        Self {
+            response_mode: ResponseMode::Auto,
+            stateless: false,
+            standalone_stream: true,
+            allow_delete: true,
+            allowed_hosts: AllowedHosts::Loopback,
+            allowed_origins: AllowedOrigins::Loopback,
+            max_body_bytes: 4 << 20,
+            body_read_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(30),
+            max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
+            sse_queue: 256,
+            standalone_backlog: 64,
+            sse_keep_alive: Some(Duration::from_secs(15)),
+            sse_polling: None,
+            event_store: Some(Arc::new(MemoryEventStore::default())),
+            completed_streams: 64,
+            idle_timeout: Duration::from_secs(600),
+            max_sessions: 10_000,
+            retry_after: Duration::from_secs(5),
+        }
+    }
+}
+
+impl HttpServerConfig {
+    /// Sets the response mode.
+    #[must_use]
+    pub fn with_response_mode(mut self, mode: ResponseMode) -> Self {
+        self.response_mode = mode;
+        self
+    }
+
+    /// Turns the stateless mode on or off.
+    #[must_use]
+    pub fn with_stateless(mut self, stateless: bool) -> Self {
+        self.stateless = stateless;
+        self
+    }
+
+    /// Sets the accepted hosts.
+    #[must_use]
+    pub fn with_allowed_hosts(mut self, hosts: AllowedHosts) -> Self {
+        self.allowed_hosts = hosts;
+        self
+    }
+
+    /// Sets the accepted origins.
+    #[must_use]
+    pub fn with_allowed_origins(mut self, origins: AllowedOrigins) -> Self {
+        self.allowed_origins = origins;
+        self
+    }
+
+    /// Sets the body size limit.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets the event store (`None` turns resumption off).
+    #[must_use]
+    pub fn with_event_store(mut self, store: Option<Arc<dyn EventStore>>) -> Self {
+        self.event_store = store;
+        self
+    }
+
+    /// Sets SSE polling.
+    #[must_use]
+    pub fn with_sse_polling(mut self, polling: Option<SsePolling>) -> Self {
+        self.sse_polling = polling;
+        self
+    }
+
+    /// Sets the per-connection SSE queue.
+    #[must_use]
+    pub fn with_sse_queue(mut self, messages: usize) -> Self {
+        self.sse_queue = messages;
+        self
+    }
+
+    /// Sets the idle timeout of sessions.
+    #[must_use]
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
+        self.idle_timeout = idle;
+        self
+    }
+
+    /// Sets the session cap.
+    #[must_use]
+    pub fn with_max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
+        self
+    }
+
+    /// Turns the standalone GET stream on or off.
+    #[must_use]
+    pub fn with_standalone_stream(mut self, enabled: bool) -> Self {
+        self.standalone_stream = enabled;
+        self
+    }
+}

@@ -1,0 +1,250 @@
+//! The Streamable HTTP server: [`McpService`], a tower `Service` for one MCP endpoint.
+//!
+//! Every request goes through the same steps, in this order: Host and Origin checks (403),
+//! size limits (413, before any parsing), the [`AuthHook`], the Accept / Content-Type /
+//! `MCP-Protocol-Version` checks (406, 415, 400), parsing (400 with a JSON-RPC error), and
+//! only then the session lookup (400 without `Mcp-Session-Id`, 404 for an unknown or ended
+//! session). A session is created only for a valid `initialize`.
+
+mod body;
+mod config;
+mod guard;
+mod post;
+mod registry;
+mod serve;
+mod session;
+mod stream;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::request::Parts;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use oxmcp_core::RunningServer;
+use tokio::time::Instant;
+
+pub use body::McpBody;
+pub use config::{AllowedHosts, AllowedOrigins, HttpServerConfig, ResponseMode, SsePolling};
+pub use guard::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
+pub use serve::{DEFAULT_PATH, ServeError, Server, serve, serve_with};
+pub use session::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter};
+
+use crate::event_store::BoxFuture;
+use registry::Registry;
+
+/// Starts the engine session of each new MCP session on the transport it is given.
+///
+/// Any `Fn(HttpSessionTransport) -> RunningServer` is a factory:
+///
+/// ```
+/// use oxmcp_core::{NoHandler, ServerConfig, serve_server};
+/// use oxmcp_http::{HttpServerConfig, McpService};
+/// use oxmcp_types::Implementation;
+///
+/// let config = ServerConfig::new(Implementation::new("demo", "1.0"));
+/// let service = McpService::new(
+///     move |t| serve_server(t, config.clone(), NoHandler),
+///     HttpServerConfig::default(),
+/// );
+/// # drop(service);
+/// ```
+pub trait SessionFactory: Send + Sync + 'static {
+    /// Starts serving one session over `transport`.
+    fn start(&self, transport: HttpSessionTransport) -> RunningServer;
+}
+
+impl<F> SessionFactory for F
+where
+    F: Fn(HttpSessionTransport) -> RunningServer + Send + Sync + 'static,
+{
+    fn start(&self, transport: HttpSessionTransport) -> RunningServer {
+        self(transport)
+    }
+}
+
+/// A refusal by the [`AuthHook`]: the status (401 or 403) and the `WWW-Authenticate`
+/// challenge, if any.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthRejection {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `WWW-Authenticate` header value.
+    pub www_authenticate: Option<HeaderValue>,
+}
+
+impl AuthRejection {
+    /// A refusal with this status and challenge.
+    pub fn new(status: StatusCode, www_authenticate: Option<HeaderValue>) -> Self {
+        Self {
+            status,
+            www_authenticate,
+        }
+    }
+}
+
+/// Authenticates each request after the Host/Origin and size checks, before parsing.
+pub trait AuthHook: Send + Sync + 'static {
+    /// Accepts or refuses a request from its headers.
+    fn authorize<'a>(&'a self, parts: &'a Parts) -> BoxFuture<'a, Result<(), AuthRejection>>;
+}
+
+/// The [`AuthHook`] that accepts every request (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+impl AuthHook for NoAuth {
+    fn authorize<'a>(&'a self, _parts: &'a Parts) -> BoxFuture<'a, Result<(), AuthRejection>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// What every session of a service shares.
+pub(crate) struct Settings {
+    pub(crate) config: HttpServerConfig,
+    epoch: Instant,
+}
+
+impl Settings {
+    /// Milliseconds since the service was made.
+    pub(crate) fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+pub(crate) struct ServiceInner {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) factory: Arc<dyn SessionFactory>,
+    pub(crate) auth: Arc<dyn AuthHook>,
+}
+
+/// The MCP endpoint as a tower `Service<http::Request<B>>`: mount it in axum
+/// (`Router::route_service("/mcp", service)`), in plain hyper (through
+/// `hyper_util::service::TowerToHyperService`), or use [`serve`]. Cheap to clone; clones
+/// share their sessions.
+#[derive(Clone)]
+pub struct McpService {
+    inner: Arc<ServiceInner>,
+}
+
+impl std::fmt::Debug for McpService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpService")
+            .field("config", &self.inner.settings.config)
+            .field("sessions", &self.inner.registry.len())
+            .finish()
+    }
+}
+
+impl McpService {
+    /// A service that starts each session's engine with `factory`.
+    pub fn new(factory: impl SessionFactory, config: HttpServerConfig) -> Self {
+        let settings = Arc::new(Settings {
+            config,
+            epoch: Instant::now(),
+        });
+        Self {
+            inner: Arc::new(ServiceInner {
+                registry: Arc::new(Registry::new(settings.clone())),
+                settings,
+                factory: Arc::new(factory),
+                auth: Arc::new(NoAuth),
+            }),
+        }
+    }
+
+    /// The same service with `auth` checking every request.
+    #[must_use]
+    pub fn with_auth(self, auth: impl AuthHook) -> Self {
+        Self {
+            inner: Arc::new(ServiceInner {
+                settings: self.inner.settings.clone(),
+                registry: self.inner.registry.clone(),
+                factory: self.inner.factory.clone(),
+                auth: Arc::new(auth),
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &HttpServerConfig {
+        &self.inner.settings.config
+    }
+
+    /// How many sessions are live.
+    pub fn session_count(&self) -> usize {
+        self.inner.registry.len()
+    }
+
+    /// Ends every session (for a graceful shutdown).
+    pub async fn close_all(&self) {
+        for session in self.inner.registry.all() {
+            session.end().await;
+        }
+    }
+
+    /// Answers one HTTP request.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<McpBody>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = request.into_parts();
+        let config = &self.inner.settings.config;
+        if !guard::host_allowed(&parts, &config.allowed_hosts) {
+            return body::invalid(StatusCode::FORBIDDEN, "forbidden: Host not allowed");
+        }
+        if !guard::origin_allowed(&parts.headers, &config.allowed_origins) {
+            return body::invalid(StatusCode::FORBIDDEN, "forbidden: Origin not allowed");
+        }
+        match parts.method {
+            Method::POST => post::post(&self.inner, parts, body).await,
+            Method::GET => stream::get(&self.inner, parts).await,
+            Method::DELETE => stream::delete(&self.inner, parts).await,
+            _ => {
+                let mut response =
+                    body::invalid(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+                response
+            }
+        }
+    }
+}
+
+impl<B> tower_service::Service<Request<B>> for McpService
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response<McpBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<McpBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.handle(request).await) })
+    }
+}
+
+/// Refuses a request the [`AuthHook`] did not accept.
+pub(crate) fn rejected(rejection: AuthRejection) -> Response<McpBody> {
+    let mut response = body::invalid(rejection.status, "unauthorized");
+    if let Some(challenge) = rejection.www_authenticate {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
+}

@@ -1,0 +1,345 @@
+//! POST: one JSON-RPC message from the client.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Weak};
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
+use oxmcp_types::{
+    CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
+};
+use tokio::sync::oneshot;
+
+use super::body::{self, McpBody};
+use super::guard::{self, SESSION_ID_HEADER};
+use super::session::{Answer, Session};
+use super::{ServiceInner, rejected};
+
+const INITIALIZE: &str = "initialize";
+const CANCELLED: &str = "notifications/cancelled";
+
+pub(crate) async fn post<B>(inner: &ServiceInner, parts: Parts, body: B) -> Response<McpBody>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let config = &inner.settings.config;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > config.max_body_bytes as u64) {
+        return too_large(config.max_body_bytes);
+    }
+    if let Err(rejection) = inner.auth.authorize(&parts).await {
+        return rejected(rejection);
+    }
+    if !guard::accepts(&parts.headers, "application/json")
+        || !guard::accepts(&parts.headers, "text/event-stream")
+    {
+        return body::invalid(
+            StatusCode::NOT_ACCEPTABLE,
+            "not acceptable: Accept must list application/json and text/event-stream",
+        );
+    }
+    if !guard::is_json_content(&parts.headers) {
+        return body::invalid(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported media type: Content-Type must be application/json",
+        );
+    }
+    let header_version = match guard::protocol_version(&parts.headers) {
+        Ok(v) => v,
+        Err(value) => return bad_version(&value),
+    };
+    let bytes = match read_body(body, config.max_body_bytes, config).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
+        Ok(message) => message,
+        Err(e) => {
+            let body = Message::Error(e.to_error_response()).to_vec();
+            return body::json(StatusCode::BAD_REQUEST, body);
+        }
+    };
+    if config.stateless {
+        return stateless(inner, message, bytes, header_version).await;
+    }
+    let session_id = parts.headers.get(SESSION_ID_HEADER);
+    match (message, session_id) {
+        (Message::Request(request), None) if request.method == INITIALIZE => {
+            initialize(inner, request, bytes).await
+        }
+        (_, None) => body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: missing Mcp-Session-Id header",
+        ),
+        (message, Some(id)) => {
+            let Some(session) = id.to_str().ok().and_then(|id| inner.registry.get(id)) else {
+                return session_not_found();
+            };
+            existing(inner, &session, message, bytes).await
+        }
+    }
+}
+
+pub(crate) fn too_large(limit: usize) -> Response<McpBody> {
+    body::invalid(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("payload too large: the limit is {limit} bytes"),
+    )
+}
+
+pub(crate) fn bad_version(value: &str) -> Response<McpBody> {
+    body::invalid(
+        StatusCode::BAD_REQUEST,
+        format!("bad request: unsupported MCP-Protocol-Version `{value}`"),
+    )
+}
+
+pub(crate) fn session_not_found() -> Response<McpBody> {
+    body::invalid(StatusCode::NOT_FOUND, "session not found")
+}
+
+async fn read_body<B>(
+    body: B,
+    limit: usize,
+    config: &super::HttpServerConfig,
+) -> Result<Bytes, Response<McpBody>>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let limited = http_body_util::Limited::new(body, limit);
+    match tokio::time::timeout(config.body_read_timeout, limited.collect()).await {
+        Err(_) => Err(body::invalid(
+            StatusCode::REQUEST_TIMEOUT,
+            "request timeout: the body took too long",
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
+        Ok(Err(e)) => Err(body::invalid(
+            StatusCode::BAD_REQUEST,
+            format!("bad request: could not read the body: {e}"),
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// A 128-bit (or larger) session id from the operating system's CSPRNG, as hex.
+fn new_session_id() -> Result<Arc<str>, getrandom::Error> {
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw)?;
+    let mut id = String::with_capacity(32);
+    for b in raw {
+        id.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        id.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    Ok(Arc::from(id))
+}
+
+fn answer_error(id: oxmcp_types::RequestId, error: ErrorData) -> Response<McpBody> {
+    let body = Message::Error(ErrorResponse::new(Some(id), error)).to_vec();
+    body::json(StatusCode::OK, body)
+}
+
+async fn initialize(inner: &ServiceInner, request: Request, bytes: Bytes) -> Response<McpBody> {
+    let params: InitializeRequestParams =
+        match serde_json::from_str(request.params.as_deref().map_or("null", |p| p.get())) {
+            Ok(params) => params,
+            Err(e) => {
+                let error = ErrorData::invalid_params(format!("invalid initialize params: {e}"));
+                let body = Message::Error(ErrorResponse::new(Some(request.id), error)).to_vec();
+                return body::json(StatusCode::BAD_REQUEST, body);
+            }
+        };
+    let version = ProtocolVersion::negotiate(&params.protocol_version);
+    let Ok(id) = new_session_id() else {
+        return body::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorData::internal_error("no secure random numbers for a session id"),
+        );
+    };
+    let (session, transport) = Session::new(
+        id.clone(),
+        version,
+        inner.settings.clone(),
+        Arc::downgrade(&inner.registry),
+        false,
+    );
+    if !inner.registry.try_insert(session.clone()) {
+        let mut response = body::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorData::internal_error("too many sessions; retry later"),
+        );
+        let secs = inner.settings.config.retry_after.as_secs().max(1);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return response;
+    }
+    inner.registry.ensure_reaper();
+    let running = inner.factory.start(transport);
+    let _ = session.handle.set(running.handle().clone());
+    let Some(rx) = session.begin_exchange(request.id) else {
+        session.end().await;
+        return session_not_found();
+    };
+    if session.forward(bytes.into()).await.is_err() {
+        session.end().await;
+        return session_not_found();
+    }
+    let answer = rx.await;
+    if let Ok(Answer::Json(body)) = &answer
+        && matches!(Message::from_slice(body), Ok(Message::Error(_)))
+    {
+        // Initialization failed: no session is left behind.
+        session.end().await;
+        return body::json(StatusCode::OK, body.clone());
+    }
+    let mut response = respond(inner, &session, answer);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(SESSION_ID_HEADER, value);
+    }
+    response
+}
+
+async fn existing(
+    inner: &ServiceInner,
+    session: &Arc<Session>,
+    message: Message,
+    bytes: Bytes,
+) -> Response<McpBody> {
+    session.touch();
+    match message {
+        Message::Request(request) => {
+            let Some(rx) = session.begin_exchange(request.id.clone()) else {
+                if session.is_closed() {
+                    return session_not_found();
+                }
+                return answer_error(
+                    request.id,
+                    ErrorData::invalid_request("request id already in use by a request in flight"),
+                );
+            };
+            if session.forward(bytes.into()).await.is_err() {
+                return session_not_found();
+            }
+            respond(inner, session, rx.await)
+        }
+        Message::Notification(notification) => {
+            let cancelled = (notification.method == CANCELLED)
+                .then(|| notification.params.as_deref().map_or("{}", |p| p.get()))
+                .and_then(|p| serde_json::from_str::<CancelledNotificationParams>(p).ok())
+                .and_then(|p| p.request_id);
+            if session.forward(bytes.into()).await.is_err() {
+                return session_not_found();
+            }
+            if let Some(id) = cancelled {
+                session.cancelled(&id);
+            }
+            body::status(StatusCode::ACCEPTED)
+        }
+        _ => {
+            if session.forward(bytes.into()).await.is_err() {
+                return session_not_found();
+            }
+            body::status(StatusCode::ACCEPTED)
+        }
+    }
+}
+
+/// The HTTP response for a request's first message.
+fn respond(
+    inner: &ServiceInner,
+    session: &Session,
+    answer: Result<Answer, oneshot::error::RecvError>,
+) -> Response<McpBody> {
+    let config = &inner.settings.config;
+    let polling = config
+        .sse_polling
+        .filter(|_| {
+            config.event_store.is_some()
+                && !config.stateless
+                && session.version >= ProtocolVersion::V2025_11_25
+        })
+        .map(|p| (p.close_after, p.retry));
+    match answer {
+        Ok(Answer::Json(bytes)) => body::json(StatusCode::OK, bytes),
+        Ok(Answer::Sse(open)) => body::sse_response(McpBody::sse(
+            open.first,
+            Some(open.rx),
+            0,
+            config.sse_keep_alive,
+            polling,
+        )),
+        Ok(Answer::Cancelled) => {
+            body::sse_response(McpBody::sse(VecDeque::new(), None, 0, None, None))
+        }
+        Err(_) => session_not_found(),
+    }
+}
+
+fn synthetic_initialize(version: ProtocolVersion) -> Vec<u8> {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":"oxmcp-stateless-initialize","method":"initialize","params":{{"protocolVersion":"{version}","capabilities":{{}},"clientInfo":{{"name":"stateless-client","version":"0"}}}}}}"#
+    )
+    .into_bytes()
+}
+
+const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+
+/// Stateless mode: a short-lived session, initialized on the spot, serves one message.
+async fn stateless(
+    inner: &ServiceInner,
+    message: Message,
+    bytes: Bytes,
+    header_version: Option<ProtocolVersion>,
+) -> Response<McpBody> {
+    let (request, is_initialize) = match &message {
+        Message::Request(r) => (Some(r.id.clone()), r.method == INITIALIZE),
+        Message::Notification(_) => (None, false),
+        // Nothing is waiting for an answer: there is no session to deliver it to.
+        _ => return body::status(StatusCode::ACCEPTED),
+    };
+    let version = match &message {
+        Message::Request(r) if is_initialize => r
+            .params
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<InitializeRequestParams>(p.get()).ok())
+            .map_or(ProtocolVersion::LATEST, |p| {
+                ProtocolVersion::negotiate(&p.protocol_version)
+            }),
+        _ => header_version.unwrap_or(ProtocolVersion::V2025_03_26),
+    };
+    let (session, transport) = Session::new(
+        Arc::from(""),
+        version,
+        inner.settings.clone(),
+        Weak::new(),
+        true,
+    );
+    let running = inner.factory.start(transport);
+    let _ = session.handle.set(running.handle().clone());
+    let rx = request.and_then(|id| session.begin_exchange(id));
+    if !is_initialize {
+        let _ = session.forward(synthetic_initialize(version)).await;
+        let _ = session.forward(INITIALIZED.to_vec()).await;
+    }
+    if session.forward(bytes.into()).await.is_err() {
+        return session_not_found();
+    }
+    match rx {
+        Some(rx) => respond(inner, &session, rx.await),
+        None => {
+            session.close_input();
+            body::status(StatusCode::ACCEPTED)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! The one-call helper: serve an MCP endpoint with hyper on an address.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use http::{Request, StatusCode};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::body;
+use super::{HttpServerConfig, McpService, SessionFactory};
+
+/// The path [`serve`] answers on.
+pub const DEFAULT_PATH: &str = "/mcp";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The address could not be bound.
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running HTTP server.
+#[derive(Debug)]
+pub struct Server {
+    local_addr: SocketAddr,
+    path: String,
+    service: McpService,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// The address the server listens on (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL of the MCP endpoint, e.g. `http://127.0.0.1:8080/mcp`.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.local_addr, self.path)
+    }
+
+    /// The service (for its session count, or to end all sessions).
+    pub fn service(&self) -> &McpService {
+        &self.service
+    }
+
+    /// Stops accepting, ends every session, lets open connections finish, and waits.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        self.service.close_all().await;
+        let _ = self.task.await;
+    }
+}
+
+/// Serves `factory`'s sessions on `addr` (use `127.0.0.1:PORT`: a loopback address is the
+/// safe default, and the Host/Origin checks accept only loopback names unless configured)
+/// at [`DEFAULT_PATH`], with the default settings.
+///
+/// ```no_run
+/// use oxmcp_core::{NoHandler, ServerConfig, serve_server};
+/// use oxmcp_types::Implementation;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let config = ServerConfig::new(Implementation::new("demo", "1.0"));
+/// let server = oxmcp_http::serve("127.0.0.1:8080".parse().unwrap(), move |t| {
+///     serve_server(t, config.clone(), NoHandler)
+/// })
+/// .await
+/// .unwrap();
+/// println!("listening on {}", server.url());
+/// # }
+/// ```
+pub async fn serve(addr: SocketAddr, factory: impl SessionFactory) -> Result<Server, ServeError> {
+    serve_with(
+        addr,
+        McpService::new(factory, HttpServerConfig::default()),
+        DEFAULT_PATH,
+    )
+    .await
+}
+
+/// Serves `service` on `addr` at `path`; other paths get 404.
+pub async fn serve_with(
+    addr: SocketAddr,
+    service: McpService,
+    path: &str,
+) -> Result<Server, ServeError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(accept_loop(
+        listener,
+        service.clone(),
+        path.to_owned(),
+        stop.clone(),
+    ));
+    Ok(Server {
+        local_addr,
+        path: path.to_owned(),
+        service,
+        stop,
+        task,
+    })
+}
+
+/// Accepts one connection with `TCP_NODELAY` set: without it an SSE answer leaves as
+/// several small writes that Nagle's algorithm and delayed ACKs hold back.
+pub(crate) async fn accept(listener: &TcpListener) -> std::io::Result<(TcpStream, SocketAddr)> {
+    let (stream, peer) = listener.accept().await?;
+    stream.set_nodelay(true)?;
+    Ok((stream, peer))
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    service: McpService,
+    path: String,
+    stop: CancellationToken,
+) {
+    let connections = tokio_util::task::TaskTracker::new();
+    loop {
+        let accepted = tokio::select! {
+            () = stop.cancelled() => break,
+            accepted = accept(&listener) => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little rather than spin.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        connections.spawn(connection(
+            stream,
+            service.clone(),
+            path.clone(),
+            stop.clone(),
+        ));
+    }
+    connections.close();
+    connections.wait().await;
+}
+
+async fn connection(stream: TcpStream, service: McpService, path: String, stop: CancellationToken) {
+    let header_timeout = service.config().header_read_timeout;
+    let handler = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let service = service.clone();
+        let on_path = request.uri().path() == path;
+        async move {
+            if !on_path {
+                return Ok::<_, Infallible>(body::invalid(StatusCode::NOT_FOUND, "not found"));
+            }
+            Ok(service.handle(request).await)
+        }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), handler);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "HTTP connection ended with an error");
+            }
+        }
+        () = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_have_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+        let (server_side, _) = accept(&listener).await.unwrap();
+        assert!(server_side.nodelay().unwrap());
+        drop(client.await.unwrap());
+    }
+}

@@ -1,0 +1,540 @@
+//! One MCP session over HTTP: the transport handed to the engine, and the routing of each
+//! outgoing message to exactly one stream.
+//!
+//! Streams: every SSE response (to a POST, or a GET) is a stream with an id unique in the
+//! session. Messages of a stream get sequence numbers 1, 2, ...; with an event store they
+//! carry the SSE id `<stream>-<seq>` and are appended to the store before they are queued
+//! for the connection, so a client that lost the connection resumes with `Last-Event-ID`.
+//! The connection queue is bounded: when a slow reader lets it fill up, the connection is
+//! closed (its body ends after what is queued) and later messages of the stream only go to
+//! the store, from where the client gets them by resuming.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+
+use bytes::Bytes;
+use oxmcp_core::SessionHandle;
+use oxmcp_core::transport::{
+    Frame, OutboundMessage, Route, Transport, TransportError, TransportReader, TransportWriter,
+};
+use oxmcp_types::{ProtocolVersion, RequestId};
+use tokio::sync::{mpsc, oneshot};
+
+use super::Settings;
+use super::body::SseItem;
+use super::registry::Registry;
+use crate::event_store::EventId;
+use crate::sse;
+
+/// What a POST waiting for its request's first message gets.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// The result came first: a JSON body.
+    Json(Bytes),
+    /// A related message came first (or the mode is SSE): an SSE stream.
+    Sse(OpenStream),
+    /// The client cancelled the request: the stream ends without a result.
+    Cancelled,
+}
+
+/// A stream just opened for a connection.
+#[derive(Debug)]
+pub(crate) struct OpenStream {
+    pub(crate) first: VecDeque<Bytes>,
+    pub(crate) rx: mpsc::Receiver<SseItem>,
+}
+
+enum Exchange {
+    Waiting(oneshot::Sender<Answer>),
+    Stream(u64),
+}
+
+struct StreamRecord {
+    last_seq: u64,
+    complete: bool,
+    conn: Option<mpsc::Sender<SseItem>>,
+}
+
+#[derive(Default)]
+struct State {
+    exchanges: HashMap<RequestId, Exchange>,
+    streams: HashMap<u64, StreamRecord>,
+    completed: VecDeque<u64>,
+    next_stream: u64,
+    standalone: Option<u64>,
+    backlog: VecDeque<Bytes>,
+    closed: bool,
+}
+
+/// Why a resumption was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ResumeError {
+    /// The id names no stream or event this session issued.
+    Unknown,
+    /// The events after the id are no longer kept.
+    Gone,
+    /// Resumption is off (no event store).
+    Unsupported,
+}
+
+/// One MCP session.
+pub(crate) struct Session {
+    pub(crate) id: Arc<str>,
+    pub(crate) version: ProtocolVersion,
+    settings: Arc<Settings>,
+    inbound: Mutex<Option<mpsc::Sender<Frame>>>,
+    state: Mutex<State>,
+    pub(crate) handle: OnceLock<SessionHandle>,
+    last_active: AtomicU64,
+    registry: Weak<Registry>,
+    /// Stateless sessions end their input once their one request is answered.
+    stateless: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Session {
+    /// A session and the transport its engine runs on.
+    pub(crate) fn new(
+        id: Arc<str>,
+        version: ProtocolVersion,
+        settings: Arc<Settings>,
+        registry: Weak<Registry>,
+        stateless: bool,
+    ) -> (Arc<Self>, HttpSessionTransport) {
+        let (tx, rx) = mpsc::channel(64);
+        let session = Arc::new(Self {
+            id,
+            version,
+            last_active: AtomicU64::new(settings.now_ms()),
+            settings,
+            inbound: Mutex::new(Some(tx)),
+            state: Mutex::new(State {
+                next_stream: 1,
+                ..State::default()
+            }),
+            handle: OnceLock::new(),
+            registry,
+            stateless,
+        });
+        let transport = HttpSessionTransport {
+            reader: HttpSessionReader { rx },
+            writer: HttpSessionWriter {
+                session: session.clone(),
+            },
+        };
+        (session, transport)
+    }
+
+    fn resumable(&self) -> bool {
+        !self.stateless && self.settings.config.event_store.is_some()
+    }
+
+    /// Marks activity (for idle reaping).
+    pub(crate) fn touch(&self) {
+        self.last_active
+            .store(self.settings.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Whether the session has had nothing going on for `idle_ms` (at `now_ms`).
+    pub(crate) fn is_idle(&self, now_ms: u64, idle_ms: u64) -> bool {
+        if now_ms.saturating_sub(self.last_active.load(Ordering::Relaxed)) < idle_ms {
+            return false;
+        }
+        let state = lock(&self.state);
+        state.exchanges.is_empty()
+            && state
+                .streams
+                .values()
+                .all(|s| s.conn.as_ref().is_none_or(mpsc::Sender::is_closed))
+    }
+
+    /// Hands one incoming message to the engine.
+    pub(crate) async fn forward(&self, bytes: Vec<u8>) -> Result<(), TransportError> {
+        let tx = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
+        tx.send(Frame::Message(bytes))
+            .await
+            .map_err(|_| TransportError::Closed)
+    }
+
+    /// Ends the engine's input: it finishes what it has and ends the session.
+    pub(crate) fn close_input(&self) {
+        lock(&self.inbound).take();
+    }
+
+    /// Registers a POSTed request before it is forwarded. `None` when a request with the
+    /// same id is still running (the caller answers that itself).
+    pub(crate) fn begin_exchange(&self, id: RequestId) -> Option<oneshot::Receiver<Answer>> {
+        let mut state = lock(&self.state);
+        if state.closed || state.exchanges.contains_key(&id) {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        if self.settings.config.response_mode == super::ResponseMode::Sse {
+            let (stream, open) = self.open_stream(&mut state);
+            state.exchanges.insert(id, Exchange::Stream(stream));
+            let _ = tx.send(Answer::Sse(open));
+        } else {
+            state.exchanges.insert(id, Exchange::Waiting(tx));
+        }
+        Some(rx)
+    }
+
+    /// The client cancelled request `id`: its POST ends without a result.
+    pub(crate) fn cancelled(&self, id: &RequestId) {
+        let mut state = lock(&self.state);
+        match state.exchanges.remove(id) {
+            Some(Exchange::Waiting(tx)) => {
+                let _ = tx.send(Answer::Cancelled);
+            }
+            Some(Exchange::Stream(stream)) => self.finish_stream(&mut state, stream),
+            None => {}
+        }
+    }
+
+    fn open_stream(&self, state: &mut State) -> (u64, OpenStream) {
+        let stream = state.next_stream;
+        state.next_stream += 1;
+        let (tx, rx) = mpsc::channel(self.settings.config.sse_queue.max(1));
+        state.streams.insert(
+            stream,
+            StreamRecord {
+                last_seq: 0,
+                complete: false,
+                conn: Some(tx),
+            },
+        );
+        let mut first = VecDeque::new();
+        if self.resumable() && self.version >= ProtocolVersion::V2025_11_25 {
+            let id = EventId::new(stream, 0).to_string();
+            first.push_back(sse::event(Some(&id), b""));
+        }
+        (stream, OpenStream { first, rx })
+    }
+
+    /// Ends a stream: no more messages go to it, its connection ends after what is queued.
+    fn finish_stream(&self, state: &mut State, stream: u64) {
+        if let Some(record) = state.streams.get_mut(&stream) {
+            record.complete = true;
+            record.conn = None;
+        }
+        if !self.resumable() {
+            state.streams.remove(&stream);
+            return;
+        }
+        state.completed.push_back(stream);
+        while state.completed.len() > self.settings.config.completed_streams {
+            if let Some(old) = state.completed.pop_front() {
+                state.streams.remove(&old);
+            }
+        }
+    }
+
+    /// Opens the standalone stream of a GET, replacing the previous one (whose undelivered
+    /// messages stay resumable by its own event ids).
+    pub(crate) async fn open_standalone(&self) -> Option<OpenStream> {
+        let (stream, open, backlog) = {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return None;
+            }
+            if let Some(old) = state.standalone.take() {
+                self.finish_stream(&mut state, old);
+            }
+            let (stream, open) = self.open_stream(&mut state);
+            state.standalone = Some(stream);
+            let backlog = std::mem::take(&mut state.backlog);
+            (stream, open, backlog)
+        };
+        for message in backlog {
+            self.deliver(stream, message, false).await;
+        }
+        Some(open)
+    }
+
+    /// Routes one outgoing message.
+    async fn route(&self, message: OutboundMessage) {
+        let bytes = Bytes::from(message.bytes);
+        match message.route {
+            Route::Response(id) => self.respond(&id, bytes).await,
+            Route::Related(id) => self.related(&id, bytes).await,
+            _ => self.unrelated(bytes).await,
+        }
+    }
+
+    async fn respond(&self, id: &RequestId, bytes: Bytes) {
+        let exchange = lock(&self.state).exchanges.remove(id);
+        match exchange {
+            Some(Exchange::Waiting(tx)) => {
+                if tx.send(Answer::Json(bytes)).is_err() {
+                    tracing::debug!(%id, "the client left before the response");
+                }
+            }
+            Some(Exchange::Stream(stream)) => self.deliver(stream, bytes, true).await,
+            None => tracing::debug!(%id, "dropping a response to no open request"),
+        }
+        if self.stateless && lock(&self.state).exchanges.is_empty() {
+            // The one request is answered: end the engine's input.
+            lock(&self.inbound).take();
+        }
+    }
+
+    async fn related(&self, id: &RequestId, bytes: Bytes) {
+        let stream = {
+            let mut state = lock(&self.state);
+            match state.exchanges.get(id) {
+                Some(Exchange::Stream(stream)) => Some(*stream),
+                Some(Exchange::Waiting(_))
+                    if self.settings.config.response_mode != super::ResponseMode::Json =>
+                {
+                    let (stream, open) = self.open_stream(&mut state);
+                    if let Some(Exchange::Waiting(tx)) =
+                        state.exchanges.insert(id.clone(), Exchange::Stream(stream))
+                    {
+                        let _ = tx.send(Answer::Sse(open));
+                    }
+                    Some(stream)
+                }
+                _ => None,
+            }
+        };
+        match stream {
+            Some(stream) => self.deliver(stream, bytes, false).await,
+            None => self.unrelated(bytes).await,
+        }
+    }
+
+    async fn unrelated(&self, bytes: Bytes) {
+        let target = {
+            let mut state = lock(&self.state);
+            let live = state.standalone.filter(|s| {
+                self.resumable()
+                    || state
+                        .streams
+                        .get(s)
+                        .is_some_and(|r| r.conn.as_ref().is_some_and(|c| !c.is_closed()))
+            });
+            if live.is_none() {
+                if state.backlog.len() >= self.settings.config.standalone_backlog {
+                    state.backlog.pop_front();
+                    tracing::debug!("standalone backlog full: dropped the oldest message");
+                }
+                if self.settings.config.standalone_backlog > 0 {
+                    state.backlog.push_back(bytes.clone());
+                }
+            }
+            live
+        };
+        if let Some(stream) = target {
+            self.deliver(stream, bytes, false).await;
+        }
+    }
+
+    /// Puts a message on a stream: event store first, then the connection if one is open.
+    async fn deliver(&self, stream: u64, bytes: Bytes, last: bool) {
+        let seq = {
+            let mut state = lock(&self.state);
+            let Some(record) = state.streams.get_mut(&stream) else {
+                return;
+            };
+            record.last_seq += 1;
+            record.last_seq
+        };
+        let id = EventId::new(stream, seq);
+        let resumable = self.resumable();
+        if resumable
+            && let Some(store) = &self.settings.config.event_store
+            && let Err(e) = store.append(&self.id, id, bytes.clone()).await
+        {
+            tracing::warn!(error = %e, "could not keep an event for resumption");
+        }
+        let event_id = resumable.then(|| id.to_string());
+        let item = SseItem {
+            seq: if resumable { seq } else { 0 },
+            bytes: sse::event(event_id.as_deref(), &bytes),
+        };
+        let mut state = lock(&self.state);
+        if let Some(record) = state.streams.get_mut(&stream)
+            && let Some(conn) = &record.conn
+        {
+            match conn.try_send(item) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::debug!(stream, "slow SSE reader: closing its connection");
+                    record.conn = None;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => record.conn = None,
+            }
+        }
+        if last {
+            self.finish_stream(&mut state, stream);
+        }
+    }
+
+    /// Attaches a new connection to stream `after.stream` and returns the events after
+    /// `after`, then everything that follows live.
+    pub(crate) async fn resume(&self, after: EventId) -> Result<OpenStream, ResumeError> {
+        let Some(store) = self
+            .settings
+            .config
+            .event_store
+            .as_ref()
+            .filter(|_| !self.stateless)
+        else {
+            return Err(ResumeError::Unsupported);
+        };
+        let (last_seq, rx) = {
+            let mut state = lock(&self.state);
+            if after.stream == 0 || after.stream >= state.next_stream {
+                return Err(ResumeError::Unknown);
+            }
+            let queue = self.settings.config.sse_queue.max(1);
+            let Some(record) = state.streams.get_mut(&after.stream) else {
+                return Err(ResumeError::Gone);
+            };
+            if after.seq > record.last_seq {
+                return Err(ResumeError::Unknown);
+            }
+            let rx = if record.complete {
+                None
+            } else {
+                let (tx, rx) = mpsc::channel(queue);
+                record.conn = Some(tx);
+                Some(rx)
+            };
+            (record.last_seq, rx)
+        };
+        let events = match store.replay(&self.id, after.stream, after.seq).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "event store failed during a resumption");
+                return Err(ResumeError::Gone);
+            }
+        };
+        // Every event up to the one last assigned before the connection was attached must
+        // be there: later ones come live (duplicates are dropped by sequence number).
+        let contiguous = events
+            .iter()
+            .take_while(|(seq, _)| *seq <= last_seq)
+            .enumerate()
+            .all(|(i, (seq, _))| *seq == after.seq + 1 + i as u64);
+        let have = events.iter().filter(|(seq, _)| *seq <= last_seq).count() as u64;
+        if !contiguous || have != last_seq - after.seq {
+            return Err(ResumeError::Gone);
+        }
+        let first = events
+            .into_iter()
+            .map(|(seq, bytes)| {
+                sse::event(Some(&EventId::new(after.stream, seq).to_string()), &bytes)
+            })
+            .collect();
+        // A stream that was complete ends after its replay.
+        let rx = rx.unwrap_or_else(|| mpsc::channel(1).1);
+        Ok(OpenStream { first, rx })
+    }
+
+    /// Ends the session: drops its streams and waiting requests, closes the engine.
+    pub(crate) async fn end(&self) {
+        {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            state.exchanges.clear();
+            state.streams.clear();
+            state.backlog.clear();
+        }
+        lock(&self.inbound).take();
+        if let Some(handle) = self.handle.get() {
+            handle.close();
+        }
+        if let Some(registry) = self.registry.upgrade() {
+            registry.remove(&self.id);
+        }
+        if self.resumable()
+            && let Some(store) = &self.settings.config.event_store
+        {
+            store.remove_session(&self.id).await;
+        }
+    }
+
+    /// Whether the session has ended.
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.state).closed
+    }
+}
+
+/// The transport of one HTTP session, handed to the [`SessionFactory`](crate::SessionFactory)
+/// that starts its engine session.
+#[derive(Debug)]
+pub struct HttpSessionTransport {
+    reader: HttpSessionReader,
+    writer: HttpSessionWriter,
+}
+
+impl HttpSessionTransport {
+    /// The `Mcp-Session-Id` of the session (empty in stateless mode).
+    pub fn session_id(&self) -> &str {
+        &self.writer.session.id
+    }
+
+    /// The protocol version the session speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.writer.session.version
+    }
+}
+
+impl Transport for HttpSessionTransport {
+    type Reader = HttpSessionReader;
+    type Writer = HttpSessionWriter;
+
+    fn split(self) -> (HttpSessionReader, HttpSessionWriter) {
+        (self.reader, self.writer)
+    }
+}
+
+/// The receiving half of an [`HttpSessionTransport`]: the messages POSTed to the session.
+#[derive(Debug)]
+pub struct HttpSessionReader {
+    rx: mpsc::Receiver<Frame>,
+}
+
+impl TransportReader for HttpSessionReader {
+    async fn read(&mut self) -> Result<Option<Frame>, TransportError> {
+        Ok(self.rx.recv().await)
+    }
+}
+
+/// The sending half of an [`HttpSessionTransport`]: puts each message on its stream.
+pub struct HttpSessionWriter {
+    session: Arc<Session>,
+}
+
+impl std::fmt::Debug for HttpSessionWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSessionWriter")
+            .field("session", &self.session.id)
+            .finish()
+    }
+}
+
+impl TransportWriter for HttpSessionWriter {
+    async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
+        self.session.route(message).await;
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        // The engine session ended (for whatever reason): so does the HTTP session.
+        self.session.end().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! GET (the standalone stream, and resumption with `Last-Event-ID`) and DELETE.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::{Response, StatusCode};
+
+use super::body::{self, McpBody};
+use super::guard::{self, LAST_EVENT_ID_HEADER, SESSION_ID_HEADER};
+use super::post::{bad_version, session_not_found};
+use super::session::{ResumeError, Session};
+use super::{ServiceInner, rejected};
+use crate::event_store::EventId;
+use oxmcp_types::ProtocolVersion;
+
+/// Auth, `MCP-Protocol-Version` and session checks shared by GET and DELETE.
+async fn session_of(
+    inner: &ServiceInner,
+    parts: &Parts,
+) -> Result<Arc<Session>, Response<McpBody>> {
+    if let Err(rejection) = inner.auth.authorize(parts).await {
+        return Err(rejected(rejection));
+    }
+    if let Err(value) = guard::protocol_version(&parts.headers) {
+        return Err(bad_version(&value));
+    }
+    let Some(id) = parts.headers.get(SESSION_ID_HEADER) else {
+        return Err(body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: missing Mcp-Session-Id header",
+        ));
+    };
+    let session = id.to_str().ok().and_then(|id| inner.registry.get(id));
+    let session = session.ok_or_else(session_not_found)?;
+    session.touch();
+    Ok(session)
+}
+
+pub(crate) async fn get(inner: &ServiceInner, parts: Parts) -> Response<McpBody> {
+    let config = &inner.settings.config;
+    if config.stateless {
+        return body::invalid(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: this server has no sessions and no GET stream",
+        );
+    }
+    if !guard::accepts(&parts.headers, "text/event-stream") {
+        return body::invalid(
+            StatusCode::NOT_ACCEPTABLE,
+            "not acceptable: Accept must list text/event-stream",
+        );
+    }
+    let session = match session_of(inner, &parts).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let polling = config
+        .sse_polling
+        .filter(|_| config.event_store.is_some() && session.version >= ProtocolVersion::V2025_11_25)
+        .map(|p| (p.close_after, p.retry));
+    if let Some(last) = parts.headers.get(LAST_EVENT_ID_HEADER) {
+        let Some(after) = last
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<EventId>().ok())
+        else {
+            return body::invalid(
+                StatusCode::BAD_REQUEST,
+                "bad request: malformed Last-Event-ID",
+            );
+        };
+        return match session.resume(after).await {
+            Ok(open) => body::sse_response(McpBody::sse(
+                open.first,
+                Some(open.rx),
+                after.seq,
+                config.sse_keep_alive,
+                polling,
+            )),
+            Err(ResumeError::Unknown) => body::invalid(
+                StatusCode::BAD_REQUEST,
+                "bad request: Last-Event-ID names no event of this session",
+            ),
+            Err(ResumeError::Gone) => body::invalid(
+                StatusCode::GONE,
+                "gone: the events after Last-Event-ID are no longer kept; they cannot be replayed",
+            ),
+            Err(ResumeError::Unsupported) => body::invalid(
+                StatusCode::BAD_REQUEST,
+                "bad request: this server does not keep events for resumption",
+            ),
+        };
+    }
+    if !config.standalone_stream {
+        return body::invalid(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: this server offers no standalone GET stream",
+        );
+    }
+    match session.open_standalone().await {
+        Some(open) => body::sse_response(McpBody::sse(
+            open.first,
+            Some(open.rx),
+            0,
+            config.sse_keep_alive,
+            polling,
+        )),
+        None => session_not_found(),
+    }
+}
+
+pub(crate) async fn delete(inner: &ServiceInner, parts: Parts) -> Response<McpBody> {
+    let config = &inner.settings.config;
+    if config.stateless || !config.allow_delete {
+        return body::invalid(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: sessions cannot be ended by the client",
+        );
+    }
+    match session_of(inner, &parts).await {
+        Ok(session) => {
+            session.end().await;
+            body::status(StatusCode::OK)
+        }
+        Err(response) => response,
+    }
+}
