@@ -9,8 +9,8 @@
 //! - [`sse`]: the server-sent events reader the client uses.
 //!
 //! ```
-//! use oxmcp_core::{NoHandler, ServerConfig, serve_server};
-//! use oxmcp_http::serve;
+//! use oxmcp_core::{ClientConfig, NoHandler, ServerConfig, connect, serve_server};
+//! use oxmcp_http::{HttpClientTransport, serve};
 //! use oxmcp_types::Implementation;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -21,7 +21,11 @@
 //! })
 //! .await
 //! .unwrap();
-//! assert!(server.url().ends_with("/mcp"));
+//! let transport = HttpClientTransport::new(&server.url()).unwrap();
+//! let me = ClientConfig::new(Implementation::new("me", "1.0"));
+//! let client = connect(transport, me, NoHandler).await.unwrap();
+//! client.peer().ping().await.unwrap();
+//! client.close().await;
 //! server.shutdown().await;
 //! # }
 //! ```

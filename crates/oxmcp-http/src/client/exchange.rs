@@ -281,14 +281,16 @@ async fn resume_request(shared: &Shared, mut stream: StreamState, id: RequestId)
     }
 }
 
-/// POSTs a notification or a response; the server answers 202.
+/// POSTs a notification or a response; the server answers 202. A 404 (the session ended)
+/// is reported through the reader, so the engine ends with a transport error.
 pub(crate) async fn post_one_way(shared: &Shared, body: Vec<u8>) -> Result<(), TransportError> {
     let response = send_post(shared, body)
         .await
         .map_err(|e| transport_error(format!("HTTP request failed: {e}")))?;
     let status = response.status();
     if status == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() {
-        return Err(transport_error("the MCP session ended (404)".to_owned()));
+        session_ended(shared, "the server answered 404").await;
+        return Ok(());
     }
     if !status.is_success() {
         tracing::warn!(%status, "the server refused a notification or response");

@@ -1,6 +1,7 @@
 //! Integration tests of oxmcp-http: real sockets on 127.0.0.1, one binary, one module per
 //! concern.
 
+mod client_e2e;
 mod server_checks;
 mod server_streams;
 mod support;
