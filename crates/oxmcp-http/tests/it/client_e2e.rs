@@ -363,3 +363,33 @@ async fn the_client_follows_no_redirects() {
     assert!(err.to_string().contains("307"), "{err}");
     task.abort();
 }
+
+async fn isolation(config: HttpServerConfig) {
+    let (server, _, url) = started(config).await;
+    let clients = (0..50).map(|c| {
+        let url = url.clone();
+        async move {
+            let (client, _, _) = connect_to(&url, HttpClientConfig::default()).await;
+            for call_no in 0..5 {
+                let nonce = format!("client-{c}-call-{call_no}");
+                let answer = call(&client, "echo", json!({ "nonce": nonce }))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    answer["nonce"],
+                    nonce.as_str(),
+                    "an answer reached the wrong client"
+                );
+            }
+            client.close().await;
+        }
+    });
+    futures_util::future::join_all(clients).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_with_identical_request_ids_get_only_their_answers() {
+    isolation(HttpServerConfig::default()).await;
+    isolation(HttpServerConfig::default().with_stateless(true)).await;
+}
