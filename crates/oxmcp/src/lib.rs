@@ -21,15 +21,129 @@
 //! client.peer().ping().await.unwrap();
 //! # }
 //! ```
+//!
+//! # Tools with macros
+//!
+//! With the `macros` feature (on by default), [`macro@tool_router`] on an inherent impl turns
+//! its [`macro@tool`] methods into tools. The doc comment is the description; the name is the
+//! method's; the arguments are either one struct that derives `Deserialize` and
+//! `JsonSchema`, or plain parameters, from which the macro generates that struct (their doc
+//! comments, `#[serde(...)]` and `#[schemars(...)]` attributes move to its fields). A
+//! [`RequestContext`] parameter, anywhere in the list, receives the request's context. The
+//! return type is anything that implements [`ToolOutput`]: text, content, [`Json`] for
+//! structured output with a generated `outputSchema`, or a `Result` of one with an error
+//! that converts into [`ToolError`].
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use oxmcp::prelude::*;
+//! use oxmcp::types::Implementation;
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct AddArgs {
+//!     /// The first number.
+//!     a: f64,
+//!     /// The second number.
+//!     b: f64,
+//! }
+//!
+//! #[derive(serde::Serialize, schemars::JsonSchema)]
+//! struct Sum {
+//!     sum: f64,
+//! }
+//!
+//! struct Calculator;
+//!
+//! #[tool_router]
+//! impl Calculator {
+//!     /// Adds two numbers.
+//!     #[tool(title = "Add", annotations(read_only, idempotent))]
+//!     async fn add(&self, args: AddArgs) -> Json<Sum> {
+//!         Json(Sum { sum: args.a + args.b })
+//!     }
+//!
+//!     /// Echoes text, reporting progress.
+//!     #[tool]
+//!     async fn echo(
+//!         &self,
+//!         cx: RequestContext<Server>,
+//!         /// The text to echo.
+//!         text: String,
+//!     ) -> Result<String, ToolError> {
+//!         cx.progress(1.0, Some(1.0), None).await.map_err(|e| ToolError::execution(e))?;
+//!         Ok(text)
+//!     }
+//! }
+//!
+//! let routes = Arc::new(Calculator).tool_routes();
+//! assert_eq!(routes[1].tool().input_schema["required"], serde_json::json!(["text"]));
+//! let server = McpServer::builder(Implementation::new("calculator", "1.0.0"))
+//!     .tools(routes)
+//!     .build()
+//!     .unwrap();
+//! # let _ = server;
+//! ```
+//!
+//! The argument and output types derive through `serde` and `schemars` (1.x) as usual. To
+//! depend on `oxmcp` alone, derive through its re-exports and tell the derives where they
+//! are: `#[derive(oxmcp::serde::Deserialize, oxmcp::schemars::JsonSchema)]` with
+//! `#[serde(crate = "oxmcp::serde")]` and `#[schemars(crate = "oxmcp::schemars")]`. The
+//! code the macros generate needs nothing but `oxmcp`.
+//!
+//! # Features
+//!
+//! - `macros` (default): [`macro@tool_router`] and [`macro@tool`].
 
 pub use oxmcp_core as core;
+pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, ToolRoute};
 pub use oxmcp_core::{
     ClientConfig, Handler, HandlerResult, IncomingNotification, IncomingRequest, InitializeError,
-    NoHandler, NotificationContext, NotifyError, Peer, RequestContext, RequestError,
+    McpServer, NoHandler, NotificationContext, NotifyError, Peer, RequestContext, RequestError,
     RequestOptions, RunningClient, RunningServer, ServerConfig, SessionConfig, SessionEnd,
     SessionHandle, SessionInfo, connect, role, serve_server, to_result, transport,
 };
+#[cfg(feature = "macros")]
+pub use oxmcp_macros::{tool, tool_router};
 pub use oxmcp_types as types;
+/// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
+/// a direct dependency (see [the macros guide](crate#tools-with-macros)).
+pub use schemars;
+/// `serde`, re-exported for `#[derive(Deserialize, Serialize)]` on argument and output types
+/// without a direct dependency (see [the macros guide](crate#tools-with-macros)).
+pub use serde;
+/// `serde_json`, re-exported for building JSON values.
+pub use serde_json;
+
+/// The names most servers use: `use oxmcp::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Json, McpServer, RequestContext, ToolError, role::Server};
+    #[cfg(feature = "macros")]
+    pub use crate::{tool, tool_router};
+}
+
+/// What the code the macros generate needs. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::std::sync::Arc;
+    pub use ::std::vec;
+    pub use ::std::vec::Vec;
+    pub use oxmcp_core::RequestContext;
+    pub use oxmcp_core::role::Server;
+    pub use oxmcp_core::server::tools::{ToolOutput, ToolRoute};
+    pub use oxmcp_types::tools::TaskSupport;
+    pub use oxmcp_types::{Icon, Meta, ToolAnnotations};
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+
+    /// Passes a tool method's result through, so that a return type that is not a
+    /// `ToolOutput` is reported at the method's return type.
+    #[inline]
+    pub fn tool_output<T: ToolOutput>(output: T) -> T {
+        output
+    }
+}
 
 /// The README's examples, compiled as doc tests so that the guide stays true.
 #[doc = include_str!("../../../README.md")]

@@ -1,0 +1,72 @@
+//! Procedural macros of [oxmcp](https://docs.rs/oxmcp). Use them through the `oxmcp` crate
+//! (`oxmcp::tool_router`, `oxmcp::tool`, also in `oxmcp::prelude`): the generated code names
+//! `::oxmcp::__private` paths, so `oxmcp` is the only dependency they need.
+
+mod attr;
+mod docs;
+mod method;
+mod name;
+mod router;
+mod tool;
+
+use proc_macro::TokenStream;
+
+/// Turns the `#[tool]` methods of an inherent impl into MCP tools.
+///
+/// The impl keeps its methods as they are (they can still be called directly), and a second
+/// impl gains a method, by default
+/// `pub fn tool_routes(self: &Arc<Self>) -> Vec<ToolRoute>`, returning one `ToolRoute` per
+/// tool, ready for `McpServerBuilder::tools`. It requires `Self: Send + Sync + 'static`:
+/// tools run concurrently, each call on a clone of the `Arc`.
+///
+/// Options:
+/// - `vis = pub(crate)`: the visibility of the generated method (default `pub`);
+/// - `fn_name = admin_tools`: its name (default `tool_routes`), needed when a type has
+///   several `#[tool_router]` impls;
+/// - `crate = "::my_oxmcp"`: the path of the `oxmcp` crate, when it is renamed.
+///
+/// A tool method is an `async fn`, not generic, taking `&self`, `self: Arc<Self>` or no
+/// `self` at all. Its parameters are, in any order:
+/// - at most one `RequestContext<Server>` (or `&RequestContext<Server>`), recognised by its
+///   type name;
+/// - the arguments: either one parameter whose type is the argument struct (it derives
+///   `Deserialize` and `JsonSchema`), or plain parameters, from which the macro generates
+///   that struct, one field per parameter with the parameter's name, doc comments and
+///   `#[serde(...)]` / `#[schemars(...)]` attributes. A lone parameter counts as the
+///   argument struct when its type is a path other than `String`, `bool`, `char`, the
+///   integer and float types, `Option`, `Vec`, `VecDeque`, the maps and sets, `Box`, `Rc`,
+///   `Arc`, `Cow`, `Value`, `Number`, `Map` and `PathBuf`, and it has no doc comment or
+///   attribute; mark it `#[arg]` to make it a plain argument (a newtype, say);
+/// - no arguments at all: the input schema accepts only `{}`.
+///
+/// The return type implements `ToolOutput`. Misuse is a compile error at the offending
+/// token: a method that is not `async`, `self` by value or `&mut self`, borrowed argument
+/// types, unknown or repeated options, duplicate tool names, and names that break the spec's
+/// rule (1 to 128 characters from `A-Z a-z 0-9 _ - .`).
+#[proc_macro_attribute]
+pub fn tool_router(args: TokenStream, input: TokenStream) -> TokenStream {
+    router::expand(args.into(), input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Marks an `async fn` method of a `#[tool_router]` impl as an MCP tool (see
+/// `tool_router` for the method's shape).
+///
+/// Options: `name = "..."` (default: the method's name), `title = "..."`,
+/// `description = "..."` (default: the doc comment), `annotations(title = "...",
+/// read_only, destructive = false, idempotent, open_world = false)`, `icons = <expr>`
+/// (a `Vec<Icon>`), `meta = <expr>` (a `Meta`), `task_support = "optional"` (or
+/// `"required"`, `"forbidden"`).
+///
+/// Outside a `#[tool_router]` impl this attribute is an error.
+#[proc_macro_attribute]
+pub fn tool(_args: TokenStream, input: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[tool]` only works on a method of an impl marked `#[tool_router]`",
+    )
+    .into_compile_error();
+    let input = proc_macro2::TokenStream::from(input);
+    quote::quote!(#error #input).into()
+}

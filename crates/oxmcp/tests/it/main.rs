@@ -1,0 +1,5 @@
+//! Integration tests of the facade.
+
+mod macro_support;
+mod macro_tools;
+mod macros_ui;
