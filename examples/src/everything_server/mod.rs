@@ -1,0 +1,167 @@
+//! The server with every feature, built with [`McpServer`]: the `everything-server` binary
+//! serves it, and the end-to-end and interop tests run against it.
+//!
+//! - tools ([`tools`]): `echo`, `add` (structured output), `progress`, `log` (the `tracing`
+//!   bridge and `ctx.log`), `slow` and `cancelled_count` (cancellation), `ask_model`
+//!   (sampling with tools), `elicit_profile` (form elicitation into a Rust struct),
+//!   `elicit_url` (URL elicitation and `notifications/elicitation/complete`),
+//!   `connect_account` (the -32042 URL-elicitation-required error), `list_roots`,
+//!   `update_note` (resource update notifications to subscribers), `toggle_extras`
+//!   (`list_changed` of tools, resources and prompts);
+//! - resources ([`catalog`]): `info://about` (text), `info://pixels` (blob), the template
+//!   `note://{id}` with completion of `id`, subscriptions;
+//! - prompts ([`catalog`]): `greet` (typed arguments, one required) and `code_review`
+//!   (completion that uses `context.arguments`);
+//! - logging: `logging/setLevel` (answered by the engine) and `notifications/message`;
+//! - roots: `notifications/roots/list_changed` makes the server ask the roots again and log
+//!   what it got.
+
+pub mod catalog;
+pub mod sampling;
+pub mod tools;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use oxmcp::core::McpServer;
+use oxmcp::core::server::RegistrationError;
+use oxmcp::role::Server;
+use oxmcp::transport::Transport;
+use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};
+use oxmcp::types::{Implementation, LoggingLevel};
+use oxmcp::{
+    Handler, HandlerResult, IncomingNotification, IncomingRequest, NotificationContext, Peer,
+    RequestContext, RunningServer, serve_server,
+};
+use serde_json::json;
+
+/// The name the server reports in `serverInfo`.
+pub const SERVER_NAME: &str = "oxmcp-everything-server";
+
+/// The instructions sent in `initialize`.
+pub const INSTRUCTIONS: &str =
+    "Every MCP feature in one server: call `echo` or `add` first, read `info://about`.";
+
+/// What the tools, resources and prompts share.
+#[derive(Debug, Default)]
+pub struct State {
+    notes: Mutex<BTreeMap<String, String>>,
+    cancelled: AtomicU64,
+    extras: AtomicBool,
+    authorized: Mutex<BTreeSet<u64>>,
+    elicitations: AtomicU64,
+    /// The server itself, set once it is built, for the tools that change it or notify
+    /// through it (it lives as long as the process).
+    server: OnceLock<McpServer>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl State {
+    /// A state with the two notes the examples read: `note://1` and `note://2`.
+    pub fn new() -> Self {
+        let state = Self::default();
+        {
+            let mut notes = lock(&state.notes);
+            notes.insert("1".to_owned(), "Buy milk".to_owned());
+            notes.insert("2".to_owned(), "Call Ada".to_owned());
+        }
+        state
+    }
+
+    /// The text of note `id`.
+    pub fn note(&self, id: &str) -> Option<String> {
+        lock(&self.notes).get(id).cloned()
+    }
+
+    /// The ids of the notes.
+    pub fn note_ids(&self) -> Vec<String> {
+        lock(&self.notes).keys().cloned().collect()
+    }
+
+    fn set_note(&self, id: &str, text: &str) {
+        lock(&self.notes).insert(id.to_owned(), text.to_owned());
+    }
+
+    fn server(&self) -> Option<&McpServer> {
+        self.server.get()
+    }
+
+    fn next_elicitation_id(&self, prefix: &str) -> String {
+        let n = self.elicitations.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{prefix}-{n}")
+    }
+}
+
+/// Builds the server: every tool, resource, prompt and completer registered.
+pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
+    let state = Arc::new(State::new());
+    let server = McpServer::builder(
+        Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
+            .with_title("oxmcp everything server"),
+    )
+    .instructions(INSTRUCTIONS)
+    .tools(tools::routes(&state))
+    .resource(catalog::about())
+    .resource(catalog::pixels())
+    .resource_template(catalog::notes(&state))
+    .prompt(catalog::greet())
+    .prompt(catalog::code_review())
+    .build()?;
+    // Set once, right after building: this cannot already be set.
+    let _ = state.server.set(server.clone());
+    Ok((server, state))
+}
+
+/// The handler of one session: the [`McpServer`] answers every request; this adds what the
+/// router does not do, reacting to `notifications/roots/list_changed`.
+#[derive(Debug, Clone)]
+pub struct EverythingHandler {
+    server: McpServer,
+}
+
+impl EverythingHandler {
+    /// Serves one client over `transport`.
+    pub fn serve<T: Transport>(server: &McpServer, transport: T) -> RunningServer {
+        let handler = Self {
+            server: server.clone(),
+        };
+        serve_server(transport, server.server_config(), handler)
+    }
+}
+
+impl Handler<Server> for EverythingHandler {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        self.server.handle_request(request, cx).await
+    }
+
+    async fn handle_notification(&self, n: IncomingNotification, cx: NotificationContext<Server>) {
+        if n.method == RootsListChangedNotification::METHOD {
+            // Asking the client is a request: do it outside the in-order notification path.
+            tokio::spawn(report_roots(cx.peer().clone()));
+        }
+    }
+}
+
+/// Asks the client for its roots and tells it, in a log message, what came back.
+async fn report_roots(peer: Peer<Server>) {
+    let data = match peer.list_roots().await {
+        Ok(roots) => {
+            let uris: Vec<&str> = roots.iter().map(|r| r.uri.as_str()).collect();
+            json!({ "message": "roots changed", "roots": uris })
+        }
+        Err(e) => {
+            json!({ "message": "roots changed, but listing them failed", "error": e.to_string() })
+        }
+    };
+    if let Err(e) = peer.log(LoggingLevel::Info, Some("roots"), data).await {
+        tracing::debug!(error = %e, "could not log the new roots");
+    }
+}
