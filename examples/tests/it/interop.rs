@@ -10,16 +10,16 @@ use oxmcp::types::Implementation;
 use oxmcp::{ClientConfig, connect};
 use oxmcp_examples::fixture_client::{LogCollector, run_checks};
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn cache() -> PathBuf {
+pub(crate) fn cache() -> PathBuf {
     let home = std::env::var_os("HOME").expect("HOME is set");
     PathBuf::from(home).join(".cache/oxmcp/interop")
 }
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let python = cache().join("venv/bin/python");
     assert!(
         python.exists(),
@@ -29,7 +29,7 @@ fn python() -> PathBuf {
     python
 }
 
-fn node_ready() {
+pub(crate) fn node_ready() {
     let sdk = cache().join("node/node_modules/@modelcontextprotocol/sdk/package.json");
     assert!(
         sdk.exists(),
