@@ -6,7 +6,11 @@ use syn::meta::ParseNestedMeta;
 use syn::{Expr, Ident, LitBool, LitStr, Path, Result, Visibility};
 
 /// Sets `slot` once; a second occurrence of the key is an error at that key.
-fn set_once<T>(slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) -> Result<()> {
+pub(crate) fn set_once<T>(
+    slot: &mut Option<T>,
+    meta: &ParseNestedMeta<'_>,
+    value: T,
+) -> Result<()> {
     if slot.is_some() {
         let key = path_name(&meta.path);
         return Err(meta.error(format_args!("`{key}` is given more than once")));
@@ -15,7 +19,7 @@ fn set_once<T>(slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) -> Re
     Ok(())
 }
 
-fn path_name(path: &Path) -> String {
+pub(crate) fn path_name(path: &Path) -> String {
     quote!(#path).to_string().replace(' ', "")
 }
 

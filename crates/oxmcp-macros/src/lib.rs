@@ -3,9 +3,11 @@
 //! `::oxmcp::__private` paths, so `oxmcp` is the only dependency they need.
 
 mod attr;
+mod codegen;
 mod docs;
 mod method;
 mod name;
+mod prompt;
 mod router;
 mod tool;
 
@@ -45,7 +47,7 @@ use proc_macro::TokenStream;
 /// rule (1 to 128 characters from `A-Z a-z 0-9 _ - .`).
 #[proc_macro_attribute]
 pub fn tool_router(args: TokenStream, input: TokenStream) -> TokenStream {
-    router::expand(args.into(), input.into())
+    router::expand::<tool::ToolMethod>(args.into(), input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
@@ -65,6 +67,46 @@ pub fn tool(_args: TokenStream, input: TokenStream) -> TokenStream {
     let error = syn::Error::new(
         proc_macro2::Span::call_site(),
         "`#[tool]` only works on a method of an impl marked `#[tool_router]`",
+    )
+    .into_compile_error();
+    let input = proc_macro2::TokenStream::from(input);
+    quote::quote!(#error #input).into()
+}
+
+/// Turns the `#[prompt]` methods of an inherent impl into MCP prompts.
+///
+/// Like `tool_router`, for prompts: the generated method (by default
+/// `pub fn prompt_routes(self: &Arc<Self>) -> Vec<PromptRoute>`) returns one `PromptRoute`
+/// per prompt, each to register with `McpServerBuilder::prompt`. The options and the
+/// method's shape are those of `tool_router`.
+///
+/// The prompt's arguments come from the fields of the argument struct, or of the struct
+/// generated from plain parameters: the field name, its doc comment as the description, and
+/// `required` unless the field is an `Option` (or has a `#[serde(default)]`). Clients send
+/// argument values as strings, so fields are `String` or `Option<String>` (or types that
+/// deserialize from a string); a missing required argument or a value that does not fit is
+/// answered with -32602 before the method runs.
+///
+/// The return type is `GetPromptResult`, `Vec<PromptMessage>`, `PromptMessage`, `String`
+/// (one user message), or a `Result` of one of these whose error converts into `ErrorData`.
+#[proc_macro_attribute]
+pub fn prompt_router(args: TokenStream, input: TokenStream) -> TokenStream {
+    router::expand::<prompt::PromptMethod>(args.into(), input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Marks an `async fn` method of a `#[prompt_router]` impl as an MCP prompt.
+///
+/// Options: `name = "..."` (default: the method's name), `title = "..."`,
+/// `description = "..."` (default: the doc comment), `icons = <expr>` (a `Vec<Icon>`).
+///
+/// Outside a `#[prompt_router]` impl this attribute is an error.
+#[proc_macro_attribute]
+pub fn prompt(_args: TokenStream, input: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[prompt]` only works on a method of an impl marked `#[prompt_router]`",
     )
     .into_compile_error();
     let input = proc_macro2::TokenStream::from(input);

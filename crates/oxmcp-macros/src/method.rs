@@ -262,12 +262,12 @@ fn check_owned(ty: &Type) -> Result<()> {
             };
             Err(syn::Error::new(
                 reference.elem.span(),
-                format_args!("tool arguments are deserialized into owned values{hint}"),
+                format_args!("arguments are deserialized into owned values{hint}"),
             ))
         }
         Type::ImplTrait(_) => Err(syn::Error::new(
             ty.span(),
-            "tool arguments need a concrete type that implements `Deserialize` and `JsonSchema`",
+            "arguments need a concrete type that implements `Deserialize` and `JsonSchema`",
         )),
         _ => Ok(()),
     }

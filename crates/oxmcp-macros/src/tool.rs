@@ -1,20 +1,20 @@
 //! One `#[tool]` method: its options, its name, and the `ToolRoute` expression built from it.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, ImplItemFn, Result, ReturnType};
 
 use crate::attr::{RouterOptions, ToolOptions};
-use crate::docs;
-use crate::method::{self, Param, SelfKind, Signature};
+use crate::method::{self, Signature};
 use crate::name::check_tool_name;
+use crate::router::RouteMethod;
+use crate::{codegen, docs};
 
 /// A tool method, analysed.
 pub(crate) struct ToolMethod {
-    /// The tool's name and where to point errors about it.
-    pub(crate) name: String,
-    pub(crate) name_span: Span,
+    name: String,
+    name_span: Span,
     method: Ident,
     options: ToolOptions,
     description: Option<TokenStream>,
@@ -22,17 +22,14 @@ pub(crate) struct ToolMethod {
     output_span: Span,
 }
 
-/// Is this the `#[tool]` attribute (also written `#[oxmcp::tool]`)?
-pub(crate) fn is_tool_attr(attr: &Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "tool")
-}
+impl RouteMethod for ToolMethod {
+    const ATTR: &'static str = "tool";
+    const ROUTER: &'static str = "tool_router";
+    const DEFAULT_FN: &'static str = "tool_routes";
+    const ROUTE: &'static str = "ToolRoute";
+    const BUILDER: &'static str = "tools";
 
-impl ToolMethod {
-    /// Analyses `method`, whose `#[tool]` attribute is `attr` (already removed from it).
-    pub(crate) fn new(attr: &Attribute, method: &mut ImplItemFn) -> Result<Self> {
+    fn new(attr: &Attribute, method: &mut ImplItemFn) -> Result<Self> {
         let mut options = ToolOptions::default();
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             attr.parse_nested_meta(|meta| options.parse_key(&meta))?;
@@ -70,84 +67,36 @@ impl ToolMethod {
         })
     }
 
-    /// The expression that builds this tool's `ToolRoute`, inside the generated method
-    /// (where `self` is `&Arc<Self>`).
-    pub(crate) fn route(&self, router: &RouterOptions) -> TokenStream {
+    fn name(&self) -> (&str, Span) {
+        (&self.name, self.name_span)
+    }
+
+    fn route(&self, router: &RouterOptions) -> TokenStream {
         let private = router.private();
-        let (arguments_def, arguments_ty) = self.arguments(router);
-        let this_capture = match self.signature.self_kind {
-            SelfKind::None => None,
-            SelfKind::Ref | SelfKind::Arc => {
-                Some(quote!(let __oxmcp_this = #private::Arc::clone(self);))
-            }
-        };
-        let this_per_call = this_capture
-            .as_ref()
-            .map(|_| quote!(let __oxmcp_this = #private::Arc::clone(&__oxmcp_this);));
-        let receiver = match self.signature.self_kind {
-            SelfKind::None => None,
-            SelfKind::Ref => Some(quote!(&*__oxmcp_this,)),
-            SelfKind::Arc => Some(quote!(__oxmcp_this,)),
-        };
-        let args = self.signature.params.iter().map(|param| match param {
-            Param::Context { by_ref: false } => quote!(__oxmcp_cx),
-            Param::Context { by_ref: true } => quote!(&__oxmcp_cx),
-            Param::Arguments => quote!(__oxmcp_args),
-            Param::Field(field) => {
-                let ident = &field.ident;
-                quote!(__oxmcp_args.#ident)
-            }
-        });
-        let method = &self.method;
-        let call = quote_spanned!(self.output_span=>
-            #private::tool_output(Self::#method(#receiver #(#args),*).await)
-        );
+        let (arguments_def, arguments_ty) =
+            codegen::arguments(&self.signature, &self.name, router, true);
+        let codegen::Receiver { capture, per_call } = codegen::receiver(&self.signature, &private);
+        let check = quote!(#private::tool_output);
+        let call = codegen::call(&self.signature, &self.method, &check, self.output_span);
         let name = &self.name;
         let settings = self.settings(&private);
         quote!({
             #arguments_def
-            #this_capture
+            #capture
             #private::ToolRoute::new(
                 #name,
                 move |__oxmcp_args: #arguments_ty,
                       __oxmcp_cx: #private::RequestContext<#private::Server>| {
-                    #this_per_call
+                    #per_call
                     async move { #call }
                 },
             )
             #settings
         })
     }
+}
 
-    /// The generated argument struct (if any) and the type of the handler's arguments.
-    fn arguments(&self, router: &RouterOptions) -> (Option<TokenStream>, TokenStream) {
-        let private = router.private();
-        if let Some(ty) = &self.signature.arguments {
-            return (None, quote!(#ty));
-        }
-        let fields: Vec<_> = self.signature.fields().collect();
-        // A tool without arguments accepts none, as the spec recommends:
-        // `{"type": "object", "additionalProperties": false}`.
-        let deny_unknown = fields
-            .is_empty()
-            .then(|| quote!(#[serde(deny_unknown_fields)]));
-        let ident = format_ident!("{}Arguments", pascal_case(&self.name));
-        let serde_crate = router.private_str("serde");
-        let schemars_crate = router.private_str("schemars");
-        let fields = fields.iter().map(|field| {
-            let (attrs, ident, ty) = (&field.attrs, &field.ident, &field.ty);
-            quote!(#(#attrs)* #ident: #ty,)
-        });
-        let def = quote! {
-            #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
-            #[serde(crate = #serde_crate)]
-            #[schemars(crate = #schemars_crate)]
-            #deny_unknown
-            struct #ident { #(#fields)* }
-        };
-        (Some(def), quote!(#ident))
-    }
-
+impl ToolMethod {
     /// The `.with_*` calls for the description, title and the other options.
     fn settings(&self, private: &TokenStream) -> TokenStream {
         let options = &self.options;
@@ -169,41 +118,5 @@ impl ToolMethod {
             .as_ref()
             .map(|(variant, span)| quote_spanned!(*span=> .with_task_support(#private::TaskSupport::#variant)));
         quote!(#description #title #annotations #icons #meta #task_support)
-    }
-}
-
-/// `get_user.v2` → `GetUserV2`: a readable struct name for the generated arguments (only
-/// seen in diagnostics; the schema's root title is dropped).
-fn pascal_case(name: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
-            }
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, 'T');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pascal_case;
-
-    #[test]
-    fn struct_names() {
-        assert_eq!(pascal_case("echo"), "Echo");
-        assert_eq!(pascal_case("get_user.v2"), "GetUserV2");
-        assert_eq!(pascal_case("9lives"), "T9lives");
-        assert_eq!(pascal_case("a-b"), "AB");
     }
 }

@@ -93,7 +93,8 @@
 //!
 //! # Features
 //!
-//! - `macros` (default): [`macro@tool_router`] and [`macro@tool`].
+//! - `macros` (default): [`macro@tool_router`] and [`macro@tool`], [`macro@prompt_router`]
+//!   and [`macro@prompt`].
 
 pub use oxmcp_core as core;
 pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, ToolRoute};
@@ -104,7 +105,7 @@ pub use oxmcp_core::{
     SessionHandle, SessionInfo, connect, role, serve_server, to_result, transport,
 };
 #[cfg(feature = "macros")]
-pub use oxmcp_macros::{tool, tool_router};
+pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
 pub use oxmcp_types as types;
 /// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
 /// a direct dependency (see [the macros guide](crate#tools-with-macros)).
@@ -119,31 +120,12 @@ pub use serde_json;
 pub mod prelude {
     pub use crate::{Json, McpServer, RequestContext, ToolError, role::Server};
     #[cfg(feature = "macros")]
-    pub use crate::{tool, tool_router};
+    pub use crate::{prompt, prompt_router, tool, tool_router};
 }
 
 /// What the code the macros generate needs. Not public API: it changes without notice.
 #[doc(hidden)]
-pub mod __private {
-    pub use ::std::sync::Arc;
-    pub use ::std::vec;
-    pub use ::std::vec::Vec;
-    pub use oxmcp_core::RequestContext;
-    pub use oxmcp_core::role::Server;
-    pub use oxmcp_core::server::tools::{ToolOutput, ToolRoute};
-    pub use oxmcp_types::tools::TaskSupport;
-    pub use oxmcp_types::{Icon, Meta, ToolAnnotations};
-    pub use schemars;
-    pub use serde;
-    pub use serde_json;
-
-    /// Passes a tool method's result through, so that a return type that is not a
-    /// `ToolOutput` is reported at the method's return type.
-    #[inline]
-    pub fn tool_output<T: ToolOutput>(output: T) -> T {
-        output
-    }
-}
+pub mod __private;
 
 /// The README's examples, compiled as doc tests so that the guide stays true.
 #[doc = include_str!("../../../README.md")]

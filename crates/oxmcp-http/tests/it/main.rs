@@ -4,5 +4,4 @@
 mod client_e2e;
 mod server_checks;
 mod server_streams;
-mod stream_close;
 mod support;

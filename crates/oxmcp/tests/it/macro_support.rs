@@ -16,10 +16,20 @@ pub(crate) struct Session {
 
 /// Serves `routes` and connects a client.
 pub(crate) async fn open(routes: Vec<ToolRoute>) -> Session {
-    let server = McpServer::builder(Implementation::new("macro-test", "1.0.0"))
+    let server = McpServer::builder(info())
         .tools(routes)
         .build()
         .expect("the server builds");
+    open_server(&server).await
+}
+
+/// The server's `serverInfo`.
+pub(crate) fn info() -> Implementation {
+    Implementation::new("macro-test", "1.0.0")
+}
+
+/// Serves `server` and connects a client.
+pub(crate) async fn open_server(server: &McpServer) -> Session {
     let (a, b) = memory::duplex(64);
     server.serve(a);
     let config = ClientConfig::new(Implementation::new("client", "1.0.0"));

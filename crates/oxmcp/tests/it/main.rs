@@ -1,5 +1,6 @@
 //! Integration tests of the facade.
 
+mod macro_prompts;
 mod macro_support;
 mod macro_tools;
 mod macros_ui;

@@ -29,9 +29,19 @@ pub mod tools {
         #[tool]
         pub async fn ping(&self) {}
     }
+
+    #[prompt_router]
+    impl Public {
+        /// Greets.
+        #[prompt]
+        pub async fn greet(&self, name: String) -> String {
+            name
+        }
+    }
 }
 
 fn main() {
-    let routes = std::sync::Arc::new(tools::Public).tool_routes();
-    assert_eq!(routes.len(), 3);
+    let public = std::sync::Arc::new(tools::Public);
+    assert_eq!(public.tool_routes().len(), 3);
+    assert_eq!(public.prompt_routes().len(), 1);
 }
