@@ -169,6 +169,11 @@ impl MemoryEventStore {
     pub fn is_empty(&self, session: &str) -> bool {
         self.len(session) == 0
     }
+
+    /// How many sessions have events kept.
+    pub fn session_count(&self) -> usize {
+        self.with_sessions(|s| s.len())
+    }
 }
 
 impl EventStore for MemoryEventStore {

@@ -88,6 +88,9 @@ pub struct SseReader {
     data: String,
     data_started: bool,
     event: String,
+    /// The `id` field of the event being gathered (the standard's "last event ID buffer").
+    id_buffer: Option<String>,
+    /// The id of the last event dispatched: what a reconnection sends as `Last-Event-ID`.
     last_id: Option<String>,
     retry: Option<u64>,
     /// Bytes of the event being gathered (its data and event fields).
@@ -105,13 +108,15 @@ impl SseReader {
             data: String::new(),
             data_started: false,
             event: String::new(),
+            id_buffer: None,
             last_id: None,
             retry: None,
             event_size: 0,
         }
     }
 
-    /// The last event id seen (set by `id` fields, also of events without data).
+    /// The id of the last complete event (set by `id` fields, also of events without data;
+    /// an event cut off before its blank line does not count).
     pub fn last_event_id(&self) -> Option<&str> {
         self.last_id.as_deref()
     }
@@ -219,7 +224,7 @@ impl SseReader {
                 self.event.push_str(value);
                 self.event_size += value.len();
             }
-            "id" if !value.contains('\0') => self.last_id = Some(value.to_owned()),
+            "id" if !value.contains('\0') => self.id_buffer = Some(value.to_owned()),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 self.retry = value.parse().ok();
             }
@@ -229,6 +234,7 @@ impl SseReader {
     }
 
     fn dispatch(&mut self) -> Option<SseEvent> {
+        self.last_id.clone_from(&self.id_buffer);
         let started = std::mem::take(&mut self.data_started);
         let data = std::mem::take(&mut self.data);
         let event = std::mem::take(&mut self.event);
@@ -269,6 +275,18 @@ mod tests {
         assert_eq!(events[0].id.as_deref(), Some("3-1"));
         assert_eq!(events[0].data, r#"{"x":1}"#);
         assert_eq!(events[1].id.as_deref(), Some("3-1"));
+    }
+
+    #[test]
+    fn an_event_cut_off_does_not_move_the_last_id() {
+        let mut reader = SseReader::new(1 << 20);
+        assert_eq!(
+            all(&mut reader, b"id: 1-1\ndata: {}\n\nid: 1-2\ndata: {\"a\"").len(),
+            1
+        );
+        assert_eq!(reader.last_event_id(), Some("1-1"));
+        assert_eq!(all(&mut reader, b":1}\n\n").len(), 1);
+        assert_eq!(reader.last_event_id(), Some("1-2"));
     }
 
     #[test]

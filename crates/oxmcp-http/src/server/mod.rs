@@ -30,7 +30,7 @@ pub use body::McpBody;
 pub use config::{AllowedHosts, AllowedOrigins, HttpServerConfig, ResponseMode, SsePolling};
 pub use guard::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 pub use serve::{DEFAULT_PATH, ServeError, Server, serve, serve_with};
-pub use session::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter};
+pub use session::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
 
 use crate::event_store::BoxFuture;
 use registry::Registry;

@@ -12,6 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::time::Duration;
 
 use bytes::Bytes;
 use oxmcp_core::SessionHandle;
@@ -43,6 +44,8 @@ pub(crate) enum Answer {
 pub(crate) struct OpenStream {
     pub(crate) first: VecDeque<Bytes>,
     pub(crate) rx: mpsc::Receiver<SseItem>,
+    /// The sequence number of the last event in `first` (live events up to it are dropped).
+    pub(crate) last_seq: u64,
 }
 
 enum Exchange {
@@ -51,7 +54,11 @@ enum Exchange {
 }
 
 struct StreamRecord {
+    /// The last sequence number assigned.
     last_seq: u64,
+    /// The last sequence number whose event is in the store and was offered to the
+    /// connection (at most one event, the one being delivered, lies between the two).
+    stored_seq: u64,
     complete: bool,
     conn: Option<mpsc::Sender<SseItem>>,
 }
@@ -203,6 +210,7 @@ impl Session {
             stream,
             StreamRecord {
                 last_seq: 0,
+                stored_seq: 0,
                 complete: false,
                 conn: Some(tx),
             },
@@ -212,7 +220,14 @@ impl Session {
             let id = EventId::new(stream, 0).to_string();
             first.push_back(sse::event(Some(&id), b""));
         }
-        (stream, OpenStream { first, rx })
+        (
+            stream,
+            OpenStream {
+                first,
+                rx,
+                last_seq: 0,
+            },
+        )
     }
 
     /// Ends a stream: no more messages go to it, its connection ends after what is queued.
@@ -282,25 +297,28 @@ impl Session {
         }
     }
 
-    async fn related(&self, id: &RequestId, bytes: Bytes) {
-        let stream = {
-            let mut state = lock(&self.state);
-            match state.exchanges.get(id) {
-                Some(Exchange::Stream(stream)) => Some(*stream),
-                Some(Exchange::Waiting(_))
-                    if self.settings.config.response_mode != super::ResponseMode::Json =>
+    /// The stream of request `id`, switching a POST still waiting for its first message to
+    /// SSE (unless the mode is JSON). `None` when the request has no open exchange.
+    fn stream_of(&self, state: &mut State, id: &RequestId) -> Option<u64> {
+        match state.exchanges.get(id) {
+            Some(Exchange::Stream(stream)) => Some(*stream),
+            Some(Exchange::Waiting(_))
+                if self.settings.config.response_mode != super::ResponseMode::Json =>
+            {
+                let (stream, open) = self.open_stream(state);
+                if let Some(Exchange::Waiting(tx)) =
+                    state.exchanges.insert(id.clone(), Exchange::Stream(stream))
                 {
-                    let (stream, open) = self.open_stream(&mut state);
-                    if let Some(Exchange::Waiting(tx)) =
-                        state.exchanges.insert(id.clone(), Exchange::Stream(stream))
-                    {
-                        let _ = tx.send(Answer::Sse(open));
-                    }
-                    Some(stream)
+                    let _ = tx.send(Answer::Sse(open));
                 }
-                _ => None,
+                Some(stream)
             }
-        };
+            _ => None,
+        }
+    }
+
+    async fn related(&self, id: &RequestId, bytes: Bytes) {
+        let stream = self.stream_of(&mut lock(&self.state), id);
         match stream {
             Some(stream) => self.deliver(stream, bytes, false).await,
             None => self.unrelated(bytes).await,
@@ -357,6 +375,9 @@ impl Session {
             bytes: sse::event(event_id.as_deref(), &bytes),
         };
         let mut state = lock(&self.state);
+        if let Some(record) = state.streams.get_mut(&stream) {
+            record.stored_seq = seq;
+        }
         if let Some(record) = state.streams.get_mut(&stream)
             && let Some(conn) = &record.conn
         {
@@ -374,6 +395,37 @@ impl Session {
         }
     }
 
+    /// Ends the connection that carries request `id`'s stream after a `retry` hint, while
+    /// the request goes on: the client resumes with `Last-Event-ID` and gets the rest of
+    /// the stream (SEP-1699). A POST still waiting for its first message is answered with
+    /// an SSE stream (its priming event, then the hint). Only for resumable sessions on
+    /// 2025-11-25 or later (clients before that are not told they may resume); false when
+    /// the request has no open exchange or the response mode is JSON.
+    pub(crate) fn close_request_stream(&self, id: &RequestId, retry: Duration) -> bool {
+        if !self.resumable() || self.version < ProtocolVersion::V2025_11_25 {
+            return false;
+        }
+        let mut state = lock(&self.state);
+        let Some(stream) = self.stream_of(&mut state, id) else {
+            return false;
+        };
+        let Some(record) = state.streams.get_mut(&stream) else {
+            return false;
+        };
+        if let Some(conn) = record.conn.take() {
+            let millis = u64::try_from(retry.as_millis()).unwrap_or(u64::MAX);
+            // The hint has no sequence number: it is never replayed.
+            let hint = SseItem {
+                seq: 0,
+                bytes: sse::retry(millis),
+            };
+            if conn.try_send(hint).is_err() {
+                tracing::debug!(stream, "the retry hint did not fit the connection queue");
+            }
+        }
+        true
+    }
+
     /// Attaches a new connection to stream `after.stream` and returns the events after
     /// `after`, then everything that follows live.
     pub(crate) async fn resume(&self, after: EventId) -> Result<OpenStream, ResumeError> {
@@ -386,7 +438,7 @@ impl Session {
         else {
             return Err(ResumeError::Unsupported);
         };
-        let (last_seq, rx) = {
+        let (stored_seq, rx) = {
             let mut state = lock(&self.state);
             if after.stream == 0 || after.stream >= state.next_stream {
                 return Err(ResumeError::Unknown);
@@ -405,7 +457,7 @@ impl Session {
                 record.conn = Some(tx);
                 Some(rx)
             };
-            (record.last_seq, rx)
+            (record.stored_seq, rx)
         };
         let events = match store.replay(&self.id, after.stream, after.seq).await {
             Ok(events) => events,
@@ -414,18 +466,20 @@ impl Session {
                 return Err(ResumeError::Gone);
             }
         };
-        // Every event up to the one last assigned before the connection was attached must
-        // be there: later ones come live (duplicates are dropped by sequence number).
-        let contiguous = events
-            .iter()
-            .take_while(|(seq, _)| *seq <= last_seq)
+        // Every event stored before the connection was attached must be there; the one being
+        // delivered meanwhile (if any) comes live, and may be in the replay too: the body
+        // drops live events up to the last one replayed.
+        let replayed: Vec<_> = events
+            .into_iter()
             .enumerate()
-            .all(|(i, (seq, _))| *seq == after.seq + 1 + i as u64);
-        let have = events.iter().filter(|(seq, _)| *seq <= last_seq).count() as u64;
-        if !contiguous || have != last_seq - after.seq {
+            .take_while(|(i, (seq, _))| *seq == after.seq + 1 + *i as u64)
+            .map(|(_, event)| event)
+            .collect();
+        let last_seq = replayed.last().map_or(after.seq, |(seq, _)| *seq);
+        if last_seq < stored_seq {
             return Err(ResumeError::Gone);
         }
-        let first = events
+        let first = replayed
             .into_iter()
             .map(|(seq, bytes)| {
                 sse::event(Some(&EventId::new(after.stream, seq).to_string()), &bytes)
@@ -433,7 +487,11 @@ impl Session {
             .collect();
         // A stream that was complete ends after its replay.
         let rx = rx.unwrap_or_else(|| mpsc::channel(1).1);
-        Ok(OpenStream { first, rx })
+        Ok(OpenStream {
+            first,
+            rx,
+            last_seq,
+        })
     }
 
     /// Ends the session: drops its streams and waiting requests, closes the engine.
@@ -485,6 +543,69 @@ impl HttpSessionTransport {
     /// The protocol version the session speaks.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.writer.session.version
+    }
+
+    /// A handle on the session's streams, for the code that serves it (see
+    /// [`SessionStreams`]).
+    pub fn streams(&self) -> SessionStreams {
+        SessionStreams {
+            session: Arc::downgrade(&self.writer.session),
+        }
+    }
+}
+
+/// A handle on the SSE streams of one HTTP session, taken from its
+/// [`HttpSessionTransport`] before the engine starts. It does not keep the session alive.
+///
+/// A handler finds its session's handle by the engine's session id
+/// (`cx.peer().session_id()`) and closes its own stream with
+/// `close_request_stream(cx.id(), retry)`:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
+/// use oxmcp_core::{NoHandler, ServerConfig, serve_server};
+/// use oxmcp_http::{HttpServerConfig, HttpSessionTransport, McpService, SessionStreams};
+/// use oxmcp_types::Implementation;
+///
+/// let by_session: Arc<Mutex<HashMap<u64, SessionStreams>>> = Arc::default();
+/// let config = ServerConfig::new(Implementation::new("demo", "1.0"));
+/// let map = by_session.clone();
+/// let service = McpService::new(
+///     move |t: HttpSessionTransport| {
+///         let streams = t.streams();
+///         let running = serve_server(t, config.clone(), NoHandler);
+///         map.lock().unwrap().insert(running.peer().session_id(), streams);
+///         running
+///     },
+///     HttpServerConfig::default(),
+/// );
+/// # drop(service);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionStreams {
+    session: Weak<Session>,
+}
+
+impl SessionStreams {
+    /// Closes the connection that carries the answer of request `id` (SSE polling,
+    /// SEP-1699): the server sends a `retry` hint and ends the HTTP response while the
+    /// request goes on; the client reconnects with GET and `Last-Event-ID` after `retry`
+    /// and receives the rest of the stream, the result included. A request that has sent
+    /// nothing yet is first switched to an SSE answer (priming event, then the hint).
+    ///
+    /// Returns false, and changes nothing, when the session has ended, does not keep events
+    /// (no event store, stateless mode), speaks a version before 2025-11-25, answers in
+    /// [`ResponseMode::Json`](crate::ResponseMode::Json), or has no open request `id`.
+    pub fn close_request_stream(&self, id: &RequestId, retry: Duration) -> bool {
+        self.session
+            .upgrade()
+            .is_some_and(|session| !session.is_closed() && session.close_request_stream(id, retry))
+    }
+
+    /// The `Mcp-Session-Id` of the session, while it lives.
+    pub fn session_id(&self) -> Option<String> {
+        self.session.upgrade().map(|s| s.id.to_string())
     }
 }
 

@@ -73,7 +73,7 @@ pub(crate) async fn get(inner: &ServiceInner, parts: Parts) -> Response<McpBody>
             Ok(open) => body::sse_response(McpBody::sse(
                 open.first,
                 Some(open.rx),
-                after.seq,
+                open.last_seq,
                 config.sse_keep_alive,
                 polling,
             )),

@@ -24,8 +24,8 @@ use crate::support::*;
 
 /// Answers `roots/list` and records notifications.
 #[derive(Debug, Clone, Default)]
-struct TestClient {
-    notifications: Arc<Mutex<Vec<(String, Value)>>>,
+pub(crate) struct TestClient {
+    pub(crate) notifications: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 impl Handler<Client> for TestClient {
@@ -48,12 +48,12 @@ impl Handler<Client> for TestClient {
     }
 }
 
-fn client_config() -> ClientConfig {
+pub(crate) fn client_config() -> ClientConfig {
     let caps: ClientCapabilities = serde_json::from_value(json!({ "roots": {} })).unwrap();
     ClientConfig::new(Implementation::new("http-test-client", "1.0")).with_capabilities(caps)
 }
 
-async fn connect_to(
+pub(crate) async fn connect_to(
     url: &str,
     config: HttpClientConfig,
 ) -> (RunningClient, TestClient, SessionIdHandle) {
@@ -66,7 +66,11 @@ async fn connect_to(
     (client, handler, session)
 }
 
-async fn call(client: &RunningClient, method: &str, params: Value) -> Result<Value, RequestError> {
+pub(crate) async fn call(
+    client: &RunningClient,
+    method: &str,
+    params: Value,
+) -> Result<Value, RequestError> {
     let raw = serde_json::value::to_raw_value(&params).unwrap();
     let answer = client
         .peer()
@@ -362,34 +366,4 @@ async fn the_client_follows_no_redirects() {
         .unwrap_err();
     assert!(err.to_string().contains("307"), "{err}");
     task.abort();
-}
-
-async fn isolation(config: HttpServerConfig) {
-    let (server, _, url) = started(config).await;
-    let clients = (0..50).map(|c| {
-        let url = url.clone();
-        async move {
-            let (client, _, _) = connect_to(&url, HttpClientConfig::default()).await;
-            for call_no in 0..5 {
-                let nonce = format!("client-{c}-call-{call_no}");
-                let answer = call(&client, "echo", json!({ "nonce": nonce }))
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    answer["nonce"],
-                    nonce.as_str(),
-                    "an answer reached the wrong client"
-                );
-            }
-            client.close().await;
-        }
-    });
-    futures_util::future::join_all(clients).await;
-    server.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_with_identical_request_ids_get_only_their_answers() {
-    isolation(HttpServerConfig::default()).await;
-    isolation(HttpServerConfig::default().with_stateless(true)).await;
 }

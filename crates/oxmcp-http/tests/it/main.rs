@@ -2,6 +2,11 @@
 //! concern.
 
 mod client_e2e;
+mod isolation;
+mod proxy;
+mod refusals;
+mod resumption;
 mod server_checks;
 mod server_streams;
+mod stream_close;
 mod support;

@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 pub(crate) struct Seen {
     pub(crate) cancelled: AtomicUsize,
     pub(crate) completed: AtomicUsize,
+    /// Engine sessions the service's factory started.
+    pub(crate) sessions_started: AtomicUsize,
 }
 
 struct DropFlag(Arc<Seen>, bool);
@@ -37,6 +39,23 @@ pub(crate) struct TestServer {
 
 fn internal(e: impl std::fmt::Display) -> ErrorData {
     ErrorData::internal_error(e.to_string())
+}
+
+/// The params of the `n`th test notification: `{"n": n}`, with the request's `tag` if any.
+fn numbered(params: &Value, n: u64) -> Value {
+    match params.get("tag") {
+        Some(tag) => json!({ "n": n, "tag": tag }),
+        None => json!({ "n": n }),
+    }
+}
+
+/// Sleeps `pauseMs` after every `pauseEvery` notifications (when both are given).
+async fn pause(params: &Value, n: u64) {
+    let every = params["pauseEvery"].as_u64().unwrap_or(0);
+    let ms = params["pauseMs"].as_u64().unwrap_or(0);
+    if every > 0 && ms > 0 && (n + 1).is_multiple_of(every) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
 }
 
 impl Handler<ServerRole> for TestServer {
@@ -75,7 +94,7 @@ impl Handler<ServerRole> for TestServer {
                 let every = params["everyMs"].as_u64().unwrap_or(0);
                 for i in 0..count {
                     let p =
-                        serde_json::value::to_raw_value(&json!({ "n": i })).map_err(internal)?;
+                        serde_json::value::to_raw_value(&numbered(&params, i)).map_err(internal)?;
                     cx.peer()
                         .notify_raw("notifications/test", Some(p))
                         .await
@@ -83,6 +102,7 @@ impl Handler<ServerRole> for TestServer {
                     if every > 0 {
                         tokio::time::sleep(Duration::from_millis(every)).await;
                     }
+                    pause(&params, i).await;
                 }
                 to_result(&json!({ "sent": count }))
             }
@@ -90,12 +110,13 @@ impl Handler<ServerRole> for TestServer {
                 let count = params["count"].as_u64().unwrap_or(1);
                 for i in 0..count {
                     let p =
-                        serde_json::value::to_raw_value(&json!({ "n": i })).map_err(internal)?;
+                        serde_json::value::to_raw_value(&numbered(&params, i)).map_err(internal)?;
                     cx.peer()
                         .unrelated()
                         .notify_raw("notifications/unrelated", Some(p))
                         .await
                         .map_err(internal)?;
+                    pause(&params, i).await;
                 }
                 to_result(&json!({ "sent": count }))
             }
@@ -125,7 +146,10 @@ pub(crate) fn service(config: HttpServerConfig) -> (McpService, Arc<Seen>) {
     let seen = handler.seen.clone();
     let server = server_config();
     let service = McpService::new(
-        move |t| serve_server(t, server.clone(), handler.clone()),
+        move |t| {
+            handler.seen.sessions_started.fetch_add(1, Ordering::SeqCst);
+            serve_server(t, server.clone(), handler.clone())
+        },
         config,
     );
     (service, seen)
