@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::transport::stdio::stdio;
-use oxmcp_examples::everything_server::{EverythingHandler, build};
+use oxmcp_examples::everything_server::build;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -43,7 +43,7 @@ async fn main() -> ExitCode {
 /// Serves one client on stdin/stdout until it closes stdin.
 async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
     let (server, _state) = build()?;
-    let running = EverythingHandler::serve(&server, stdio());
+    let running = server.serve(stdio());
     let end = running.wait().await;
     tracing::debug!(?end, "session ended");
     Ok(())

@@ -27,13 +27,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use oxmcp::core::McpServer;
 use oxmcp::core::server::RegistrationError;
 use oxmcp::role::Server;
-use oxmcp::transport::Transport;
 use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};
 use oxmcp::types::{Implementation, LoggingLevel};
-use oxmcp::{
-    Handler, HandlerResult, IncomingNotification, IncomingRequest, NotificationContext, Peer,
-    RequestContext, RunningServer, serve_server,
-};
+use oxmcp::Peer;
 use serde_json::json;
 
 /// The name the server reports in `serverInfo`.
@@ -110,44 +106,16 @@ pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
     .resource_template(catalog::notes(&state))
     .prompt(catalog::greet())
     .prompt(catalog::code_review())
-    .build()?;
-    // Set once, right after building: this cannot already be set.
-    let _ = state.server.set(server.clone());
-    Ok((server, state))
-}
-
-/// The handler of one session: the [`McpServer`] answers every request; this adds what the
-/// router does not do, reacting to `notifications/roots/list_changed`.
-#[derive(Debug, Clone)]
-pub struct EverythingHandler {
-    server: McpServer,
-}
-
-impl EverythingHandler {
-    /// Serves one client over `transport`.
-    pub fn serve<T: Transport>(server: &McpServer, transport: T) -> RunningServer {
-        let handler = Self {
-            server: server.clone(),
-        };
-        serve_server(transport, server.server_config(), handler)
-    }
-}
-
-impl Handler<Server> for EverythingHandler {
-    async fn handle_request(
-        &self,
-        request: IncomingRequest,
-        cx: RequestContext<Server>,
-    ) -> HandlerResult {
-        self.server.handle_request(request, cx).await
-    }
-
-    async fn handle_notification(&self, n: IncomingNotification, cx: NotificationContext<Server>) {
+    .on_notification(|n, cx| async move {
         if n.method == RootsListChangedNotification::METHOD {
             // Asking the client is a request: do it outside the in-order notification path.
             tokio::spawn(report_roots(cx.peer().clone()));
         }
-    }
+    })
+    .build()?;
+    // Set once, right after building: this cannot already be set.
+    let _ = state.server.set(server.clone());
+    Ok((server, state))
 }
 
 /// Asks the client for its roots and tells it, in a log message, what came back.

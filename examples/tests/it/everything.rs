@@ -11,7 +11,7 @@ use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::transport::memory;
 use oxmcp::types::Implementation;
 use oxmcp_examples::everything_client::{Report, against_oxmcp, host};
-use oxmcp_examples::everything_server::{EverythingHandler, build};
+use oxmcp_examples::everything_server::build;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -110,7 +110,7 @@ async fn everything_in_memory() {
         .try_init();
     let (server, state) = build().expect("the server builds");
     let (a, b) = memory::duplex(64);
-    let running = EverythingHandler::serve(&server, a);
+    let running = server.serve(a);
     let config = ClientConfig::new(Implementation::new("in-memory", "1"));
     let client = McpClient::connect(b, config, host::handler())
         .await

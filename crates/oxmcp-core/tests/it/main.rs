@@ -8,6 +8,7 @@ mod engine_lifecycle;
 mod engine_malformed;
 mod engine_requests;
 mod router_logging;
+mod router_notifications;
 mod router_prompts;
 mod router_resources;
 mod router_support;

@@ -25,8 +25,10 @@ use super::tools::{RegisteredTool, ToolNamePolicy, ToolRegistrationError, ToolRo
 use super::tracing_bridge;
 use super::{RunningServer, ServerConfig, serve_server};
 use crate::config::SessionConfig;
-use crate::context::RequestContext;
-use crate::handler::{Handler, HandlerResult, IncomingRequest, to_result};
+use crate::context::{NotificationContext, RequestContext};
+use crate::handler::{
+    BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
+};
 use crate::role::Server;
 use crate::transport::Transport;
 
@@ -70,6 +72,21 @@ struct Inner {
     prompts: SharedCatalog<PromptRoute>,
     sessions: Sessions,
     cursors: CursorCodec,
+    notification_hook: Option<NotificationHook>,
+}
+
+type HookFn = dyn Fn(IncomingNotification, NotificationContext<Server>) -> BoxFuture<'static, ()>
+    + Send
+    + Sync;
+
+/// What [`McpServerBuilder::on_notification`] stores.
+#[derive(Clone)]
+struct NotificationHook(Arc<HookFn>);
+
+impl std::fmt::Debug for NotificationHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NotificationHook")
+    }
 }
 
 /// A server shared by all its sessions: tools, resources, prompts and completions
@@ -125,6 +142,7 @@ pub struct McpServerBuilder {
     resources: Vec<ResourceRoute>,
     templates: Vec<ResourceTemplateRoute>,
     prompts: Vec<PromptRoute>,
+    notification_hook: Option<NotificationHook>,
 }
 
 impl McpServer {
@@ -148,6 +166,7 @@ impl McpServer {
             resources: Vec::new(),
             templates: Vec::new(),
             prompts: Vec::new(),
+            notification_hook: None,
         }
     }
 
@@ -275,6 +294,16 @@ impl Handler<Server> for McpServer {
         let peer = cx.peer().clone();
         tracing_bridge::scope(peer, self.dispatch(request, cx)).await
     }
+
+    async fn handle_notification(
+        &self,
+        notification: IncomingNotification,
+        cx: NotificationContext<Server>,
+    ) {
+        if let Some(hook) = &self.shared.notification_hook {
+            (hook.0)(notification, cx).await;
+        }
+    }
 }
 
 impl McpServerBuilder {
@@ -364,6 +393,41 @@ impl McpServerBuilder {
         self
     }
 
+    /// Adds prompts (for example those a `#[prompt_router]` impl generates).
+    pub fn prompts(mut self, routes: impl IntoIterator<Item = PromptRoute>) -> Self {
+        self.prompts.extend(routes);
+        self
+    }
+
+    /// Calls `hook` for every notification the client sends after initialization (such as
+    /// `notifications/roots/list_changed`), one at a time, in arrival order. The engine's
+    /// own notifications (cancellation, progress) are handled before this.
+    ///
+    /// ```
+    /// use oxmcp_core::server::McpServer;
+    /// use oxmcp_types::Implementation;
+    ///
+    /// let server = McpServer::builder(Implementation::new("s", "1"))
+    ///     .on_notification(|n, _cx| async move {
+    ///         if n.method == "notifications/roots/list_changed" {
+    ///             // ask for the roots again: `_cx.peer().list_roots()`
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = server;
+    /// ```
+    pub fn on_notification<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(IncomingNotification, NotificationContext<Server>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.notification_hook = Some(NotificationHook(Arc::new(move |n, cx| {
+            Box::pin(hook(n, cx))
+        })));
+        self
+    }
+
     /// Adds tools (for example those a `#[tool_router]` impl generates).
     pub fn tools(mut self, routes: impl IntoIterator<Item = ToolRoute>) -> Self {
         self.tools.extend(routes);
@@ -384,6 +448,7 @@ impl McpServerBuilder {
                 prompts: SharedCatalog::default(),
                 sessions: Sessions::default(),
                 cursors: CursorCodec::random(),
+                notification_hook: self.notification_hook,
             }),
         };
         server.add_tools(self.tools)?;
