@@ -11,6 +11,7 @@ use oxmcp_core::transport::{Frame, TransportError};
 use oxmcp_types::jsonrpc::ErrorResponse;
 use oxmcp_types::{ErrorData, Message, RequestId};
 use serde::Deserialize;
+use tokio::sync::oneshot;
 
 use super::{Shared, lock};
 use crate::server::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
@@ -262,7 +263,10 @@ async fn resume_request(shared: &Shared, mut stream: StreamState, id: RequestId)
                 failures = 0;
                 read_sse(shared, response, &mut stream, Some(&id)).await;
             }
-            Ok(response) if response.status() == StatusCode::NOT_FOUND => {
+            Ok(response)
+                if response.status() == StatusCode::NOT_FOUND
+                    && lock(&shared.session_id).is_some() =>
+            {
                 fail_request(shared, id, ErrorData::internal_error("session not found")).await;
                 return session_ended(shared, "the server answered 404").await;
             }
@@ -299,10 +303,14 @@ pub(crate) async fn post_one_way(shared: &Shared, body: Vec<u8>) -> Result<(), T
 }
 
 /// Opens the standalone GET stream once, and keeps it open until the transport closes.
-pub(crate) fn start_get_stream(shared: &Arc<Shared>) {
+/// The receiver is told when the server answered the first GET (whatever the answer), or
+/// dropped if it never does.
+pub(crate) fn start_get_stream(shared: &Arc<Shared>) -> Option<oneshot::Receiver<()>> {
     if !shared.config.standalone_stream || shared.get_started.swap(true, Ordering::AcqRel) {
-        return;
+        return None;
     }
+    let (answered, first_answer) = oneshot::channel();
+    let mut answered = Some(answered);
     let shared = shared.clone();
     shared.clone().tasks.spawn(async move {
         let mut stream = StreamState::default();
@@ -312,19 +320,31 @@ pub(crate) fn start_get_stream(shared: &Arc<Shared>) {
                 () = shared.closed.cancelled() => return,
                 r = send_get(&shared, stream.last_event_id.as_deref()) => r,
             };
+            if let Some(answered) = answered.take() {
+                let _ = answered.send(());
+            }
             match response {
                 Ok(r) if r.status().is_success() && is_sse(&r) => {
                     failures = 0;
                     read_sse(&shared, r, &mut stream, None).await;
                 }
                 Ok(r) if r.status() == StatusCode::METHOD_NOT_ALLOWED => return,
-                Ok(r) if r.status() == StatusCode::NOT_FOUND => {
+                Ok(r) if r.status() == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() => {
                     return session_ended(&shared, "the server answered 404").await;
                 }
-                Ok(r) if r.status() == StatusCode::GONE || r.status() == StatusCode::BAD_REQUEST => {
+                Ok(r)
+                    if stream.last_event_id.is_some()
+                        && (r.status() == StatusCode::GONE || r.status() == StatusCode::BAD_REQUEST) =>
+                {
                     tracing::warn!(status = %r.status(), "the GET stream cannot be resumed; opening a new one");
                     stream.last_event_id = None;
                     failures += 1;
+                }
+                Ok(r) if r.status().is_client_error() && r.status() != StatusCode::TOO_MANY_REQUESTS => {
+                    // Not 405, but the same meaning for a server outside the spec (a
+                    // stateless server without a GET route answers 404, others 400).
+                    tracing::debug!(status = %r.status(), "the server offers no GET stream");
+                    return;
                 }
                 _ => failures += 1,
             }
@@ -333,6 +353,7 @@ pub(crate) fn start_get_stream(shared: &Arc<Shared>) {
             }
         }
     });
+    Some(first_answer)
 }
 
 /// Ends the session on the server (a 405 means the server does not allow it).

@@ -3,8 +3,10 @@
 //! Each outgoing message is a POST with `Accept: application/json, text/event-stream`.
 //! Requests run concurrently (one task each), their answers come as a JSON body or an SSE
 //! stream; notifications and responses are POSTed in order and expect 202. After
-//! `notifications/initialized` a GET stream receives the server's unrelated messages (a 405
-//! means the server offers none). A stream that drops (or that the server closes, SSE
+//! `notifications/initialized` a GET stream receives the server's unrelated messages; the
+//! next message waits (up to 2 s) until the server answered that GET (a 405,
+//! or any other 4xx but a 404 for a live session, means the server offers none). A 404 ends
+//! the session only when the client has a session id. A stream that drops (or that the server closes, SSE
 //! polling) is resumed with GET and `Last-Event-ID` after the server's `retry` delay. A
 //! request whose stream cannot be resumed fails with a JSON-RPC error instead of hanging.
 //! Redirects are never followed. `close` sends DELETE.
@@ -80,6 +82,10 @@ pub enum HttpClientError {
 }
 
 type Inbound = Result<Frame, TransportError>;
+
+/// How long the writer waits for the server to answer the standalone GET before it sends
+/// the message after `notifications/initialized`.
+const GET_STREAM_WAIT: Duration = Duration::from_secs(2);
 
 /// What the tasks of one transport share.
 pub(crate) struct Shared {
@@ -285,8 +291,14 @@ impl TransportWriter for HttpClientWriter {
                     lock(&self.shared.cancelled).insert(id);
                 }
                 exchange::post_one_way(&self.shared, bytes).await?;
-                if n.method == "notifications/initialized" {
-                    exchange::start_get_stream(&self.shared);
+                if n.method == "notifications/initialized"
+                    && let Some(answered) = exchange::start_get_stream(&self.shared)
+                {
+                    // Nothing more is sent until the server answered the GET (or a while
+                    // passed): a server that drops its unrelated messages while no GET
+                    // stream is open (as the spec allows) then has it open before the
+                    // client's first request, whose handler may ask the client something.
+                    let _ = tokio::time::timeout(GET_STREAM_WAIT, answered).await;
                 }
                 Ok(())
             }

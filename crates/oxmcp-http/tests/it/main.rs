@@ -2,6 +2,7 @@
 //! concern.
 
 mod client_e2e;
+mod client_foreign;
 mod isolation;
 mod proxy;
 mod refusals;
