@@ -107,6 +107,10 @@ pub use oxmcp_core::{
 #[cfg(feature = "macros")]
 pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
 pub use oxmcp_types as types;
+/// Streamable HTTP: the server (`McpService`, `serve`) and the client transport
+/// (`HttpClientTransport`). Enabled by the `http` feature.
+#[cfg(feature = "http")]
+pub use oxmcp_http as http;
 /// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
 /// a direct dependency (see [the macros guide](crate#tools-with-macros)).
 pub use schemars;

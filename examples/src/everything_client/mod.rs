@@ -79,8 +79,8 @@ impl Report {
     }
 }
 
-/// Spawns `command` (program and arguments), connects, runs the checks that fit the server,
-/// closes the session and shuts the server down.
+/// Spawns `command` (program and arguments), connects over stdio, runs the checks that fit
+/// the server, closes the session and shuts the server down.
 pub async fn run(
     command: &[String],
     stderr: StderrMode,
@@ -91,11 +91,31 @@ pub async fn run(
         .args(args)
         .stderr(stderr)
         .spawn()?;
-    let config = ClientConfig::new(Implementation::new(
+    let client = McpClient::connect(transport, client_config(), host::handler()).await?;
+    let report = exercise(&client).await;
+    let status = child.shutdown().await?;
+    println!("server exited: {status}");
+    Ok(summarize(report))
+}
+
+/// Connects to the Streamable HTTP endpoint `url`, runs the checks that fit the server and
+/// closes the session (with `DELETE`).
+pub async fn run_http(url: &str) -> Result<Report, Box<dyn std::error::Error>> {
+    println!("connecting to {url}");
+    let transport = oxmcp::http::HttpClientTransport::new(url)?;
+    let client = McpClient::connect(transport, client_config(), host::handler()).await?;
+    Ok(summarize(exercise(&client).await))
+}
+
+fn client_config() -> ClientConfig {
+    ClientConfig::new(Implementation::new(
         "oxmcp-everything-client",
         env!("CARGO_PKG_VERSION"),
-    ));
-    let client = McpClient::connect(transport, config, host::handler()).await?;
+    ))
+}
+
+/// Runs the checks that fit the connected server, then closes the session.
+async fn exercise(client: &McpClient) -> Report {
     let info = client.running().session();
     println!(
         "initialized: {} {} speaking MCP {}",
@@ -103,15 +123,17 @@ pub async fn run(
     );
     let mut report = Report::default();
     match info.peer_info.name.as_str() {
-        crate::everything_server::SERVER_NAME => against_oxmcp::run(&client, &mut report).await,
-        REFERENCE_SERVER_NAME => against_reference::run(&client, &mut report).await,
-        _ => against_oxmcp::list_everything(&client, &mut report).await,
+        crate::everything_server::SERVER_NAME => against_oxmcp::run(client, &mut report).await,
+        REFERENCE_SERVER_NAME => against_reference::run(client, &mut report).await,
+        _ => against_oxmcp::list_everything(client, &mut report).await,
     }
     println!("closing the session");
     client.close().await;
-    let status = child.shutdown().await?;
-    println!("server exited: {status}");
+    report
+}
+
+fn summarize(report: Report) -> Report {
     let failed = report.failures().len();
     println!("{} checks, {failed} failed", report.checks.len());
-    Ok(report)
+    report
 }

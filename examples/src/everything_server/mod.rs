@@ -24,12 +24,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use oxmcp::Peer;
 use oxmcp::core::McpServer;
 use oxmcp::core::server::RegistrationError;
 use oxmcp::role::Server;
 use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};
 use oxmcp::types::{Implementation, LoggingLevel};
-use oxmcp::Peer;
 use serde_json::json;
 
 /// The name the server reports in `serverInfo`.

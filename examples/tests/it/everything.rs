@@ -87,6 +87,26 @@ async fn everything_client_binary_against_everything_server_binary() {
     assert!(stdout.contains("server exited: exit status: 0"), "{stdout}");
 }
 
+/// The same checks over Streamable HTTP on 127.0.0.1, through the library.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_over_http() {
+    let _ = tracing_subscriber::registry()
+        .with(McpLoggingLayer::new())
+        .try_init();
+    let (server, _state) = build().expect("the server builds");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let http = oxmcp::http::serve(addr, move |t| server.serve(t))
+        .await
+        .expect("bind 127.0.0.1");
+    let report = oxmcp_examples::everything_client::run_http(&http.url())
+        .await
+        .expect("connect over HTTP");
+    assert!(report.passed(), "{:#?}", report.failures());
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, CHECKS);
+    http.shutdown().await;
+}
+
 #[tokio::test]
 async fn binaries_refuse_bad_usage() {
     let (ok, _, stderr) = run(SERVER, &[]).await;
