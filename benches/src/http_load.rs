@@ -1,0 +1,152 @@
+//! The HTTP load generator: raw MCP over hyper, one keep-alive connection and one session per
+//! client, pre-serialized bodies, one `tools/call` in flight per client.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, header};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}"#;
+const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"}}}"#;
+
+/// One client: a connection and an initialized session.
+pub(crate) struct HttpClient {
+    sender: SendRequest<Full<Bytes>>,
+    authority: String,
+    session: Option<http::HeaderValue>,
+}
+
+fn post(authority: &str, session: Option<&http::HeaderValue>, body: Bytes) -> Request<Full<Bytes>> {
+    let mut request = Request::post("/mcp")
+        .header(header::HOST, authority)
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("mcp-protocol-version", "2025-11-25");
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    request.body(Full::new(body)).expect("a valid request")
+}
+
+impl HttpClient {
+    /// Connects (TCP_NODELAY) and opens a session.
+    pub(crate) async fn connect(addr: SocketAddr) -> Result<Self, Box<dyn std::error::Error>> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let mut client = Self {
+            sender,
+            authority: addr.to_string(),
+            session: None,
+        };
+        client.initialize().await?;
+        Ok(client)
+    }
+
+    /// Opens one more session on this connection.
+    pub(crate) async fn initialize(&mut self) -> Result<(), Box<dyn std::error::Error>> {
+        self.sender.ready().await?;
+        let response = self
+            .sender
+            .send_request(post(
+                &self.authority,
+                None,
+                Bytes::from_static(INITIALIZE.as_bytes()),
+            ))
+            .await?;
+        self.session = response.headers().get("mcp-session-id").cloned();
+        let body = response.into_body().collect().await?.to_bytes();
+        if memchr::memmem::find(&body, b"\"result\"").is_none() {
+            return Err(format!("initialize failed: {}", String::from_utf8_lossy(&body)).into());
+        }
+        self.send(Bytes::from_static(INITIALIZED.as_bytes()))
+            .await?;
+        Ok(())
+    }
+
+    async fn send(&mut self, body: Bytes) -> Result<Bytes, Box<dyn std::error::Error>> {
+        self.sender.ready().await?;
+        let response = self
+            .sender
+            .send_request(post(&self.authority, self.session.as_ref(), body))
+            .await?;
+        Ok(response.into_body().collect().await?.to_bytes())
+    }
+
+    /// One `tools/call` round trip; checks that a result came back.
+    pub(crate) async fn call(&mut self) -> Result<(), Box<dyn std::error::Error>> {
+        let body = self.send(Bytes::from_static(CALL.as_bytes())).await?;
+        if memchr::memmem::find(&body, b"hello, bench").is_none() {
+            return Err(format!("bad answer: {}", String::from_utf8_lossy(&body)).into());
+        }
+        Ok(())
+    }
+}
+
+/// What a load run measured.
+#[derive(Debug, Default)]
+pub(crate) struct LoadResult {
+    pub(crate) calls: usize,
+    pub(crate) elapsed: Duration,
+    /// Round-trip times in microseconds, sorted.
+    pub(crate) latencies: Vec<u32>,
+}
+
+impl LoadResult {
+    pub(crate) fn per_second(&self) -> f64 {
+        self.calls as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The `p`th percentile latency in microseconds.
+    pub(crate) fn percentile(&self, p: f64) -> u32 {
+        if self.latencies.is_empty() {
+            return 0;
+        }
+        let i = ((self.latencies.len() - 1) as f64 * p / 100.0).round() as usize;
+        self.latencies[i]
+    }
+}
+
+/// `clients` clients calling as fast as they can: warm up until `start`, count until `end`.
+pub(crate) async fn run(
+    addr: SocketAddr,
+    clients: usize,
+    start: Instant,
+    end: Instant,
+) -> LoadResult {
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        tasks.push(tokio::spawn(async move {
+            let mut client = HttpClient::connect(addr).await.expect("a session");
+            let mut latencies = Vec::with_capacity(1 << 16);
+            loop {
+                let t = Instant::now();
+                client.call().await.expect("a tools/call answer");
+                let done = Instant::now();
+                if done >= end {
+                    break;
+                }
+                if t >= start {
+                    latencies.push(u32::try_from((done - t).as_micros()).unwrap_or(u32::MAX));
+                }
+            }
+            latencies
+        }));
+    }
+    let mut result = LoadResult::default();
+    for task in tasks {
+        result.latencies.extend(task.await.expect("a client task"));
+    }
+    result.latencies.sort_unstable();
+    result.calls = result.latencies.len();
+    result.elapsed = end - start;
+    result
+}

@@ -1,0 +1,193 @@
+//! `oxmcp-bench`: oxmcp against the official Rust SDK (rmcp 3.11) serving the same `echo`
+//! tool, each server in its own process, one cheap load generator (raw MCP over hyper with
+//! keep-alive, pre-serialized bodies; raw lines over pipes for stdio).
+//!
+//! Run everything with `scripts/bench` (release build), or:
+//! `oxmcp-bench [--secs S] [--long-secs S] [--only http|stdio|memory|long]`.
+//! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
+//! (IMPL: `oxmcp`, `oxmcp-sse`, `rmcp`).
+
+mod http_load;
+mod proc_stats;
+mod report;
+mod servers;
+mod stdio_load;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use proc_stats::{HttpServer, cpu_time, rss};
+use report::Row;
+use servers::Impl;
+
+struct Options {
+    secs: u64,
+    long_secs: u64,
+    only: Option<String>,
+}
+
+fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        secs: 3,
+        long_secs: 20,
+        only: None,
+    };
+    while let Some(arg) = args.next() {
+        let mut number = || {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or(format!("{arg} N"))
+        };
+        match arg.as_str() {
+            "--secs" => options.secs = number()?,
+            "--long-secs" => options.long_secs = number()?,
+            "--only" => options.only = args.next(),
+            other => return Err(format!("unexpected argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let first = args.next();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if first.as_deref() == Some("serve") {
+        let which = args
+            .next()
+            .as_deref()
+            .and_then(Impl::parse)
+            .ok_or("serve IMPL")?;
+        return match args.next().as_deref() {
+            Some("http") => runtime.block_on(servers::serve_http(which)),
+            Some("stdio") => runtime.block_on(servers::serve_stdio(which)),
+            _ => Err("serve IMPL http|stdio".into()),
+        };
+    }
+    let options = parse_options(first.into_iter().chain(args))?;
+    runtime.block_on(run_all(&options));
+    Ok(())
+}
+
+async fn run_all(options: &Options) {
+    let wanted = |part: &str| options.only.as_deref().is_none_or(|o| o == part);
+    let mut rows = Vec::new();
+    if wanted("http") {
+        for which in ["oxmcp", "oxmcp-sse", "rmcp"] {
+            rows.extend(http_rows(which, options.secs).await);
+        }
+    }
+    if wanted("stdio") {
+        for which in ["oxmcp", "rmcp"] {
+            let measure = Duration::from_secs(options.secs);
+            let result = stdio_load::run(which, 32, Duration::from_secs(1), measure).await;
+            let cold = stdio_load::cold_start(which, 21).await;
+            rows.push(
+                Row::load(which, "stdio", 32, &result.load, Some(result.cpu_per_call))
+                    .with_note(format!("cold start {:.2} ms", cold.as_secs_f64() * 1e3)),
+            );
+        }
+    }
+    report::print_load(&rows);
+    if wanted("memory") {
+        let mut lines = Vec::new();
+        for which in ["oxmcp", "rmcp"] {
+            lines.push(idle_sessions(which, 1000).await);
+        }
+        report::print_memory(&lines);
+    }
+    if wanted("long") {
+        let mut lines = Vec::new();
+        for which in ["oxmcp", "rmcp"] {
+            lines.push(long_run(which, 16, options.long_secs).await);
+        }
+        report::print_long(&lines);
+    }
+}
+
+/// 1, 16 and 64 clients against one server process.
+async fn http_rows(which: &str, secs: u64) -> Vec<Row> {
+    let server = HttpServer::spawn(which).await;
+    let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
+    let mut rows = Vec::new();
+    for clients in [1, 16, 64] {
+        let start = Instant::now() + Duration::from_secs(1);
+        let end = start + Duration::from_secs(secs);
+        let pid = server.pid;
+        let cpu = tokio::spawn(async move {
+            tokio::time::sleep_until(start.into()).await;
+            let before = cpu_time(pid);
+            tokio::time::sleep_until(end.into()).await;
+            cpu_time(pid).saturating_sub(before)
+        });
+        let result = http_load::run(addr, clients, start, end).await;
+        let cpu = cpu.await.unwrap_or_default();
+        let per_call = cpu / u32::try_from(result.calls.max(1)).unwrap_or(u32::MAX);
+        rows.push(Row::load(which, "http", clients, &result, Some(per_call)));
+    }
+    server.stop().await;
+    rows
+}
+
+/// RSS growth per session with `sessions` initialized, idle sessions open.
+async fn idle_sessions(which: &str, sessions: usize) -> report::Memory {
+    let server = HttpServer::spawn(which).await;
+    let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
+    // One session first, so that one-time setup is not counted per session.
+    let mut clients = Vec::new();
+    let mut warm = http_load::HttpClient::connect(addr)
+        .await
+        .expect("a session");
+    warm.call().await.expect("a call");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = rss(server.pid);
+    let connections = 10;
+    for c in 0..connections {
+        let mut client = http_load::HttpClient::connect(addr)
+            .await
+            .expect("a session");
+        for _ in 1..sessions / connections {
+            client.initialize().await.expect("a session");
+        }
+        let _ = c;
+        clients.push(client);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = rss(server.pid);
+    server.stop().await;
+    report::Memory {
+        which: which.to_owned(),
+        idle_rss: before,
+        per_session: after.saturating_sub(before) as f64 / sessions as f64,
+    }
+}
+
+/// `clients` clients for `secs` seconds, RSS sampled every second.
+async fn long_run(which: &str, clients: usize, secs: u64) -> report::Long {
+    let server = HttpServer::spawn(which).await;
+    let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
+    let start = Instant::now() + Duration::from_secs(1);
+    let end = start + Duration::from_secs(secs);
+    let idle = rss(server.pid);
+    let pid = server.pid;
+    let sampler = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        while Instant::now() < end {
+            tick.tick().await;
+            samples.push(rss(pid));
+        }
+        samples
+    });
+    let result = http_load::run(addr, clients, start, end).await;
+    let samples = sampler.await.unwrap_or_default();
+    server.stop().await;
+    report::Long {
+        which: which.to_owned(),
+        calls: result.calls,
+        idle_rss: idle,
+        samples,
+    }
+}

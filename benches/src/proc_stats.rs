@@ -1,0 +1,80 @@
+//! Server processes: spawning this binary in server mode, and reading CPU time and RSS from
+//! /proc (Linux).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The user + system CPU time of a process.
+pub(crate) fn cpu_time(pid: u32) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second).
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// The resident set size of a process, in bytes.
+pub(crate) fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// This program, as a server: `serve IMPL TRANSPORT`.
+pub(crate) fn server_command(which: &str, transport: &str) -> Command {
+    let exe = std::env::current_exe().expect("the path of this program");
+    let mut command = Command::new(exe);
+    command
+        .args(["serve", which, transport])
+        .kill_on_drop(true)
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// A server process over HTTP and its port.
+pub(crate) struct HttpServer {
+    pub(crate) child: Child,
+    pub(crate) pid: u32,
+    pub(crate) port: u16,
+}
+
+impl HttpServer {
+    /// Spawns `serve IMPL http` and waits for its port.
+    pub(crate) async fn spawn(which: &str) -> Self {
+        let mut child = server_command(which, "http")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn the server");
+        let pid = child.id().expect("a live server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .await
+            .expect("the server's port");
+        let port = line.trim().parse().expect("a port number");
+        Self { child, pid, port }
+    }
+
+    pub(crate) async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

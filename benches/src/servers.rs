@@ -1,0 +1,153 @@
+//! The servers under test, each run as its own process by `oxmcp-bench serve IMPL TRANSPORT`:
+//! oxmcp and rmcp serving the same `echo` tool over Streamable HTTP (127.0.0.1, an ephemeral
+//! port printed on stdout, TCP_NODELAY on every accepted socket) or over stdio.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use oxmcp_core::server::McpServer;
+use oxmcp_core::server::tools::ToolRoute;
+use oxmcp_http::{HttpServerConfig, McpService, ResponseMode, serve_with};
+use oxmcp_types::Implementation;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{ServerCapabilities, ServerConfig};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use tokio::io::AsyncWriteExt;
+
+/// The arguments of `echo`, for both implementations.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+pub(crate) struct EchoArgs {
+    /// The text to send back.
+    text: String,
+}
+
+fn oxmcp_server() -> McpServer {
+    McpServer::builder(Implementation::new("oxmcp-bench", "1.0"))
+        .tool(
+            ToolRoute::new("echo", |a: EchoArgs, _cx| async move { a.text })
+                .with_description("Echoes the text."),
+        )
+        .build()
+        .expect("the echo tool registers")
+}
+
+/// The rmcp server, written the way rmcp's own examples write one.
+#[derive(Debug, Clone)]
+pub(crate) struct RmcpEcho {
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router]
+impl RmcpEcho {
+    fn new() -> Self {
+        Self {
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(description = "Echoes the text.")]
+    fn echo(&self, Parameters(EchoArgs { text }): Parameters<EchoArgs>) -> String {
+        text
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for RmcpEcho {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+    }
+}
+
+/// Which server a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Impl {
+    /// oxmcp with its defaults (JSON answers when the handler sends nothing else first).
+    Oxmcp,
+    /// oxmcp with every answer on an SSE stream (what rmcp's stateful mode does).
+    OxmcpSse,
+    /// rmcp 3.11 with its defaults (stateful, SSE answers).
+    Rmcp,
+}
+
+impl Impl {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        match name {
+            "oxmcp" => Some(Self::Oxmcp),
+            "oxmcp-sse" => Some(Self::OxmcpSse),
+            "rmcp" => Some(Self::Rmcp),
+            _ => None,
+        }
+    }
+}
+
+async fn print_port(addr: SocketAddr) -> std::io::Result<()> {
+    let mut out = tokio::io::stdout();
+    out.write_all(format!("{}\n", addr.port()).as_bytes())
+        .await?;
+    out.flush().await
+}
+
+/// Serves over Streamable HTTP on 127.0.0.1 until killed.
+pub(crate) async fn serve_http(which: Impl) -> Result<(), Box<dyn std::error::Error>> {
+    let any: SocketAddr = "127.0.0.1:0".parse()?;
+    match which {
+        Impl::Oxmcp | Impl::OxmcpSse => {
+            let server = oxmcp_server();
+            let mode = if which == Impl::OxmcpSse {
+                ResponseMode::Sse
+            } else {
+                ResponseMode::Auto
+            };
+            let config = HttpServerConfig::default().with_response_mode(mode);
+            let service = McpService::new(move |t| server.serve(t), config);
+            let running = serve_with(any, service, "/mcp").await?;
+            print_port(running.local_addr()).await?;
+            std::future::pending::<()>().await;
+        }
+        Impl::Rmcp => {
+            let service: StreamableHttpService<RmcpEcho, LocalSessionManager> =
+                StreamableHttpService::new(
+                    || Ok(RmcpEcho::new()),
+                    Arc::default(),
+                    StreamableHttpServerConfig::default(),
+                );
+            let listener = tokio::net::TcpListener::bind(any).await?;
+            print_port(listener.local_addr()?).await?;
+            loop {
+                let (stream, _) = listener.accept().await?;
+                stream.set_nodelay(true)?;
+                let service = TowerToHyperService::new(service.clone());
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Serves over stdio until stdin ends.
+pub(crate) async fn serve_stdio(which: Impl) -> Result<(), Box<dyn std::error::Error>> {
+    match which {
+        Impl::Oxmcp | Impl::OxmcpSse => {
+            oxmcp_server()
+                .serve(oxmcp_core::transport::stdio())
+                .wait()
+                .await;
+        }
+        Impl::Rmcp => {
+            let running = RmcpEcho::new()
+                .serve(rmcp::transport::io::stdio_pipes())
+                .await?;
+            running.waiting().await?;
+        }
+    }
+    Ok(())
+}
