@@ -1,0 +1,7 @@
+//! Tests of the conformance fixtures, and interop over Streamable HTTP with the official
+//! SDKs (installed by scripts/setup-interop; these tests fail, not skip, without them).
+
+mod fixture;
+mod sdk_clients;
+mod sdk_server;
+mod support;
