@@ -77,7 +77,7 @@ pub fn tool(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// Like `tool_router`, for prompts: the generated method (by default
 /// `pub fn prompt_routes(self: &Arc<Self>) -> Vec<PromptRoute>`) returns one `PromptRoute`
-/// per prompt, each to register with `McpServerBuilder::prompt`. The options and the
+/// per prompt, to register with `McpServerBuilder::prompts`. The options and the
 /// method's shape are those of `tool_router`.
 ///
 /// The prompt's arguments come from the fields of the argument struct, or of the struct

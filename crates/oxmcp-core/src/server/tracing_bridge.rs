@@ -9,8 +9,8 @@
 //! `ERROR` → `error`; the logger is the event's target; the data is an object with the
 //! `message` and the event's other fields. Fields whose names suggest a credential
 //! (`token`, `secret`, `password`, `authorization`, `cookie`, `api_key`, `apikey`) are
-//! replaced by `"[redacted]"`. Events of the engine itself (targets under `oxmcp_core`) are
-//! not forwarded.
+//! replaced by `"[redacted]"`. Events of oxmcp's own crates and of the network stack (hyper,
+//! h2, reqwest, tower, tokio, mio, rustls) are not forwarded.
 //!
 //! The request is found through a Tokio task-local, so work spawned onto other tasks does
 //! not log to the client unless it is wrapped in [`scope`] with the request's peer.
@@ -65,7 +65,7 @@ impl McpLoggingLayer {
 impl<S: Subscriber> Layer<S> for McpLoggingLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let metadata = event.metadata();
-        if metadata.target().starts_with("oxmcp_core") {
+        if is_infrastructure(metadata.target()) {
             return;
         }
         let level = mcp_level(*metadata.level());
@@ -179,4 +179,27 @@ mod tests {
         assert_eq!(mcp_level(Level::TRACE), LoggingLevel::Debug);
         assert_eq!(mcp_level(Level::ERROR), LoggingLevel::Error);
     }
+}
+
+/// Targets whose events never reach a client: oxmcp's own crates and the network stack
+/// under it (their events describe transports and sessions, not the server's work, and may
+/// carry details a client should not see).
+fn is_infrastructure(target: &str) -> bool {
+    const CRATES: [&str; 13] = [
+        "oxmcp_core",
+        "oxmcp_types",
+        "oxmcp_http",
+        "oxmcp_auth",
+        "oxmcp_store_sqlite",
+        "oxmcp_store_redis",
+        "hyper",
+        "hyper_util",
+        "h2",
+        "reqwest",
+        "tower",
+        "tokio",
+        "rustls",
+    ];
+    let krate = target.split("::").next().unwrap_or(target);
+    CRATES.contains(&krate) || krate == "mio"
 }

@@ -54,7 +54,8 @@ pub(crate) async fn on_bytes<R: Role>(
     on_decoded(inner, jsonrpc::decode(bytes, max_depth), notifications).await;
 }
 
-async fn on_decoded<R: Role>(
+/// Handles one decoded message (or the error that decoding it gave).
+pub(crate) async fn on_decoded<R: Role>(
     inner: &Arc<Inner<R>>,
     decoded: Result<Message, jsonrpc::DecodeError>,
     notifications: &mpsc::Sender<IncomingNotification>,
@@ -78,7 +79,7 @@ async fn on_decoded<R: Role>(
 }
 
 fn on_answer<R: Role>(inner: &Inner<R>, id: &RequestId, answer: Result<Box<RawValue>, ErrorData>) {
-    let pending = lock(&inner.pending).remove(id);
+    let pending = inner.take_pending(id);
     match pending {
         Some(p) => {
             let _ = p.answer.send(answer);
@@ -274,9 +275,7 @@ fn on_progress<R: Role>(inner: &Inner<R>, params: Option<&RawValue>) {
     let Ok(p) = crate::handler::parse_params::<ProgressNotificationParams>(params) else {
         return;
     };
-    let sink = lock(&inner.pending)
-        .get(&p.progress_token)
-        .and_then(|e| e.progress.clone());
+    let sink = inner.progress_sink(&p.progress_token);
     if let Some(sink) = sink
         && sink.try_send(p).is_err()
     {
@@ -300,11 +299,18 @@ async fn on_notification<R: Role>(
         }
         _ => {}
     }
-    if inner.info.get().is_none() {
+    // Before `initialize` (server: not yet answered; client: not yet sent) nothing but the
+    // utilities above is meaningful. A client hands on what the server sends between its
+    // `initialize` answer and `initialized` (log messages are allowed there).
+    if inner.phase() == Phase::New {
         tracing::debug!(role = R::NAME, method = %n.method, "ignoring a notification received before initialization");
         return;
     }
-    let _ = notifications
-        .send(IncomingNotification::new(n.method, n.params))
-        .await;
+    // In-order handling applies back-pressure to the reader when handlers fall behind, but
+    // never keeps a closing session waiting.
+    let notification = IncomingNotification::new(n.method, n.params);
+    tokio::select! {
+        _ = notifications.send(notification) => {}
+        () = inner.closed.cancelled() => {}
+    }
 }

@@ -113,14 +113,24 @@ async fn run<R: Role, Rd: TransportReader>(
         inner.cancel_in_flight();
         inner.tasks.wait().await;
     }
-    if tokio::time::timeout(drain, notifier).await.is_err() {
+    let mut notifier = notifier;
+    if tokio::time::timeout(drain, &mut notifier).await.is_err() {
         tracing::warn!(
             role = R::NAME,
-            "a notification handler is still running after {drain:?}"
+            "a notification handler is still running after {drain:?}; aborting it"
         );
+        notifier.abort();
     }
     inner.closed.cancel();
-    let _ = writer.await;
+    // The writer flushes what is queued; a transport that accepts nothing more is abandoned.
+    let mut writer = writer;
+    if tokio::time::timeout(drain, &mut writer).await.is_err() {
+        tracing::warn!(
+            role = R::NAME,
+            "the transport did not close within {drain:?}"
+        );
+        writer.abort();
+    }
     let _ = handle.end.set(end);
     handle.done.cancel();
 }

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::SessionInfo;
-use super::state::{Inner, Pending, Phase, lock};
+use super::state::{Inner, Pending, Phase};
 use crate::capability::Support;
 use crate::error::{NotifyError, RequestError};
 use crate::role::Role;
@@ -252,13 +252,16 @@ impl<R: Role> Peer<R> {
             }
             None => (None, None),
         };
-        lock(&self.inner.pending).insert(
+        let registered = self.inner.add_pending(
             id.clone(),
             Pending {
                 answer: answer_tx,
                 progress: progress_tx,
             },
         );
+        if !registered {
+            return Err(RequestError::Closed);
+        }
         // Whatever happens to this future, an entry still pending when it ends is removed
         // and the peer told; answered, timed-out and cancelled requests are already gone.
         let _guard = PendingGuard {
@@ -339,7 +342,7 @@ impl<R: Role> Peer<R> {
 
     /// Forgets a pending request and tells the peer it was cancelled.
     async fn cancel_remote(&self, id: &RequestId, reason: String) {
-        if lock(&self.inner.pending).remove(id).is_none() {
+        if self.inner.take_pending(id).is_none() {
             return;
         }
         let params = CancelledNotificationParams::new(id.clone(), Some(reason));
@@ -471,7 +474,11 @@ pub(crate) async fn send_on<R: Role>(
     route: Route,
 ) -> Result<(), Closed> {
     let out = OutboundMessage::new(message.to_vec(), route);
-    inner.outbound.send(out).await.map_err(|_| Closed)
+    // A full queue (a peer that stopped reading) must not keep a closing session waiting.
+    tokio::select! {
+        sent = inner.outbound.send(out) => sent.map_err(|_| Closed),
+        () = inner.closed.cancelled() => Err(Closed),
+    }
 }
 
 async fn next_progress(
@@ -514,7 +521,7 @@ struct PendingGuard<'a, R: Role> {
 impl<R: Role> Drop for PendingGuard<'_, R> {
     fn drop(&mut self) {
         let Some(id) = self.id.take() else { return };
-        if lock(&self.peer.inner.pending).remove(&id).is_none() {
+        if self.peer.inner.take_pending(&id).is_none() {
             return;
         }
         let params =

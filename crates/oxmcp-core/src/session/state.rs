@@ -69,7 +69,8 @@ pub(crate) struct Inner<R: Role> {
     pub(crate) info: OnceLock<Arc<SessionInfo<R>>>,
     phase: AtomicU8,
     next_id: AtomicI64,
-    pub(crate) pending: Mutex<HashMap<RequestId, Pending>>,
+    /// Outgoing requests waiting for answers; `None` once the session can no longer get any.
+    pending: Mutex<Option<HashMap<RequestId, Pending>>>,
     pub(crate) in_flight: Mutex<HashMap<RequestId, Arc<RequestState>>>,
     pub(crate) outbound: mpsc::Sender<OutboundMessage>,
     log_level: AtomicU8,
@@ -125,7 +126,7 @@ impl<R: Role> Inner<R> {
             info: OnceLock::new(),
             phase: AtomicU8::new(Phase::New as u8),
             next_id: AtomicI64::new(0),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Some(HashMap::new())),
             in_flight: Mutex::new(HashMap::new()),
             outbound,
             log_level: AtomicU8::new(level_index(level)),
@@ -178,9 +179,34 @@ impl<R: Role> Inner<R> {
         }
     }
 
-    /// Fails every outgoing request still waiting: the session is over.
+    /// Fails every outgoing request still waiting, and every later one at once: the session
+    /// can no longer receive answers.
     pub(crate) fn fail_pending(&self) {
-        let pending: Vec<Pending> = lock(&self.pending).drain().map(|(_, p)| p).collect();
+        let pending = lock(&self.pending).take();
         drop(pending);
+    }
+
+    /// Registers an outgoing request; false once the session can no longer get answers.
+    pub(crate) fn add_pending(&self, id: RequestId, pending: Pending) -> bool {
+        match lock(&self.pending).as_mut() {
+            Some(map) => {
+                map.insert(id, pending);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets an outgoing request, returning it if it was still waiting.
+    pub(crate) fn take_pending(&self, id: &RequestId) -> Option<Pending> {
+        lock(&self.pending).as_mut()?.remove(id)
+    }
+
+    /// Where progress for the outgoing request `id` goes, if it asked for progress.
+    pub(crate) fn progress_sink(
+        &self,
+        id: &RequestId,
+    ) -> Option<mpsc::Sender<ProgressNotificationParams>> {
+        lock(&self.pending).as_ref()?.get(id)?.progress.clone()
     }
 }

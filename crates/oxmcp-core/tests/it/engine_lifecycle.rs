@@ -260,3 +260,27 @@ async fn a_client_asking_for_an_old_version_sends_only_what_it_defines() {
     drop(raw);
     assert!(client.await.unwrap().is_err());
 }
+
+#[tokio::test]
+async fn the_client_keeps_log_messages_sent_right_after_the_initialize_answer() {
+    let (a, b) = memory::duplex(8);
+    let handler = TestClient::default();
+    let seen = handler.notifications.clone();
+    let client = tokio::spawn(async move { connect(b, client_config(), handler).await });
+    let mut raw = RawPeer::new(a);
+    let init = raw.recv().await;
+    raw.send(json!({"jsonrpc":"2.0","id":init["id"],"result":{
+        "protocolVersion":"2025-11-25","capabilities":{"logging":{}},"serverInfo":{"name":"s","version":"1"}}}))
+        .await;
+    raw.send(json!({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"early"}}))
+        .await;
+    assert_eq!(raw.recv().await["method"], "notifications/initialized");
+    let _client = client.await.unwrap().unwrap();
+    for _ in 0..100 {
+        if !seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(seen.lock().unwrap()[0].0, "notifications/message");
+}

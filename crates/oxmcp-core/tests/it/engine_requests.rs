@@ -522,3 +522,64 @@ async fn the_server_cancels_its_own_requests_to_the_client_on_timeout() {
     assert_eq!(client_handler.seen.cancelled.load(Ordering::SeqCst), 1);
     server.peer().ping().await.unwrap();
 }
+
+/// A server whose notification handler never finishes.
+#[derive(Clone)]
+struct StuckNotifications;
+
+impl oxmcp_core::Handler<oxmcp_core::role::Server> for StuckNotifications {
+    async fn handle_request(
+        &self,
+        req: oxmcp_core::IncomingRequest,
+        _cx: oxmcp_core::RequestContext<oxmcp_core::role::Server>,
+    ) -> oxmcp_core::HandlerResult {
+        Err(oxmcp_types::ErrorData::method_not_found(&req.method))
+    }
+
+    async fn handle_notification(
+        &self,
+        _n: oxmcp_core::IncomingNotification,
+        _cx: oxmcp_core::NotificationContext<oxmcp_core::role::Server>,
+    ) {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[tokio::test]
+async fn close_does_not_hang_on_a_full_notification_queue() {
+    let (a, b) = memory::duplex(64);
+    let mut session = SessionConfig::default();
+    session.notification_queue = 2;
+    session.drain_timeout = Duration::from_millis(200);
+    let server = serve_server(
+        a,
+        full_server_config().with_session_config(session),
+        StuckNotifications,
+    );
+    let client = connect_plain(b).await;
+    for i in 0..6 {
+        client
+            .peer()
+            .notify_raw(&format!("x/{i}"), None)
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.handle().close();
+    let end = tokio::time::timeout(Duration::from_secs(3), server.wait()).await;
+    assert_eq!(end.expect("close finished"), oxmcp_core::SessionEnd::Closed);
+    drop(client);
+}
+
+#[tokio::test]
+async fn requests_after_the_peer_is_gone_fail_at_once() {
+    let (a, b) = memory::duplex(8);
+    let server = serve_server(a, full_server_config(), TestServer::default());
+    let client = connect_plain(b).await;
+    client.close().await;
+    server.wait().await;
+    let started = std::time::Instant::now();
+    let err = server.peer().ping().await.unwrap_err();
+    assert!(matches!(err, RequestError::Closed), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}

@@ -401,16 +401,20 @@ impl McpServerBuilder {
 
     /// Calls `hook` for every notification the client sends after initialization (such as
     /// `notifications/roots/list_changed`), one at a time, in arrival order. The engine's
-    /// own notifications (cancellation, progress) are handled before this.
+    /// own notifications (cancellation, progress) are handled before this. Keep the hook
+    /// short: spawn anything that waits on the client.
     ///
     /// ```
     /// use oxmcp_core::server::McpServer;
     /// use oxmcp_types::Implementation;
     ///
     /// let server = McpServer::builder(Implementation::new("s", "1"))
-    ///     .on_notification(|n, _cx| async move {
+    ///     .on_notification(|n, cx| async move {
     ///         if n.method == "notifications/roots/list_changed" {
-    ///             // ask for the roots again: `_cx.peer().list_roots()`
+    ///             // Requests to the client go in a task of their own: awaiting them here
+    ///             // would hold up the notifications behind this one.
+    ///             let peer = cx.peer().clone();
+    ///             tokio::spawn(async move { peer.list_roots().await });
     ///         }
     ///     })
     ///     .build()

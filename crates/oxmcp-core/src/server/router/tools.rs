@@ -123,19 +123,14 @@ impl McpServer {
     }
 }
 
-/// Task-augmented calls need the task engine, which this router does not run: a `task` in
-/// the params is refused, and so is a plain call of a tool that requires a task (-32601, as
-/// the tool-level rules of the spec say).
+/// Task-augmented calls need the task engine, which this router does not run, so it never
+/// declares `tasks`: as the spec says for a receiver without task support, a `task` in the
+/// params is ignored and the call is processed normally. A tool that requires a task cannot
+/// be called here (-32601, as the tool-level rules of the spec say).
 fn check_task_mode(tool: &RegisteredTool, params: &CallToolRequestParams) -> Result<(), ErrorData> {
     let support = tool.tool.task_support();
     if params.task.is_some() {
-        return Err(ErrorData::new(
-            ErrorCode::METHOD_NOT_FOUND,
-            format!(
-                "tool `{}` cannot be called as a task on this server",
-                params.name
-            ),
-        ));
+        tracing::debug!(tool = %params.name, "ignoring `task`: this server does not declare tasks");
     }
     if support == TaskSupport::Required {
         return Err(ErrorData::new(
