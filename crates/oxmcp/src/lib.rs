@@ -104,13 +104,13 @@ pub use oxmcp_core::{
     RequestOptions, RunningClient, RunningServer, ServerConfig, SessionConfig, SessionEnd,
     SessionHandle, SessionInfo, connect, role, serve_server, to_result, transport,
 };
-#[cfg(feature = "macros")]
-pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
-pub use oxmcp_types as types;
 /// Streamable HTTP: the server (`McpService`, `serve`) and the client transport
 /// (`HttpClientTransport`). Enabled by the `http` feature.
 #[cfg(feature = "http")]
 pub use oxmcp_http as http;
+#[cfg(feature = "macros")]
+pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
+pub use oxmcp_types as types;
 /// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
 /// a direct dependency (see [the macros guide](crate#tools-with-macros)).
 pub use schemars;
