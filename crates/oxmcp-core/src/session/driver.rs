@@ -148,6 +148,9 @@ async fn read_loop<R: Role, Rd: TransportReader>(
         };
         match frame {
             Ok(Some(Frame::Message(bytes))) => dispatch::on_bytes(inner, &bytes, notify_tx).await,
+            Ok(Some(Frame::Decoded(message))) => {
+                dispatch::on_decoded(inner, Ok(message), notify_tx).await;
+            }
             Ok(Some(Frame::Oversized { limit })) => {
                 let e = ErrorData::invalid_request(format!(
                     "message exceeds the limit of {limit} bytes"

@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::io;
 
-use oxmcp_types::RequestId;
+use oxmcp_types::{Message, RequestId};
 
 pub mod child;
 pub mod lines;
@@ -26,11 +26,14 @@ pub use memory::{MemoryReader, MemoryTransport, MemoryWriter};
 pub use stdio::{StdioTransport, stdio};
 
 /// One message's worth of input, as the transport delimited it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Frame {
     /// The bytes of one message (for stdio: one line, without its newline).
     Message(Vec<u8>),
+    /// One message the transport already decoded (Streamable HTTP parses each POST body to
+    /// route it): the engine takes it as it is, without parsing it a second time.
+    Decoded(Message),
     /// A message longer than the transport's limit; its bytes were discarded and the stream
     /// continues with the next message. The engine answers it with -32600.
     Oversized {
@@ -38,6 +41,21 @@ pub enum Frame {
         limit: usize,
     },
 }
+
+/// Frames are equal when they carry the same bytes, the same limit, or messages with the
+/// same encoding.
+impl PartialEq for Frame {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Message(a), Self::Message(b)) => a == b,
+            (Self::Decoded(a), Self::Decoded(b)) => a.to_vec() == b.to_vec(),
+            (Self::Oversized { limit: a }, Self::Oversized { limit: b }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Frame {}
 
 /// Where an outbound message belongs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::BodyExt;
+use oxmcp_core::transport::Frame;
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
 use oxmcp_types::{
     CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
@@ -69,12 +70,12 @@ where
         }
     };
     if config.stateless {
-        return stateless(inner, message, bytes, header_version).await;
+        return stateless(inner, message, header_version).await;
     }
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
-            initialize(inner, request, bytes).await
+            initialize(inner, request).await
         }
         (_, None) => body::invalid(
             StatusCode::BAD_REQUEST,
@@ -84,7 +85,7 @@ where
             let Some(session) = id.to_str().ok().and_then(|id| inner.registry.get(id)) else {
                 return session_not_found();
             };
-            existing(inner, &session, message, bytes).await
+            existing(inner, &session, message).await
         }
     }
 }
@@ -144,12 +145,17 @@ fn new_session_id() -> Result<Arc<str>, getrandom::Error> {
     Ok(Arc::from(id))
 }
 
+/// The message, decoded once here, goes to the engine as it is.
+fn decoded(message: Message) -> Frame {
+    Frame::Decoded(message)
+}
+
 fn answer_error(id: oxmcp_types::RequestId, error: ErrorData) -> Response<McpBody> {
     let body = Message::Error(ErrorResponse::new(Some(id), error)).to_vec();
     body::json(StatusCode::OK, body)
 }
 
-async fn initialize(inner: &ServiceInner, request: Request, bytes: Bytes) -> Response<McpBody> {
+async fn initialize(inner: &ServiceInner, request: Request) -> Response<McpBody> {
     let params: InitializeRequestParams =
         match serde_json::from_str(request.params.as_deref().map_or("null", |p| p.get())) {
             Ok(params) => params,
@@ -187,11 +193,15 @@ async fn initialize(inner: &ServiceInner, request: Request, bytes: Bytes) -> Res
     inner.registry.ensure_reaper();
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
-    let Some(rx) = session.begin_exchange(request.id) else {
+    let Some(rx) = session.begin_exchange(request.id.clone()) else {
         session.end().await;
         return session_not_found();
     };
-    if session.forward(bytes.into()).await.is_err() {
+    if session
+        .forward(decoded(Message::Request(request)))
+        .await
+        .is_err()
+    {
         session.end().await;
         return session_not_found();
     }
@@ -214,7 +224,6 @@ async fn existing(
     inner: &ServiceInner,
     session: &Arc<Session>,
     message: Message,
-    bytes: Bytes,
 ) -> Response<McpBody> {
     session.touch();
     match message {
@@ -228,7 +237,11 @@ async fn existing(
                     ErrorData::invalid_request("request id already in use by a request in flight"),
                 );
             };
-            if session.forward(bytes.into()).await.is_err() {
+            if session
+                .forward(decoded(Message::Request(request)))
+                .await
+                .is_err()
+            {
                 return session_not_found();
             }
             respond(inner, session, rx.await)
@@ -238,7 +251,8 @@ async fn existing(
                 .then(|| notification.params.as_deref().map_or("{}", |p| p.get()))
                 .and_then(|p| serde_json::from_str::<CancelledNotificationParams>(p).ok())
                 .and_then(|p| p.request_id);
-            if session.forward(bytes.into()).await.is_err() {
+            let message = Message::Notification(notification);
+            if session.forward(decoded(message)).await.is_err() {
                 return session_not_found();
             }
             if let Some(id) = cancelled {
@@ -246,8 +260,8 @@ async fn existing(
             }
             body::status(StatusCode::ACCEPTED)
         }
-        _ => {
-            if session.forward(bytes.into()).await.is_err() {
+        other => {
+            if session.forward(decoded(other)).await.is_err() {
                 return session_not_found();
             }
             body::status(StatusCode::ACCEPTED)
@@ -299,7 +313,6 @@ const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initiali
 async fn stateless(
     inner: &ServiceInner,
     message: Message,
-    bytes: Bytes,
     header_version: Option<ProtocolVersion>,
 ) -> Response<McpBody> {
     let (request, is_initialize) = match &message {
@@ -329,10 +342,12 @@ async fn stateless(
     let _ = session.handle.set(running.handle().clone());
     let rx = request.and_then(|id| session.begin_exchange(id));
     if !is_initialize {
-        let _ = session.forward(synthetic_initialize(version)).await;
-        let _ = session.forward(INITIALIZED.to_vec()).await;
+        let _ = session
+            .forward(Frame::Message(synthetic_initialize(version)))
+            .await;
+        let _ = session.forward(Frame::Message(INITIALIZED.to_vec())).await;
     }
-    if session.forward(bytes.into()).await.is_err() {
+    if session.forward(decoded(message)).await.is_err() {
         return session_not_found();
     }
     match rx {

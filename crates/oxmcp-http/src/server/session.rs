@@ -160,11 +160,9 @@ impl Session {
     }
 
     /// Hands one incoming message to the engine.
-    pub(crate) async fn forward(&self, bytes: Vec<u8>) -> Result<(), TransportError> {
+    pub(crate) async fn forward(&self, frame: Frame) -> Result<(), TransportError> {
         let tx = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
-        tx.send(Frame::Message(bytes))
-            .await
-            .map_err(|_| TransportError::Closed)
+        tx.send(frame).await.map_err(|_| TransportError::Closed)
     }
 
     /// Ends the engine's input: it finishes what it has and ends the session.
