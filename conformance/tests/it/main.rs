@@ -1,6 +1,7 @@
 //! Tests of the conformance fixtures, and interop over Streamable HTTP with the official
 //! SDKs (installed by scripts/setup-interop; these tests fail, not skip, without them).
 
+mod binaries;
 mod fixture;
 mod sdk_clients;
 mod sdk_server;
