@@ -207,7 +207,7 @@ pub fn consent(url: &UrlElicitation) -> ElicitAction {
         url.source,
         url.params.message,
         url.params.url,
-        url.host().unwrap_or("?")
+        url.host().unwrap_or_else(|| "?".to_owned())
     );
     ElicitAction::Accept
 }

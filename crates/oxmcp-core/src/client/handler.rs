@@ -319,6 +319,8 @@ impl ClientHandler {
             .url_consent
             .as_ref()
             .ok_or_else(|| invalid("URL-mode elicitation was not declared by this client"))?;
+        super::requests::check_elicitation_url(&params.url)
+            .map_err(|e| invalid(format!("refused URL-mode elicitation: {e}")))?;
         let id = params.elicitation_id.clone();
         // Tracked before asking, so that a completion arriving during the question counts.
         drop(self.shared.urls.register(&id));

@@ -325,6 +325,10 @@ impl McpClient {
         let Some(consent) = &self.handler.url_consent else {
             return ElicitAction::Decline;
         };
+        if let Err(e) = super::requests::check_elicitation_url(&params.url) {
+            tracing::warn!(error = %e, "declining a URL elicitation");
+            return ElicitAction::Decline;
+        }
         let server = self.running.session().peer_info.clone();
         consent(UrlElicitation {
             params,

@@ -77,29 +77,52 @@ pub struct UrlElicitation {
 }
 
 impl UrlElicitation {
-    /// The host part of the URL (between `//` and the next `/`, `?` or `#`, without user
-    /// info or port), to show prominently; `None` when the URL has no authority.
+    /// The host of the URL, parsed as browsers parse it (WHATWG URL), to show prominently;
+    /// `None` when the URL does not parse or has no host.
     ///
     /// ```
     /// # use oxmcp_core::client::UrlElicitation;
-    /// assert_eq!(UrlElicitation::host_of("https://user@pay.example.com:8443/x?y"), Some("pay.example.com"));
+    /// assert_eq!(UrlElicitation::host_of("https://user@pay.example.com:8443/x?y").as_deref(), Some("pay.example.com"));
+    /// // A browser goes to evil.example here, so that is what the user must see.
+    /// assert_eq!(UrlElicitation::host_of("https://evil.example\\@bank.example/").as_deref(), Some("evil.example"));
     /// assert_eq!(UrlElicitation::host_of("mailto:a@b.c"), None);
     /// ```
-    pub fn host(&self) -> Option<&str> {
+    pub fn host(&self) -> Option<String> {
         Self::host_of(&self.params.url)
     }
 
-    /// The host part of `url` (see [`host`](Self::host)).
-    pub fn host_of(url: &str) -> Option<&str> {
-        let rest = url.split_once("://")?.1;
-        let authority = rest.split(['/', '?', '#']).next()?;
-        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host = match host_port.strip_prefix('[') {
-            Some(v6) => v6.split(']').next()?,
-            None => host_port.split(':').next()?,
-        };
-        (!host.is_empty()).then_some(host)
+    /// The host of `url` (see [`host`](Self::host)).
+    pub fn host_of(url: &str) -> Option<String> {
+        url::Url::parse(url).ok()?.host_str().map(str::to_owned)
     }
+
+    /// Whether the host is an internationalized (punycode, `xn--`) name, which a consent
+    /// screen should point out: it may imitate another domain.
+    pub fn is_punycode(&self) -> bool {
+        self.host()
+            .is_some_and(|h| h.split('.').any(|label| label.starts_with("xn--")))
+    }
+}
+
+/// Refuses URLs a user must never be asked to open: anything but `https`, or `http` to a
+/// loopback host; URLs that do not parse; URLs with credentials in them.
+pub(crate) fn check_elicitation_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("the URL does not parse: {e}"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        other => return Err(format!("URL scheme `{other}` is not allowed (https only)")),
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("the URL carries credentials".to_owned());
+    }
+    Ok(())
 }
 
 /// URL-mode elicitations the user consented to, awaiting `notifications/elicitation/complete`.
@@ -147,6 +170,30 @@ impl UrlTracker {
                 true
             }
             None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::check_elicitation_url;
+
+    #[test]
+    fn only_https_or_loopback_http_without_credentials() {
+        assert!(check_elicitation_url("https://example.com/auth?x=1").is_ok());
+        assert!(check_elicitation_url("http://127.0.0.1:8080/cb").is_ok());
+        assert!(check_elicitation_url("http://localhost/cb").is_ok());
+        assert!(check_elicitation_url("http://[::1]/cb").is_ok());
+        for bad in [
+            "http://example.com/",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/html,hi",
+            "ftp://example.com/",
+            "https://user:pw@example.com/",
+            "not a url",
+        ] {
+            assert!(check_elicitation_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -162,25 +162,6 @@ impl Visit for FieldsVisitor {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_are_recognized() {
-        assert!(is_sensitive("access_token"));
-        assert!(is_sensitive("Authorization"));
-        assert!(is_sensitive("api_key"));
-        assert!(!is_sensitive("city"));
-    }
-
-    #[test]
-    fn levels_map() {
-        assert_eq!(mcp_level(Level::TRACE), LoggingLevel::Debug);
-        assert_eq!(mcp_level(Level::ERROR), LoggingLevel::Error);
-    }
-}
-
 /// Targets whose events never reach a client: oxmcp's own crates and the network stack
 /// under it (their events describe transports and sessions, not the server's work, and may
 /// carry details a client should not see).
@@ -202,4 +183,23 @@ fn is_infrastructure(target: &str) -> bool {
     ];
     let krate = target.split("::").next().unwrap_or(target);
     CRATES.contains(&krate) || krate == "mio"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_recognized() {
+        assert!(is_sensitive("access_token"));
+        assert!(is_sensitive("Authorization"));
+        assert!(is_sensitive("api_key"));
+        assert!(!is_sensitive("city"));
+    }
+
+    #[test]
+    fn levels_map() {
+        assert_eq!(mcp_level(Level::TRACE), LoggingLevel::Debug);
+        assert_eq!(mcp_level(Level::ERROR), LoggingLevel::Error);
+    }
 }

@@ -491,11 +491,10 @@ async fn requests_needing_url_elicitation_are_retried_after_completion() {
     );
     // The user opens the URL; the server's page then reports the elicitation complete.
     let host = ClientHandler::new().with_url_elicitation(move |e| {
-        hook_shown.lock().unwrap().push((
-            e.params.elicitation_id.clone(),
-            e.source,
-            e.host().map(str::to_owned),
-        ));
+        hook_shown
+            .lock()
+            .unwrap()
+            .push((e.params.elicitation_id.clone(), e.source, e.host()));
         let peer = hook_state.lock().unwrap().clone();
         let fake = hook_fake.lock().unwrap().clone();
         async move {
