@@ -2,6 +2,7 @@
 //! SDKs (installed by scripts/setup-interop; these tests fail, not skip, without them).
 
 mod binaries;
+mod everything_http;
 mod fixture;
 mod sdk_clients;
 mod sdk_server;

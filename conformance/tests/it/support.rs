@@ -15,6 +15,11 @@ fn interop_cache() -> PathBuf {
     PathBuf::from(home).join(".cache/oxmcp/interop")
 }
 
+/// The `node_modules` of the interop cache.
+pub(crate) fn interop_node_modules() -> PathBuf {
+    interop_cache().join("node/node_modules")
+}
+
 /// The Python of the interop venv (the official `mcp` SDK).
 pub(crate) fn python() -> PathBuf {
     let python = interop_cache().join("venv/bin/python");
