@@ -176,7 +176,7 @@ fn field_value(schema: &Value) -> Option<Value> {
     Some(value)
 }
 
-/// Fills every field of the form with [`field_value`] and accepts.
+/// Fills every field of the form with `field_value` and accepts.
 pub fn fill_form(form: &FormElicitation) -> Result<ElicitResult, ErrorData> {
     let schema = serde_json::to_value(&form.params.requested_schema)
         .map_err(|e| ErrorData::internal_error(e.to_string()))?;
