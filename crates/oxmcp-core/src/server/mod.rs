@@ -11,7 +11,7 @@ mod sessions;
 pub mod tools;
 pub mod tracing_bridge;
 
-pub use router::{McpServer, McpServerBuilder, RegistrationError};
+pub use router::{DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError};
 
 use std::sync::Arc;
 

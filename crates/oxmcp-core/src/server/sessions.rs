@@ -47,11 +47,18 @@ impl Sessions {
         self.lock().len()
     }
 
-    pub(crate) fn subscribe(&self, peer: &Peer<Server>, uri: String) {
+    /// Records a subscription; false when the session already holds `limit` others.
+    pub(crate) fn subscribe(&self, peer: &Peer<Server>, uri: String, limit: usize) -> bool {
         self.register(peer);
-        if let Some(entry) = self.lock().get_mut(&peer.session_id()) {
-            entry.subscriptions.insert(uri);
+        let mut map = self.lock();
+        let Some(entry) = map.get_mut(&peer.session_id()) else {
+            return true;
+        };
+        if entry.subscriptions.len() >= limit && !entry.subscriptions.contains(&uri) {
+            return false;
         }
+        entry.subscriptions.insert(uri);
+        true
     }
 
     pub(crate) fn unsubscribe(&self, id: u64, uri: &str) {

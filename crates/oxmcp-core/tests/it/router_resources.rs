@@ -297,3 +297,39 @@ async fn resource_lists_are_paginated() {
     .await;
     s.close().await;
 }
+
+#[tokio::test]
+async fn subscriptions_per_session_are_capped() {
+    let server = McpServer::builder(info())
+        .resource_template(template_route("files:///{+path}"))
+        .max_subscriptions_per_session(3)
+        .build()
+        .unwrap();
+    let s = open(&server).await;
+    for i in 0..3 {
+        s.ok(
+            "resources/subscribe",
+            json!({"uri": format!("files:///f{i}")}),
+        )
+        .await;
+    }
+    // Subscribing again to a URI already held is not a new subscription.
+    s.ok("resources/subscribe", json!({"uri": "files:///f0"}))
+        .await;
+    let e = s
+        .err(
+            "resources/subscribe",
+            json!({"uri": "files:///f3"}),
+            ErrorCode::INTERNAL_ERROR,
+        )
+        .await;
+    assert_eq!(
+        e["message"],
+        "too many resource subscriptions in this session (the limit is 3)"
+    );
+    s.ok("resources/unsubscribe", json!({"uri": "files:///f1"}))
+        .await;
+    s.ok("resources/subscribe", json!({"uri": "files:///f3"}))
+        .await;
+    s.close().await;
+}

@@ -54,11 +54,15 @@ struct Options {
     tool_name_policy: ToolNamePolicy,
     logging: bool,
     resource_subscriptions: bool,
+    max_subscriptions: usize,
     declare_tools: bool,
     declare_resources: bool,
     declare_prompts: bool,
     declare_completions: bool,
 }
+
+/// The default of [`McpServerBuilder::max_subscriptions_per_session`].
+pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 1024;
 
 #[derive(Debug)]
 struct Inner {
@@ -157,6 +161,7 @@ impl McpServer {
                 tool_name_policy: ToolNamePolicy::default(),
                 logging: true,
                 resource_subscriptions: true,
+                max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
                 declare_tools: false,
                 declare_resources: false,
                 declare_prompts: false,
@@ -366,6 +371,13 @@ impl McpServerBuilder {
     /// true when resources are declared).
     pub fn resource_subscriptions(mut self, enabled: bool) -> Self {
         self.options.resource_subscriptions = enabled;
+        self
+    }
+
+    /// Sets how many resource subscriptions one session may hold (default 1024); past it,
+    /// `resources/subscribe` is answered with -32603.
+    pub fn max_subscriptions_per_session(mut self, limit: usize) -> Self {
+        self.options.max_subscriptions = limit;
         self
     }
 

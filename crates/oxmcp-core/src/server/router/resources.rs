@@ -7,8 +7,8 @@ use oxmcp_types::methods::{
 };
 use oxmcp_types::resources::ResourceUpdatedNotificationParams;
 use oxmcp_types::{
-    EmptyResult, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceResult, ResourceRequestParams,
+    EmptyResult, ErrorData, ListResourceTemplatesResult, ListResourcesResult,
+    PaginatedRequestParams, ReadResourceResult, ResourceRequestParams,
 };
 
 use super::{McpServer, reply};
@@ -211,7 +211,12 @@ impl McpServer {
         if !self.knows_uri(&params.uri) {
             return Err(resource_not_found(&params.uri));
         }
-        self.shared.sessions.subscribe(cx.peer(), params.uri);
+        let limit = self.shared.options.max_subscriptions;
+        if !self.shared.sessions.subscribe(cx.peer(), params.uri, limit) {
+            return Err(ErrorData::internal_error(format!(
+                "too many resource subscriptions in this session (the limit is {limit})"
+            )));
+        }
         reply(EmptyResult::default(), cx)
     }
 
