@@ -102,23 +102,25 @@ impl Sessions {
     }
 }
 
-/// Sends a notification without waiting; when the session's queue is full, finishes the
-/// send on a task. Returns whether it was (or will be) sent.
+/// Sends a notification without waiting. A session whose outbound queue is full (a client
+/// that stopped reading, with `outbound_queue` messages already waiting) does not get it:
+/// these notifications only say that something changed, and the client will see the change
+/// on its next list or read. Returns whether it was queued.
 pub(crate) fn send_now(
     peer: &Peer<Server>,
     method: &'static str,
     params: Option<Box<RawValue>>,
 ) -> bool {
-    match peer.try_notify_raw(method, params.clone()) {
+    match peer.try_notify_raw(method, params) {
         Ok(()) => true,
-        Err(NotifyError::QueueFull) => match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                let peer = peer.clone();
-                runtime.spawn(async move { peer.notify_raw(method, params).await });
-                true
-            }
-            Err(_) => false,
-        },
+        Err(NotifyError::QueueFull) => {
+            tracing::warn!(
+                method,
+                session = peer.session_id(),
+                "notification dropped: the session's outbound queue is full"
+            );
+            false
+        }
         Err(e) => {
             tracing::trace!(method, error = %e, "notification not sent to this session");
             false

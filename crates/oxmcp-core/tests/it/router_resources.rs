@@ -333,3 +333,27 @@ async fn subscriptions_per_session_are_capped() {
         .await;
     s.close().await;
 }
+
+#[tokio::test]
+async fn a_client_that_stopped_reading_loses_change_notifications_not_memory() {
+    let mut session = oxmcp_core::SessionConfig::default();
+    session.outbound_queue = 4;
+    let server = McpServer::builder(info())
+        .resource_template(template_route("files:///{+path}"))
+        .session_config(session)
+        .build()
+        .unwrap();
+    let mut raw = open_raw(&server, "2025-11-25").await;
+    raw.send(json!({"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"files:///a"}}))
+        .await;
+    assert_eq!(raw.recv().await["id"], 1);
+    // The client reads nothing more: the transport (64) and the queue (4) fill, then each
+    // update is dropped for this session instead of piling up.
+    let mut told = 0;
+    for _ in 0..1000 {
+        told += server.notify_resource_updated("files:///a");
+        tokio::task::yield_now().await;
+    }
+    assert!((4..=4 + 64 + 2).contains(&told), "told {told} times");
+    assert_eq!(server.notify_resource_updated("files:///a"), 0);
+}
