@@ -289,3 +289,31 @@ fn field(param: RawParam) -> Result<Field> {
         attrs: param.field_attrs,
     })
 }
+
+/// The item's name: the `name = "..."` option when given, else the method's identifier
+/// without a raw-identifier `r#` prefix; with the span to report errors at.
+pub(crate) fn item_name(
+    option: Option<&syn::LitStr>,
+    method: &ImplItemFn,
+) -> (String, proc_macro2::Span) {
+    match option {
+        Some(lit) => (lit.value(), lit.span()),
+        None => {
+            let ident = &method.sig.ident;
+            let text = ident.to_string();
+            let text = text
+                .strip_prefix("r#")
+                .map_or_else(|| text.clone(), str::to_owned);
+            (text, ident.span())
+        }
+    }
+}
+
+/// Where to report a wrong return type: the return type, or the closing parenthesis when
+/// there is none.
+pub(crate) fn output_span(method: &ImplItemFn) -> proc_macro2::Span {
+    match &method.sig.output {
+        syn::ReturnType::Default => method.sig.paren_token.span.close(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    }
+}

@@ -3,8 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::meta::ParseNestedMeta;
-use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Ident, ImplItemFn, LitStr, Result, ReturnType};
+use syn::{Attribute, Expr, Ident, ImplItemFn, LitStr, Result};
 
 use crate::attr::{RouterOptions, path_name, set_once};
 use crate::method::{self, Signature};
@@ -73,20 +72,9 @@ impl RouteMethod for PromptMethod {
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             attr.parse_nested_meta(|meta| options.parse_key(&meta))?;
         }
-        let (name, name_span) = match &options.name {
-            Some(lit) => (lit.value(), lit.span()),
-            None => {
-                let ident = &method.sig.ident;
-                let text = ident.to_string();
-                let text = text.strip_prefix("r#").map_or(text.clone(), str::to_owned);
-                (text, ident.span())
-            }
-        };
+        let (name, name_span) = method::item_name(options.name.as_ref(), method);
         let signature = method::analyse(method, "prompt")?;
-        let output_span = match &method.sig.output {
-            ReturnType::Default => method.sig.paren_token.span.close(),
-            ReturnType::Type(_, ty) => ty.span(),
-        };
+        let output_span = method::output_span(method);
         Ok(Self {
             name,
             name_span,

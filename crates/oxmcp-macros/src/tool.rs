@@ -2,8 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{Attribute, Ident, ImplItemFn, Result, ReturnType};
+use syn::{Attribute, Ident, ImplItemFn, Result};
 
 use crate::attr::{RouterOptions, ToolOptions};
 use crate::method::{self, Signature};
@@ -34,15 +33,7 @@ impl RouteMethod for ToolMethod {
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             attr.parse_nested_meta(|meta| options.parse_key(&meta))?;
         }
-        let (name, name_span) = match &options.name {
-            Some(lit) => (lit.value(), lit.span()),
-            None => {
-                let ident = &method.sig.ident;
-                let text = ident.to_string();
-                let text = text.strip_prefix("r#").map_or(text.clone(), str::to_owned);
-                (text, ident.span())
-            }
-        };
+        let (name, name_span) = method::item_name(options.name.as_ref(), method);
         if let Err(reason) = check_tool_name(&name) {
             return Err(syn::Error::new(
                 name_span,
@@ -52,10 +43,7 @@ impl RouteMethod for ToolMethod {
             ));
         }
         let signature = method::analyse(method, "tool")?;
-        let output_span = match &method.sig.output {
-            ReturnType::Default => method.sig.paren_token.span.close(),
-            ReturnType::Type(_, ty) => ty.span(),
-        };
+        let output_span = method::output_span(method);
         Ok(Self {
             name,
             name_span,
