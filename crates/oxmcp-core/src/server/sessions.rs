@@ -2,7 +2,7 @@
 //! resource subscriptions. This is all the per-session state the router keeps.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::value::RawValue;
 
@@ -24,7 +24,7 @@ pub(crate) struct Sessions {
 
 impl Sessions {
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, SessionEntry>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::session::state::lock(&self.map)
     }
 
     /// Registers the session of `peer` (once; later calls do nothing).

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxmcp_types::jsonrpc::{Notification, Request};
-use oxmcp_types::methods::{NotificationMethod, PingRequest, RequestMethod};
+use oxmcp_types::methods::{
+    CancelledNotification, NotificationMethod, PingRequest, ProgressNotification, RequestMethod,
+};
 use oxmcp_types::{
     CancelledNotificationParams, EmptyParams, ErrorData, Message, ProgressNotificationParams,
     RequestId,
@@ -345,10 +347,7 @@ impl<R: Role> Peer<R> {
         if self.inner.take_pending(id).is_none() {
             return;
         }
-        let params = CancelledNotificationParams::new(id.clone(), Some(reason));
-        if let Ok(raw) = serde_json::value::to_raw_value(&params) {
-            let message =
-                Message::Notification(Notification::new("notifications/cancelled", Some(raw)));
+        if let Some(message) = cancelled_message(id.clone(), reason) {
             let _ = self.send(&message).await;
         }
     }
@@ -398,7 +397,10 @@ impl<R: Role> Peer<R> {
     }
 
     fn check_notification(&self, method: &str) -> Result<(), NotifyError> {
-        let utility = matches!(method, "notifications/cancelled" | "notifications/progress");
+        let utility = matches!(
+            method,
+            CancelledNotification::METHOD | ProgressNotification::METHOD
+        );
         let Some(info) = self.inner.info.get() else {
             return Err(NotifyError::NotInitialized(method.to_owned()));
         };
@@ -518,19 +520,26 @@ struct PendingGuard<'a, R: Role> {
     id: Option<RequestId>,
 }
 
+/// The `notifications/cancelled` message for our request `id`.
+fn cancelled_message(id: RequestId, reason: String) -> Option<Message> {
+    let params = CancelledNotificationParams::new(id, Some(reason));
+    let raw = serde_json::value::to_raw_value(&params).ok()?;
+    Some(Message::Notification(Notification::new(
+        CancelledNotification::METHOD,
+        Some(raw),
+    )))
+}
+
 impl<R: Role> Drop for PendingGuard<'_, R> {
     fn drop(&mut self) {
         let Some(id) = self.id.take() else { return };
         if self.peer.inner.take_pending(&id).is_none() {
             return;
         }
-        let params =
-            CancelledNotificationParams::new(id, Some("the requester stopped waiting".to_owned()));
-        let Ok(raw) = serde_json::value::to_raw_value(&params) else {
+        let reason = "the requester stopped waiting".to_owned();
+        let Some(message) = cancelled_message(id, reason) else {
             return;
         };
-        let message =
-            Message::Notification(Notification::new("notifications/cancelled", Some(raw)));
         let out = OutboundMessage::new(message.to_vec(), self.peer.route.clone());
         let _ = self.peer.inner.outbound.try_send(out);
     }
