@@ -65,6 +65,27 @@ impl<T> Catalog<T> {
         true
     }
 
+    /// Inserts every item, or none: when a key is already taken (here or twice among the
+    /// items), nothing changes and that key is returned.
+    pub(crate) fn insert_all(
+        &mut self,
+        items: Vec<T>,
+        key: impl Fn(&T) -> &str,
+    ) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for item in &items {
+            let k = key(item);
+            if self.get(k).is_some() || !seen.insert(k) {
+                return Err(k.to_owned());
+            }
+        }
+        for item in items {
+            let k = key(&item).to_owned();
+            self.insert(k, item);
+        }
+        Ok(())
+    }
+
     pub(crate) fn remove(&mut self, key: &str) -> Option<Arc<T>> {
         let seq = self.index.remove(key)?;
         self.items.remove(&seq)

@@ -1,7 +1,5 @@
 //! `prompts/list`, `prompts/get`, `completion/complete`, and prompt changes while serving.
 
-use std::collections::HashSet;
-
 use oxmcp_types::methods::{NotificationMethod, PromptListChangedNotification};
 use oxmcp_types::{
     CompleteRequestParams, CompleteResult, CompletionReference, ErrorData, GetPromptRequestParams,
@@ -27,18 +25,10 @@ impl McpServer {
         for route in &routes {
             route.check()?;
         }
-        self.shared.prompts.update(|catalog| {
-            let mut names = HashSet::new();
-            for route in &routes {
-                if catalog.get(route.name()).is_some() || !names.insert(route.name()) {
-                    return Err(PromptRegistrationError::Duplicate(route.name().to_owned()));
-                }
-            }
-            for route in routes {
-                catalog.insert(route.name().to_owned(), route);
-            }
-            Ok(())
-        })?;
+        self.shared
+            .prompts
+            .update(|catalog| catalog.insert_all(routes, PromptRoute::name))
+            .map_err(PromptRegistrationError::Duplicate)?;
         self.shared
             .sessions
             .broadcast(PromptListChangedNotification::METHOD);

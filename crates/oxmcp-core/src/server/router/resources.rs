@@ -1,7 +1,5 @@
 //! `resources/*`: listing, reading, templates, subscriptions, and changes while serving.
 
-use std::collections::HashSet;
-
 use oxmcp_types::methods::{
     NotificationMethod, ResourceListChangedNotification, ResourceUpdatedNotification,
 };
@@ -29,20 +27,10 @@ impl McpServer {
         routes: impl IntoIterator<Item = ResourceRoute>,
     ) -> Result<(), ResourceRegistrationError> {
         let routes: Vec<_> = routes.into_iter().collect();
-        self.shared.resources.update(|catalog| {
-            let mut uris = HashSet::new();
-            for route in &routes {
-                if catalog.get(route.uri()).is_some() || !uris.insert(route.uri()) {
-                    return Err(ResourceRegistrationError::DuplicateUri(
-                        route.uri().to_owned(),
-                    ));
-                }
-            }
-            for route in routes {
-                catalog.insert(route.uri().to_owned(), route);
-            }
-            Ok(())
-        })?;
+        self.shared
+            .resources
+            .update(|catalog| catalog.insert_all(routes, ResourceRoute::uri))
+            .map_err(ResourceRegistrationError::DuplicateUri)?;
         self.resources_changed();
         Ok(())
     }
@@ -75,19 +63,10 @@ impl McpServer {
             .into_iter()
             .map(ResourceTemplateRoute::compile)
             .collect::<Result<Vec<_>, _>>()?;
-        self.shared.templates.update(|catalog| {
-            let mut seen = HashSet::new();
-            for t in &compiled {
-                let key = t.parsed.as_str();
-                if catalog.get(key).is_some() || !seen.insert(key) {
-                    return Err(ResourceRegistrationError::DuplicateTemplate(key.to_owned()));
-                }
-            }
-            for t in compiled {
-                catalog.insert(t.parsed.as_str().to_owned(), t);
-            }
-            Ok(())
-        })?;
+        self.shared
+            .templates
+            .update(|catalog| catalog.insert_all(compiled, |t| t.parsed.as_str()))
+            .map_err(ResourceRegistrationError::DuplicateTemplate)?;
         self.resources_changed();
         Ok(())
     }

@@ -1,7 +1,5 @@
 //! `tools/list`, `tools/call`, and adding and removing tools while serving.
 
-use std::collections::HashSet;
-
 use oxmcp_types::methods::{NotificationMethod, ToolListChangedNotification};
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{
@@ -46,19 +44,10 @@ impl McpServer {
             .into_iter()
             .map(|route| route.compile(policy))
             .collect::<Result<Vec<_>, _>>()?;
-        self.shared.tools.update(|catalog| {
-            let mut names = HashSet::new();
-            for tool in &compiled {
-                let name = &tool.tool.name;
-                if catalog.get(name).is_some() || !names.insert(name.as_str()) {
-                    return Err(ToolRegistrationError::Duplicate(name.clone()));
-                }
-            }
-            for tool in compiled {
-                catalog.insert(tool.tool.name.clone(), tool);
-            }
-            Ok(())
-        })?;
+        self.shared
+            .tools
+            .update(|catalog| catalog.insert_all(compiled, |t| &t.tool.name))
+            .map_err(ToolRegistrationError::Duplicate)?;
         self.tools_changed();
         Ok(())
     }
