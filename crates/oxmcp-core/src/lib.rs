@@ -50,6 +50,7 @@ pub mod handler;
 pub mod role;
 pub mod server;
 pub mod session;
+pub mod tasks;
 pub mod transport;
 pub mod validate;
 
