@@ -8,9 +8,11 @@
 //! State lives in a [`TaskStore`]: [`MemoryTaskStore`] here, the durable SQLite store in
 //! `oxmcp-store-sqlite`.
 
+mod memory;
 mod store;
 
+pub use memory::MemoryTaskStore;
 pub use store::{
-    ListPosition, StoreError, StoreFuture, TaskOutcome, TaskOwner, TaskPage, TaskRecord,
-    TaskStore, TaskUpdate,
+    ListPosition, StoreError, StoreFuture, TaskOutcome, TaskOwner, TaskPage, TaskRecord, TaskStore,
+    TaskUpdate, wire_timestamp,
 };

@@ -101,6 +101,135 @@ impl PartialEq for TaskRecord {
     }
 }
 
+impl TaskRecord {
+    /// A record of `task` for `owner`, wrapping a `method` request, created at
+    /// `created_at_ms`: last updated then too, expiring `task.ttl` ms later (never when the
+    /// ttl is `None`), without params or outcome.
+    pub fn new(
+        task: Task,
+        owner: TaskOwner,
+        method: impl Into<String>,
+        created_at_ms: i64,
+    ) -> Self {
+        let expires_at_ms = task
+            .ttl
+            .map(|ttl| created_at_ms.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)));
+        Self {
+            task,
+            owner,
+            method: method.into(),
+            params: None,
+            created_at_ms,
+            updated_at_ms: created_at_ms,
+            expires_at_ms,
+            outcome: None,
+        }
+    }
+
+    /// Sets the params of the wrapped request.
+    #[must_use]
+    pub fn with_params(mut self, params: Box<RawValue>) -> Self {
+        self.params = Some(params);
+        self
+    }
+
+    /// Sets the time of the last status change.
+    #[must_use]
+    pub fn with_updated_at_ms(mut self, updated_at_ms: i64) -> Self {
+        self.updated_at_ms = updated_at_ms;
+        self
+    }
+
+    /// Sets the expiry time (`None`: never).
+    #[must_use]
+    pub fn with_expires_at_ms(mut self, expires_at_ms: Option<i64>) -> Self {
+        self.expires_at_ms = expires_at_ms;
+        self
+    }
+
+    /// Sets the outcome.
+    #[must_use]
+    pub fn with_outcome(mut self, outcome: TaskOutcome) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+
+    /// Whether the task has expired at `now_ms` (`expires_at_ms` at or before it).
+    pub fn is_expired(&self, now_ms: i64) -> bool {
+        self.expires_at_ms.is_some_and(|at| at <= now_ms)
+    }
+
+    /// Checks that the record has an outcome exactly when its status is `completed` or
+    /// `failed` ([`StoreError::InvalidOutcome`] otherwise). Stores call this in `create`.
+    pub fn check_outcome(&self) -> Result<(), StoreError> {
+        check_outcome(self.task.status, self.outcome.is_some())
+    }
+
+    /// Applies `update` as every store must: refuses an outcome that does not match the new
+    /// status ([`StoreError::InvalidOutcome`]) and a transition that
+    /// [`TaskStatus::can_become`] does not allow ([`StoreError::InvalidTransition`]);
+    /// otherwise sets the status, the status message, the outcome and the time of the
+    /// change (`updated_at_ms` and the wire `lastUpdatedAt`). On error `self` is unchanged.
+    /// Owner and expiry checks are the caller's.
+    pub fn apply(&mut self, update: TaskUpdate) -> Result<(), StoreError> {
+        check_outcome(update.status, update.outcome.is_some())?;
+        let current = self.task.status;
+        if !current.can_become(update.status) {
+            return Err(StoreError::InvalidTransition {
+                current,
+                requested: update.status,
+            });
+        }
+        self.task.status = update.status;
+        self.task.status_message = update.status_message;
+        self.task.last_updated_at = wire_timestamp(update.now_ms);
+        self.updated_at_ms = update.now_ms;
+        self.outcome = update.outcome;
+        Ok(())
+    }
+}
+
+fn check_outcome(status: TaskStatus, has_outcome: bool) -> Result<(), StoreError> {
+    let wants_outcome = matches!(status, TaskStatus::Completed | TaskStatus::Failed);
+    if wants_outcome == has_outcome {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidOutcome { status })
+    }
+}
+
+/// The wire form of a time (`createdAt`, `lastUpdatedAt`): ISO 8601 in UTC with
+/// milliseconds, as JavaScript's `Date.toISOString` writes it.
+///
+/// ```
+/// use oxmcp_core::tasks::wire_timestamp;
+/// assert_eq!(wire_timestamp(0), "1970-01-01T00:00:00.000Z");
+/// assert_eq!(wire_timestamp(1_764_064_800_123), "2025-11-25T10:00:00.123Z");
+/// ```
+pub fn wire_timestamp(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    let (hours, minutes) = (in_day / 3_600_000, in_day / 60_000 % 60);
+    let (seconds, millis) = (in_day / 1000 % 60, in_day % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// One change of a task's state, applied atomically by [`TaskStore::update`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -181,6 +310,15 @@ pub enum StoreError {
     /// A task with this id exists already.
     #[error("task id already in use")]
     Duplicate,
+    /// An outcome was given with a status other than `completed` or `failed`, or one of
+    /// those without an outcome.
+    #[error(
+        "an outcome goes with completed and failed only, and they need one (status {status:?})"
+    )]
+    InvalidOutcome {
+        /// The status the record or update has.
+        status: TaskStatus,
+    },
     /// The owner has `limit` unfinished tasks already.
     #[error("too many unfinished tasks (limit {limit})")]
     LimitReached {
