@@ -10,6 +10,9 @@
 
 mod memory;
 mod store;
+#[cfg(feature = "store-contract")]
+#[path = "contract.rs"]
+pub mod store_contract;
 
 pub use memory::MemoryTaskStore;
 pub use store::{

@@ -338,6 +338,9 @@ pub enum StoreError {
 pub trait TaskStore: Send + Sync + 'static {
     /// Inserts a new record, unless the owner already has `max_active` tasks that are not
     /// terminal ([`StoreError::LimitReached`]) or the id is taken ([`StoreError::Duplicate`]).
+    /// Ids are unique across owners. Expiry is judged at `record.created_at_ms`: an expired
+    /// task counts for neither the limit nor duplicates (its id may be used again). A record
+    /// whose outcome does not match its status is refused ([`StoreError::InvalidOutcome`]).
     fn create(&self, record: TaskRecord, max_active: usize) -> StoreFuture<'_, ()>;
 
     /// The record of task `task_id` if it belongs to `owner` and has not expired at
@@ -349,8 +352,9 @@ pub trait TaskStore: Send + Sync + 'static {
         now_ms: i64,
     ) -> StoreFuture<'a, TaskRecord>;
 
-    /// Applies `update` if the task belongs to `owner`, has not expired, and its current
-    /// status may become `update.status`; returns the record as it is afterwards.
+    /// Applies `update` if the task belongs to `owner`, has not expired at `update.now_ms`,
+    /// and its current status may become `update.status`, as [`TaskRecord::apply`] does;
+    /// returns the record as it is afterwards.
     fn update<'a>(
         &'a self,
         owner: &'a TaskOwner,

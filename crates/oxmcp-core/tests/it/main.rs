@@ -14,4 +14,5 @@ mod router_resources;
 mod router_support;
 mod router_tools;
 mod support;
+mod tasks_store;
 mod validate;
