@@ -32,6 +32,17 @@ pub(crate) fn event(id: Option<&str>, data: &[u8]) -> Bytes {
     out.freeze()
 }
 
+/// One event with an `event` type and one line of `data` (no `id`), as the legacy HTTP+SSE
+/// transport sends them (`endpoint`, `message`).
+pub(crate) fn named_event(name: &str, data: &[u8]) -> Bytes {
+    let mut out = BytesMut::with_capacity(name.len() + data.len() + 16);
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\n");
+    write_event(&mut out, None, data);
+    out.freeze()
+}
+
 /// A `retry` hint (milliseconds) on its own: no event is dispatched for it.
 pub(crate) fn retry(millis: u64) -> Bytes {
     Bytes::from(format!("retry: {millis}\n\n"))
@@ -275,6 +286,20 @@ mod tests {
         assert_eq!(events[0].id.as_deref(), Some("3-1"));
         assert_eq!(events[0].data, r#"{"x":1}"#);
         assert_eq!(events[1].id.as_deref(), Some("3-1"));
+    }
+
+    #[test]
+    fn named_events_carry_their_type() {
+        let mut out = BytesMut::new();
+        out.extend_from_slice(&named_event("endpoint", b"/messages?sessionId=ab"));
+        out.extend_from_slice(&named_event("message", br#"{"x":1}"#));
+        assert!(out.starts_with(b"event: endpoint\ndata: /messages?sessionId=ab\n\n"));
+        let events = all(&mut SseReader::new(1 << 20), &out);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].event, "endpoint");
+        assert_eq!(events[0].data, "/messages?sessionId=ab");
+        assert_eq!(events[1].event, "message");
+        assert_eq!(events[1].id, None);
     }
 
     #[test]

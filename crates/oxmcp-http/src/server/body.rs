@@ -15,6 +15,7 @@ use oxmcp_types::jsonrpc::ErrorResponse;
 use oxmcp_types::{ErrorData, Message};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
+use tokio_util::sync::DropGuard;
 
 use crate::sse;
 
@@ -57,6 +58,8 @@ struct SseBody {
     keep_alive: Option<(Duration, Pin<Box<Sleep>>)>,
     /// When the server closes the connection (SSE polling), and the `retry` hint it sends.
     close: Option<(Pin<Box<Sleep>>, Bytes)>,
+    /// Cancelled when the body is dropped (the connection ended, however it ended).
+    _guard: Option<DropGuard>,
 }
 
 impl McpBody {
@@ -94,8 +97,17 @@ impl McpBody {
                 last_seq,
                 keep_alive,
                 close,
+                _guard: None,
             })),
         }
+    }
+
+    /// The same body, cancelling `guard`'s token when it is dropped (an SSE body only).
+    pub(crate) fn on_drop(mut self, guard: DropGuard) -> Self {
+        if let Kind::Sse(body) = &mut self.kind {
+            body._guard = Some(guard);
+        }
+        self
     }
 }
 

@@ -71,6 +71,49 @@ impl SsePolling {
     }
 }
 
+/// The legacy HTTP+SSE endpoints (the 2024-11-05 transport), for clients that predate
+/// Streamable HTTP: `GET` on [`sse_path`](Self::sse_path) opens a session's SSE stream,
+/// whose first event (`event: endpoint`) names the URL to POST messages to
+/// ([`messages_path`](Self::messages_path) with a `sessionId` query parameter); every
+/// message from the server, responses included, comes on that stream as `event: message`.
+///
+/// The paths are compared with the request's path as the service sees it, and
+/// `messages_path` is announced as it is: [`serve_with`](crate::serve_with) routes both,
+/// and in axum mount the service on each (`route_service`). They must differ from each
+/// other and from the Streamable HTTP endpoint's path.
+///
+/// ```
+/// use oxmcp_http::{HttpServerConfig, LegacySseConfig};
+///
+/// let config = HttpServerConfig::default().with_legacy_sse(Some(LegacySseConfig::default()));
+/// let legacy = config.legacy_sse.unwrap();
+/// assert_eq!((legacy.sse_path.as_str(), legacy.messages_path.as_str()), ("/sse", "/messages"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LegacySseConfig {
+    /// Where `GET` opens a legacy session (default `/sse`).
+    pub sse_path: String,
+    /// Where the client POSTs its messages (default `/messages`).
+    pub messages_path: String,
+}
+
+impl Default for LegacySseConfig {
+    fn default() -> Self {
+        Self::new("/sse", "/messages")
+    }
+}
+
+impl LegacySseConfig {
+    /// The legacy endpoints at these two paths.
+    pub fn new(sse_path: impl Into<String>, messages_path: impl Into<String>) -> Self {
+        Self {
+            sse_path: sse_path.into(),
+            messages_path: messages_path.into(),
+        }
+    }
+}
+
 /// Settings of the Streamable HTTP server.
 ///
 /// ```
@@ -108,6 +151,9 @@ pub struct HttpServerConfig {
     pub header_read_timeout: Duration,
     /// How deep JSON may nest in a request body (default 64).
     pub max_json_depth: usize,
+    /// The most messages in one JSON-RPC batch (sessions on 2025-03-26 only); a longer
+    /// batch gets 400 (default 64).
+    pub max_batch_messages: usize,
     /// Messages queued for one SSE connection. When a slow reader lets the queue fill up, the
     /// server closes that connection; the messages stay in the event store and the client
     /// gets them by resuming (default 256).
@@ -133,6 +179,10 @@ pub struct HttpServerConfig {
     pub max_sessions: usize,
     /// The `Retry-After` value of a 503 (default 5 s).
     pub retry_after: Duration,
+    /// The legacy HTTP+SSE endpoints for 2024-11-05 clients (default off). Their sessions
+    /// share the cap, the idle timeout, the checks and the limits above; they have no
+    /// resumption.
+    pub legacy_sse: Option<LegacySseConfig>,
 }
 
 impl Default for HttpServerConfig {
@@ -148,6 +198,7 @@ impl Default for HttpServerConfig {
             body_read_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
+            max_batch_messages: 64,
             sse_queue: 256,
             standalone_backlog: 64,
             sse_keep_alive: Some(Duration::from_secs(15)),
@@ -157,6 +208,7 @@ impl Default for HttpServerConfig {
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
             retry_after: Duration::from_secs(5),
+            legacy_sse: None,
         }
     }
 }
@@ -229,6 +281,20 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
+        self
+    }
+
+    /// Turns the legacy HTTP+SSE endpoints on (`Some`) or off.
+    #[must_use]
+    pub fn with_legacy_sse(mut self, legacy: Option<LegacySseConfig>) -> Self {
+        self.legacy_sse = legacy;
+        self
+    }
+
+    /// Sets the most messages in one JSON-RPC batch.
+    #[must_use]
+    pub fn with_max_batch_messages(mut self, max: usize) -> Self {
+        self.max_batch_messages = max;
         self
     }
 

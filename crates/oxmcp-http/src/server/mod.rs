@@ -6,9 +6,11 @@
 //! only then the session lookup (400 without `Mcp-Session-Id`, 404 for an unknown or ended
 //! session). A session is created only for a valid `initialize`.
 
+mod batch;
 mod body;
 mod config;
 mod guard;
+mod legacy;
 mod post;
 mod registry;
 mod serve;
@@ -27,7 +29,9 @@ use oxmcp_core::RunningServer;
 use tokio::time::Instant;
 
 pub use body::McpBody;
-pub use config::{AllowedHosts, AllowedOrigins, HttpServerConfig, ResponseMode, SsePolling};
+pub use config::{
+    AllowedHosts, AllowedOrigins, HttpServerConfig, LegacySseConfig, ResponseMode, SsePolling,
+};
 pub use guard::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 pub use serve::{DEFAULT_PATH, ServeError, Server, serve, serve_with};
 pub use session::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
@@ -175,6 +179,16 @@ impl McpService {
         &self.inner.settings.config
     }
 
+    /// Whether `path` is one of the legacy HTTP+SSE endpoints, when they are on.
+    pub(crate) fn is_legacy_path(&self, path: &str) -> bool {
+        self.inner
+            .settings
+            .config
+            .legacy_sse
+            .as_ref()
+            .is_some_and(|l| l.sse_path == path || l.messages_path == path)
+    }
+
     /// How many sessions are live.
     pub fn session_count(&self) -> usize {
         self.inner.registry.len()
@@ -201,6 +215,14 @@ impl McpService {
         }
         if !guard::origin_allowed(&parts.headers, &config.allowed_origins) {
             return body::invalid(StatusCode::FORBIDDEN, "forbidden: Origin not allowed");
+        }
+        if let Some(legacy_sse) = &config.legacy_sse {
+            if parts.uri.path() == legacy_sse.sse_path {
+                return legacy::open(&self.inner, parts, &legacy_sse.messages_path).await;
+            }
+            if parts.uri.path() == legacy_sse.messages_path {
+                return legacy::message(&self.inner, parts, body).await;
+            }
         }
         match parts.method {
             Method::POST => post::post(&self.inner, parts, body).await,

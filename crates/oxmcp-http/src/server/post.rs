@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::request::Parts;
@@ -11,16 +12,17 @@ use oxmcp_core::transport::Frame;
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
 use oxmcp_types::{
     CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
+    RequestId,
 };
 use tokio::sync::oneshot;
 
 use super::body::{self, McpBody};
 use super::guard::{self, SESSION_ID_HEADER};
-use super::session::{Answer, Session};
-use super::{ServiceInner, rejected};
+use super::session::{Answer, Session, SessionKind};
+use super::{ServiceInner, batch, rejected};
 
-const INITIALIZE: &str = "initialize";
-const CANCELLED: &str = "notifications/cancelled";
+pub(crate) const INITIALIZE: &str = "initialize";
+pub(crate) const CANCELLED: &str = "notifications/cancelled";
 
 pub(crate) async fn post<B>(inner: &ServiceInner, parts: Parts, body: B) -> Response<McpBody>
 where
@@ -62,6 +64,9 @@ where
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return batch::post(inner, &parts, header_version, &bytes).await;
+    }
     let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
         Ok(message) => message,
         Err(e) => {
@@ -81,13 +86,30 @@ where
             StatusCode::BAD_REQUEST,
             "bad request: missing Mcp-Session-Id header",
         ),
-        (message, Some(id)) => {
-            let Some(session) = id.to_str().ok().and_then(|id| inner.registry.get(id)) else {
-                return session_not_found();
-            };
-            existing(inner, &session, message).await
-        }
+        (message, Some(id)) => match lookup(inner, Some(id)) {
+            Ok(session) => existing(inner, &session, message).await,
+            Err(response) => response,
+        },
     }
+}
+
+/// The Streamable HTTP session named by `Mcp-Session-Id`: 400 without the header, 404 for
+/// an unknown or ended session (or a legacy one, which is not reachable here).
+pub(crate) fn lookup(
+    inner: &ServiceInner,
+    header: Option<&HeaderValue>,
+) -> Result<Arc<Session>, Response<McpBody>> {
+    let Some(id) = header else {
+        return Err(body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: missing Mcp-Session-Id header",
+        ));
+    };
+    id.to_str()
+        .ok()
+        .and_then(|id| inner.registry.get(id))
+        .filter(|session| !session.is_legacy())
+        .ok_or_else(session_not_found)
 }
 
 pub(crate) fn too_large(limit: usize) -> Response<McpBody> {
@@ -108,7 +130,7 @@ pub(crate) fn session_not_found() -> Response<McpBody> {
     body::invalid(StatusCode::NOT_FOUND, "session not found")
 }
 
-async fn read_body<B>(
+pub(crate) async fn read_body<B>(
     body: B,
     limit: usize,
     config: &super::HttpServerConfig,
@@ -134,7 +156,7 @@ where
 }
 
 /// A 128-bit (or larger) session id from the operating system's CSPRNG, as hex.
-fn new_session_id() -> Result<Arc<str>, getrandom::Error> {
+pub(crate) fn new_session_id() -> Result<Arc<str>, getrandom::Error> {
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw)?;
     let mut id = String::with_capacity(32);
@@ -146,11 +168,11 @@ fn new_session_id() -> Result<Arc<str>, getrandom::Error> {
 }
 
 /// The message, decoded once here, goes to the engine as it is.
-fn decoded(message: Message) -> Frame {
+pub(crate) fn decoded(message: Message) -> Frame {
     Frame::Decoded(message)
 }
 
-fn answer_error(id: oxmcp_types::RequestId, error: ErrorData) -> Response<McpBody> {
+fn answer_error(id: RequestId, error: ErrorData) -> Response<McpBody> {
     let body = Message::Error(ErrorResponse::new(Some(id), error)).to_vec();
     body::json(StatusCode::OK, body)
 }
@@ -177,18 +199,10 @@ async fn initialize(inner: &ServiceInner, request: Request) -> Response<McpBody>
         version,
         inner.settings.clone(),
         Arc::downgrade(&inner.registry),
-        false,
+        SessionKind::Streamable,
     );
     if !inner.registry.try_insert(session.clone()) {
-        let mut response = body::error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorData::internal_error("too many sessions; retry later"),
-        );
-        let secs = inner.settings.config.retry_after.as_secs().max(1);
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return response;
+        return too_many_sessions(inner);
     }
     inner.registry.ensure_reaper();
     let running = inner.factory.start(transport);
@@ -220,6 +234,27 @@ async fn initialize(inner: &ServiceInner, request: Request) -> Response<McpBody>
     response
 }
 
+/// 503 with `Retry-After`: the session cap is reached.
+pub(crate) fn too_many_sessions(inner: &ServiceInner) -> Response<McpBody> {
+    let mut response = body::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorData::internal_error("too many sessions; retry later"),
+    );
+    let secs = inner.settings.config.retry_after.as_secs().max(1);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
+/// The id of a `notifications/cancelled` notification's request, if it is one.
+pub(crate) fn cancelled_id(notification: &jsonrpc::Notification) -> Option<RequestId> {
+    (notification.method == CANCELLED)
+        .then(|| notification.params.as_deref().map_or("{}", |p| p.get()))
+        .and_then(|p| serde_json::from_str::<CancelledNotificationParams>(p).ok())
+        .and_then(|p| p.request_id)
+}
+
 async fn existing(
     inner: &ServiceInner,
     session: &Arc<Session>,
@@ -247,10 +282,7 @@ async fn existing(
             respond(inner, session, rx.await)
         }
         Message::Notification(notification) => {
-            let cancelled = (notification.method == CANCELLED)
-                .then(|| notification.params.as_deref().map_or("{}", |p| p.get()))
-                .and_then(|p| serde_json::from_str::<CancelledNotificationParams>(p).ok())
-                .and_then(|p| p.request_id);
+            let cancelled = cancelled_id(&notification);
             let message = Message::Notification(notification);
             if session.forward(decoded(message)).await.is_err() {
                 return session_not_found();
@@ -269,6 +301,20 @@ async fn existing(
     }
 }
 
+/// When the SSE connections of `session`'s answers are closed early (SSE polling), and the
+/// `retry` hint they get.
+pub(crate) fn polling(inner: &ServiceInner, session: &Session) -> Option<(Duration, Duration)> {
+    let config = &inner.settings.config;
+    config
+        .sse_polling
+        .filter(|_| {
+            config.event_store.is_some()
+                && !config.stateless
+                && session.version >= ProtocolVersion::V2025_11_25
+        })
+        .map(|p| (p.close_after, p.retry))
+}
+
 /// The HTTP response for a request's first message.
 fn respond(
     inner: &ServiceInner,
@@ -276,14 +322,7 @@ fn respond(
     answer: Result<Answer, oneshot::error::RecvError>,
 ) -> Response<McpBody> {
     let config = &inner.settings.config;
-    let polling = config
-        .sse_polling
-        .filter(|_| {
-            config.event_store.is_some()
-                && !config.stateless
-                && session.version >= ProtocolVersion::V2025_11_25
-        })
-        .map(|p| (p.close_after, p.retry));
+    let polling = polling(inner, session);
     match answer {
         Ok(Answer::Json(bytes)) => body::json(StatusCode::OK, bytes),
         Ok(Answer::Sse(open)) => body::sse_response(McpBody::sse(
@@ -309,6 +348,30 @@ fn synthetic_initialize(version: ProtocolVersion) -> Vec<u8> {
 
 const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
 
+/// Starts the short-lived session of one stateless POST.
+pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) -> Arc<Session> {
+    let (session, transport) = Session::new(
+        Arc::from(""),
+        version,
+        inner.settings.clone(),
+        Weak::new(),
+        SessionKind::Stateless,
+    );
+    let running = inner.factory.start(transport);
+    let _ = session.handle.set(running.handle().clone());
+    session
+}
+
+/// Initializes a stateless session on the spot. Call it after the POST's requests are
+/// registered: the session's input ends once no request is waiting, and the answer to this
+/// `initialize` must not end it early.
+pub(crate) async fn prime_stateless(session: &Session, version: ProtocolVersion) {
+    let _ = session
+        .forward(Frame::Message(synthetic_initialize(version)))
+        .await;
+    let _ = session.forward(Frame::Message(INITIALIZED.to_vec())).await;
+}
+
 /// Stateless mode: a short-lived session, initialized on the spot, serves one message.
 async fn stateless(
     inner: &ServiceInner,
@@ -331,21 +394,10 @@ async fn stateless(
             }),
         _ => header_version.unwrap_or(ProtocolVersion::V2025_03_26),
     };
-    let (session, transport) = Session::new(
-        Arc::from(""),
-        version,
-        inner.settings.clone(),
-        Weak::new(),
-        true,
-    );
-    let running = inner.factory.start(transport);
-    let _ = session.handle.set(running.handle().clone());
+    let session = stateless_session(inner, version);
     let rx = request.and_then(|id| session.begin_exchange(id));
     if !is_initialize {
-        let _ = session
-            .forward(Frame::Message(synthetic_initialize(version)))
-            .await;
-        let _ = session.forward(Frame::Message(INITIALIZED.to_vec())).await;
+        prime_stateless(&session, version).await;
     }
     if session.forward(decoded(message)).await.is_err() {
         return session_not_found();

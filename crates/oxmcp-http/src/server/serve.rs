@@ -95,7 +95,8 @@ pub async fn serve(addr: SocketAddr, factory: impl SessionFactory) -> Result<Ser
     .await
 }
 
-/// Serves `service` on `addr` at `path`; other paths get 404.
+/// Serves `service` on `addr` at `path` (and at the legacy HTTP+SSE paths when the
+/// service's [`legacy_sse`](HttpServerConfig::legacy_sse) is on); other paths get 404.
 pub async fn serve_with(
     addr: SocketAddr,
     service: McpService,
@@ -167,7 +168,7 @@ async fn connection(stream: TcpStream, service: McpService, path: String, stop: 
     let header_timeout = service.config().header_read_timeout;
     let handler = hyper::service::service_fn(move |request: Request<Incoming>| {
         let service = service.clone();
-        let on_path = request.uri().path() == path;
+        let on_path = request.uri().path() == path || service.is_legacy_path(request.uri().path());
         async move {
             if !on_path {
                 return Ok::<_, Infallible>(body::invalid(StatusCode::NOT_FOUND, "not found"));

@@ -10,7 +10,7 @@
 //! the store, from where the client gets them by resuming.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
@@ -51,6 +51,35 @@ pub(crate) struct OpenStream {
 enum Exchange {
     Waiting(oneshot::Sender<Answer>),
     Stream(u64),
+    /// One request of a JSON-RPC batch answered on a stream shared by the batch: the stream
+    /// ends with the last of their responses.
+    Batch(u64),
+}
+
+/// How the requests of a batch are answered.
+#[derive(Debug)]
+pub(crate) enum BatchAnswers {
+    /// One waiting answer per accepted request (JSON mode).
+    Json(Vec<oneshot::Receiver<Answer>>),
+    /// One SSE stream for all of them.
+    Sse(OpenStream),
+}
+
+/// What kind of session this is.
+#[derive(Debug)]
+pub(crate) enum SessionKind {
+    /// A Streamable HTTP session with an `Mcp-Session-Id`.
+    Streamable,
+    /// The short-lived session of one stateless POST: its input ends once its requests are
+    /// answered.
+    Stateless,
+    /// A legacy HTTP+SSE session (2024-11-05): every message goes on its one SSE stream as
+    /// an `event: message`. Until the client sent `notifications/initialized`, its open
+    /// stream does not keep it from being reaped.
+    Legacy {
+        /// Whether the client finished initialization.
+        initialized: AtomicBool,
+    },
 }
 
 struct StreamRecord {
@@ -95,12 +124,19 @@ pub(crate) struct Session {
     pub(crate) handle: OnceLock<SessionHandle>,
     last_active: AtomicU64,
     registry: Weak<Registry>,
-    /// Stateless sessions end their input once their one request is answered.
-    stateless: bool,
+    kind: SessionKind,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Whether a request of the batch answered on `stream` is still waiting for its response.
+fn batch_open(state: &State, stream: u64) -> bool {
+    state
+        .exchanges
+        .values()
+        .any(|e| matches!(e, Exchange::Batch(s) if *s == stream))
 }
 
 impl Session {
@@ -110,7 +146,7 @@ impl Session {
         version: ProtocolVersion,
         settings: Arc<Settings>,
         registry: Weak<Registry>,
-        stateless: bool,
+        kind: SessionKind,
     ) -> (Arc<Self>, HttpSessionTransport) {
         let (tx, rx) = mpsc::channel(64);
         let session = Arc::new(Self {
@@ -125,7 +161,7 @@ impl Session {
             }),
             handle: OnceLock::new(),
             registry,
-            stateless,
+            kind,
         });
         let transport = HttpSessionTransport {
             reader: HttpSessionReader { rx },
@@ -137,7 +173,23 @@ impl Session {
     }
 
     fn resumable(&self) -> bool {
-        !self.stateless && self.settings.config.event_store.is_some()
+        matches!(self.kind, SessionKind::Streamable) && self.settings.config.event_store.is_some()
+    }
+
+    fn is_stateless(&self) -> bool {
+        matches!(self.kind, SessionKind::Stateless)
+    }
+
+    /// Whether this is a legacy HTTP+SSE session.
+    pub(crate) fn is_legacy(&self) -> bool {
+        matches!(self.kind, SessionKind::Legacy { .. })
+    }
+
+    /// The client of a legacy session finished initialization.
+    pub(crate) fn mark_initialized(&self) {
+        if let SessionKind::Legacy { initialized } = &self.kind {
+            initialized.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Marks activity (for idle reaping).
@@ -150,6 +202,11 @@ impl Session {
     pub(crate) fn is_idle(&self, now_ms: u64, idle_ms: u64) -> bool {
         if now_ms.saturating_sub(self.last_active.load(Ordering::Relaxed)) < idle_ms {
             return false;
+        }
+        if let SessionKind::Legacy { initialized } = &self.kind
+            && !initialized.load(Ordering::Relaxed)
+        {
+            return true;
         }
         let state = lock(&self.state);
         state.exchanges.is_empty()
@@ -196,8 +253,47 @@ impl Session {
                 let _ = tx.send(Answer::Cancelled);
             }
             Some(Exchange::Stream(stream)) => self.finish_stream(&mut state, stream),
+            Some(Exchange::Batch(stream)) => {
+                if !batch_open(&state, stream) {
+                    self.finish_stream(&mut state, stream);
+                }
+            }
             None => {}
         }
+    }
+
+    /// Registers the requests of a JSON-RPC batch before they are forwarded: one waiting
+    /// answer each in JSON mode, otherwise one SSE stream for the whole batch. Returns, in
+    /// the order of `ids`, whether each was accepted (an id in flight, or repeated in the
+    /// batch, is not); `None` once the session has ended.
+    pub(crate) fn begin_batch(&self, ids: &[RequestId]) -> Option<(BatchAnswers, Vec<bool>)> {
+        let mut state = lock(&self.state);
+        if state.closed {
+            return None;
+        }
+        let accepted: Vec<bool> = {
+            let mut seen = std::collections::HashSet::new();
+            ids.iter()
+                .map(|id| !state.exchanges.contains_key(id) && seen.insert(id))
+                .collect()
+        };
+        let mut taken = ids.iter().zip(&accepted).filter(|(_, ok)| **ok);
+        if self.settings.config.response_mode == super::ResponseMode::Json
+            || !accepted.contains(&true)
+        {
+            let mut answers = Vec::new();
+            for (id, _) in taken {
+                let (tx, rx) = oneshot::channel();
+                state.exchanges.insert(id.clone(), Exchange::Waiting(tx));
+                answers.push(rx);
+            }
+            return Some((BatchAnswers::Json(answers), accepted));
+        }
+        let (stream, open) = self.open_stream(&mut state);
+        for (id, _) in &mut taken {
+            state.exchanges.insert(id.clone(), Exchange::Batch(stream));
+        }
+        Some((BatchAnswers::Sse(open), accepted))
     }
 
     fn open_stream(&self, state: &mut State) -> (u64, OpenStream) {
@@ -271,6 +367,14 @@ impl Session {
     /// Routes one outgoing message.
     async fn route(&self, message: OutboundMessage) {
         let bytes = Bytes::from(message.bytes);
+        if self.is_legacy() {
+            // The legacy transport has one stream for everything.
+            let stream = lock(&self.state).standalone;
+            if let Some(stream) = stream {
+                self.deliver(stream, bytes, false).await;
+            }
+            return;
+        }
         match message.route {
             Route::Response(id) => self.respond(&id, bytes).await,
             Route::Related(id) => self.related(&id, bytes).await,
@@ -279,7 +383,15 @@ impl Session {
     }
 
     async fn respond(&self, id: &RequestId, bytes: Bytes) {
-        let exchange = lock(&self.state).exchanges.remove(id);
+        let (exchange, batch_done) = {
+            let mut state = lock(&self.state);
+            let exchange = state.exchanges.remove(id);
+            let done = match exchange {
+                Some(Exchange::Batch(stream)) => !batch_open(&state, stream),
+                _ => false,
+            };
+            (exchange, done)
+        };
         match exchange {
             Some(Exchange::Waiting(tx)) => {
                 if tx.send(Answer::Json(bytes)).is_err() {
@@ -287,9 +399,10 @@ impl Session {
                 }
             }
             Some(Exchange::Stream(stream)) => self.deliver(stream, bytes, true).await,
+            Some(Exchange::Batch(stream)) => self.deliver(stream, bytes, batch_done).await,
             None => tracing::debug!(%id, "dropping a response to no open request"),
         }
-        if self.stateless && lock(&self.state).exchanges.is_empty() {
+        if self.is_stateless() && lock(&self.state).exchanges.is_empty() {
             // The one request is answered: end the engine's input.
             lock(&self.inbound).take();
         }
@@ -299,7 +412,7 @@ impl Session {
     /// SSE (unless the mode is JSON). `None` when the request has no open exchange.
     fn stream_of(&self, state: &mut State, id: &RequestId) -> Option<u64> {
         match state.exchanges.get(id) {
-            Some(Exchange::Stream(stream)) => Some(*stream),
+            Some(Exchange::Stream(stream) | Exchange::Batch(stream)) => Some(*stream),
             Some(Exchange::Waiting(_))
                 if self.settings.config.response_mode != super::ResponseMode::Json =>
             {
@@ -370,7 +483,11 @@ impl Session {
         let event_id = resumable.then(|| id.to_string());
         let item = SseItem {
             seq: if resumable { seq } else { 0 },
-            bytes: sse::event(event_id.as_deref(), &bytes),
+            bytes: if self.is_legacy() {
+                sse::named_event("message", &bytes)
+            } else {
+                sse::event(event_id.as_deref(), &bytes)
+            },
         };
         let mut state = lock(&self.state);
         if let Some(record) = state.streams.get_mut(&stream) {
@@ -432,7 +549,7 @@ impl Session {
             .config
             .event_store
             .as_ref()
-            .filter(|_| !self.stateless)
+            .filter(|_| self.resumable())
         else {
             return Err(ResumeError::Unsupported);
         };

@@ -7,7 +7,7 @@ use http::{Response, StatusCode};
 
 use super::body::{self, McpBody};
 use super::guard::{self, LAST_EVENT_ID_HEADER, SESSION_ID_HEADER};
-use super::post::{bad_version, session_not_found};
+use super::post::{bad_version, lookup, session_not_found};
 use super::session::{ResumeError, Session};
 use super::{ServiceInner, rejected};
 use crate::event_store::EventId;
@@ -24,14 +24,7 @@ async fn session_of(
     if let Err(value) = guard::protocol_version(&parts.headers) {
         return Err(bad_version(&value));
     }
-    let Some(id) = parts.headers.get(SESSION_ID_HEADER) else {
-        return Err(body::invalid(
-            StatusCode::BAD_REQUEST,
-            "bad request: missing Mcp-Session-Id header",
-        ));
-    };
-    let session = id.to_str().ok().and_then(|id| inner.registry.get(id));
-    let session = session.ok_or_else(session_not_found)?;
+    let session = lookup(inner, parts.headers.get(SESSION_ID_HEADER))?;
     session.touch();
     Ok(session)
 }

@@ -1,6 +1,7 @@
 //! Integration tests of oxmcp-http: real sockets on 127.0.0.1, one binary, one module per
 //! concern.
 
+mod batches;
 mod client_e2e;
 mod client_foreign;
 mod isolation;

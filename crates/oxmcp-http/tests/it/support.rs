@@ -227,6 +227,7 @@ pub(crate) fn request(id: u64, method: &str, params: Value) -> String {
 /// One raw SSE event block as the server wrote it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawEvent {
+    pub(crate) event: Option<String>,
     pub(crate) id: Option<String>,
     pub(crate) data: Option<String>,
     pub(crate) retry: Option<u64>,
@@ -263,6 +264,8 @@ impl Events {
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("id: ") {
                         event.id = Some(v.to_owned());
+                    } else if let Some(v) = line.strip_prefix("event: ") {
+                        event.event = Some(v.to_owned());
                     } else if let Some(v) = line.strip_prefix("data:") {
                         event.data = Some(v.trim_start().to_owned());
                     } else if let Some(v) = line.strip_prefix("retry: ") {

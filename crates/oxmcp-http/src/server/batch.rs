@@ -1,0 +1,189 @@
+//! POST of a JSON-RPC batch (a JSON array), for sessions on 2025-03-26, the one revision
+//! with batches.
+//!
+//! The rules are the engine's: [`ProtocolVersion::allows_batches`] says which sessions take
+//! them, and [`jsonrpc::decode_batch`] decodes them (an empty array is -32600; each element
+//! is decoded on its own, so one bad element does not spoil the others, and gets its own
+//! error response). What HTTP adds: `initialize` may not be part of a batch (400); a batch
+//! longer than `max_batch_messages` gets 400; a batch of only notifications and responses
+//! gets 202; with requests, their responses come back as one JSON array (in
+//! [`ResponseMode::Json`](super::ResponseMode::Json)) or on one SSE stream that carries every
+//! message related to them and ends after the last response (the other modes).
+
+use std::sync::Arc;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use http::request::Parts;
+use http::{Response, StatusCode};
+use oxmcp_types::jsonrpc::{self, DecodeError, ErrorResponse};
+use oxmcp_types::{ErrorData, Message, ProtocolVersion, RequestId};
+
+use super::ServiceInner;
+use super::body::{self, McpBody};
+use super::guard::SESSION_ID_HEADER;
+use super::post::{
+    INITIALIZE, cancelled_id, decoded, lookup, polling, prime_stateless, session_not_found,
+    stateless_session,
+};
+use super::session::{Answer, BatchAnswers, Session};
+use crate::sse;
+
+/// Answers a POSTed JSON array.
+pub(crate) async fn post(
+    inner: &ServiceInner,
+    parts: &Parts,
+    header_version: Option<ProtocolVersion>,
+    bytes: &[u8],
+) -> Response<McpBody> {
+    let config = &inner.settings.config;
+    let items = match jsonrpc::decode_batch(bytes, config.max_json_depth) {
+        Ok(items) => items,
+        Err(e) => {
+            let body = Message::Error(e.to_error_response()).to_vec();
+            return body::json(StatusCode::BAD_REQUEST, body);
+        }
+    };
+    if items.len() > config.max_batch_messages {
+        return body::invalid(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "bad request: a batch of {} messages; the limit is {}",
+                items.len(),
+                config.max_batch_messages
+            ),
+        );
+    }
+    if items
+        .iter()
+        .any(|item| matches!(item, Ok(Message::Request(r)) if r.method == INITIALIZE))
+    {
+        return body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: initialize may not be part of a JSON-RPC batch",
+        );
+    }
+    if config.stateless {
+        let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
+        if !version.allows_batches() {
+            return not_allowed(version);
+        }
+        let session = stateless_session(inner, version);
+        return run(inner, &session, items, Some(version)).await;
+    }
+    let session = match lookup(inner, parts.headers.get(SESSION_ID_HEADER)) {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    if !session.version.allows_batches() {
+        return not_allowed(session.version);
+    }
+    session.touch();
+    run(inner, &session, items, None).await
+}
+
+fn not_allowed(version: ProtocolVersion) -> Response<McpBody> {
+    body::invalid(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "bad request: JSON-RPC batches are accepted only on sessions with protocol version \
+             2025-03-26; this session uses {version}"
+        ),
+    )
+}
+
+/// Forwards the elements in order and answers once their responses are known (JSON) or
+/// right away (SSE). `prime` initializes a stateless session after registering the batch.
+async fn run(
+    inner: &ServiceInner,
+    session: &Arc<Session>,
+    items: Vec<Result<Message, DecodeError>>,
+    prime: Option<ProtocolVersion>,
+) -> Response<McpBody> {
+    let ids: Vec<RequestId> = items
+        .iter()
+        .filter_map(|item| match item {
+            Ok(Message::Request(r)) => Some(r.id.clone()),
+            _ => None,
+        })
+        .collect();
+    let Some((answers, accepted)) = session.begin_batch(&ids) else {
+        return session_not_found();
+    };
+    if let Some(version) = prime {
+        prime_stateless(session, version).await;
+    }
+    let any_request = accepted.contains(&true);
+    let mut accepted = accepted.into_iter();
+    let mut early = Vec::new();
+    for item in items {
+        let message = match item {
+            Ok(Message::Request(request)) if !accepted.next().unwrap_or(false) => {
+                let error =
+                    ErrorData::invalid_request("request id already in use by a request in flight");
+                early.push(Message::Error(ErrorResponse::new(Some(request.id), error)).to_vec());
+                continue;
+            }
+            Ok(message) => message,
+            Err(e) => {
+                early.push(Message::Error(e.to_error_response()).to_vec());
+                continue;
+            }
+        };
+        let cancelled = match &message {
+            Message::Notification(n) => cancelled_id(n),
+            _ => None,
+        };
+        if session.forward(decoded(message)).await.is_err() {
+            return session_not_found();
+        }
+        if let Some(id) = cancelled {
+            session.cancelled(&id);
+        }
+    }
+    if prime.is_some() && !any_request {
+        // A stateless batch without requests: nothing more will come for its session.
+        session.close_input();
+    }
+    match answers {
+        BatchAnswers::Json(receivers) => {
+            let mut parts: Vec<Bytes> = early.into_iter().map(Bytes::from).collect();
+            for rx in receivers {
+                if let Ok(Answer::Json(bytes)) = rx.await {
+                    parts.push(bytes);
+                }
+            }
+            if parts.is_empty() {
+                return body::status(StatusCode::ACCEPTED);
+            }
+            body::json(StatusCode::OK, json_array(&parts))
+        }
+        BatchAnswers::Sse(mut open) => {
+            for bytes in early {
+                open.first.push_back(sse::event(None, &bytes));
+            }
+            let config = &inner.settings.config;
+            body::sse_response(McpBody::sse(
+                open.first,
+                Some(open.rx),
+                0,
+                config.sse_keep_alive,
+                polling(inner, session),
+            ))
+        }
+    }
+}
+
+/// `[a,b,...]` from encoded messages.
+fn json_array(parts: &[Bytes]) -> Bytes {
+    let len = parts.iter().map(Bytes::len).sum::<usize>() + parts.len() + 1;
+    let mut out = BytesMut::with_capacity(len);
+    out.put_u8(b'[');
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.put_u8(b',');
+        }
+        out.extend_from_slice(part);
+    }
+    out.put_u8(b']');
+    out.freeze()
+}
