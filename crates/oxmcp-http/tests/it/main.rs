@@ -5,6 +5,7 @@ mod batches;
 mod client_e2e;
 mod client_foreign;
 mod isolation;
+mod legacy_server;
 mod proxy;
 mod refusals;
 mod resumption;
