@@ -14,6 +14,7 @@ use crate::error::NotifyError;
 use crate::role::{Role, Server};
 use crate::session::state::lock;
 use crate::session::{Peer, RequestState, SessionInfo};
+use crate::tasks::link::TaskLink;
 
 /// The context of one incoming request: its id, the negotiated session, cancellation,
 /// progress, logging, and a [`Peer`] whose messages are related to this request.
@@ -43,9 +44,44 @@ impl<R: Role> RequestContext<R> {
         }
     }
 
+    /// The context of a task's work, derived from the context of the request that created
+    /// the task: the same id, session and progress token, the task's state (its
+    /// cancellation token), and a peer that sends for the task.
+    pub(crate) fn for_task(&self, state: Arc<RequestState>, link: Arc<TaskLink>) -> Self {
+        Self {
+            id: self.id.clone(),
+            progress_token: self.progress_token.clone(),
+            state,
+            peer: self.peer.for_task(link),
+            session: self.session.clone(),
+        }
+    }
+
+    /// The context of work without a connection (a task resumed after a restart), over a
+    /// detached peer and its negotiated state.
+    pub(crate) fn detached(
+        id: RequestId,
+        state: Arc<RequestState>,
+        (peer, session): (Peer<R>, Arc<SessionInfo<R>>),
+    ) -> Self {
+        Self {
+            id,
+            progress_token: None,
+            state,
+            peer,
+            session,
+        }
+    }
+
     /// The id of the request being handled.
     pub fn id(&self) -> &RequestId {
         &self.id
+    }
+
+    /// The id of the task this context's work runs as, when the request was task-augmented
+    /// and is being run by a [`TaskEngine`](crate::tasks::TaskEngine); `None` otherwise.
+    pub fn task_id(&self) -> Option<&str> {
+        self.peer.task_id()
     }
 
     /// What was negotiated.

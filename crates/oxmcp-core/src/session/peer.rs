@@ -9,8 +9,8 @@ use oxmcp_types::methods::{
     CancelledNotification, NotificationMethod, PingRequest, ProgressNotification, RequestMethod,
 };
 use oxmcp_types::{
-    CancelledNotificationParams, EmptyParams, ErrorData, Message, ProgressNotificationParams,
-    RequestId,
+    CancelledNotificationParams, EmptyParams, ErrorData, Implementation, Message,
+    ProgressNotificationParams, ProtocolVersion, RequestId,
 };
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
@@ -18,10 +18,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::SessionInfo;
-use super::state::{Inner, Pending, Phase};
+use super::state::{Inner, InnerParts, Pending, Phase};
 use crate::capability::Support;
 use crate::error::{NotifyError, RequestError};
 use crate::role::Role;
+use crate::tasks::link::TaskLink;
 use crate::transport::{OutboundMessage, Route};
 
 /// Called with each progress notification the peer sends for a request.
@@ -113,9 +114,16 @@ impl RequestOptions {
 ///
 /// A `Peer` obtained from a [`RequestContext`](crate::RequestContext) sends its messages as
 /// related to the request being handled (Streamable HTTP puts them on that request's stream).
+///
+/// The peer of a task's work (see [`TaskEngine::start`](crate::tasks::TaskEngine::start))
+/// adds the related-task `_meta` to every request and notification, sends them with a
+/// `tasks/result` that waits on the task (or unrelated to any request when none does), and
+/// holds the task in `input_required` while a request of it is outstanding.
 pub struct Peer<R: Role> {
     pub(crate) inner: Arc<Inner<R>>,
     pub(crate) route: Route,
+    /// Set only for the peer of a task's work; `None` costs nothing on the other paths.
+    pub(crate) task: Option<Arc<TaskLink>>,
 }
 
 impl<R: Role> Clone for Peer<R> {
@@ -123,6 +131,7 @@ impl<R: Role> Clone for Peer<R> {
         Self {
             inner: self.inner.clone(),
             route: self.route.clone(),
+            task: self.task.clone(),
         }
     }
 }
@@ -132,6 +141,7 @@ impl<R: Role> fmt::Debug for Peer<R> {
         f.debug_struct("Peer")
             .field("role", &R::NAME)
             .field("route", &self.route)
+            .field("task", &self.task.as_ref().map(|t| t.task_id()))
             .finish()
     }
 }
@@ -140,7 +150,83 @@ const PROGRESS_QUEUE: usize = 64;
 
 impl<R: Role> Peer<R> {
     pub(crate) fn new(inner: Arc<Inner<R>>, route: Route) -> Self {
-        Self { inner, route }
+        Self {
+            inner,
+            route,
+            task: None,
+        }
+    }
+
+    /// This peer, sending for the task of `link`.
+    pub(crate) fn for_task(&self, link: Arc<TaskLink>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            route: Route::Unrelated,
+            task: Some(link),
+        }
+    }
+
+    /// A peer without a connection, for work that runs after its session is gone (a task
+    /// resumed after a restart): it negotiated the latest version with a peer that declared
+    /// nothing, and everything it sends fails as on a closed session.
+    pub(crate) fn detached(task: Option<Arc<TaskLink>>) -> (Self, Arc<SessionInfo<R>>)
+    where
+        R::OwnCapabilities: Default,
+        R::PeerCapabilities: Default,
+    {
+        let (outbound, _) = mpsc::channel(1);
+        let parts = InnerParts {
+            config: crate::config::SessionConfig::default(),
+            own_info: Implementation::new("oxmcp", env!("CARGO_PKG_VERSION")),
+            own_capabilities: R::OwnCapabilities::default(),
+            instructions: None,
+            handler: Arc::new(crate::handler::NoHandler),
+        };
+        let inner = Inner::new(parts, outbound);
+        let info = SessionInfo::new(
+            ProtocolVersion::LATEST,
+            R::PeerCapabilities::default(),
+            Implementation::new("(disconnected)", "0"),
+            None,
+        );
+        let _ = inner.info.set(info.clone());
+        inner.set_phase(Phase::Operating);
+        inner.fail_pending();
+        inner.closed.cancel();
+        let peer = Self {
+            inner,
+            route: Route::Unrelated,
+            task,
+        };
+        (peer, info)
+    }
+
+    /// The id of the task this peer sends for, if it is the peer of a task's work.
+    pub fn task_id(&self) -> Option<&str> {
+        self.task.as_ref().map(|t| t.task_id())
+    }
+
+    /// Where this peer's messages go now: its request's stream, or for a task, a waiting
+    /// `tasks/result` of this session.
+    fn current_route(&self) -> Route {
+        match &self.task {
+            None => self.route.clone(),
+            Some(link) => link.route(self.inner.id),
+        }
+    }
+
+    /// `params` with the related-task `_meta` of this peer's task, if it has one.
+    fn task_params(
+        &self,
+        params: Option<Box<RawValue>>,
+    ) -> Result<Option<Box<RawValue>>, serde_json::Error> {
+        match &self.task {
+            None => Ok(params),
+            Some(link) => {
+                crate::tasks::payload::with_related_task(params.as_deref(), link.task_id())
+                    .map(Some)
+            }
+        }
     }
 
     /// An id for this session, unique within the process (for keeping per-session state,
@@ -157,7 +243,7 @@ impl<R: Role> Peer<R> {
         }
     }
 
-    /// This peer, with its messages marked as unrelated to any request.
+    /// This peer, with its messages marked as unrelated to any request (and to any task).
     pub fn unrelated(&self) -> Self {
         Self::new(self.inner.clone(), Route::Unrelated)
     }
@@ -246,6 +332,18 @@ impl<R: Role> Peer<R> {
             Some(_) => Some(with_progress_token(params.as_deref(), &id)?),
             None => params,
         };
+        let (params, input) = match &self.task {
+            None => (params, None),
+            Some(link) => {
+                let params = self.task_params(params).map_err(RequestError::Serialize)?;
+                // A task's request waits for the requestor: `input_required` until answered.
+                let input = match method {
+                    PingRequest::METHOD => None,
+                    _ => Some(link.begin_input().await),
+                };
+                (params, input)
+            }
+        };
         let (answer_tx, answer_rx) = oneshot::channel();
         let (progress_tx, progress_rx) = match options.on_progress {
             Some(_) => {
@@ -274,8 +372,13 @@ impl<R: Role> Peer<R> {
         self.send(&message)
             .await
             .map_err(|_| RequestError::Closed)?;
-        self.await_answer(&id, answer_rx, progress_rx, options)
-            .await
+        let answer = self
+            .await_answer(&id, answer_rx, progress_rx, options)
+            .await;
+        if let Some(input) = input {
+            input.finish().await;
+        }
+        answer
     }
 
     async fn await_answer(
@@ -379,8 +482,9 @@ impl<R: Role> Peer<R> {
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
         self.check_notification(method)?;
+        let params = self.task_params(params).map_err(NotifyError::Serialize)?;
         let message = Message::Notification(Notification::new(method, params));
-        let out = OutboundMessage::new(message.to_vec(), self.route.clone());
+        let out = OutboundMessage::new(message.to_vec(), self.current_route());
         self.inner.outbound.try_send(out).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => NotifyError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => NotifyError::Closed,
@@ -392,6 +496,7 @@ impl<R: Role> Peer<R> {
         method: &str,
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
+        let params = self.task_params(params).map_err(NotifyError::Serialize)?;
         let message = Message::Notification(Notification::new(method, params));
         self.send(&message).await.map_err(|_| NotifyError::Closed)
     }
@@ -426,7 +531,7 @@ impl<R: Role> Peer<R> {
 
     /// Encodes and queues one message on this peer's route.
     pub(crate) async fn send(&self, message: &Message) -> Result<(), Closed> {
-        send_on(&self.inner, message, self.route.clone()).await
+        send_on(&self.inner, message, self.current_route()).await
     }
 }
 
@@ -540,7 +645,7 @@ impl<R: Role> Drop for PendingGuard<'_, R> {
         let Some(message) = cancelled_message(id, reason) else {
             return;
         };
-        let out = OutboundMessage::new(message.to_vec(), self.peer.route.clone());
+        let out = OutboundMessage::new(message.to_vec(), self.peer.current_route());
         let _ = self.peer.inner.outbound.try_send(out);
     }
 }

@@ -8,14 +8,32 @@
 //! State lives in a [`TaskStore`]: [`MemoryTaskStore`] here, the durable SQLite store in
 //! `oxmcp-store-sqlite`.
 
+mod clock;
+mod config;
+mod cursor;
+mod engine;
+pub(crate) mod link;
+mod live;
 mod memory;
+mod owner;
+pub(crate) mod payload;
+mod recovery;
+mod requests;
 mod store;
 #[cfg(feature = "store-contract")]
 #[path = "contract.rs"]
 pub mod store_contract;
+mod work;
 
+pub use config::{
+    DEFAULT_MAX_TTL, DEFAULT_MAX_UNFINISHED_PER_OWNER, DEFAULT_TTL, MIN_TTL, TaskConfig,
+};
+pub use engine::TaskEngine;
 pub use memory::MemoryTaskStore;
+pub use recovery::{Recovery, ResumeWork};
+pub use requests::CANCELLED_MESSAGE;
 pub use store::{
     ListPosition, StoreError, StoreFuture, TaskOutcome, TaskOwner, TaskPage, TaskRecord, TaskStore,
     TaskUpdate, wire_timestamp,
 };
+pub use work::{NewTask, WorkResult};
