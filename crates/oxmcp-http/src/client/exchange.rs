@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{HeaderValue, StatusCode, header};
 use oxmcp_core::transport::{Frame, TransportError};
@@ -13,40 +14,62 @@ use oxmcp_types::{ErrorData, Message, RequestId};
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::{Shared, lock};
+use super::{Shared, legacy, lock, renew};
 use crate::server::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 use crate::sse::SseReader;
 
-/// Adds the custom headers, the session id and the protocol version.
-fn with_headers(shared: &Shared, mut builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+/// The session id sent with a request (`None` without one), to tell which session a 404
+/// was about.
+pub(crate) type SentSession = Option<HeaderValue>;
+
+/// Adds the custom headers.
+pub(crate) fn with_custom_headers(
+    shared: &Shared,
+    mut builder: reqwest::RequestBuilder,
+) -> reqwest::RequestBuilder {
     for (name, value) in &shared.config.headers {
         builder = builder.header(name, value);
     }
-    if let Some(id) = lock(&shared.session_id).clone() {
+    builder
+}
+
+/// Adds the custom headers, the session id and the protocol version.
+fn with_headers(
+    shared: &Shared,
+    builder: reqwest::RequestBuilder,
+) -> (reqwest::RequestBuilder, SentSession) {
+    let mut builder = with_custom_headers(shared, builder);
+    let session = lock(&shared.session_id).clone();
+    if let Some(id) = &session {
         builder = builder.header(SESSION_ID_HEADER, id);
     }
     if let Some(version) = lock(&shared.protocol_version).clone() {
         builder = builder.header(PROTOCOL_VERSION_HEADER, version);
     }
-    builder
+    (builder, session)
 }
 
-async fn send_post(shared: &Shared, body: Vec<u8>) -> reqwest::Result<reqwest::Response> {
+/// POSTs one message to the MCP endpoint.
+pub(crate) async fn send_post(
+    shared: &Shared,
+    body: Bytes,
+) -> (reqwest::Result<reqwest::Response>, SentSession) {
     let builder = shared
         .http
         .post(shared.url.clone())
         .header(header::ACCEPT, "application/json, text/event-stream")
         .header(header::CONTENT_TYPE, "application/json")
         .body(body);
-    with_headers(shared, builder).send().await
+    let (builder, session) = with_headers(shared, builder);
+    (builder.send().await, session)
 }
 
-fn transport_error(message: String) -> TransportError {
+pub(crate) fn transport_error(message: String) -> TransportError {
     TransportError::Io(std::io::Error::other(message))
 }
 
 /// Fails the whole transport: the session is gone.
-async fn session_ended(shared: &Shared, why: &str) {
+pub(crate) async fn session_ended(shared: &Shared, why: &str) {
     let _ = shared
         .inbound
         .send(Err(transport_error(format!(
@@ -56,7 +79,7 @@ async fn session_ended(shared: &Shared, why: &str) {
 }
 
 /// Makes a pending request fail now, with a JSON-RPC error, rather than time out.
-async fn fail_request(shared: &Shared, id: RequestId, error: ErrorData) {
+pub(crate) async fn fail_request(shared: &Shared, id: RequestId, error: ErrorData) {
     let message = Message::Error(ErrorResponse::new(Some(id), error));
     let _ = shared
         .inbound
@@ -65,7 +88,7 @@ async fn fail_request(shared: &Shared, id: RequestId, error: ErrorData) {
 }
 
 /// Hands one received message to the engine; true when it answers `awaited`.
-async fn incoming(shared: &Shared, bytes: Vec<u8>, awaited: Option<&RequestId>) -> bool {
+pub(crate) async fn incoming(shared: &Shared, bytes: Vec<u8>, awaited: Option<&RequestId>) -> bool {
     #[derive(Deserialize)]
     struct Peek {
         id: Option<RequestId>,
@@ -109,28 +132,43 @@ async fn error_of(response: reqwest::Response) -> ErrorData {
     }
 }
 
-/// POSTs a request and delivers its answer (JSON or SSE, resumed when cut).
-pub(crate) async fn request(shared: Arc<Shared>, body: Vec<u8>, id: RequestId) {
-    let response = tokio::select! {
-        () = shared.closed.cancelled() => return,
-        r = send_post(&shared, body) => r,
-    };
-    let response = match response {
-        Ok(r) => r,
-        Err(e) => {
-            let e = ErrorData::internal_error(format!("HTTP request failed: {e}"));
-            return fail_request(&shared, id, e).await;
+/// POSTs a request and delivers its answer (JSON or SSE, resumed when cut). A 404 for the
+/// session the request carried starts a new session and sends the request again, once.
+pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
+    let mut renewed = false;
+    let response = loop {
+        let (response, sent) = tokio::select! {
+            () = shared.closed.cancelled() => return,
+            r = send_post(&shared, body.clone()) => r,
+        };
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                let e = ErrorData::internal_error(format!("HTTP request failed: {e}"));
+                return fail_request(&shared, id, e).await;
+            }
+        };
+        if response.status() == StatusCode::NOT_FOUND
+            && let Some(stale) = sent
+        {
+            if !renewed && renew::renew(&shared, &stale).await {
+                renewed = true;
+                continue;
+            }
+            fail_request(&shared, id, ErrorData::internal_error("session not found")).await;
+            return session_ended(&shared, "the server answered 404").await;
         }
+        break response;
     };
+    let is_initialize = lock(&shared.initialize_id).as_ref() == Some(&id);
     if let Some(session) = response.headers().get(SESSION_ID_HEADER)
-        && lock(&shared.initialize_id).as_ref() == Some(&id)
+        && is_initialize
     {
         *lock(&shared.session_id) = Some(session.clone());
     }
     let status = response.status();
-    if status == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() {
-        fail_request(&shared, id, ErrorData::internal_error("session not found")).await;
-        return session_ended(&shared, "the server answered 404").await;
+    if is_initialize && legacy::refused(&shared, status) {
+        return legacy::fall_back(&shared, body, id, status).await;
     }
     if !status.is_success() || status == StatusCode::ACCEPTED {
         let error = error_of(response).await;
@@ -152,7 +190,7 @@ pub(crate) async fn request(shared: Arc<Shared>, body: Vec<u8>, id: RequestId) {
     }
 }
 
-fn is_sse(response: &reqwest::Response) -> bool {
+pub(crate) fn is_sse(response: &reqwest::Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -160,7 +198,10 @@ fn is_sse(response: &reqwest::Response) -> bool {
         .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
 }
 
-async fn read_limited(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_limited(
+    response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     let mut chunks = response.bytes_stream();
     while let Some(chunk) = chunks.next().await {
@@ -224,7 +265,7 @@ async fn read_sse(
 async fn send_get(
     shared: &Shared,
     last_event_id: Option<&str>,
-) -> reqwest::Result<reqwest::Response> {
+) -> (reqwest::Result<reqwest::Response>, SentSession) {
     let mut builder = shared
         .http
         .get(shared.url.clone())
@@ -232,7 +273,8 @@ async fn send_get(
     if let Some(id) = last_event_id {
         builder = builder.header(LAST_EVENT_ID_HEADER, id);
     }
-    with_headers(shared, builder).send().await
+    let (builder, session) = with_headers(shared, builder);
+    (builder.send().await, session)
 }
 
 /// Waits the server's `retry` (or the default) unless the transport closes first.
@@ -245,7 +287,9 @@ async fn wait_retry(shared: &Shared, stream: &StreamState) -> bool {
 }
 
 /// Resumes the stream of request `id` with GET and `Last-Event-ID` until its answer came.
-async fn resume_request(shared: &Shared, mut stream: StreamState, id: RequestId) {
+/// A 404 (the session ended on the server while the request ran) fails the request, which
+/// is not sent again (it may have had effects), and starts a new session for what follows.
+async fn resume_request(shared: &Arc<Shared>, mut stream: StreamState, id: RequestId) {
     let mut failures = 0;
     while !stream.answered {
         if lock(&shared.cancelled).remove(&id) {
@@ -258,16 +302,22 @@ async fn resume_request(shared: &Shared, mut stream: StreamState, id: RequestId)
         if !wait_retry(shared, &stream).await {
             return;
         }
-        match send_get(shared, Some(&last)).await {
+        let (response, sent) = send_get(shared, Some(&last)).await;
+        match response {
             Ok(response) if response.status().is_success() && is_sse(&response) => {
                 failures = 0;
                 read_sse(shared, response, &mut stream, Some(&id)).await;
             }
-            Ok(response)
-                if response.status() == StatusCode::NOT_FOUND
-                    && lock(&shared.session_id).is_some() =>
-            {
-                fail_request(shared, id, ErrorData::internal_error("session not found")).await;
+            Ok(response) if response.status() == StatusCode::NOT_FOUND && sent.is_some() => {
+                let e = ErrorData::internal_error(
+                    "the session ended on the server while the request ran; it was not sent again",
+                );
+                fail_request(shared, id, e).await;
+                if let Some(stale) = sent
+                    && renew::renew(shared, &stale).await
+                {
+                    return;
+                }
                 return session_ended(shared, "the server answered 404").await;
             }
             Ok(response) if response.status().is_client_error() => {
@@ -285,21 +335,31 @@ async fn resume_request(shared: &Shared, mut stream: StreamState, id: RequestId)
     }
 }
 
-/// POSTs a notification or a response; the server answers 202. A 404 (the session ended)
-/// is reported through the reader, so the engine ends with a transport error.
-pub(crate) async fn post_one_way(shared: &Shared, body: Vec<u8>) -> Result<(), TransportError> {
-    let response = send_post(shared, body)
-        .await
-        .map_err(|e| transport_error(format!("HTTP request failed: {e}")))?;
-    let status = response.status();
-    if status == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() {
-        session_ended(shared, "the server answered 404").await;
+/// POSTs a notification or a response; the server answers 202. A 404 for the session it
+/// carried starts a new session and sends it again, once; when that fails, the end of the
+/// session is reported through the reader, so the engine ends with a transport error.
+pub(crate) async fn post_one_way(shared: &Arc<Shared>, body: Bytes) -> Result<(), TransportError> {
+    let mut renewed = false;
+    loop {
+        let (response, sent) = send_post(shared, body.clone()).await;
+        let response =
+            response.map_err(|e| transport_error(format!("HTTP request failed: {e}")))?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND
+            && let Some(stale) = sent
+        {
+            if !renewed && renew::renew(shared, &stale).await {
+                renewed = true;
+                continue;
+            }
+            session_ended(shared, "the server answered 404").await;
+            return Ok(());
+        }
+        if !status.is_success() {
+            tracing::warn!(%status, "the server refused a notification or response");
+        }
         return Ok(());
     }
-    if !status.is_success() {
-        tracing::warn!(%status, "the server refused a notification or response");
-    }
-    Ok(())
 }
 
 /// Opens the standalone GET stream once, and keeps it open until the transport closes.
@@ -315,8 +375,9 @@ pub(crate) fn start_get_stream(shared: &Arc<Shared>) -> Option<oneshot::Receiver
     shared.clone().tasks.spawn(async move {
         let mut stream = StreamState::default();
         let mut failures = 0;
+        let mut renewed = false;
         loop {
-            let response = tokio::select! {
+            let (response, sent) = tokio::select! {
                 () = shared.closed.cancelled() => return,
                 r = send_get(&shared, stream.last_event_id.as_deref()) => r,
             };
@@ -326,10 +387,21 @@ pub(crate) fn start_get_stream(shared: &Arc<Shared>) -> Option<oneshot::Receiver
             match response {
                 Ok(r) if r.status().is_success() && is_sse(&r) => {
                     failures = 0;
+                    renewed = false;
                     read_sse(&shared, r, &mut stream, None).await;
                 }
                 Ok(r) if r.status() == StatusCode::METHOD_NOT_ALLOWED => return,
-                Ok(r) if r.status() == StatusCode::NOT_FOUND && lock(&shared.session_id).is_some() => {
+                Ok(r) if r.status() == StatusCode::NOT_FOUND && sent.is_some() => {
+                    // The session ended on the server: a new one gets a new stream (at once),
+                    // unless the new one was already refused.
+                    if let Some(stale) = sent
+                        && !renewed
+                        && renew::renew(&shared, &stale).await
+                    {
+                        renewed = true;
+                        stream = StreamState::default();
+                        continue;
+                    }
                     return session_ended(&shared, "the server answered 404").await;
                 }
                 Ok(r)
@@ -361,7 +433,7 @@ pub(crate) async fn delete(shared: &Shared) {
     if lock(&shared.session_id).is_none() {
         return;
     }
-    let builder = with_headers(shared, shared.http.delete(shared.url.clone()));
+    let (builder, _) = with_headers(shared, shared.http.delete(shared.url.clone()));
     match tokio::time::timeout(Duration::from_secs(5), builder.send()).await {
         Ok(Ok(r)) if r.status().is_success() || r.status() == StatusCode::METHOD_NOT_ALLOWED => {}
         Ok(Ok(r)) => tracing::debug!(status = %r.status(), "DELETE of the session refused"),

@@ -10,13 +10,35 @@
 //! polling) is resumed with GET and `Last-Event-ID` after the server's `retry` delay. A
 //! request whose stream cannot be resumed fails with a JSON-RPC error instead of hanging.
 //! Redirects are never followed. `close` sends DELETE.
+//!
+//! A 404 to a message that carried `Mcp-Session-Id` means the server ended the session
+//! (it was deleted, reaped, or the server restarted). Unless
+//! [`reinitialize`](HttpClientConfig::reinitialize) is off, the transport then starts a new
+//! session by itself: it sends the `initialize` the engine sent first again (with a fresh
+//! id, without the session id), checks that the server still agrees on the protocol
+//! version, sends `notifications/initialized`, and sends the refused message again, once.
+//! The engine above never sees that exchange. What the server kept for the old session is
+//! lost: resource subscriptions, the log level set with `logging/setLevel`, and requests
+//! that were running (they fail rather than run twice).
+//!
+//! When the server answers the first POST (the `initialize`) with 400, 404 or 405, the
+//! transport falls back to the legacy HTTP+SSE transport of 2024-11-05 (unless
+//! [`legacy_fallback`](HttpClientConfig::legacy_fallback) is off): it GETs the URL
+//! expecting an SSE stream whose first event is `endpoint`, POSTs every message to the URL
+//! that event names (it must have the server URL's origin), and reads every message of the
+//! server from that stream. Legacy sessions cannot be resumed or renewed: when the stream
+//! ends, the session ends.
 
 mod exchange;
+mod legacy;
+mod renew;
 
 use std::collections::HashSet;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use http::{HeaderMap, HeaderValue};
 use oxmcp_core::transport::{
@@ -53,6 +75,15 @@ pub struct HttpClientConfig {
     pub max_reconnects: usize,
     /// Whether `close` sends DELETE to end the session (default true).
     pub delete_on_close: bool,
+    /// Whether a 404 for the session starts a new session transparently (default true; see
+    /// the [module docs](self) for what is lost).
+    pub reinitialize: bool,
+    /// Whether a server that refuses the first POST with 400, 404 or 405 is tried with the
+    /// legacy HTTP+SSE transport (default true).
+    pub legacy_fallback: bool,
+    /// How long the legacy fallback waits for the server's SSE stream and its `endpoint`
+    /// event (default 10 s).
+    pub legacy_endpoint_timeout: Duration,
 }
 
 impl Default for HttpClientConfig {
@@ -65,6 +96,9 @@ impl Default for HttpClientConfig {
             default_retry: Duration::from_secs(1),
             max_reconnects: 5,
             delete_on_close: true,
+            reinitialize: true,
+            legacy_fallback: true,
+            legacy_endpoint_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -95,6 +129,14 @@ pub(crate) struct Shared {
     pub(crate) session_id: Mutex<Option<HeaderValue>>,
     pub(crate) protocol_version: Mutex<Option<HeaderValue>>,
     pub(crate) initialize_id: Mutex<Option<RequestId>>,
+    /// The `initialize` the engine sent, sent again to start a new session after a 404.
+    pub(crate) initialize_body: Mutex<Option<Bytes>>,
+    /// One new session at a time.
+    pub(crate) renewing: tokio::sync::Mutex<()>,
+    /// How many new sessions were started (for their `initialize` ids).
+    pub(crate) renewals: AtomicU64,
+    /// The URL messages are POSTed to once the transport fell back to legacy HTTP+SSE.
+    pub(crate) legacy: OnceLock<reqwest::Url>,
     pub(crate) cancelled: Mutex<HashSet<RequestId>>,
     pub(crate) inbound: mpsc::Sender<Inbound>,
     pub(crate) closed: CancellationToken,
@@ -163,6 +205,10 @@ impl HttpClientTransport {
             session_id: Mutex::new(None),
             protocol_version: Mutex::new(None),
             initialize_id: Mutex::new(None),
+            initialize_body: Mutex::new(None),
+            renewing: tokio::sync::Mutex::new(()),
+            renewals: AtomicU64::new(0),
+            legacy: OnceLock::new(),
             cancelled: Mutex::new(HashSet::new()),
             inbound: tx,
             closed: CancellationToken::new(),
@@ -213,9 +259,16 @@ impl std::fmt::Debug for SessionIdHandle {
 }
 
 impl SessionIdHandle {
-    /// The session id, once the server assigned one.
+    /// The session id, once the server assigned one (the current one, after a new session
+    /// was started).
     pub fn get(&self) -> Option<String> {
         session_id_of(&self.shared)
+    }
+
+    /// The URL messages are POSTed to, once the transport fell back to the legacy HTTP+SSE
+    /// transport.
+    pub fn legacy_endpoint(&self) -> Option<String> {
+        self.shared.legacy.get().map(ToString::to_string)
     }
 }
 
@@ -263,11 +316,16 @@ impl TransportWriter for HttpClientWriter {
         if self.shared.closed.is_cancelled() {
             return Err(TransportError::Closed);
         }
-        let bytes = message.bytes;
-        match oxmcp_types::jsonrpc::decode(&bytes, usize::MAX) {
+        let bytes = Bytes::from(message.bytes);
+        let decoded = oxmcp_types::jsonrpc::decode(&bytes, usize::MAX);
+        if self.shared.legacy.get().is_some() {
+            return legacy::send(&self.shared, bytes, decoded.ok()).await;
+        }
+        match decoded {
             Ok(Message::Request(request)) => {
                 if request.method == "initialize" {
                     *lock(&self.shared.initialize_id) = Some(request.id.clone());
+                    *lock(&self.shared.initialize_body) = Some(bytes.clone());
                 }
                 let shared = self.shared.clone();
                 self.shared

@@ -3,6 +3,7 @@
 
 mod batches;
 mod client_e2e;
+mod client_fallback;
 mod client_foreign;
 mod isolation;
 mod legacy_server;
