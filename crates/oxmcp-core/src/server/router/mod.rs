@@ -4,6 +4,7 @@
 mod catalog;
 mod prompts;
 mod resources;
+mod tasks;
 mod tools;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use crate::handler::{
     BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
 };
 use crate::role::Server;
+use crate::tasks::TaskEngine;
 use crate::transport::Transport;
 
 /// Why a server could not be built.
@@ -77,6 +79,7 @@ struct Inner {
     sessions: Sessions,
     cursors: CursorCodec,
     notification_hook: Option<NotificationHook>,
+    tasks: Option<TaskEngine>,
 }
 
 type HookFn = dyn Fn(IncomingNotification, NotificationContext<Server>) -> BoxFuture<'static, ()>
@@ -147,6 +150,7 @@ pub struct McpServerBuilder {
     templates: Vec<ResourceTemplateRoute>,
     prompts: Vec<PromptRoute>,
     notification_hook: Option<NotificationHook>,
+    tasks: Option<TaskEngine>,
 }
 
 impl McpServer {
@@ -172,13 +176,15 @@ impl McpServer {
             templates: Vec::new(),
             prompts: Vec::new(),
             notification_hook: None,
+            tasks: None,
         }
     }
 
     /// What a new session is told the server supports, computed from what is registered
     /// now (and what the builder declared): `tools` with `listChanged`, `resources` with
     /// `listChanged` (and `subscribe` unless disabled), `prompts` with `listChanged`,
-    /// `completions` when a completer exists, `logging` unless disabled.
+    /// `completions` when a completer exists, `logging` unless disabled, and
+    /// `tasks` (`list`, `cancel`, `requests.tools.call`) with a task engine.
     pub fn capabilities(&self) -> ServerCapabilities {
         let shared = &self.shared;
         let mut caps = ServerCapabilities::default();
@@ -211,6 +217,9 @@ impl McpServer {
         }
         if options.logging {
             caps.logging = Some(JsonObject::new());
+        }
+        if shared.tasks.is_some() {
+            caps.tasks = Some(TaskEngine::server_capability());
         }
         caps
     }
@@ -283,6 +292,7 @@ impl McpServer {
             "prompts/list" => self.list_prompts(&request, &cx),
             "prompts/get" => self.get_prompt(&request, cx).await,
             "completion/complete" => self.complete(&request, cx).await,
+            m if TaskEngine::handles(m) => self.answer_tasks(&request, &cx).await,
             other => Err(ErrorData::method_not_found(other)),
         }
     }
@@ -465,6 +475,7 @@ impl McpServerBuilder {
                 sessions: Sessions::default(),
                 cursors: CursorCodec::random(),
                 notification_hook: self.notification_hook,
+                tasks: self.tasks,
             }),
         };
         server.add_tools(self.tools)?;

@@ -97,34 +97,54 @@ impl McpServer {
         request: &IncomingRequest,
         cx: RequestContext<Server>,
     ) -> HandlerResult {
-        let params: CallToolRequestParams = request.params()?;
+        let mut params: CallToolRequestParams = request.params()?;
         let catalog = self.shared.tools.snapshot();
-        let Some(tool) = catalog.get(&params.name) else {
+        let Some(tool) = catalog.get(&params.name).cloned() else {
             return Err(ErrorData::invalid_params(format!(
                 "unknown tool: {}",
                 params.name
             )));
         };
-        check_task_mode(tool, &params)?;
+        drop(catalog);
+        let engine = self.tasks_for(&cx);
+        let task = params.task.take();
+        check_task_mode(&tool, &params.name, engine.is_some(), task.is_some())?;
+        if let (Some(engine), Some(task)) = (engine, task) {
+            return self.call_tool_as_task(engine, tool, params, task, cx).await;
+        }
         let version = cx.protocol_version();
         let result = tool.call(params.arguments, cx).await?;
         super::reply_version(result, version)
     }
 }
 
-/// Task-augmented calls need the task engine, which this router does not run, so it never
-/// declares `tasks`: as the spec says for a receiver without task support, a `task` in the
-/// params is ignored and the call is processed normally. A tool that requires a task cannot
-/// be called here (-32601, as the tool-level rules of the spec say).
-fn check_task_mode(tool: &RegisteredTool, params: &CallToolRequestParams) -> Result<(), ErrorData> {
+/// Applies the tool's `execution.taskSupport` (-32601 on a mismatch, as the tool-level
+/// rules of the spec say). A server that receives tasks (`tasks`: it has an engine and the
+/// session speaks 2025-11-25) refuses a `task` for a tool that forbids it, and a call
+/// without one for a tool that requires it. A server without tasks ignores `task`, as the
+/// spec says for a receiver that did not declare task support, so a tool that requires a
+/// task cannot be called there at all.
+fn check_task_mode(
+    tool: &RegisteredTool,
+    name: &str,
+    tasks: bool,
+    task_requested: bool,
+) -> Result<(), ErrorData> {
     let support = tool.tool.task_support();
-    if params.task.is_some() {
-        tracing::debug!(tool = %params.name, "ignoring `task`: this server does not declare tasks");
+    if !tasks && task_requested {
+        tracing::debug!(tool = %name, "ignoring `task`: tasks are not declared to this session");
     }
-    if support == TaskSupport::Required {
+    let as_task = tasks && task_requested;
+    if as_task && support == TaskSupport::Forbidden {
         return Err(ErrorData::new(
             ErrorCode::METHOD_NOT_FOUND,
-            format!("tool `{}` must be called as a task", params.name),
+            format!("tool `{name}` does not support task-augmented calls"),
+        ));
+    }
+    if !as_task && support == TaskSupport::Required {
+        return Err(ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("tool `{name}` must be called as a task"),
         ));
     }
     Ok(())

@@ -131,6 +131,16 @@ pub struct ToolRoute {
     handler: Arc<DynToolHandler>,
     /// A schema problem found while generating the schemas, reported at registration.
     problem: Option<ToolRegistrationError>,
+    task_options: TaskOptions,
+}
+
+/// How a tool behaves when it runs as a task.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskOptions {
+    /// Whether an interrupted task of this tool runs again after a restart.
+    pub(crate) resumable: bool,
+    /// The `model-immediate-response` text of its `CreateTaskResult`.
+    pub(crate) immediate_response: Option<String>,
 }
 
 impl fmt::Debug for ToolRoute {
@@ -138,6 +148,7 @@ impl fmt::Debug for ToolRoute {
         f.debug_struct("ToolRoute")
             .field("tool", &self.tool)
             .field("problem", &self.problem)
+            .field("task_options", &self.task_options)
             .finish_non_exhaustive()
     }
 }
@@ -181,6 +192,7 @@ impl ToolRoute {
             tool,
             handler: Arc::new(typed_handler(name, handler)),
             problem,
+            task_options: TaskOptions::default(),
         }
     }
 
@@ -215,6 +227,7 @@ impl ToolRoute {
             tool,
             handler: Arc::new(handler),
             problem: None,
+            task_options: TaskOptions::default(),
         }
     }
 
@@ -275,6 +288,27 @@ impl ToolRoute {
         self
     }
 
+    /// Marks the tool's task work as safe to run again: when the server stops while a task
+    /// of this tool runs and restarts on the same durable store,
+    /// [`McpServer::recover_tasks`](crate::server::McpServer::recover_tasks) runs the call
+    /// again with the stored arguments, in a context without a connection to the client.
+    /// Tasks of other tools fail with an "interrupted" status message instead. Only for
+    /// tools whose work may be repeated (idempotent, or checkpointing on its own).
+    #[must_use]
+    pub fn resumable(mut self) -> Self {
+        self.task_options.resumable = true;
+        self
+    }
+
+    /// Sets the text a task-augmented call of this tool returns in its `CreateTaskResult`
+    /// under `_meta["io.modelcontextprotocol/model-immediate-response"]`: what a host may
+    /// hand to the model while the task runs.
+    #[must_use]
+    pub fn with_immediate_response(mut self, text: impl Into<String>) -> Self {
+        self.task_options.immediate_response = Some(text.into());
+        self
+    }
+
     /// Checks the route and compiles its schemas.
     pub(crate) fn compile(
         self,
@@ -309,6 +343,7 @@ impl ToolRoute {
             handler: self.handler,
             input,
             output,
+            task_options: self.task_options,
         })
     }
 }
@@ -362,6 +397,7 @@ pub(crate) struct RegisteredTool {
     handler: Arc<DynToolHandler>,
     input: jsonschema::Validator,
     output: Option<jsonschema::Validator>,
+    pub(crate) task_options: TaskOptions,
 }
 
 impl fmt::Debug for RegisteredTool {
