@@ -58,8 +58,8 @@ async fn purge_frees_the_records_and_clones_share_them() {
     let store = MemoryTaskStore::new();
     let clone = store.clone();
     let owner = TaskOwner::new("session:1");
-    for i in 0..10 {
-        let expires = (i % 2 == 0).then_some(T0 + 10);
+    for i in 0..10_u32 {
+        let expires = i.is_multiple_of(2).then_some(T0 + 10);
         clone
             .create(working(&owner, &format!("t{i}"), expires), 100)
             .await

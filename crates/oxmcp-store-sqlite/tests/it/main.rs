@@ -1,0 +1,6 @@
+//! Integration tests of oxmcp-store-sqlite: one test binary, one module per concern.
+
+mod contract;
+mod durability;
+mod errors;
+mod support;
