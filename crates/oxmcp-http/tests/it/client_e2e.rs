@@ -190,10 +190,11 @@ async fn unrelated_notifications_arrive_on_the_get_stream() {
 }
 
 #[tokio::test]
-async fn an_ended_session_ends_the_client() {
+async fn an_ended_session_ends_the_client_without_renewal() {
     let (server, _, url) = started(HttpServerConfig::default()).await;
     let mut config = HttpClientConfig::default();
     config.standalone_stream = false;
+    config.reinitialize = false;
     let (client, _, _) = connect_to(&url, config).await;
     client.peer().ping().await.unwrap();
     server.service().close_all().await;

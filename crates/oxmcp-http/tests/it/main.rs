@@ -5,6 +5,7 @@ mod batches;
 mod client_e2e;
 mod client_fallback;
 mod client_foreign;
+mod client_reinitialize;
 mod isolation;
 mod legacy_server;
 mod proxy;

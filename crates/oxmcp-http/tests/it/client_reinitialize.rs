@@ -1,0 +1,232 @@
+//! The client starts a new session by itself when the server answers 404 for its session
+//! (deleted or reaped), without the engine seeing it.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use oxmcp_core::RunningClient;
+use oxmcp_http::{HttpClientConfig, HttpServerConfig, McpService, SessionIdHandle};
+use serde_json::{Value, json};
+
+use crate::client_e2e::{TestClient, call, connect_to};
+use crate::support::*;
+
+/// One POST as the server received it.
+#[derive(Debug, Clone)]
+struct Posted {
+    session: Option<String>,
+    body: Value,
+}
+
+#[derive(Clone, Default)]
+struct Recorder {
+    posts: Arc<Mutex<Vec<Posted>>>,
+    /// Makes a renewal's `initialize` ask for 2025-06-18 (the server then disagrees).
+    downgrade_renewal: bool,
+}
+
+async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    if parts.method == http::Method::POST {
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        let session = parts
+            .headers
+            .get("mcp-session-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let renewal = body["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("oxmcp-reinitialize-"));
+        if recorder.downgrade_renewal && renewal {
+            let text = String::from_utf8(bytes).unwrap();
+            bytes = text.replace("2025-11-25", "2025-06-18").into_bytes();
+        }
+        recorder
+            .posts
+            .lock()
+            .unwrap()
+            .push(Posted { session, body });
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The test service behind the recorder, on 127.0.0.1.
+async fn recorded(
+    config: HttpServerConfig,
+    recorder: Recorder,
+) -> (McpService, Arc<Seen>, String, tokio::task::JoinHandle<()>) {
+    let (service, seen) = service(config);
+    let app = axum::Router::new()
+        .route_service("/mcp", service.clone())
+        .layer(middleware::from_fn_with_state(recorder, record));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (service, seen, url, task)
+}
+
+fn without_get_stream() -> HttpClientConfig {
+    let mut config = HttpClientConfig::default();
+    config.standalone_stream = false;
+    config
+}
+
+/// Ends the client's session on the server with a DELETE of its own.
+async fn delete_session(url: &str, session: &SessionIdHandle) -> String {
+    let old = session.get().unwrap();
+    let resp = http()
+        .delete(url)
+        .header("mcp-session-id", &old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    old
+}
+
+#[tokio::test]
+async fn a_deleted_session_is_replaced_and_the_request_retried() {
+    let recorder = Recorder::default();
+    let (service, seen, url, task) = recorded(HttpServerConfig::default(), recorder.clone()).await;
+    let (client, _, session) = connect_to(&url, without_get_stream()).await;
+    assert_eq!(
+        call(&client, "echo", json!({"n": 1})).await.unwrap(),
+        json!({"n": 1})
+    );
+    let first_init = recorder.posts.lock().unwrap()[0].body.clone();
+    let old = delete_session(&url, &session).await;
+    let before = recorder.posts.lock().unwrap().len();
+    assert_eq!(
+        call(&client, "echo", json!({"n": 2})).await.unwrap(),
+        json!({"n": 2})
+    );
+    let new = session.get().unwrap();
+    assert_ne!(new, old);
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 2);
+    assert_eq!(service.session_count(), 1);
+    let posts: Vec<Posted> = recorder.posts.lock().unwrap()[before..].to_vec();
+    assert_eq!(posts.len(), 4, "{posts:?}");
+    // The request on the ended session, refused with 404.
+    assert_eq!(posts[0].session.as_deref(), Some(old.as_str()));
+    assert_eq!(posts[0].body["params"]["n"], 2);
+    // The initialize sent first, again, with a fresh id and no session id.
+    assert_eq!(posts[1].session, None);
+    assert_eq!(posts[1].body["id"], "oxmcp-reinitialize-1");
+    assert_eq!(posts[1].body["method"], "initialize");
+    assert_eq!(posts[1].body["params"], first_init["params"]);
+    assert_ne!(posts[1].body["id"], first_init["id"]);
+    // Then initialized and the retried request, on the new session.
+    assert_eq!(posts[2].session.as_deref(), Some(new.as_str()));
+    assert_eq!(posts[2].body["method"], "notifications/initialized");
+    assert_eq!(posts[3].session.as_deref(), Some(new.as_str()));
+    assert_eq!(posts[3].body, posts[0].body);
+    // The engine saw none of it: same peer, and its own ids go on.
+    assert_eq!(client.session().peer_info.name, "http-test-server");
+    client.peer().ping().await.unwrap();
+    client.close().await;
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_reaped_session_is_replaced_for_notifications_too() {
+    let config = HttpServerConfig::default().with_idle_timeout(Duration::from_millis(100));
+    let (server, seen) = start(config).await;
+    let (client, _, session) = connect_to(&server.url(), without_get_stream()).await;
+    let old = session.get().unwrap();
+    let service = server.service().clone();
+    eventually(|| service.session_count() == 0).await;
+    // A notification meets the 404 first: a new session, and the notification sent again.
+    client
+        .peer()
+        .notify_raw("notifications/x", None)
+        .await
+        .unwrap();
+    eventually(|| seen.sessions_started.load(Ordering::SeqCst) == 2).await;
+    // (The new session may be reaped in turn on a slow machine: the call then starts a third.)
+    assert_eq!(
+        call(&client, "echo", json!({"n": 3})).await.unwrap(),
+        json!({"n": 3})
+    );
+    assert_ne!(session.get().unwrap(), old);
+    client.close().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_get_stream_comes_back_on_the_new_session() {
+    let (server, seen) = start(HttpServerConfig::default()).await;
+    let url = server.url();
+    let mut config = HttpClientConfig::default();
+    config.default_retry = Duration::from_millis(20);
+    let (client, handler, session) = connect_to(&url, config).await;
+    delete_session(&url, &session).await;
+    // The GET stream ends with the session; its resumption gets 404, which starts a new one.
+    eventually(|| seen.sessions_started.load(Ordering::SeqCst) == 2).await;
+    let answer = call(&client, "notify_unrelated", json!({"count": 2}))
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"sent": 2}));
+    let notes = handler.clone();
+    eventually(move || unrelated_count(&notes) == 2).await;
+    assert_eq!(server.service().session_count(), 1);
+    client.close().await;
+    server.shutdown().await;
+}
+
+fn unrelated_count(handler: &TestClient) -> usize {
+    handler
+        .notifications
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(method, _)| method == "notifications/unrelated")
+        .count()
+}
+
+async fn ended(client: &RunningClient) {
+    tokio::time::timeout(Duration::from_secs(10), client.handle().wait())
+        .await
+        .expect("the client session ends");
+}
+
+#[tokio::test]
+async fn renewal_can_be_turned_off() {
+    let (server, seen) = start(HttpServerConfig::default()).await;
+    let url = server.url();
+    let mut config = without_get_stream();
+    config.reinitialize = false;
+    let (client, _, session) = connect_to(&url, config).await;
+    delete_session(&url, &session).await;
+    assert!(call(&client, "echo", json!({})).await.is_err());
+    ended(&client).await;
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_that_changed_its_version_ends_the_session() {
+    let recorder = Recorder {
+        downgrade_renewal: true,
+        ..Recorder::default()
+    };
+    let (service, seen, url, task) = recorded(HttpServerConfig::default(), recorder).await;
+    let (client, _, session) = connect_to(&url, without_get_stream()).await;
+    delete_session(&url, &session).await;
+    assert!(call(&client, "echo", json!({})).await.is_err());
+    ended(&client).await;
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 2);
+    // The session made for nothing was ended again.
+    eventually(|| service.session_count() == 0).await;
+    task.abort();
+}
