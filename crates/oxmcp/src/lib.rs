@@ -95,9 +95,22 @@
 //!
 //! - `macros` (default): [`macro@tool_router`] and [`macro@tool`], [`macro@prompt_router`]
 //!   and [`macro@prompt`].
+//! - `http`: Streamable HTTP, server and client (`oxmcp::http`).
+//! - `sqlite`: the durable task store in embedded SQLite (`oxmcp::sqlite::SqliteTaskStore`).
+//!
+//! # Tasks
+//!
+//! [`tasks`] (MCP 2025-11-25, SEP-1686): a [`TaskEngine`](tasks::TaskEngine) over a
+//! [`TaskStore`](tasks::TaskStore) ([`MemoryTaskStore`](tasks::MemoryTaskStore), or the
+//! SQLite store with the `sqlite` feature) runs task-augmented requests; give one to
+//! `McpServer::builder(..).tasks(engine)` and mark tools with
+//! `ToolRoute::with_task_support`. Clients call tools as tasks with
+//! `McpClient::call_tool_as_task`.
 
 pub use oxmcp_core as core;
 pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, ToolRoute};
+/// Tasks: the engine, its settings and the store contract, with the in-memory store.
+pub use oxmcp_core::tasks;
 pub use oxmcp_core::{
     ClientConfig, Handler, HandlerResult, IncomingNotification, IncomingRequest, InitializeError,
     McpServer, NoHandler, NotificationContext, NotifyError, Peer, RequestContext, RequestError,
@@ -110,6 +123,10 @@ pub use oxmcp_core::{
 pub use oxmcp_http as http;
 #[cfg(feature = "macros")]
 pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
+/// Durable task storage in one embedded SQLite file (`SqliteTaskStore`). Enabled by the
+/// `sqlite` feature.
+#[cfg(feature = "sqlite")]
+pub use oxmcp_store_sqlite as sqlite;
 pub use oxmcp_types as types;
 /// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
 /// a direct dependency (see [the macros guide](crate#tools-with-macros)).

@@ -1,19 +1,37 @@
 //! The oxmcp server with every feature (see `oxmcp_examples::everything_server`).
 //!
-//! Usage: `everything-server stdio`, or `everything-server http --port P` (Streamable HTTP on
-//! `http://127.0.0.1:P/mcp`, until Ctrl-C). Logs go to stderr (`RUST_LOG` filters them); the
-//! `tracing` events of request handlers also reach the client as `notifications/message`.
+//! Usage: `everything-server stdio [--db PATH]`, or `everything-server http --port P
+//! [--db PATH]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until Ctrl-C). Tasks are kept
+//! in memory, or with `--db PATH` in that SQLite file: then, before serving, the tasks a
+//! previous process left unfinished are recovered (`long_running` runs again, the others
+//! fail with an "interrupted" status message). Logs go to stderr (`RUST_LOG` filters them);
+//! the `tracing` events of request handlers also reach the client as
+//! `notifications/message`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use oxmcp::core::McpServer;
 use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
+use oxmcp::sqlite::SqliteTaskStore;
+use oxmcp::tasks::TaskEngine;
 use oxmcp::transport::stdio::stdio;
-use oxmcp_examples::everything_server::build;
+use oxmcp_examples::everything_server::{build, build_with_tasks, task_config};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const USAGE: &str = "usage: everything-server stdio | everything-server http --port P";
+const USAGE: &str =
+    "usage: everything-server stdio [--db PATH] | everything-server http --port P [--db PATH]";
+
+type Failure = Box<dyn std::error::Error>;
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Command {
+    Stdio { db: Option<PathBuf> },
+    Http { port: u16, db: Option<PathBuf> },
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -26,31 +44,76 @@ async fn main() -> ExitCode {
         .with(McpLoggingLayer::new())
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("stdio") if args.len() == 1 => report(serve_stdio().await),
-        Some("http") => match args[1..] {
-            [ref flag, ref port] if flag == "--port" => match port.parse::<u16>() {
-                Ok(port) => report(serve_http(port).await),
-                Err(_) => {
-                    eprintln!("everything-server: invalid port {port:?}\n{USAGE}");
-                    ExitCode::from(2)
-                }
-            },
-            _ => {
-                eprintln!("{USAGE}");
-                ExitCode::from(2)
-            }
-        },
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+    let command = match parse(&args) {
+        Ok(command) => command,
+        Err(problem) => {
+            eprintln!("everything-server: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match command {
+        Command::Stdio { db } => serve_stdio(db).await,
+        Command::Http { port, db } => serve_http(port, db).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("everything-server: {e}");
+            ExitCode::FAILURE
         }
     }
 }
 
+fn parse(args: &[String]) -> Result<Command, String> {
+    let (mode, rest) = args.split_first().ok_or("no mode given")?;
+    let mut port = None;
+    let mut db = None;
+    let mut rest = rest.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--port" if mode == "http" && port.is_none() => {
+                port = Some(
+                    value
+                        .parse::<u16>()
+                        .map_err(|_| format!("invalid port {value:?}"))?,
+                );
+            }
+            "--db" if db.is_none() => db = Some(PathBuf::from(value)),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    match mode.as_str() {
+        "stdio" => Ok(Command::Stdio { db }),
+        "http" => Ok(Command::Http {
+            port: port.ok_or("http needs --port")?,
+            db,
+        }),
+        other => Err(format!("unknown mode {other:?}")),
+    }
+}
+
+/// Builds the server with its tasks in memory, or in the SQLite file `db` (recovering the
+/// tasks an earlier process left unfinished).
+async fn server(db: Option<PathBuf>) -> Result<McpServer, Failure> {
+    let Some(path) = db else {
+        return Ok(build()?.0);
+    };
+    let store = SqliteTaskStore::open(&path).await?;
+    let (server, _state) = build_with_tasks(TaskEngine::new(store, task_config()))?;
+    let recovery = server.recover_tasks().await?;
+    eprintln!(
+        "everything-server: tasks in {}: {} resumed, {} failed as interrupted",
+        path.display(),
+        recovery.resumed.len(),
+        recovery.failed.len()
+    );
+    Ok(server)
+}
+
 /// Serves one client on stdin/stdout until it closes stdin.
-async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
-    let (server, _state) = build()?;
+async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
+    let server = server(db).await?;
     let running = server.serve(stdio());
     let end = running.wait().await;
     tracing::debug!(?end, "session ended");
@@ -58,8 +121,8 @@ async fn serve_stdio() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C.
-async fn serve_http(port: u16) -> Result<(), Box<dyn std::error::Error>> {
-    let (server, _state) = build()?;
+async fn serve_http(port: u16, db: Option<PathBuf>) -> Result<(), Failure> {
+    let server = server(db).await?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let http = oxmcp::http::serve(addr, move |t| server.serve(t)).await?;
     eprintln!("everything-server: listening on {}", http.url());
@@ -68,12 +131,41 @@ async fn serve_http(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn report(outcome: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("everything-server: {e}");
-            ExitCode::FAILURE
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn parses_modes_and_flags() {
+        assert_eq!(parse(&args("stdio")), Ok(Command::Stdio { db: None }));
+        assert_eq!(
+            parse(&args("stdio --db /tmp/t.db")),
+            Ok(Command::Stdio {
+                db: Some("/tmp/t.db".into())
+            })
+        );
+        assert_eq!(
+            parse(&args("http --db x.db --port 8")),
+            Ok(Command::Http {
+                port: 8,
+                db: Some("x.db".into())
+            })
+        );
+        for bad in [
+            "",
+            "stdio --port 1",
+            "http",
+            "http --port x",
+            "http --port 1 --port 2",
+            "stdio --db",
+            "stdio --db a --db b",
+            "tcp",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");
         }
     }
 }

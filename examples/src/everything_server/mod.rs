@@ -8,6 +8,11 @@
 //!   `connect_account` (the -32042 URL-elicitation-required error), `list_roots`,
 //!   `update_note` (resource update notifications to subscribers), `toggle_extras`
 //!   (`list_changed` of tools, resources and prompts);
+//! - task tools ([`tasks`]): `long_running` (progress, cancellation, resumable after a
+//!   restart), `confirm_task` (form elicitation while the task is `input_required`),
+//!   `failing_task` (a tool error: the task ends `failed`). Tasks are on: in memory by
+//!   default ([`build`]), or in any store ([`build_with_tasks`]; the binary's `--db PATH`
+//!   uses SQLite and recovers the tasks of a previous process at startup);
 //! - resources ([`catalog`]): `info://about` (text), `info://pixels` (blob), the template
 //!   `note://{id}` with completion of `id`, subscriptions;
 //! - prompts ([`catalog`]): `greet` (typed arguments, one required) and `code_review`
@@ -18,15 +23,18 @@
 
 pub mod catalog;
 pub mod sampling;
+pub mod tasks;
 pub mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 
 use oxmcp::Peer;
 use oxmcp::core::McpServer;
 use oxmcp::core::server::RegistrationError;
+use oxmcp::core::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
 use oxmcp::role::Server;
 use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};
 use oxmcp::types::{Implementation, LoggingLevel};
@@ -92,8 +100,25 @@ impl State {
     }
 }
 
-/// Builds the server: every tool, resource, prompt and completer registered.
+/// The task settings of the everything server: the defaults, with a `pollInterval` of
+/// 250 ms (its tasks are short) and expired tasks purged every 2 s (so that expiry is quick
+/// to observe).
+pub fn task_config() -> TaskConfig {
+    TaskConfig::default()
+        .with_poll_interval(Duration::from_millis(250))
+        .with_purge_interval(Duration::from_secs(2))
+}
+
+/// Builds the server: every tool, resource, prompt and completer registered, tasks kept in
+/// memory.
 pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
+    build_with_tasks(TaskEngine::new(MemoryTaskStore::new(), task_config()))
+}
+
+/// [`build`] with the task engine `engine` (over a durable store, for example). Call
+/// [`McpServer::recover_tasks`] before serving when its store may hold tasks of an earlier
+/// process.
+pub fn build_with_tasks(engine: TaskEngine) -> Result<(McpServer, Arc<State>), RegistrationError> {
     let state = Arc::new(State::new());
     let server = McpServer::builder(
         Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
@@ -101,6 +126,8 @@ pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
     )
     .instructions(INSTRUCTIONS)
     .tools(tools::routes(&state))
+    .tools(tasks::routes())
+    .tasks(engine)
     .resource(catalog::about())
     .resource(catalog::pixels())
     .resource_template(catalog::notes(&state))
