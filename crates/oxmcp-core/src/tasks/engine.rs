@@ -107,9 +107,17 @@ impl TaskEngine {
         &self.inner.store
     }
 
-    /// How many tasks run in this process now.
+    /// How many tasks run in this process now (for monitoring).
     pub fn running(&self) -> usize {
         lock(&self.inner.live).len()
+    }
+
+    /// How many `tasks/result` requests wait in this process on the task `task_id` (0 when
+    /// its work does not run here; for monitoring).
+    pub fn waiting(&self, task_id: &str) -> usize {
+        self.inner
+            .live_task(task_id)
+            .map_or(0, |live| live.waiter_count())
     }
 
     /// The `tasks` capability of a server whose engine receives `tools/call`: `list`,

@@ -104,6 +104,11 @@ impl LiveTask {
         }
     }
 
+    /// How many `tasks/result` requests wait on the task.
+    pub(crate) fn waiter_count(&self) -> usize {
+        lock(&self.waiters).list.len()
+    }
+
     /// Where a message of this task to session `session` goes: with the latest
     /// `tasks/result` of that session still waiting on the task (so that Streamable HTTP
     /// puts it on that request's stream), else unrelated to any request.

@@ -1,0 +1,139 @@
+//! Restart recovery: a second engine on the store of a first one that stopped resumes the
+//! resumable tasks it left running and fails the others; none stays `working`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxmcp_core::tasks::{
+    MemoryTaskStore, Recovery, TaskEngine, TaskOutcome, TaskRecord, TaskStore,
+};
+use oxmcp_types::ErrorCode;
+use oxmcp_types::tasks::TaskStatus;
+use serde_json::json;
+
+use crate::router_support::open;
+use crate::tasks_support::*;
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+async fn record(store: &MemoryTaskStore, like: &TaskRecord) -> TaskRecord {
+    store
+        .get(&like.owner, &like.task.task_id, now_ms())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
+    let store = MemoryTaskStore::new();
+    // The first server: one resumable task and one that is not are running, one completed,
+    // one cancelled. Its gate never opens: its work never finishes on its own.
+    let (gate1, probe1) = (Gate::default(), Arc::new(Probe::default()));
+    let first = task_server(
+        TaskEngine::new(store.clone(), fast_config()),
+        &gate1,
+        &probe1,
+    );
+    let s = open(&first).await;
+    let resumable = start(&s, "gated", "again").await;
+    let interrupted = start(&s, "held", "lost").await;
+    let done = start(&s, "echo", "kept").await;
+    result(&s, &done).await.unwrap();
+    let cancelled = start(&s, "held", "stopped").await;
+    s.ok("tasks/cancel", json!({ "taskId": cancelled })).await;
+    s.close().await;
+    drop(first);
+
+    let unfinished = store.unfinished(now_ms()).await.unwrap();
+    let mut ids: Vec<_> = unfinished.iter().map(|r| r.task.task_id.clone()).collect();
+    ids.sort();
+    let mut expected = vec![resumable.clone(), interrupted.clone()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let by_id = |id: &str| {
+        unfinished
+            .iter()
+            .find(|r| r.task.task_id == id)
+            .unwrap()
+            .clone()
+    };
+
+    // The second server starts on the same store.
+    let (gate2, probe2) = (Gate::default(), Arc::new(Probe::default()));
+    let engine2 = TaskEngine::new(store.clone(), fast_config());
+    let second = task_server(engine2.clone(), &gate2, &probe2);
+    let recovery = second.recover_tasks().await.unwrap();
+    let mut want = Recovery::default();
+    want.resumed = vec![resumable.clone()];
+    want.failed = vec![interrupted.clone()];
+    assert_eq!(recovery, want);
+
+    let failed = record(&store, &by_id(&interrupted)).await;
+    assert_eq!(failed.task.status, TaskStatus::Failed);
+    let message = "interrupted: the server stopped while the task was running";
+    assert_eq!(failed.task.status_message.as_deref(), Some(message));
+    match failed.outcome {
+        Some(TaskOutcome::Error(e)) => {
+            assert_eq!(e.code, ErrorCode::INTERNAL_ERROR);
+            assert_eq!(e.message, message);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // The resumed task runs the tool again with its stored arguments.
+    probe2.wait_event().await;
+    assert_eq!(engine2.running(), 1);
+    let resumed = by_id(&resumable);
+    assert_eq!(
+        record(&store, &resumed).await.task.status,
+        TaskStatus::Working
+    );
+    gate2.open();
+    let finished = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let r = record(&store, &resumed).await;
+            if r.task.status.is_terminal() {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the resumed task finished");
+    assert_eq!(finished.task.status, TaskStatus::Completed);
+    assert_eq!(finished.owner, resumed.owner, "the owner is kept");
+    assert_eq!(
+        finished.expires_at_ms, resumed.expires_at_ms,
+        "the ttl is kept"
+    );
+    match finished.outcome {
+        Some(TaskOutcome::Result(raw)) => assert!(raw.get().contains("gated again"), "{raw}"),
+        other => panic!("{other:?}"),
+    }
+    // Nothing is left unfinished, and a second recovery finds nothing.
+    assert!(store.unfinished(now_ms()).await.unwrap().is_empty());
+    assert_eq!(second.recover_tasks().await.unwrap(), Recovery::default());
+}
+
+#[tokio::test]
+async fn recovery_does_not_touch_tasks_running_in_its_own_engine() {
+    let store = MemoryTaskStore::new();
+    let engine = TaskEngine::new(store.clone(), fast_config());
+    let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
+    let server = task_server(engine, &gate, &probe);
+    let s = open(&server).await;
+    let id = start(&s, "held", "mine").await;
+    assert_eq!(server.recover_tasks().await.unwrap(), Recovery::default());
+    assert_eq!(get(&s, &id).await["status"], "working");
+    gate.open();
+    result(&s, &id).await.unwrap();
+    s.close().await;
+}
