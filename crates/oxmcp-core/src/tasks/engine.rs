@@ -45,6 +45,54 @@ use crate::session::{Peer, RequestState};
 ///
 /// Every task belongs to the requestor that created it (today its session; see
 /// [`TaskOwner`]); a task of another owner is answered exactly like one that does not exist.
+///
+/// A server runs its tools as tasks with [`McpServerBuilder::tasks`](crate::server::McpServerBuilder::tasks):
+///
+/// ```
+/// use oxmcp_core::server::{McpServer, tools::ToolRoute};
+/// use oxmcp_core::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
+/// use oxmcp_core::{ClientConfig, NoHandler, RunningClient, connect, transport::memory};
+/// use oxmcp_types::{Implementation, tools::TaskSupport};
+/// use serde_json::{Value, json};
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Args { seconds: u64 }
+///
+/// async fn request(client: &RunningClient, method: &str, params: Value) -> Value {
+///     let params = serde_json::value::to_raw_value(&params).unwrap();
+///     let answer = client.peer().request_raw(method, Some(params), Default::default());
+///     serde_json::from_str(answer.await.unwrap().get()).unwrap()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let engine = TaskEngine::new(MemoryTaskStore::new(), TaskConfig::default());
+/// let wait = ToolRoute::new("wait", |a: Args, _cx| async move { format!("waited {}s", a.seconds) })
+///     .with_task_support(TaskSupport::Optional);
+/// let server = McpServer::builder(Implementation::new("demo", "1.0"))
+///     .tool(wait)
+///     .tasks(engine)
+///     .build()
+///     .unwrap();
+/// let (a, b) = memory::duplex(16);
+/// let running = server.serve(a);
+/// let client = connect(b, ClientConfig::new(Implementation::new("me", "1.0")), NoHandler)
+///     .await
+///     .unwrap();
+///
+/// let call = json!({"name": "wait", "arguments": {"seconds": 0}, "task": {"ttl": 60000}});
+/// let created = request(&client, "tools/call", call).await;
+/// let id = created["task"]["taskId"].clone();
+/// assert_eq!(created["task"]["status"], "working");
+/// let result = request(&client, "tasks/result", json!({"taskId": id})).await;
+/// assert_eq!(result["content"][0]["text"], "waited 0s");
+/// assert_eq!(result["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], id);
+/// let task = request(&client, "tasks/get", json!({"taskId": id})).await;
+/// assert_eq!(task["status"], "completed");
+/// client.close().await;
+/// running.wait().await;
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TaskEngine {
     pub(crate) inner: Arc<EngineInner>,

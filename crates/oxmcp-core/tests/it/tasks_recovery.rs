@@ -37,11 +37,9 @@ async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
     // The first server: one resumable task and one that is not are running, one completed,
     // one cancelled. Its gate never opens: its work never finishes on its own.
     let (gate1, probe1) = (Gate::default(), Arc::new(Probe::default()));
-    let first = task_server(
-        TaskEngine::new(store.clone(), fast_config()),
-        &gate1,
-        &probe1,
-    );
+    let config1 = fast_config().with_cancel_grace(Duration::from_millis(50));
+    let engine1 = TaskEngine::new(store.clone(), config1);
+    let first = task_server(engine1.clone(), &gate1, &probe1);
     let s = open(&first).await;
     let resumable = start(&s, "gated", "again").await;
     let interrupted = start(&s, "held", "lost").await;
@@ -121,6 +119,19 @@ async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
     // Nothing is left unfinished, and a second recovery finds nothing.
     assert!(store.unfinished(now_ms()).await.unwrap().is_empty());
     assert_eq!(second.recover_tasks().await.unwrap(), Recovery::default());
+    // The first engine (here still alive, as another process sharing the store would be)
+    // saw in the store that its tasks ended elsewhere, and cancelled its own work.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while engine1.running() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the first engine's work was cancelled");
+    assert_eq!(
+        probe1.saw_cancel.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
 }
 
 #[tokio::test]
