@@ -4,8 +4,12 @@
 //!   mounts in axum or plain hyper, and [`serve`], a one-call hyper server on a (loopback)
 //!   address. Sessions with secure ids, idle reaping and a cap; a stateless mode; JSON or
 //!   SSE answers; the standalone GET stream; resumption through an [`EventStore`]; SSE
-//!   polling; DNS-rebinding protection and limits on by default.
-//! - Client: [`HttpClientTransport`], an oxmcp-core transport for `oxmcp_core::connect`.
+//!   polling; JSON-RPC batches for 2025-03-26 sessions; DNS-rebinding protection and limits
+//!   on by default; the legacy HTTP+SSE endpoints (2024-11-05) on request
+//!   ([`LegacySseConfig`]).
+//! - Client: [`HttpClientTransport`], an oxmcp-core transport for `oxmcp_core::connect`,
+//!   with a transparent new session when the server ended the old one, and a fallback to
+//!   the legacy HTTP+SSE transport for servers that refuse the `initialize` POST.
 //! - [`sse`]: the server-sent events reader the client uses.
 //!
 //! ```

@@ -72,7 +72,7 @@ pub(crate) async fn post(
     }
     let session = match lookup(inner, parts.headers.get(SESSION_ID_HEADER)) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(refusal) => return refusal.response(),
     };
     if !session.version.allows_batches() {
         return not_allowed(session.version);

@@ -5,6 +5,11 @@
 //! `MCP-Protocol-Version` checks (406, 415, 400), parsing (400 with a JSON-RPC error), and
 //! only then the session lookup (400 without `Mcp-Session-Id`, 404 for an unknown or ended
 //! session). A session is created only for a valid `initialize`.
+//!
+//! A POSTed JSON array is a JSON-RPC batch, accepted only on sessions that negotiated
+//! 2025-03-26 (the one revision with batches; others get 400). The legacy HTTP+SSE
+//! endpoints of 2024-11-05 are off by default ([`LegacySseConfig`]); their sessions share the
+//! registry, the cap, the reaper and the checks.
 
 mod batch;
 mod body;

@@ -88,28 +88,43 @@ where
         ),
         (message, Some(id)) => match lookup(inner, Some(id)) {
             Ok(session) => existing(inner, &session, message).await,
-            Err(response) => response,
+            Err(refusal) => refusal.response(),
         },
     }
 }
 
-/// The Streamable HTTP session named by `Mcp-Session-Id`: 400 without the header, 404 for
-/// an unknown or ended session (or a legacy one, which is not reachable here).
+/// Why a request names no usable Streamable HTTP session.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NoSession {
+    /// No `Mcp-Session-Id` header: 400.
+    Missing,
+    /// An unknown or ended session (or a legacy one, which is not reachable here): 404.
+    Unknown,
+}
+
+impl NoSession {
+    pub(crate) fn response(self) -> Response<McpBody> {
+        match self {
+            Self::Missing => body::invalid(
+                StatusCode::BAD_REQUEST,
+                "bad request: missing Mcp-Session-Id header",
+            ),
+            Self::Unknown => session_not_found(),
+        }
+    }
+}
+
+/// The Streamable HTTP session named by `Mcp-Session-Id`.
 pub(crate) fn lookup(
     inner: &ServiceInner,
     header: Option<&HeaderValue>,
-) -> Result<Arc<Session>, Response<McpBody>> {
-    let Some(id) = header else {
-        return Err(body::invalid(
-            StatusCode::BAD_REQUEST,
-            "bad request: missing Mcp-Session-Id header",
-        ));
-    };
+) -> Result<Arc<Session>, NoSession> {
+    let id = header.ok_or(NoSession::Missing)?;
     id.to_str()
         .ok()
         .and_then(|id| inner.registry.get(id))
         .filter(|session| !session.is_legacy())
-        .ok_or_else(session_not_found)
+        .ok_or(NoSession::Unknown)
 }
 
 pub(crate) fn too_large(limit: usize) -> Response<McpBody> {

@@ -253,12 +253,10 @@ impl Session {
                 let _ = tx.send(Answer::Cancelled);
             }
             Some(Exchange::Stream(stream)) => self.finish_stream(&mut state, stream),
-            Some(Exchange::Batch(stream)) => {
-                if !batch_open(&state, stream) {
-                    self.finish_stream(&mut state, stream);
-                }
+            Some(Exchange::Batch(stream)) if !batch_open(&state, stream) => {
+                self.finish_stream(&mut state, stream);
             }
-            None => {}
+            Some(Exchange::Batch(_)) | None => {}
         }
     }
 

@@ -7,7 +7,7 @@ use http::{Response, StatusCode};
 
 use super::body::{self, McpBody};
 use super::guard::{self, LAST_EVENT_ID_HEADER, SESSION_ID_HEADER};
-use super::post::{bad_version, lookup, session_not_found};
+use super::post::{NoSession, bad_version, lookup, session_not_found};
 use super::session::{ResumeError, Session};
 use super::{ServiceInner, rejected};
 use crate::event_store::EventId;
@@ -24,7 +24,8 @@ async fn session_of(
     if let Err(value) = guard::protocol_version(&parts.headers) {
         return Err(bad_version(&value));
     }
-    let session = lookup(inner, parts.headers.get(SESSION_ID_HEADER))?;
+    let session =
+        lookup(inner, parts.headers.get(SESSION_ID_HEADER)).map_err(NoSession::response)?;
     session.touch();
     Ok(session)
 }

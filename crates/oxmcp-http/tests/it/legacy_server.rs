@@ -288,7 +288,7 @@ async fn batches_follow_the_negotiated_version() {
         request(2, "echo", json!({"a": 2}))
     );
     accepted(&url, &batch).await;
-    let mut answers = vec![message(&mut events).await, message(&mut events).await];
+    let mut answers = [message(&mut events).await, message(&mut events).await];
     answers.sort_by_key(|m| m["id"].as_i64());
     assert_eq!(answers[0], json!({"jsonrpc":"2.0","id":1,"result":{"a":1}}));
     assert_eq!(answers[1], json!({"jsonrpc":"2.0","id":2,"result":{"a":2}}));
