@@ -21,6 +21,7 @@ use oxmcp_types::{
 use super::notifications::ServerNotifications;
 use super::requests::{
     FormElicitation, SamplingRequest, UrlElicitation, UrlElicitationSource, UrlTracker,
+    related_task_id,
 };
 use crate::context::{NotificationContext, RequestContext};
 use crate::handler::{
@@ -272,6 +273,7 @@ impl ClientHandler {
         }
         check_tool_balance(&params.messages)?;
         let request = SamplingRequest {
+            related_task_id: related_task_id(params.meta.as_ref()),
             params,
             server: cx.session().peer_info.clone(),
             protocol_version: cx.protocol_version(),
@@ -325,6 +327,7 @@ impl ClientHandler {
         // Tracked before asking, so that a completion arriving during the question counts.
         drop(self.shared.urls.register(&id));
         let action = consent(UrlElicitation {
+            related_task_id: related_task_id(params.meta.as_ref()),
             params,
             server: cx.session().peer_info.clone(),
             source: UrlElicitationSource::Request,
@@ -346,8 +349,10 @@ impl ClientHandler {
             .as_ref()
             .ok_or_else(|| invalid("form-mode elicitation was not declared by this client"))?;
         let mut previous_error = None;
+        let task = related_task_id(params.meta.as_ref());
         for attempt in 1..=self.max_form_attempts {
             let request = FormElicitation {
+                related_task_id: task.clone(),
                 params: params.clone(),
                 server: cx.session().peer_info.clone(),
                 attempt,

@@ -10,10 +10,13 @@ use oxmcp_types::methods::{NotificationMethod, RootsListChangedNotification};
 use oxmcp_types::{NotificationParams, ProtocolVersion, Root, Tool};
 use tokio::sync::{mpsc, watch};
 
+mod tasks;
+
 use super::handler::ClientHandler;
 use super::notifications::{ServerNotifications, SubscriptionError};
 use super::pagination::PaginationError;
 use super::requests::{UrlElicitation, UrlElicitationSource};
+use super::tasks::PollPolicy;
 use super::tools::{ToolApprovals, ToolChanges};
 use super::{ClientConfig, RunningClient, connect};
 use crate::error::{InitializeError, NotifyError, RequestError};
@@ -114,6 +117,7 @@ pub struct McpClient {
     handler: ClientHandler,
     approvals: Arc<Mutex<ToolApprovals>>,
     retry: UrlRetryPolicy,
+    task_poll: PollPolicy,
 }
 
 impl McpClient {
@@ -135,6 +139,7 @@ impl McpClient {
             handler,
             approvals: Arc::default(),
             retry: UrlRetryPolicy::default(),
+            task_poll: PollPolicy::default(),
         })
     }
 
@@ -334,6 +339,7 @@ impl McpClient {
             params,
             server,
             source: UrlElicitationSource::RequiredByError,
+            related_task_id: None,
         })
         .await
     }

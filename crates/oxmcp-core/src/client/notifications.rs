@@ -8,14 +8,15 @@ use futures_util::Stream;
 use oxmcp_types::methods::{
     ElicitationCompleteNotification, LoggingMessageNotification, NotificationMethod,
     PromptListChangedNotification, ResourceListChangedNotification, ResourceUpdatedNotification,
-    ToolListChangedNotification,
+    TaskStatusNotification, ToolListChangedNotification,
 };
 use oxmcp_types::resources::ResourceUpdatedNotificationParams;
-use oxmcp_types::{LoggingMessageNotificationParams, ProgressNotificationParams};
+use oxmcp_types::{LoggingMessageNotificationParams, ProgressNotificationParams, Task};
 use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use super::tasks::TaskStatusFeed;
 use crate::handler::IncomingNotification;
 use crate::session::RequestOptions;
 
@@ -47,6 +48,14 @@ impl<T> fmt::Debug for Subscription<T> {
         f.debug_struct("Subscription")
             .field("queued", &self.rx.len())
             .finish()
+    }
+}
+
+impl<T> Subscription<T> {
+    /// A subscriber of `rx` that ends when `closed` is cancelled (and everything queued was
+    /// delivered) or when every sender is gone.
+    pub(crate) fn new(rx: broadcast::Receiver<T>, closed: CancellationToken) -> Self {
+        Self { rx, closed }
     }
 }
 
@@ -112,6 +121,7 @@ struct Topics {
     prompts_changed: broadcast::Sender<()>,
     resource_updated: broadcast::Sender<ResourceUpdatedNotificationParams>,
     elicitation_complete: broadcast::Sender<String>,
+    task_status: TaskStatusFeed,
     other: broadcast::Sender<OtherNotification>,
 }
 
@@ -153,6 +163,7 @@ impl ServerNotifications {
                 prompts_changed: broadcast::channel(capacity).0,
                 resource_updated: broadcast::channel(capacity).0,
                 elicitation_complete: broadcast::channel(capacity).0,
+                task_status: TaskStatusFeed::with_capacity(capacity),
                 other: broadcast::channel(capacity).0,
             }),
             closed: Arc::new(OnceLock::new()),
@@ -208,6 +219,18 @@ impl ServerNotifications {
         self.subscribe(&self.topics.elicitation_complete)
     }
 
+    /// `notifications/tasks/status`: the state of tasks this client created on the server
+    /// (the server may send them or not; task handles poll as well).
+    pub fn task_status(&self) -> Subscription<Task> {
+        self.task_status_feed().subscribe()
+    }
+
+    /// The `notifications/tasks/status` feed, for task handles.
+    pub fn task_status_feed(&self) -> TaskStatusFeed {
+        let closed = self.closed.get().cloned().unwrap_or_default();
+        self.topics.task_status.bound_to(closed)
+    }
+
     /// Notifications of other methods (custom or experimental).
     pub fn other(&self) -> Subscription<OtherNotification> {
         self.subscribe(&self.topics.other)
@@ -243,6 +266,10 @@ impl ServerNotifications {
                 n.params().map(|p| t.resource_updated.send(p).is_ok())
             }
             ElicitationCompleteNotification::METHOD => Ok(false),
+            TaskStatusNotification::METHOD => n.params().map(|p: Task| {
+                t.task_status.publish(p);
+                true
+            }),
             other => {
                 let params = n.params().unwrap_or(Value::Null);
                 let item = OtherNotification {

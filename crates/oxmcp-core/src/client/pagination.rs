@@ -11,7 +11,7 @@ use oxmcp_types::pagination::{Cursor, PaginatedRequestParams};
 use oxmcp_types::{Prompt, Resource, ResourceTemplate, Task, Tool};
 
 use crate::error::RequestError;
-use crate::role::Client;
+use crate::role::{Client, Role};
 use crate::session::{Peer, RequestOptions};
 
 /// How many pages a [`Paginator`] fetches at most, unless told otherwise.
@@ -70,8 +70,8 @@ pub enum PaginationError {
     },
 }
 
-/// Fetches the pages of a list one after the other, following `nextCursor` until the server
-/// omits it. Stops with an error after [`max_pages`](Self::max_pages) pages (default
+/// Fetches the pages of a list one after the other, following `nextCursor` until the peer
+/// omits it (a client listing the server's tools, or either side listing the other's tasks). Stops with an error after [`max_pages`](Self::max_pages) pages (default
 /// [`DEFAULT_MAX_PAGES`]) or when a cursor comes back a second time.
 ///
 /// ```no_run
@@ -83,8 +83,8 @@ pub enum PaginationError {
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct Paginator<M: ListMethod> {
-    peer: Peer<Client>,
+pub struct Paginator<M: ListMethod, R: Role = Client> {
+    peer: Peer<R>,
     /// The cursor of the next page; `None` once the list is done (or failed).
     next: Option<Option<Cursor>>,
     seen: HashSet<Cursor>,
@@ -94,8 +94,8 @@ pub struct Paginator<M: ListMethod> {
     _method: std::marker::PhantomData<fn() -> M>,
 }
 
-impl<M: ListMethod> Paginator<M> {
-    pub(crate) fn new(peer: Peer<Client>) -> Self {
+impl<M: ListMethod, R: Role> Paginator<M, R> {
+    pub(crate) fn new(peer: Peer<R>) -> Self {
         Self {
             peer,
             next: Some(None),

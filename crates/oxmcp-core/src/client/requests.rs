@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use oxmcp_types::elicitation::{ElicitRequestFormParams, ElicitRequestUrlParams, ElicitValue};
 use oxmcp_types::sampling::CreateMessageRequestParams;
-use oxmcp_types::{Implementation, ProtocolVersion};
+use oxmcp_types::tasks::RelatedTaskMetadata;
+use oxmcp_types::{Implementation, Meta, ProtocolVersion};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -26,6 +27,9 @@ pub struct SamplingRequest {
     pub protocol_version: ProtocolVersion,
     /// Cancelled when the server cancels the request.
     pub cancellation: CancellationToken,
+    /// The task this request serves, when the server asks it for a task this client
+    /// created (the related-task `_meta`): a host can show it next to the request.
+    pub related_task_id: Option<String>,
 }
 
 /// A form-mode `elicitation/create` for the host to show. The answer the host returns is
@@ -42,6 +46,9 @@ pub struct FormElicitation {
     pub attempt: usize,
     /// Why the previous answer was refused.
     pub previous_error: Option<FormAnswerError>,
+    /// The task this request serves, when the server asks it for a task this client
+    /// created (the related-task `_meta`).
+    pub related_task_id: Option<String>,
 }
 
 impl FormElicitation {
@@ -74,6 +81,9 @@ pub struct UrlElicitation {
     pub server: Implementation,
     /// Where it came from.
     pub source: UrlElicitationSource,
+    /// The task this request serves, when the server asks it for a task this client
+    /// created (the related-task `_meta`).
+    pub related_task_id: Option<String>,
 }
 
 impl UrlElicitation {
@@ -102,6 +112,11 @@ impl UrlElicitation {
         self.host()
             .is_some_and(|h| h.split('.').any(|label| label.starts_with("xn--")))
     }
+}
+
+/// The task id of the related-task `_meta` of a request's params, if any.
+pub(crate) fn related_task_id(meta: Option<&Meta>) -> Option<String> {
+    RelatedTaskMetadata::from_meta(meta?).map(|r| r.task_id)
 }
 
 /// Refuses URLs a user must never be asked to open: anything but `https`, or `http` to a

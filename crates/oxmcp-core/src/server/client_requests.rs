@@ -77,8 +77,9 @@ pub enum ClientRequestError {
     /// The client has not finished `initialize` yet.
     #[error("the session is not initialized")]
     NotInitialized,
-    /// The params ask for a task; these helpers wait for an immediate result.
-    #[error("task-augmented requests are not supported by this helper")]
+    /// The params ask for a task; these helpers wait for an immediate result (the
+    /// `*_as_task` methods of [`task_requests`](super::task_requests) send tasks).
+    #[error("the params ask for a task: use the `_as_task` method instead")]
     TaskAugmented,
     /// The sampling messages break the tool-use balance rules.
     #[error(transparent)]
@@ -86,6 +87,9 @@ pub enum ClientRequestError {
     /// The type asked for cannot be expressed as an elicitation form.
     #[error(transparent)]
     FormSchema(#[from] FormSchemaError),
+    /// An elicitation mode this version of oxmcp cannot send.
+    #[error("this elicitation mode is not supported")]
+    UnsupportedElicitationMode,
     /// A URL-mode elicitation URL that is not an absolute URI.
     #[error("`{0}` is not a valid absolute URL")]
     InvalidUrl(String),
@@ -123,7 +127,7 @@ pub enum ElicitOutcome<T> {
 
 type Caps = ClientCapabilities;
 
-fn require_version(
+pub(super) fn require_version(
     info: &SessionInfo<Server>,
     feature: &'static str,
     required: ProtocolVersion,
@@ -139,12 +143,12 @@ fn require_version(
     Ok(())
 }
 
-fn missing(capability: &'static str) -> ClientRequestError {
+pub(super) fn missing(capability: &'static str) -> ClientRequestError {
     ClientRequestError::CapabilityMissing { capability }
 }
 
 /// Checks that URL-mode elicitation may be used in this session.
-fn require_url_mode(info: &SessionInfo<Server>) -> Result<(), ClientRequestError> {
+pub(super) fn require_url_mode(info: &SessionInfo<Server>) -> Result<(), ClientRequestError> {
     require_version(info, "URL-mode elicitation", ProtocolVersion::V2025_11_25)?;
     let caps: &Caps = &info.peer_capabilities;
     match &caps.elicitation {
@@ -154,7 +158,7 @@ fn require_url_mode(info: &SessionInfo<Server>) -> Result<(), ClientRequestError
 }
 
 /// Checks that form-mode elicitation with `schema` may be used in this session.
-fn require_form_mode(
+pub(super) fn require_form_mode(
     info: &SessionInfo<Server>,
     schema: &ElicitationSchema,
 ) -> Result<(), ClientRequestError> {
@@ -176,7 +180,7 @@ fn require_form_mode(
 
 /// Checks what a sampling request needs: `sampling`, and `sampling.tools` / a 2025-11-25
 /// session for tools, `sampling.context` for `includeContext` beyond `none`.
-fn require_sampling(
+pub(super) fn require_sampling(
     info: &SessionInfo<Server>,
     params: &CreateMessageRequestParams,
 ) -> Result<(), ClientRequestError> {
@@ -185,9 +189,6 @@ fn require_sampling(
         .sampling
         .as_ref()
         .ok_or_else(|| missing("sampling"))?;
-    if params.task.is_some() {
-        return Err(ClientRequestError::TaskAugmented);
-    }
     let tool_blocks = params.messages.iter().any(|m| {
         m.content.blocks().iter().any(|b| {
             matches!(
@@ -219,7 +220,7 @@ fn require_sampling(
 }
 
 impl Peer<Server> {
-    fn session_info(&self) -> Result<&Arc<SessionInfo<Server>>, ClientRequestError> {
+    pub(super) fn session_info(&self) -> Result<&Arc<SessionInfo<Server>>, ClientRequestError> {
         self.session().ok_or(ClientRequestError::NotInitialized)
     }
 
@@ -243,6 +244,9 @@ impl Peer<Server> {
         options: RequestOptions,
     ) -> Result<CreateMessageResult, ClientRequestError> {
         let info = self.session_info()?;
+        if params.task.is_some() {
+            return Err(ClientRequestError::TaskAugmented);
+        }
         require_sampling(info, &params)?;
         let params = params.adapted_to(info.protocol_version);
         Ok(self

@@ -8,6 +8,7 @@ pub mod prompts;
 pub mod resources;
 mod router;
 mod sessions;
+pub mod task_requests;
 pub mod tools;
 pub mod tracing_bridge;
 

@@ -3,6 +3,9 @@
 mod client_api;
 mod client_features;
 mod client_support;
+mod client_tasks;
+mod client_tasks_server;
+mod client_tasks_support;
 mod engine_capabilities;
 mod engine_lifecycle;
 mod engine_malformed;
