@@ -5,6 +5,11 @@
 //! and runs the work in the background; the requestor polls `tasks/get`, waits on
 //! `tasks/result`, lists with `tasks/list` and cancels with `tasks/cancel`.
 //!
+//! [`TaskEngine`] does this for either role (the server wires it with
+//! [`McpServerBuilder::tasks`](crate::server::McpServerBuilder::tasks)), within the limits
+//! of a [`TaskConfig`]; [`TaskEngine::recover`] is the startup step for a store that
+//! outlived its process.
+//!
 //! State lives in a [`TaskStore`]: [`MemoryTaskStore`] here, the durable SQLite store in
 //! `oxmcp-store-sqlite`.
 
