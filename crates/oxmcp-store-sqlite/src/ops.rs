@@ -1,10 +1,11 @@
-//! The store's operations as SQL, each run on the database thread. Writes run in
-//! `BEGIN IMMEDIATE` transactions: they take the database's write lock before reading, so
-//! their check and change are atomic against every other connection, in this process or
-//! another.
+//! The store's operations as SQL, each run on the database thread inside the batch's
+//! transaction (see `worker`). A batch with a write begins `IMMEDIATE`: it takes the
+//! database's write lock before anything is read, so each operation's check and change are
+//! atomic against every other connection, in this process or another. Each write runs in
+//! its own savepoint, so a refused one leaves nothing behind.
 
 use oxmcp_core::tasks::{ListPosition, StoreError, TaskOwner, TaskPage, TaskRecord, TaskUpdate};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Savepoint, params};
 
 use crate::error::backend;
 use crate::rows::{self, COLUMNS, Columns};
@@ -12,9 +13,8 @@ use crate::rows::{self, COLUMNS, Columns};
 /// Unexpired at `?2`.
 const ALIVE: &str = "(expires_at_ms IS NULL OR expires_at_ms > ?2)";
 
-fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
-    conn.transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| backend(&e))
+fn savepoint(conn: &mut Connection) -> Result<Savepoint<'_>, StoreError> {
+    conn.savepoint().map_err(|e| backend(&e))
 }
 
 pub(crate) fn create(
@@ -24,7 +24,7 @@ pub(crate) fn create(
 ) -> Result<(), StoreError> {
     record.check_outcome()?;
     let columns = Columns::new(record)?;
-    let tx = write_tx(conn)?;
+    let tx = savepoint(conn)?;
     let now = record.created_at_ms;
     let id = &record.task.task_id;
     let existing: Option<Option<i64>> = tx
@@ -88,7 +88,7 @@ pub(crate) fn update(
     task_id: &str,
     update: TaskUpdate,
 ) -> Result<TaskRecord, StoreError> {
-    let tx = write_tx(conn)?;
+    let tx = savepoint(conn)?;
     let mut record = visible(&tx, owner, task_id, update.now_ms)?;
     record.apply(update)?;
     let columns = Columns::new(&record)?;

@@ -11,7 +11,7 @@ use oxmcp_core::tasks::{
 use crate::error::OpenError;
 use crate::ops;
 use crate::options::SqliteOptions;
-use crate::worker::Worker;
+use crate::worker::{Access, Worker};
 
 /// A durable [`TaskStore`] in one SQLite file (WAL mode). See the [crate docs](crate).
 ///
@@ -64,10 +64,9 @@ impl fmt::Debug for SqliteTaskStore {
 
 impl TaskStore for SqliteTaskStore {
     fn create(&self, record: TaskRecord, max_active: usize) -> StoreFuture<'_, ()> {
-        Box::pin(
-            self.worker
-                .call(move |conn| ops::create(conn, &record, max_active)),
-        )
+        Box::pin(self.worker.call(Access::Write, move |conn| {
+            ops::create(conn, &record, max_active)
+        }))
     }
 
     fn get<'a>(
@@ -77,10 +76,9 @@ impl TaskStore for SqliteTaskStore {
         now_ms: i64,
     ) -> StoreFuture<'a, TaskRecord> {
         let (owner, task_id) = (owner.clone(), task_id.to_owned());
-        Box::pin(
-            self.worker
-                .call(move |conn| ops::get(conn, &owner, &task_id, now_ms)),
-        )
+        Box::pin(self.worker.call(Access::Read, move |conn| {
+            ops::get(conn, &owner, &task_id, now_ms)
+        }))
     }
 
     fn update<'a>(
@@ -90,10 +88,9 @@ impl TaskStore for SqliteTaskStore {
         update: TaskUpdate,
     ) -> StoreFuture<'a, TaskRecord> {
         let (owner, task_id) = (owner.clone(), task_id.to_owned());
-        Box::pin(
-            self.worker
-                .call(move |conn| ops::update(conn, &owner, &task_id, update)),
-        )
+        Box::pin(self.worker.call(Access::Write, move |conn| {
+            ops::update(conn, &owner, &task_id, update)
+        }))
     }
 
     fn list<'a>(
@@ -104,20 +101,22 @@ impl TaskStore for SqliteTaskStore {
         now_ms: i64,
     ) -> StoreFuture<'a, TaskPage> {
         let (owner, after) = (owner.clone(), after.cloned());
-        Box::pin(
-            self.worker
-                .call(move |conn| ops::list(conn, &owner, after.as_ref(), limit, now_ms)),
-        )
+        Box::pin(self.worker.call(Access::Read, move |conn| {
+            ops::list(conn, &owner, after.as_ref(), limit, now_ms)
+        }))
     }
 
     fn unfinished(&self, now_ms: i64) -> StoreFuture<'_, Vec<TaskRecord>> {
-        Box::pin(self.worker.call(move |conn| ops::unfinished(conn, now_ms)))
+        Box::pin(
+            self.worker
+                .call(Access::Read, move |conn| ops::unfinished(conn, now_ms)),
+        )
     }
 
     fn purge_expired(&self, now_ms: i64) -> StoreFuture<'_, usize> {
         Box::pin(
             self.worker
-                .call(move |conn| ops::purge_expired(conn, now_ms)),
+                .call(Access::Write, move |conn| ops::purge_expired(conn, now_ms)),
         )
     }
 }
