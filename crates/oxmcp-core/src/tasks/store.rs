@@ -199,7 +199,8 @@ fn check_outcome(status: TaskStatus, has_outcome: bool) -> Result<(), StoreError
 }
 
 /// The wire form of a time (`createdAt`, `lastUpdatedAt`): ISO 8601 in UTC with
-/// milliseconds, as JavaScript's `Date.toISOString` writes it.
+/// milliseconds, as JavaScript's `Date.toISOString` writes it. Times before 1970 and after
+/// 9999 are clamped to those years, so the output always has this shape.
 ///
 /// ```
 /// use oxmcp_core::tasks::wire_timestamp;
@@ -207,6 +208,8 @@ fn check_outcome(status: TaskStatus, has_outcome: bool) -> Result<(), StoreError
 /// assert_eq!(wire_timestamp(1_764_064_800_123), "2025-11-25T10:00:00.123Z");
 /// ```
 pub fn wire_timestamp(ms: i64) -> String {
+    const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    let ms = ms.clamp(0, MAX_MS);
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
     let (year, month, day) = civil_from_days(days);
@@ -377,4 +380,85 @@ pub trait TaskStore: Send + Sync + 'static {
 
     /// Deletes every task whose `expires_at_ms` is at or before `now_ms`; returns how many.
     fn purge_expired(&self, now_ms: i64) -> StoreFuture<'_, usize>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_timestamps_of_known_instants() {
+        assert_eq!(wire_timestamp(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            wire_timestamp(4_107_542_399_999),
+            "2100-02-28T23:59:59.999Z"
+        );
+        assert_eq!(wire_timestamp(-5), "1970-01-01T00:00:00.000Z");
+        assert_eq!(wire_timestamp(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(wire_timestamp(i64::MIN), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_follows_the_calendar() {
+        let mut previous = civil_from_days(-1);
+        for days in 0..146_097 {
+            let (y, m, d) = civil_from_days(days);
+            let next_day = (y, m, d) == (previous.0, previous.1, previous.2 + 1);
+            let next_month = (y, m, d) == (previous.0, previous.1 + 1, 1);
+            let next_year = (y, m, d) == (previous.0 + 1, 1, 1);
+            assert!(
+                next_day || next_month || next_year,
+                "{previous:?} then {y}-{m}-{d}"
+            );
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let length = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
+            assert!(d <= length[usize::try_from(m - 1).unwrap()], "{y}-{m}-{d}");
+            previous = (y, m, d);
+        }
+        assert_eq!(previous, (2369, 12, 31), "400 years after 1970-01-01");
+    }
+
+    #[test]
+    fn apply_sets_the_time_of_the_change_and_refuses_without_changing() {
+        let task = Task::new("t", TaskStatus::Working, wire_timestamp(1000));
+        let mut record = TaskRecord::new(task, TaskOwner::new("o"), "tools/call", 1000);
+        let before = record.clone();
+        let refused = record.apply(TaskUpdate::new(TaskStatus::Working, 2000));
+        assert!(matches!(refused, Err(StoreError::InvalidTransition { .. })));
+        let refused = record.apply(TaskUpdate::new(TaskStatus::Completed, 2000));
+        assert_eq!(
+            refused,
+            Err(StoreError::InvalidOutcome {
+                status: TaskStatus::Completed
+            })
+        );
+        assert_eq!(record, before);
+        record
+            .apply(TaskUpdate::new(TaskStatus::Cancelled, 2000).with_message("bye"))
+            .unwrap();
+        assert_eq!(record.updated_at_ms, 2000);
+        assert_eq!(record.task.last_updated_at, "1970-01-01T00:00:02.000Z");
+        assert_eq!(record.task.status_message.as_deref(), Some("bye"));
+    }
+
+    #[test]
+    fn a_huge_ttl_saturates_the_expiry() {
+        let task = Task::new("t", TaskStatus::Working, "x").with_ttl(Some(u64::MAX));
+        let record = TaskRecord::new(task, TaskOwner::new("o"), "tools/call", 5);
+        assert_eq!(record.expires_at_ms, Some(i64::MAX));
+        assert!(!record.is_expired(i64::MAX - 1));
+    }
 }
