@@ -11,7 +11,8 @@ use crate::event_store::{EventStore, MemoryEventStore};
 pub enum ResponseMode {
     /// A plain JSON body when the handler's only message is its result; an SSE stream as
     /// soon as the handler sends anything related to the request (progress, logs, requests
-    /// to the client) before its result. The default.
+    /// to the client) before its result. The default. (A JSON-RPC batch with requests is
+    /// answered on one SSE stream.)
     #[default]
     Auto,
     /// Always a JSON body. Messages a handler sends before its result go to the session's

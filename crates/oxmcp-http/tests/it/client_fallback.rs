@@ -105,8 +105,12 @@ async fn fake(
 }
 
 async fn refused_initialize(url: &str) -> String {
+    refused_within(url, Duration::from_secs(5)).await
+}
+
+async fn refused_within(url: &str, wait: Duration) -> String {
     let mut config = HttpClientConfig::default();
-    config.legacy_endpoint_timeout = Duration::from_secs(5);
+    config.legacy_endpoint_timeout = wait;
     let transport = HttpClientTransport::with_config(url, config).unwrap();
     let mut me = client_config();
     me.initialize_timeout = Duration::from_secs(10);
@@ -159,5 +163,29 @@ async fn other_refusals_do_not_fall_back() {
     .await;
     let error = refused_initialize(&url).await;
     assert!(!error.contains("legacy"), "{error}");
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_stream_without_an_endpoint_event_times_out() {
+    let app = Router::new().route(
+        "/mcp",
+        get(|| async {
+            let silent = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+            (
+                [("content-type", "text/event-stream")],
+                axum::body::Body::from_stream(silent),
+            )
+                .into_response()
+        })
+        .post(|| async { StatusCode::METHOD_NOT_ALLOWED.into_response() }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    let error = refused_within(&url, Duration::from_millis(200)).await;
+    assert!(error.contains("no endpoint event within 200ms"), "{error}");
     task.abort();
 }
