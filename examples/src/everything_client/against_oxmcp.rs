@@ -10,12 +10,13 @@ use serde_json::{Value, json};
 use super::{Outcome, Report, ensure, failed, host};
 
 mod features;
+pub mod tasks;
 
 /// How long a check waits for a notification.
 pub const NOTIFICATION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The tools the oxmcp everything server lists.
-pub const TOOLS: [&str; 13] = [
+pub const TOOLS: [&str; 16] = [
     "echo",
     "add",
     "progress",
@@ -29,6 +30,9 @@ pub const TOOLS: [&str; 13] = [
     "list_roots",
     "update_note",
     "toggle_extras",
+    "long_running",
+    "confirm_task",
+    "failing_task",
 ];
 
 /// Calls tool `name` with `arguments` (a JSON object).
@@ -120,6 +124,18 @@ pub async fn run(client: &McpClient, report: &mut Report) {
     report
         .check("list_changed", features::list_changed(client))
         .await;
+    report
+        .check("task: long_running", tasks::long_running(client))
+        .await;
+    report
+        .check("task: input_required", tasks::input_required(client))
+        .await;
+    report.check("task: failed", tasks::failing(client)).await;
+    report.check("task: cancel", tasks::cancel(client)).await;
+    report
+        .check("task: required", tasks::required(client))
+        .await;
+    report.check("tasks/list", tasks::list(client)).await;
 }
 
 /// Lists what the server offers, by capability (for any server).

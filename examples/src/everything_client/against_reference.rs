@@ -18,9 +18,11 @@ use serde_json::json;
 use super::against_oxmcp::{call, list_everything, next_matching, text};
 use super::{Outcome, Report, ensure, failed, host};
 
+pub mod tasks;
+
 /// The tools the reference server registers for a client with sampling, elicitation (both
 /// modes) and roots.
-pub const TOOLS: [&str; 9] = [
+pub const TOOLS: [&str; 10] = [
     "echo",
     "get-sum",
     "get-structured-content",
@@ -30,6 +32,7 @@ pub const TOOLS: [&str; 9] = [
     "trigger-sampling-request",
     "trigger-elicitation-request",
     "trigger-url-elicitation",
+    tasks::RESEARCH_TOOL,
 ];
 
 /// Every check, in order.
@@ -57,6 +60,12 @@ pub async fn run(client: &McpClient, report: &mut Report) {
     report.check("prompts/get", prompts(client)).await;
     report
         .check("completion/complete", completion(client))
+        .await;
+    report
+        .check("task: research query", tasks::research(client))
+        .await;
+    report
+        .check("task: clarification", tasks::clarification(client))
         .await;
 }
 

@@ -1,8 +1,10 @@
 //! The host side of the everything client: a deterministic fake model for sampling, a form
 //! filler for elicitation, a URL consent hook that prints the URL and accepts without
-//! opening it, and roots.
+//! opening it, and roots. Requests that come for a task (with the related-task `_meta`)
+//! are shown with their task and remembered ([`asked_for_task`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 
 use oxmcp::core::client::{ClientHandler, FormElicitation, SamplingRequest, UrlElicitation};
 use oxmcp::types::elicitation::{ElicitAction, ElicitValue};
@@ -15,6 +17,30 @@ use serde_json::{Value, json};
 
 /// The name the fake model reports.
 pub const MODEL: &str = "fake-model-1";
+
+/// The tasks the server asked this host something for (by elicitation or sampling).
+static TASKS_ASKED_FOR: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn remember_task(task: Option<&String>) -> String {
+    match task {
+        Some(id) => {
+            TASKS_ASKED_FOR
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id.clone());
+            format!(" for task {id}")
+        }
+        None => String::new(),
+    }
+}
+
+/// Whether a request of the server for task `task_id` reached this host (in this process).
+pub fn asked_for_task(task_id: &str) -> bool {
+    TASKS_ASKED_FOR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(task_id)
+}
 
 /// The roots the client offers first.
 pub fn initial_roots() -> Vec<Root> {
@@ -129,8 +155,9 @@ pub fn fake_model(request: &SamplingRequest) -> Result<CreateMessageResult, Erro
         .flatten()
         .map(|t| t.name.as_str())
         .collect();
+    let task = remember_task(request.related_task_id.as_ref());
     println!(
-        "  <- sampling/createMessage from {}: {} message(s), tools {tools:?}; the fake model answers: {what}",
+        "  <- sampling/createMessage from {}{task}: {} message(s), tools {tools:?}; the fake model answers: {what}",
         request.server.name,
         params.messages.len()
     );
@@ -191,8 +218,9 @@ pub fn fill_form(form: &FormElicitation) -> Result<ElicitResult, ErrorData> {
     let content: BTreeMap<String, ElicitValue> = serde_json::from_value(Value::Object(answer))
         .map_err(|e| ErrorData::internal_error(format!("cannot answer the form: {e}")))?;
     let names: Vec<&String> = content.keys().collect();
+    let task = remember_task(form.related_task_id.as_ref());
     println!(
-        "  <- elicitation/create (form) from {}: \"{}\"; filling {names:?} and accepting",
+        "  <- elicitation/create (form) from {}{task}: \"{}\"; filling {names:?} and accepting",
         form.server.name, form.params.message
     );
     Ok(ElicitResult::accept(content))

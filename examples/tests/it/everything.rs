@@ -37,7 +37,7 @@ pub(crate) async fn run(program: &str, args: &[&str]) -> (bool, String, String) 
 }
 
 /// The check names every run against the oxmcp everything server reports.
-pub(crate) const CHECKS: [&str; 23] = [
+pub(crate) const CHECKS: [&str; 29] = [
     "tools/list",
     "resources/list",
     "resources/templates/list",
@@ -61,6 +61,12 @@ pub(crate) const CHECKS: [&str; 23] = [
     "prompts/get",
     "completion/complete",
     "list_changed",
+    "task: long_running",
+    "task: input_required",
+    "task: failed",
+    "task: cancel",
+    "task: required",
+    "tasks/list",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,7 +89,7 @@ async fn everything_client_binary_against_everything_server_binary() {
         stdout.contains("URL: https://example.com/connect/"),
         "{stdout}"
     );
-    assert!(stdout.contains("23 checks, 0 failed"), "{stdout}");
+    assert!(stdout.contains("29 checks, 0 failed"), "{stdout}");
     assert!(stdout.contains("server exited: exit status: 0"), "{stdout}");
 }
 

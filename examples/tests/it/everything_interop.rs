@@ -96,9 +96,11 @@ async fn everything_client_against_typescript_everything_server() {
         "resource subscriptions",
         "prompts/get",
         "completion/complete",
+        "task: research query",
+        "task: clarification",
     ] {
         let line = format!("[ok  ] {check:<26}");
         assert!(stdout.contains(&line), "no `{line}` in:\n{stdout}");
     }
-    assert!(stdout.contains("20 checks, 0 failed"), "{stdout}");
+    assert!(stdout.contains("22 checks, 0 failed"), "{stdout}");
 }

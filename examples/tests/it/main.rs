@@ -8,3 +8,5 @@ mod everything;
 mod everything_interop;
 mod interop;
 mod stdio;
+mod tasks_interop;
+mod tasks_recovery;

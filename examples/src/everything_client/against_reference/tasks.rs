@@ -1,0 +1,79 @@
+//! The task checks against the official TypeScript everything server: its task tool
+//! `simulate-research-query` (`taskSupport: required`), plain and with the clarification it
+//! asks for when the topic is ambiguous.
+//!
+//! That server queues the clarification (`elicitation/create` for the task) and delivers it
+//! only through a `tasks/result` request: the requestor has to ask for the result as soon
+//! as it sees `input_required`, which [`TaskHandle::wait_for_result`] does.
+//!
+//! [`TaskHandle::wait_for_result`]: oxmcp::core::client::tasks::TaskHandle::wait_for_result
+
+use oxmcp::core::client::McpClient;
+use oxmcp::types::tasks::TaskStatus;
+use serde_json::json;
+
+use crate::everything_client::against_oxmcp::tasks::{
+    check_related, start, status_name, stream_statuses,
+};
+use crate::everything_client::against_oxmcp::text;
+use crate::everything_client::{Outcome, ensure, failed, host};
+
+/// The task tool of the reference server.
+pub const RESEARCH_TOOL: &str = "simulate-research-query";
+
+/// A research query as a task: status streamed to `completed`, then the report.
+pub(super) async fn research(client: &McpClient) -> Outcome {
+    let task = start(client, RESEARCH_TOOL, json!({ "topic": "rust" })).await?;
+    let statuses = stream_statuses(&task).await?;
+    ensure(statuses.last() == Some(&TaskStatus::Completed), || {
+        format!("statuses {statuses:?}")
+    })?;
+    let result = task.result().await.map_err(failed)?;
+    let report = text(&result)?;
+    ensure(report.contains("# Research Report: rust"), || {
+        report.clone()
+    })?;
+    check_related(&result, task.task_id())?;
+    let names: Vec<String> = statuses.iter().map(|s| status_name(*s)).collect();
+    Ok(format!(
+        "task {}: {}; the report came with tasks/result",
+        task.task_id(),
+        names.join(" -> ")
+    ))
+}
+
+/// An ambiguous query: the task goes `input_required`, the clarification arrives through
+/// `tasks/result` for the task, the host answers it, and the report uses the answer.
+pub(super) async fn clarification(client: &McpClient) -> Outcome {
+    let task = start(
+        client,
+        RESEARCH_TOOL,
+        json!({ "topic": "python", "ambiguous": true }),
+    )
+    .await?;
+    let asked = task.wait().await.map_err(failed)?;
+    ensure(asked.status == TaskStatus::InputRequired, || {
+        format!("the task went {:?} instead of input_required", asked.status)
+    })?;
+    let result = task.wait_for_result().await.map_err(failed)?;
+    let report = text(&result)?;
+    // The form filler picks the first interpretation offered.
+    ensure(
+        report.contains("# Research Report: python (programming)"),
+        || report.clone(),
+    )?;
+    ensure(host::asked_for_task(task.task_id()), || {
+        format!(
+            "the clarification did not carry the related-task _meta of {}",
+            task.task_id()
+        )
+    })?;
+    let done = task.get().await.map_err(failed)?;
+    ensure(done.status == TaskStatus::Completed, || {
+        format!("tasks/get says {:?}", done.status)
+    })?;
+    Ok(format!(
+        "task {}: input_required, clarification answered through tasks/result, completed with \"programming\"",
+        task.task_id()
+    ))
+}
