@@ -2,7 +2,7 @@
 //! and each store has exactly one writer.
 //!
 //! Group commit: the thread takes every operation waiting in the queue (up to
-//! [`MAX_BATCH`]) and runs them in one transaction, each inside its own savepoint, so an
+//! `SqliteOptions::max_batch`) and runs them in one transaction, each inside its own savepoint, so an
 //! operation that fails undoes only its own changes. Answers are sent after the commit: an
 //! operation is acknowledged only once it is durable, and if the commit fails every
 //! operation of the batch that had succeeded gets the commit's error instead. Under load
@@ -18,9 +18,6 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{OpenError, backend};
 use crate::options::SqliteOptions;
 use crate::schema;
-
-/// The most operations committed together.
-const MAX_BATCH: usize = 128;
 
 /// Whether an operation writes (its batch then takes the write lock up front).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +55,7 @@ impl Worker {
                 Ok(conn) => {
                     // If the opener gave up waiting, `queue` is closed and `run` ends.
                     let _ = ready_tx.send(Ok(()));
-                    run(conn, queue);
+                    run(conn, queue, options.max_batch);
                 }
                 Err(error) => {
                     let _ = ready_tx.send(Err(error));
@@ -105,10 +102,10 @@ impl Worker {
 }
 
 /// The thread's loop: a batch at a time until every sender is gone.
-fn run(mut conn: Connection, mut queue: mpsc::Receiver<Queued>) {
+fn run(mut conn: Connection, mut queue: mpsc::Receiver<Queued>, max_batch: usize) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match queue.try_recv() {
                 Ok(next) => batch.push(next),
                 Err(_) => break,

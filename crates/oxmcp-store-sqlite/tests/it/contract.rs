@@ -1,6 +1,6 @@
 //! The shared store contract: one test per property, each on fresh database files with the
-//! default options (`synchronous=FULL`), and the whole suite once more with
-//! `synchronous=NORMAL` and a queue of one.
+//! default options (`synchronous=FULL`, group commit), and the whole suite once more with
+//! `synchronous=NORMAL`, a queue of one and no group commit.
 
 use oxmcp_core::tasks::store_contract as c;
 use oxmcp_store_sqlite::{SqliteOptions, SqliteTaskStore, Synchronous};
@@ -38,13 +38,15 @@ contract_tests!(
     concurrent_cancel,
 );
 
-/// Callers wait for room in a full queue instead of failing or growing it.
+/// Callers wait for room in a full queue instead of failing or growing it; every operation
+/// commits on its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_all_normal_with_a_queue_of_one() {
+async fn run_all_normal_with_a_queue_of_one_and_no_batching() {
     let dir = TempDir::new();
     let options = SqliteOptions::new()
         .synchronous(Synchronous::Normal)
-        .queue_capacity(0);
+        .queue_capacity(0)
+        .max_batch(0);
     c::run_all(&|| {
         let (path, options) = (dir.db(), options.clone());
         async move {

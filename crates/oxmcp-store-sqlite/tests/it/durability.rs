@@ -101,7 +101,11 @@ async fn two_stores_on_one_file_stay_consistent() {
     let barrier = Arc::new(tokio::sync::Barrier::new(100));
     let handles: Vec<_> = (0..100_usize)
         .map(|i| {
-            let store = if i.is_multiple_of(2) { a.clone() } else { b.clone() };
+            let store = if i.is_multiple_of(2) {
+                a.clone()
+            } else {
+                b.clone()
+            };
             let (owner, barrier) = (owner.clone(), barrier.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
@@ -122,7 +126,11 @@ async fn two_stores_on_one_file_stay_consistent() {
     // The per-owner limit holds across stores: 20 creates, max 5 unfinished.
     let handles: Vec<_> = (0..20_usize)
         .map(|i| {
-            let store = if i.is_multiple_of(2) { a.clone() } else { b.clone() };
+            let store = if i.is_multiple_of(2) {
+                a.clone()
+            } else {
+                b.clone()
+            };
             let mut record = mixed_record(3 * (i + 10));
             record.task.task_id = format!("limit-{i}");
             tokio::spawn(async move { store.create(record, 5).await })
