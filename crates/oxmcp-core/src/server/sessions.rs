@@ -1,8 +1,11 @@
 //! The sessions a shared server serves: weak handles keyed by session id, each with its
 //! resource subscriptions. This is all the per-session state the router keeps.
+//!
+//! Every request checks that its session is registered, so the check takes a shared lock
+//! only; a session is inserted once, and removes itself when it ends.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::value::RawValue;
 
@@ -16,35 +19,57 @@ struct SessionEntry {
     subscriptions: BTreeSet<String>,
 }
 
+type Map = RwLock<HashMap<u64, SessionEntry>>;
+
 /// The live sessions of one server.
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
-    map: Mutex<HashMap<u64, SessionEntry>>,
+    map: Arc<Map>,
+}
+
+fn read(map: &Map) -> RwLockReadGuard<'_, HashMap<u64, SessionEntry>> {
+    map.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write(map: &Map) -> RwLockWriteGuard<'_, HashMap<u64, SessionEntry>> {
+    map.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Sessions {
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, SessionEntry>> {
-        crate::session::state::lock(&self.map)
+    fn lock(&self) -> RwLockWriteGuard<'_, HashMap<u64, SessionEntry>> {
+        write(&self.map)
     }
 
-    /// Registers the session of `peer` (once; later calls do nothing).
+    /// Registers the session of `peer` (once; later calls only look it up). The session is
+    /// forgotten when it ends.
     pub(crate) fn register(&self, peer: &Peer<Server>) {
-        self.lock()
-            .entry(peer.session_id())
-            .or_insert_with(|| SessionEntry {
-                peer: peer.downgrade(),
-                subscriptions: BTreeSet::new(),
+        let id = peer.session_id();
+        if read(&self.map).contains_key(&id) {
+            return;
+        }
+        let inserted = match self.lock().entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(SessionEntry {
+                    peer: peer.downgrade(),
+                    subscriptions: BTreeSet::new(),
+                });
+                true
+            }
+        };
+        if inserted {
+            let map = Arc::downgrade(&self.map);
+            peer.inner.life.on_end(move || {
+                if let Some(map) = map.upgrade() {
+                    write(&map).remove(&id);
+                }
             });
-    }
-
-    /// Forgets a session and its subscriptions.
-    pub(crate) fn unregister(&self, id: u64) {
-        self.lock().remove(&id);
+        }
     }
 
     /// How many sessions are registered.
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        read(&self.map).len()
     }
 
     /// Records a subscription; false when the session already holds `limit` others.

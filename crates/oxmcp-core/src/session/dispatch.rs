@@ -16,23 +16,18 @@ use oxmcp_types::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
 
 use super::Peer;
-use super::peer::send_on;
+use super::notifications;
 use super::state::{Inner, Phase, RequestState, lock};
 use crate::capability::Support;
 use crate::context::RequestContext;
 use crate::handler::{IncomingNotification, IncomingRequest, to_result};
 use crate::role::Role;
-use crate::transport::Route;
+use crate::transport::{OutboundMessage, Route};
 
 /// Handles one frame's bytes: a message, or (under 2025-03-26) a batch of messages.
-pub(crate) async fn on_bytes<R: Role>(
-    inner: &Arc<Inner<R>>,
-    bytes: &[u8],
-    notifications: &mpsc::Sender<IncomingNotification>,
-) {
+pub(crate) async fn on_bytes<R: Role>(inner: &Arc<Inner<R>>, bytes: &[u8]) {
     let max_depth = inner.config.max_depth;
     let batches = inner
         .info
@@ -44,25 +39,24 @@ pub(crate) async fn on_bytes<R: Role>(
         match jsonrpc::decode_batch(bytes, max_depth) {
             Ok(items) => {
                 for item in items {
-                    on_decoded(inner, item, notifications).await;
+                    on_decoded(inner, item).await;
                 }
             }
             Err(e) => send_error(inner, e.to_error_response()).await,
         }
         return;
     }
-    on_decoded(inner, jsonrpc::decode(bytes, max_depth), notifications).await;
+    on_decoded(inner, jsonrpc::decode(bytes, max_depth)).await;
 }
 
 /// Handles one decoded message (or the error that decoding it gave).
 pub(crate) async fn on_decoded<R: Role>(
     inner: &Arc<Inner<R>>,
     decoded: Result<Message, jsonrpc::DecodeError>,
-    notifications: &mpsc::Sender<IncomingNotification>,
 ) {
     match decoded {
         Ok(Message::Request(request)) => on_request(inner, request).await,
-        Ok(Message::Notification(n)) => on_notification(inner, n, notifications).await,
+        Ok(Message::Notification(n)) => on_notification(inner, n).await,
         Ok(Message::Response(response)) => on_answer(inner, &response.id, Ok(response.result)),
         Ok(Message::Error(e)) => match e.id {
             Some(id) => on_answer(inner, &id, Err(e.error)),
@@ -90,17 +84,39 @@ fn on_answer<R: Role>(inner: &Inner<R>, id: &RequestId, answer: Result<Box<RawVa
     }
 }
 
+/// Sends an error from the reading side (which never waits on the transport itself).
 async fn send_error<R: Role>(inner: &Inner<R>, e: ErrorResponse) {
     let route = e.id.clone().map_or(Route::Unrelated, Route::Response);
-    let _ = send_on(inner, &Message::Error(e), route).await;
+    let out = OutboundMessage::new(Message::Error(e).to_vec(), route);
+    let _ = inner.outbound.send_detached(out).await;
 }
 
-async fn reply<R: Role>(inner: &Inner<R>, id: RequestId, result: Result<Box<RawValue>, ErrorData>) {
+/// The encoded answer to request `id`.
+fn answer(id: RequestId, result: Result<Box<RawValue>, ErrorData>) -> OutboundMessage {
     let message = match result {
         Ok(raw) => Message::Response(Response::new(id.clone(), raw)),
         Err(error) => Message::Error(ErrorResponse::new(Some(id.clone()), error)),
     };
-    let _ = send_on(inner, &message, Route::Response(id)).await;
+    OutboundMessage::new(message.to_vec(), Route::Response(id))
+}
+
+/// Answers a request from the reading side (which never waits on the transport itself).
+async fn reply<R: Role>(inner: &Inner<R>, id: RequestId, result: Result<Box<RawValue>, ErrorData>) {
+    let _ = inner.outbound.send_detached(answer(id, result)).await;
+}
+
+/// Answers a request from its handler's task, writing to the transport if nobody else is;
+/// gives up if the session closes meanwhile.
+async fn reply_from_handler<R: Role>(
+    inner: &Inner<R>,
+    id: RequestId,
+    result: Result<Box<RawValue>, ErrorData>,
+) {
+    let out = answer(id, result);
+    tokio::select! {
+        _ = inner.outbound.send(out) => {}
+        () = inner.closed.cancelled() => {}
+    }
 }
 
 async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
@@ -252,7 +268,7 @@ async fn spawn_handler<R: Role>(
                 ))
             }
         };
-        reply(&inner, id, answer).await;
+        reply_from_handler(&inner, id, answer).await;
     });
 }
 
@@ -286,11 +302,7 @@ fn on_progress<R: Role>(inner: &Inner<R>, params: Option<&RawValue>) {
     }
 }
 
-async fn on_notification<R: Role>(
-    inner: &Arc<Inner<R>>,
-    n: Notification,
-    notifications: &mpsc::Sender<IncomingNotification>,
-) {
+async fn on_notification<R: Role>(inner: &Arc<Inner<R>>, n: Notification) {
     match n.method.as_str() {
         CancelledNotification::METHOD => return on_cancelled(inner, n.params.as_deref()),
         ProgressNotification::METHOD => return on_progress(inner, n.params.as_deref()),
@@ -309,8 +321,5 @@ async fn on_notification<R: Role>(
     // In-order handling applies back-pressure to the reader when handlers fall behind, but
     // never keeps a closing session waiting.
     let notification = IncomingNotification::new(n.method, n.params);
-    tokio::select! {
-        _ = notifications.send(notification) => {}
-        () = inner.closed.cancelled() => {}
-    }
+    notifications::push(inner, notification).await;
 }

@@ -1,22 +1,27 @@
-//! The tasks that drive a session: reader, writer, in-order notifications, and shutdown.
+//! Starting a session, reading its transport (or taking the frames it pushes), and shutdown.
+//!
+//! A session owns as few tasks as its transport needs. A transport that is read by polling
+//! gets one reader task; a transport that pushes its frames (see
+//! [`TransportReader::attach`]) gets none. Writing needs no task (see [`super::outbound`]),
+//! nor do notifications while none is being handled (see [`super::notifications`]). Shutdown
+//! runs in the reader task, or in a task started when a push-driven session ends.
 
-use std::sync::{Arc, OnceLock};
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use oxmcp_types::jsonrpc::ErrorResponse;
 use oxmcp_types::{ErrorData, Message};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::dispatch;
-use super::peer::send_on;
-use super::state::{Inner, InnerParts};
-use crate::context::NotificationContext;
-use crate::handler::IncomingNotification;
+use super::notifications;
+use super::outbound::Control;
+use super::state::{Inner, InnerParts, lock};
+use crate::handler::BoxFuture;
 use crate::role::Role;
-use crate::session::Peer;
 use crate::transport::{
-    Frame, OutboundMessage, Route, Transport, TransportReader, TransportWriter,
+    Frame, FrameSink, OutboundMessage, PushTarget, Route, Transport, TransportError,
+    TransportReader,
 };
 
 /// Why a session ended.
@@ -31,75 +36,177 @@ pub enum SessionEnd {
     TransportError(String),
 }
 
-/// Controls a running session: wait for its end, or close it.
-#[derive(Debug, Clone)]
-pub struct SessionHandle {
+type EndCallback = Box<dyn FnOnce() + Send>;
+
+/// The part of a session its handles share: why it ended, and who waits for that.
+pub(crate) struct Life {
     closed: CancellationToken,
     done: CancellationToken,
-    end: Arc<OnceLock<SessionEnd>>,
+    end: OnceLock<SessionEnd>,
+    /// Run once the session has ended (`None` after that: later ones run at once).
+    on_end: Mutex<Option<Vec<EndCallback>>>,
+}
+
+impl fmt::Debug for Life {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Life")
+            .field("end", &self.end.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Life {
+    pub(crate) fn new(closed: CancellationToken) -> Arc<Self> {
+        Arc::new(Self {
+            closed,
+            done: CancellationToken::new(),
+            end: OnceLock::new(),
+            on_end: Mutex::new(Some(Vec::new())),
+        })
+    }
+
+    /// Records why the session ends (the first reason given wins).
+    pub(crate) fn record(&self, end: SessionEnd) {
+        let _ = self.end.set(end);
+    }
+
+    /// Runs `callback` once the session has ended (at once if it already has).
+    pub(crate) fn on_end(&self, callback: impl FnOnce() + Send + 'static) {
+        let mut callbacks = lock(&self.on_end);
+        match callbacks.as_mut() {
+            Some(list) => list.push(Box::new(callback)),
+            None => {
+                drop(callbacks);
+                callback();
+            }
+        }
+    }
+
+    /// The session has ended: wakes the waiters, runs the callbacks.
+    fn finish(&self) {
+        self.done.cancel();
+        let callbacks = lock(&self.on_end).take().unwrap_or_default();
+        for callback in callbacks {
+            callback();
+        }
+    }
+}
+
+/// Controls a running session: wait for its end, or close it.
+#[derive(Clone)]
+pub struct SessionHandle {
+    life: Arc<Life>,
+    control: std::sync::Weak<dyn Control>,
+}
+
+impl fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("closed", &self.life.closed.is_cancelled())
+            .field("ended", &self.life.done.is_cancelled())
+            .finish()
+    }
 }
 
 impl SessionHandle {
     /// Closes the session: stops reading, cancels the requests in flight and the pending
     /// outgoing ones, flushes what is queued, and closes the transport.
     pub fn close(&self) {
-        self.closed.cancel();
+        match self.control.upgrade() {
+            Some(control) => control.end_session(SessionEnd::Closed),
+            None => {
+                self.life.record(SessionEnd::Closed);
+                self.life.closed.cancel();
+            }
+        }
     }
 
     /// Waits until the session has ended and its transport is closed.
     pub async fn wait(&self) -> SessionEnd {
-        self.done.cancelled().await;
-        self.end.get().cloned().unwrap_or(SessionEnd::Closed)
+        self.life.done.cancelled().await;
+        self.life.end.get().cloned().unwrap_or(SessionEnd::Closed)
     }
 
     /// Whether the session has ended (or is ending).
     pub fn is_closed(&self) -> bool {
-        self.closed.is_cancelled()
+        self.life.closed.is_cancelled()
     }
 }
 
-/// Starts the tasks of a session over `transport`.
+/// Starts a session over `transport`: a reader task if the transport must be polled, no task
+/// at all if it pushes its frames.
 pub(crate) fn start<R: Role, T: Transport>(
     transport: T,
     parts: InnerParts<R>,
 ) -> (Arc<Inner<R>>, SessionHandle) {
-    let (reader, writer) = transport.split();
-    let (out_tx, out_rx) = mpsc::channel(parts.config.outbound_queue.max(1));
-    let inner = Inner::new(parts, out_tx);
-    let (notify_tx, notify_rx) = mpsc::channel(inner.config.notification_queue.max(1));
-    let writer = tokio::spawn(write_loop(writer, out_rx, inner.closed.clone()));
-    let notifier = tokio::spawn(notification_loop(inner.clone(), notify_rx));
+    let (mut reader, writer) = transport.split();
+    let inner = Inner::with_writer(parts, Box::new(writer));
+    let control: Arc<dyn Control> = inner.clone();
     let handle = SessionHandle {
-        closed: inner.closed.clone(),
-        done: CancellationToken::new(),
-        end: Arc::new(OnceLock::new()),
+        life: inner.life.clone(),
+        control: Arc::downgrade(&control),
     };
-    tokio::spawn(run(
-        inner.clone(),
-        reader,
-        notify_tx,
-        writer,
-        notifier,
-        handle.clone(),
-    ));
+    inner.set_push(true);
+    let sink = FrameSink::new(Arc::new(PushInput {
+        inner: inner.clone(),
+    }));
+    if !reader.attach(&sink) {
+        inner.set_push(false);
+        tokio::spawn(run(inner.clone(), reader));
+    }
+    drop(sink);
     (inner, handle)
 }
 
-async fn run<R: Role, Rd: TransportReader>(
-    inner: Arc<Inner<R>>,
-    mut reader: Rd,
-    notify_tx: mpsc::Sender<IncomingNotification>,
-    writer: JoinHandle<()>,
-    notifier: JoinHandle<()>,
-    handle: SessionHandle,
-) {
-    let end = read_loop(&inner, &mut reader, &notify_tx).await;
-    drop(notify_tx);
+/// The reader task of a polled transport: reads until the end, then shuts the session down.
+async fn run<R: Role, Rd: TransportReader>(inner: Arc<Inner<R>>, mut reader: Rd) {
+    let end = read_loop(&inner, &mut reader).await;
     drop(reader);
-    tracing::debug!(role = R::NAME, ?end, "session ending");
+    inner.life.record(end);
+    shutdown(inner).await;
+}
+
+async fn read_loop<R: Role, Rd: TransportReader>(
+    inner: &Arc<Inner<R>>,
+    reader: &mut Rd,
+) -> SessionEnd {
+    loop {
+        let frame = tokio::select! {
+            biased;
+            () = inner.closed.cancelled() => return SessionEnd::Closed,
+            frame = reader.read() => frame,
+        };
+        match frame {
+            Ok(Some(frame)) => on_frame(inner, frame).await,
+            Ok(None) => return SessionEnd::PeerClosed,
+            Err(e) => return SessionEnd::TransportError(e.to_string()),
+        }
+    }
+}
+
+/// What the reader (or a pushing transport) does with one frame.
+async fn on_frame<R: Role>(inner: &Arc<Inner<R>>, frame: Frame) {
+    match frame {
+        Frame::Message(bytes) => dispatch::on_bytes(inner, &bytes).await,
+        Frame::Decoded(message) => dispatch::on_decoded(inner, Ok(message)).await,
+        Frame::Oversized { limit } => {
+            let e =
+                ErrorData::invalid_request(format!("message exceeds the limit of {limit} bytes"));
+            let message = Message::Error(ErrorResponse::new(None, e));
+            let out = OutboundMessage::new(message.to_vec(), Route::Unrelated);
+            let _ = inner.outbound.send_detached(out).await;
+        }
+    }
+}
+
+/// Ends a session whose input has ended: fails the outgoing requests, lets the accepted
+/// requests and queued notifications finish (each within the drain time), then flushes and
+/// closes the transport.
+async fn shutdown<R: Role>(inner: Arc<Inner<R>>) {
+    tracing::debug!(role = R::NAME, end = ?inner.life.end.get(), "session ending");
     // Nobody will answer our requests any more.
     inner.fail_pending();
-    // Requests already accepted may finish (the writer is still running), within a bound.
+    // Requests already accepted may finish (the transport still takes their answers).
     inner.tasks.close();
     let drain = inner.config.drain_timeout;
     if tokio::time::timeout(drain, inner.tasks.wait())
@@ -111,119 +218,77 @@ async fn run<R: Role, Rd: TransportReader>(
             "requests still running after {drain:?}; cancelling them"
         );
         inner.cancel_in_flight();
+        // A handler stuck sending to a transport that takes nothing gives up too.
+        inner.closed.cancel();
         inner.tasks.wait().await;
     }
-    let mut notifier = notifier;
-    if tokio::time::timeout(drain, &mut notifier).await.is_err() {
-        tracing::warn!(
-            role = R::NAME,
-            "a notification handler is still running after {drain:?}; aborting it"
-        );
-        notifier.abort();
-    }
+    notifications::close(&inner, drain).await;
     inner.closed.cancel();
-    // The writer flushes what is queued; a transport that accepts nothing more is abandoned.
-    let mut writer = writer;
-    if tokio::time::timeout(drain, &mut writer).await.is_err() {
-        tracing::warn!(
-            role = R::NAME,
-            "the transport did not close within {drain:?}"
-        );
-        writer.abort();
-    }
-    let _ = handle.end.set(end);
-    handle.done.cancel();
+    inner.outbound.close(drain).await;
+    inner.life.finish();
 }
 
-async fn read_loop<R: Role, Rd: TransportReader>(
-    inner: &Arc<Inner<R>>,
-    reader: &mut Rd,
-    notify_tx: &mpsc::Sender<IncomingNotification>,
-) -> SessionEnd {
-    loop {
-        let frame = tokio::select! {
-            biased;
-            () = inner.closed.cancelled() => return SessionEnd::Closed,
-            frame = reader.read() => frame,
-        };
-        match frame {
-            Ok(Some(Frame::Message(bytes))) => dispatch::on_bytes(inner, &bytes, notify_tx).await,
-            Ok(Some(Frame::Decoded(message))) => {
-                dispatch::on_decoded(inner, Ok(message), notify_tx).await;
-            }
-            Ok(Some(Frame::Oversized { limit })) => {
-                let e = ErrorData::invalid_request(format!(
-                    "message exceeds the limit of {limit} bytes"
-                ));
-                let _ = send_on(
-                    inner,
-                    &Message::Error(ErrorResponse::new(None, e)),
-                    Route::Unrelated,
-                )
-                .await;
-            }
-            Ok(None) => return SessionEnd::PeerClosed,
-            Err(e) => return SessionEnd::TransportError(e.to_string()),
-        }
+impl<R: Role> Control for Inner<R> {
+    fn end_session(self: Arc<Self>, end: SessionEnd) {
+        self.life.record(end);
+        self.closed.cancel();
+        self.end_input();
     }
 }
 
-async fn notification_loop<R: Role>(
-    inner: Arc<Inner<R>>,
-    mut rx: mpsc::Receiver<IncomingNotification>,
-) {
-    while let Some(notification) = rx.recv().await {
-        let context = NotificationContext::new(Peer::new(inner.clone(), Route::Unrelated));
-        let method = notification.method.clone();
-        let work =
-            std::panic::AssertUnwindSafe(inner.handler.handle_notification(notification, context));
-        if futures_util::FutureExt::catch_unwind(work).await.is_err() {
-            tracing::error!(role = R::NAME, %method, "notification handler panicked");
-        }
-    }
-}
-
-/// Writes queued messages, flushing once per burst. Ends when the session closes, after
-/// writing what was already queued.
-async fn write_loop<W: TransportWriter>(
-    mut writer: W,
-    mut rx: mpsc::Receiver<OutboundMessage>,
-    closed: CancellationToken,
-) {
-    loop {
-        let first = tokio::select! {
-            biased;
-            message = rx.recv() => message,
-            () = closed.cancelled() => None,
-        };
-        let Some(first) = first else { break };
-        if let Err(e) = write_burst(&mut writer, first, &mut rx).await {
-            tracing::debug!(error = %e, "transport write failed; closing the session");
-            closed.cancel();
+impl<R: Role> Inner<R> {
+    /// A push-driven session's input has ended: shut it down (once). A polled session's
+    /// reader does that itself when it stops.
+    fn end_input(self: &Arc<Self>) {
+        if !self.is_push() || !self.take_input_end() {
             return;
         }
-    }
-    let mut healthy = true;
-    while let Ok(message) = rx.try_recv() {
-        if writer.write(message).await.is_err() {
-            healthy = false;
-            break;
+        match &self.runtime {
+            Some(runtime) => {
+                runtime.spawn(shutdown(self.clone()));
+            }
+            None => {
+                // No runtime left to drain on: end at once.
+                self.fail_pending();
+                self.closed.cancel();
+                self.life.finish();
+            }
         }
     }
-    if healthy {
-        let _ = writer.flush().await;
-    }
-    let _ = writer.close().await;
 }
 
-async fn write_burst<W: TransportWriter>(
-    writer: &mut W,
-    first: OutboundMessage,
-    rx: &mut mpsc::Receiver<OutboundMessage>,
-) -> Result<(), crate::transport::TransportError> {
-    writer.write(first).await?;
-    while let Ok(message) = rx.try_recv() {
-        writer.write(message).await?;
+/// The engine's end of a push-driven transport: the [`FrameSink`] it was given.
+struct PushInput<R: Role> {
+    inner: Arc<Inner<R>>,
+}
+
+impl<R: Role> PushTarget for PushInput<R> {
+    fn push(&self, frame: Frame) -> BoxFuture<'_, Result<(), TransportError>> {
+        Box::pin(async move {
+            // Shutdown waits for frames being handed over.
+            let _busy = self.inner.tasks.token();
+            if self.is_closed() {
+                return Err(TransportError::Closed);
+            }
+            on_frame(&self.inner, frame).await;
+            Ok(())
+        })
     }
-    writer.flush().await
+
+    fn end(&self) {
+        if self.inner.is_push() {
+            self.inner.life.record(SessionEnd::PeerClosed);
+            self.inner.end_input();
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.inner.input_ended() || self.inner.closed.is_cancelled()
+    }
+}
+
+impl<R: Role> Drop for PushInput<R> {
+    fn drop(&mut self) {
+        self.end();
+    }
 }

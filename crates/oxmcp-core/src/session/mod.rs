@@ -1,12 +1,16 @@
 //! The session engine: one per connection, generic over the [`Role`].
 //!
-//! A session runs three tasks: a reader that decodes frames and dispatches them, a writer
-//! that batches outgoing messages and flushes once per burst, and a notification task that
-//! hands notifications to the handler one at a time, in order. Each incoming request runs in
-//! a task of its own with its own cancellation token.
+//! Each incoming request runs in a task of its own with its own cancellation token. Apart
+//! from those, a session owns as few tasks as it can: a reader task only for a transport that
+//! must be polled (a transport that pushes its frames, like Streamable HTTP, has none); no
+//! writer task (whichever task sends writes the queue, flushing once per burst); and a task
+//! for the peer's notifications only while some wait to be handled, one at a time, in order.
+//! An idle session is a few hundred bytes of state and no task.
 
 mod dispatch;
 mod driver;
+mod notifications;
+mod outbound;
 mod peer;
 pub(crate) mod state;
 

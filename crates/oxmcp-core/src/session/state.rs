@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use oxmcp_types::{ErrorData, Implementation, LoggingLevel, ProgressNotificationParams, RequestId};
 use serde_json::value::RawValue;
@@ -11,6 +11,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::SessionInfo;
+use super::driver::Life;
+use super::notifications::Notifications;
+use super::outbound::{ChannelWriter, Control, DynWriter, Outbound};
 use crate::config::SessionConfig;
 use crate::handler::DynHandler;
 use crate::role::Role;
@@ -72,12 +75,24 @@ pub(crate) struct Inner<R: Role> {
     /// Outgoing requests waiting for answers; `None` once the session can no longer get any.
     pending: Mutex<Option<HashMap<RequestId, Pending>>>,
     pub(crate) in_flight: Mutex<HashMap<RequestId, Arc<RequestState>>>,
-    pub(crate) outbound: mpsc::Sender<OutboundMessage>,
+    /// The outbound queue and the transport's writer.
+    pub(crate) outbound: Arc<Outbound>,
+    /// The peer's notifications, waiting for in-order handling.
+    pub(crate) notifications: Notifications,
     log_level: AtomicU8,
     /// Cancelled when the session ends, for whatever reason.
     pub(crate) closed: CancellationToken,
     pub(crate) handler: Arc<dyn DynHandler<R>>,
+    /// The requests running, and the frames being handed over by a pushing transport.
     pub(crate) tasks: TaskTracker,
+    /// Why the session ended, and who waits for it (shared with its handles).
+    pub(crate) life: Arc<Life>,
+    /// Where tasks started from synchronous code run.
+    pub(crate) runtime: Option<tokio::runtime::Handle>,
+    /// The transport pushes its frames (no reader task).
+    push: AtomicBool,
+    /// A pushing transport's input has ended.
+    input_ended: AtomicBool,
 }
 
 /// The logging levels, least severe first.
@@ -114,26 +129,63 @@ pub(crate) struct InnerParts<R: Role> {
 }
 
 impl<R: Role> Inner<R> {
+    /// A session whose outgoing messages go to `outbound` (the other end of the channel
+    /// reads them).
     pub(crate) fn new(parts: InnerParts<R>, outbound: mpsc::Sender<OutboundMessage>) -> Arc<Self> {
+        Self::with_writer(parts, Box::new(ChannelWriter::new(outbound)))
+    }
+
+    /// A session whose outgoing messages go to `writer`.
+    pub(crate) fn with_writer(parts: InnerParts<R>, writer: Box<dyn DynWriter>) -> Arc<Self> {
         let level = parts.config.default_log_level;
         static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
-        Arc::new(Self {
-            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
-            config: parts.config,
-            own_info: parts.own_info,
-            own_capabilities: parts.own_capabilities,
-            instructions: parts.instructions,
-            info: OnceLock::new(),
-            phase: AtomicU8::new(Phase::New as u8),
-            next_id: AtomicI64::new(0),
-            pending: Mutex::new(Some(HashMap::new())),
-            in_flight: Mutex::new(HashMap::new()),
-            outbound,
-            log_level: AtomicU8::new(level_index(level)),
-            closed: CancellationToken::new(),
-            handler: parts.handler,
-            tasks: TaskTracker::new(),
+        let closed = CancellationToken::new();
+        Arc::new_cyclic(|me: &Weak<Self>| {
+            let control: Weak<dyn Control> = me.clone();
+            let outbound =
+                Outbound::new(writer, parts.config.outbound_queue, closed.clone(), control);
+            Self {
+                id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+                notifications: Notifications::new(parts.config.notification_queue),
+                config: parts.config,
+                own_info: parts.own_info,
+                own_capabilities: parts.own_capabilities,
+                instructions: parts.instructions,
+                info: OnceLock::new(),
+                phase: AtomicU8::new(Phase::New as u8),
+                next_id: AtomicI64::new(0),
+                pending: Mutex::new(Some(HashMap::new())),
+                in_flight: Mutex::new(HashMap::new()),
+                outbound,
+                log_level: AtomicU8::new(level_index(level)),
+                life: Life::new(closed.clone()),
+                closed,
+                handler: parts.handler,
+                tasks: TaskTracker::new(),
+                runtime: tokio::runtime::Handle::try_current().ok(),
+                push: AtomicBool::new(false),
+                input_ended: AtomicBool::new(false),
+            }
         })
+    }
+
+    pub(crate) fn set_push(&self, push: bool) {
+        self.push.store(push, Ordering::Release);
+    }
+
+    /// Whether the transport pushes its frames.
+    pub(crate) fn is_push(&self) -> bool {
+        self.push.load(Ordering::Acquire)
+    }
+
+    /// Marks a pushing transport's input as ended; true the first time.
+    pub(crate) fn take_input_end(&self) -> bool {
+        !self.input_ended.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether a pushing transport's input has ended.
+    pub(crate) fn input_ended(&self) -> bool {
+        self.input_ended.load(Ordering::Acquire)
     }
 
     pub(crate) fn phase(&self) -> Phase {

@@ -10,10 +10,14 @@
 //! side: a server run as a child process), [`memory`] (two connected in-process ends), and
 //! [`LineTransport`] (newline-delimited framing over any byte-stream pair).
 
+use std::fmt;
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 
 use oxmcp_types::{Message, RequestId};
+
+use crate::handler::BoxFuture;
 
 pub mod child;
 pub mod lines;
@@ -99,9 +103,68 @@ pub enum TransportError {
 }
 
 /// The receiving half of a transport.
+///
+/// The engine either polls [`read`](Self::read) from a task of its own (the default), or, if
+/// the reader accepts a [`FrameSink`] in [`attach`](Self::attach), lets the transport push
+/// each frame itself from the task that received it: no reader task and no queue per
+/// session, which suits transports whose frames arrive on tasks they already run (one HTTP
+/// request per message).
 pub trait TransportReader: Send + 'static {
     /// The next frame, or `Ok(None)` at the end of the stream.
     fn read(&mut self) -> impl Future<Output = Result<Option<Frame>, TransportError>> + Send;
+
+    /// Called once, before anything is read. A reader that delivers its frames itself keeps
+    /// `sink` (and its clones), pushes every frame into it, and returns true: the engine then
+    /// never calls [`read`](Self::read). Dropping the last clone of the sink ends the input,
+    /// like the end of a stream. The default returns false: the engine polls `read`.
+    fn attach(&mut self, sink: &FrameSink) -> bool {
+        let _ = sink;
+        false
+    }
+}
+
+/// Where a push-driven transport hands its incoming frames (see [`TransportReader::attach`]).
+/// Cheap to clone. The input ends when the last clone is dropped, or at [`end`](Self::end).
+#[derive(Clone)]
+pub struct FrameSink {
+    target: Arc<dyn PushTarget>,
+}
+
+impl fmt::Debug for FrameSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameSink").finish_non_exhaustive()
+    }
+}
+
+impl FrameSink {
+    pub(crate) fn new(target: Arc<dyn PushTarget>) -> Self {
+        Self { target }
+    }
+
+    /// Hands one frame to the session, in the caller's task, as a reader task would: a
+    /// request starts running in a task of its own, a notification joins the in-order queue
+    /// (waiting for room when it is full), a response reaches its waiting requester.
+    /// Fails with [`TransportError::Closed`] once the session's input has ended.
+    pub async fn push(&self, frame: Frame) -> Result<(), TransportError> {
+        self.target.push(frame).await
+    }
+
+    /// Ends the input now (the end of the stream), even while clones remain.
+    pub fn end(&self) {
+        self.target.end();
+    }
+
+    /// Whether the session no longer takes frames.
+    pub fn is_closed(&self) -> bool {
+        self.target.is_closed()
+    }
+}
+
+/// The engine's side of a [`FrameSink`].
+pub(crate) trait PushTarget: Send + Sync {
+    fn push(&self, frame: Frame) -> BoxFuture<'_, Result<(), TransportError>>;
+    fn end(&self);
+    fn is_closed(&self) -> bool;
 }
 
 /// The sending half of a transport.

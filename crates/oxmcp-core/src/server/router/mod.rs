@@ -240,15 +240,6 @@ impl McpServer {
     pub fn serve<T: Transport>(&self, transport: T) -> RunningServer {
         let running = serve_server(transport, self.server_config(), self.clone());
         self.shared.sessions.register(running.peer());
-        let id = running.peer().session_id();
-        let handle = running.handle().clone();
-        let shared = Arc::downgrade(&self.shared);
-        tokio::spawn(async move {
-            handle.wait().await;
-            if let Some(shared) = shared.upgrade() {
-                shared.sessions.unregister(id);
-            }
-        });
         running
     }
 
