@@ -17,7 +17,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use oxmcp_core::SessionHandle;
 use oxmcp_core::transport::{
-    Frame, OutboundMessage, Route, Transport, TransportError, TransportReader, TransportWriter,
+    Frame, FrameSink, OutboundMessage, Route, Transport, TransportError, TransportReader,
+    TransportWriter,
 };
 use oxmcp_types::{ProtocolVersion, RequestId};
 use tokio::sync::{mpsc, oneshot};
@@ -119,7 +120,8 @@ pub(crate) struct Session {
     pub(crate) id: Arc<str>,
     pub(crate) version: ProtocolVersion,
     settings: Arc<Settings>,
-    inbound: Mutex<Option<mpsc::Sender<Frame>>>,
+    /// Where POSTed messages go: the engine's sink, from its start until the input ends.
+    inbound: Mutex<Option<FrameSink>>,
     state: Mutex<State>,
     pub(crate) handle: OnceLock<SessionHandle>,
     last_active: AtomicU64,
@@ -148,13 +150,12 @@ impl Session {
         registry: Weak<Registry>,
         kind: SessionKind,
     ) -> (Arc<Self>, HttpSessionTransport) {
-        let (tx, rx) = mpsc::channel(64);
         let session = Arc::new(Self {
             id,
             version,
             last_active: AtomicU64::new(settings.now_ms()),
             settings,
-            inbound: Mutex::new(Some(tx)),
+            inbound: Mutex::new(None),
             state: Mutex::new(State {
                 next_stream: 1,
                 ..State::default()
@@ -164,7 +165,9 @@ impl Session {
             kind,
         });
         let transport = HttpSessionTransport {
-            reader: HttpSessionReader { rx },
+            reader: HttpSessionReader {
+                session: Arc::downgrade(&session),
+            },
             writer: HttpSessionWriter {
                 session: session.clone(),
             },
@@ -216,10 +219,10 @@ impl Session {
                 .all(|s| s.conn.as_ref().is_none_or(mpsc::Sender::is_closed))
     }
 
-    /// Hands one incoming message to the engine.
+    /// Hands one incoming message to the engine, in this task (no queue, no task switch).
     pub(crate) async fn forward(&self, frame: Frame) -> Result<(), TransportError> {
-        let tx = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
-        tx.send(frame).await.map_err(|_| TransportError::Closed)
+        let sink = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
+        sink.push(frame).await
     }
 
     /// Ends the engine's input: it finishes what it has and ends the session.
@@ -732,14 +735,31 @@ impl Transport for HttpSessionTransport {
 }
 
 /// The receiving half of an [`HttpSessionTransport`]: the messages POSTed to the session.
+///
+/// It pushes each message into the engine from the task serving its POST (see
+/// [`TransportReader::attach`]), so a session needs no reader task and no queue; it is not
+/// meant to be polled (`read` fails).
 #[derive(Debug)]
 pub struct HttpSessionReader {
-    rx: mpsc::Receiver<Frame>,
+    session: Weak<Session>,
 }
 
 impl TransportReader for HttpSessionReader {
     async fn read(&mut self) -> Result<Option<Frame>, TransportError> {
-        Ok(self.rx.recv().await)
+        Err(TransportError::Io(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "an HTTP session pushes its messages to the engine's FrameSink; it cannot be read",
+        )))
+    }
+
+    fn attach(&mut self, sink: &FrameSink) -> bool {
+        match self.session.upgrade() {
+            Some(session) => {
+                *lock(&session.inbound) = Some(sink.clone());
+                true
+            }
+            None => false,
+        }
     }
 }
 
