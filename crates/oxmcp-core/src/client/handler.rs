@@ -18,6 +18,8 @@ use oxmcp_types::{
     ListRootsResult, ProtocolVersion, Root,
 };
 
+mod tasks;
+
 use super::notifications::ServerNotifications;
 use super::requests::{
     FormElicitation, SamplingRequest, UrlElicitation, UrlElicitationSource, UrlTracker,
@@ -28,6 +30,7 @@ use crate::handler::{
     BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
 };
 use crate::role::Client;
+use crate::tasks::TaskEngine;
 use crate::validate::check_tool_balance;
 
 type SamplingFn = Arc<
@@ -81,6 +84,7 @@ pub struct ClientHandler {
     form: Option<FormFn>,
     pub(crate) url_consent: Option<UrlConsentFn>,
     max_form_attempts: usize,
+    tasks: Option<TaskEngine>,
 }
 
 impl fmt::Debug for ClientHandler {
@@ -109,6 +113,7 @@ impl ClientHandler {
             form: None,
             url_consent: None,
             max_form_attempts: DEFAULT_MAX_FORM_ATTEMPTS,
+            tasks: None,
         }
     }
 
@@ -215,8 +220,8 @@ impl ClientHandler {
         self.declare(ClientCapabilities::default())
     }
 
-    /// `base` with `roots`, `sampling` and `elicitation` replaced by what this handler
-    /// answers (other members, such as `experimental`, are kept).
+    /// `base` with `roots`, `sampling`, `elicitation` and `tasks` replaced by what this
+    /// handler answers (other members, such as `experimental`, are kept).
     pub fn declare(&self, mut base: ClientCapabilities) -> ClientCapabilities {
         let marker = || Some(JsonObject::new());
         base.roots = self.roots().map(|_| {
@@ -236,6 +241,7 @@ impl ClientHandler {
             e.url = marker().filter(|_| self.url_consent.is_some());
             e
         });
+        base.tasks = self.declare_tasks(base.sampling.is_some(), base.elicitation.is_some());
         base
     }
 }
@@ -252,15 +258,16 @@ impl ClientHandler {
         to_result(&ListRootsResult::new(roots).adapted_to(cx.protocol_version()))
     }
 
-    async fn sample(
+    /// The checks of a sampling request that come before the host is asked (a failed one
+    /// is the request's error, also for a task-augmented request: no task is created).
+    fn check_sampling(
         &self,
-        params: CreateMessageRequestParams,
+        params: &CreateMessageRequestParams,
         cx: &RequestContext<Client>,
-    ) -> HandlerResult {
-        let callback = self
-            .sampling
-            .as_ref()
-            .ok_or_else(|| ErrorData::method_not_found(CreateMessageRequest::METHOD))?;
+    ) -> Result<(), ErrorData> {
+        if self.sampling.is_none() {
+            return Err(ErrorData::method_not_found(CreateMessageRequest::METHOD));
+        }
         let declared_tools = cx
             .own_capabilities()
             .sampling
@@ -272,6 +279,19 @@ impl ClientHandler {
             ));
         }
         check_tool_balance(&params.messages)?;
+        Ok(())
+    }
+
+    /// Asks the host's model (the request was checked).
+    async fn run_sampling(
+        &self,
+        params: CreateMessageRequestParams,
+        cx: &RequestContext<Client>,
+    ) -> HandlerResult {
+        let callback = self
+            .sampling
+            .as_ref()
+            .ok_or_else(|| ErrorData::method_not_found(CreateMessageRequest::METHOD))?;
         let request = SamplingRequest {
             related_task_id: related_task_id(params.meta.as_ref()),
             params,
@@ -283,31 +303,49 @@ impl ClientHandler {
         to_result(&result.adapted_to(cx.protocol_version()))
     }
 
-    async fn elicit(
+    /// The checks of an elicitation that come before the host is asked: the mode was
+    /// declared, and a URL may be shown at all.
+    fn check_elicitation(
         &self,
-        params: ElicitRequestParams,
+        params: &ElicitRequestParams,
         cx: &RequestContext<Client>,
-    ) -> HandlerResult {
+    ) -> Result<(), ErrorData> {
         let declared = cx.own_capabilities().elicitation.as_ref();
         match params {
             ElicitRequestParams::Url(url) => {
                 let url_mode = declared.is_some_and(ElicitationCapability::supports_url)
                     && cx.protocol_version() >= ProtocolVersion::V2025_11_25;
-                if !url_mode {
+                if !url_mode || self.url_consent.is_none() {
                     return Err(invalid(
                         "URL-mode elicitation was not declared by this client",
                     ));
                 }
-                self.consent_to_url(url, cx).await
+                super::requests::check_elicitation_url(&url.url)
+                    .map_err(|e| invalid(format!("refused URL-mode elicitation: {e}")))
             }
-            ElicitRequestParams::Form(form) => {
-                if !declared.is_some_and(ElicitationCapability::supports_form) {
+            ElicitRequestParams::Form(_) => {
+                if !declared.is_some_and(ElicitationCapability::supports_form)
+                    || self.form.is_none()
+                {
                     return Err(invalid(
                         "form-mode elicitation was not declared by this client",
                     ));
                 }
-                self.fill_form(form, cx).await
+                Ok(())
             }
+            _ => Err(invalid("unknown elicitation mode")),
+        }
+    }
+
+    /// Asks the host (the request was checked).
+    async fn run_elicitation(
+        &self,
+        params: ElicitRequestParams,
+        cx: &RequestContext<Client>,
+    ) -> HandlerResult {
+        match params {
+            ElicitRequestParams::Url(url) => self.consent_to_url(url, cx).await,
+            ElicitRequestParams::Form(form) => self.fill_form(form, cx).await,
             _ => Err(invalid("unknown elicitation mode")),
         }
     }
@@ -321,8 +359,6 @@ impl ClientHandler {
             .url_consent
             .as_ref()
             .ok_or_else(|| invalid("URL-mode elicitation was not declared by this client"))?;
-        super::requests::check_elicitation_url(&params.url)
-            .map_err(|e| invalid(format!("refused URL-mode elicitation: {e}")))?;
         let id = params.elicitation_id.clone();
         // Tracked before asking, so that a completion arriving during the question counts.
         drop(self.shared.urls.register(&id));
@@ -402,8 +438,9 @@ impl Handler<Client> for ClientHandler {
     ) -> HandlerResult {
         match request.method.as_str() {
             ListRootsRequest::METHOD => self.list_roots(&cx),
-            CreateMessageRequest::METHOD => self.sample(request.params()?, &cx).await,
-            ElicitRequest::METHOD => self.elicit(request.params()?, &cx).await,
+            CreateMessageRequest::METHOD => self.sample(request.params()?, cx).await,
+            ElicitRequest::METHOD => self.elicit(request.params()?, cx).await,
+            m if TaskEngine::handles(m) => self.answer_tasks(&request, &cx).await,
             other => Err(ErrorData::method_not_found(other)),
         }
     }

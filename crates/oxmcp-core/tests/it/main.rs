@@ -4,6 +4,8 @@ mod client_api;
 mod client_features;
 mod client_support;
 mod client_tasks;
+mod client_tasks_engine;
+mod client_tasks_receiver;
 mod client_tasks_server;
 mod client_tasks_support;
 mod engine_capabilities;
