@@ -21,8 +21,8 @@ use super::{Outcome, Report, ensure, failed, host};
 pub mod tasks;
 
 /// The tools the reference server registers for a client with sampling, elicitation (both
-/// modes) and roots.
-pub const TOOLS: [&str; 10] = [
+/// modes), roots and task-augmented sampling and elicitation.
+pub const TOOLS: [&str; 12] = [
     "echo",
     "get-sum",
     "get-structured-content",
@@ -33,6 +33,8 @@ pub const TOOLS: [&str; 10] = [
     "trigger-elicitation-request",
     "trigger-url-elicitation",
     tasks::RESEARCH_TOOL,
+    tasks::SAMPLING_TASK_TOOL,
+    tasks::ELICITATION_TASK_TOOL,
 ];
 
 /// Every check, in order.
@@ -66,6 +68,15 @@ pub async fn run(client: &McpClient, report: &mut Report) {
         .await;
     report
         .check("task: clarification", tasks::clarification(client))
+        .await;
+    report
+        .check("task: sampling (receiver)", tasks::sampling_as_task(client))
+        .await;
+    report
+        .check(
+            "task: elicitation (receiver)",
+            tasks::elicitation_as_task(client),
+        )
         .await;
 }
 

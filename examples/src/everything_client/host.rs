@@ -55,7 +55,8 @@ pub fn changed_roots() -> Vec<Root> {
     ]
 }
 
-/// The handler: sampling (with tools), form and URL elicitation, roots.
+/// The handler: sampling (with tools), form and URL elicitation, roots; task-augmented
+/// sampling and elicitation are received as tasks (kept in memory).
 pub fn handler() -> ClientHandler {
     ClientHandler::new()
         .with_roots(initial_roots())
@@ -63,6 +64,7 @@ pub fn handler() -> ClientHandler {
         .with_sampling_tools(true)
         .with_form_elicitation(|form| async move { fill_form(&form) })
         .with_url_elicitation(|url| async move { consent(&url) })
+        .with_task_receipt()
 }
 
 fn text_blocks(blocks: &[SamplingMessageContentBlock]) -> Vec<&str> {

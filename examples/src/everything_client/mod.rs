@@ -2,9 +2,11 @@
 //!
 //! It spawns the server command, connects with a host ([`host`]) that answers sampling
 //! (a deterministic fake model that uses tools when offered), form and URL elicitation and
-//! roots, then runs the checks that fit the server it finds: the oxmcp everything server
-//! ([`against_oxmcp`]), the official TypeScript everything server ([`against_reference`]),
-//! or, for any other server, listing everything it offers. Each check prints one line.
+//! roots, and receives task-augmented sampling and elicitation as tasks, then runs the
+//! checks that fit the server it finds: the oxmcp everything server ([`against_oxmcp`],
+//! with its task flow in [`against_oxmcp::tasks`]), the official TypeScript everything
+//! server ([`against_reference`], with its task tools in [`against_reference::tasks`]), or,
+//! for any other server, listing everything it offers. Each check prints one line.
 
 pub mod against_oxmcp;
 pub mod against_reference;

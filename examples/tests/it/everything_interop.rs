@@ -98,9 +98,11 @@ async fn everything_client_against_typescript_everything_server() {
         "completion/complete",
         "task: research query",
         "task: clarification",
+        "task: sampling (receiver)",
+        "task: elicitation (receiver)",
     ] {
         let line = format!("[ok  ] {check:<26}");
         assert!(stdout.contains(&line), "no `{line}` in:\n{stdout}");
     }
-    assert!(stdout.contains("22 checks, 0 failed"), "{stdout}");
+    assert!(stdout.contains("24 checks, 0 failed"), "{stdout}");
 }

@@ -6,6 +6,10 @@
 //! only through a `tasks/result` request: the requestor has to ask for the result as soon
 //! as it sees `input_required`, which [`TaskHandle::wait_for_result`] does.
 //!
+//! The other way round, `trigger-sampling-request-async` and
+//! `trigger-elicitation-request-async` send this client task-augmented requests, which it
+//! receives as tasks (the host's handler is a task receiver) while the server polls them.
+//!
 //! [`TaskHandle::wait_for_result`]: oxmcp::core::client::tasks::TaskHandle::wait_for_result
 
 use oxmcp::core::client::McpClient;
@@ -15,7 +19,7 @@ use serde_json::json;
 use crate::everything_client::against_oxmcp::tasks::{
     check_related, start, status_name, stream_statuses,
 };
-use crate::everything_client::against_oxmcp::text;
+use crate::everything_client::against_oxmcp::{call, text};
 use crate::everything_client::{Outcome, ensure, failed, host};
 
 /// The task tool of the reference server.
@@ -76,4 +80,43 @@ pub(super) async fn clarification(client: &McpClient) -> Outcome {
         "task {}: input_required, clarification answered through tasks/result, completed with \"programming\"",
         task.task_id()
     ))
+}
+
+/// The tool that makes this client run a sampling request as a task.
+pub const SAMPLING_TASK_TOOL: &str = "trigger-sampling-request-async";
+/// The tool that makes this client run an elicitation request as a task.
+pub const ELICITATION_TASK_TOOL: &str = "trigger-elicitation-request-async";
+
+/// The server sends `sampling/createMessage` with `task`: this client (a task receiver)
+/// answers with a `CreateTaskResult`, runs the fake model in the background, and the
+/// server polls `tasks/get` and fetches `tasks/result` from it.
+pub(super) async fn sampling_as_task(client: &McpClient) -> Outcome {
+    let arguments = json!({ "prompt": "hello as a task", "maxTokens": 50 });
+    let said = text(&call(client, SAMPLING_TASK_TOOL, arguments).await?)?;
+    ensure(
+        said.starts_with("[COMPLETED] Async sampling completed!"),
+        || said.clone(),
+    )?;
+    ensure(said.contains("Task created: "), || said.clone())?;
+    ensure(said.contains(host::MODEL), || said.clone())?;
+    let polls = said.lines().filter(|l| l.starts_with("Poll ")).count();
+    Ok(format!(
+        "the server polled our task {polls} time(s), then fetched the fake model's answer"
+    ))
+}
+
+/// The server sends `elicitation/create` with `task`: this client answers with a
+/// `CreateTaskResult`, fills the form in the background, and the server fetches the answer
+/// from `tasks/result`.
+pub(super) async fn elicitation_as_task(client: &McpClient) -> Outcome {
+    let said = text(&call(client, ELICITATION_TASK_TOOL, json!({})).await?)?;
+    ensure(
+        said.starts_with("[COMPLETED] User provided the requested information!"),
+        || said.clone(),
+    )?;
+    ensure(
+        said.contains("- Name: Ada") && said.contains("- Favorite Color: Red"),
+        || said.clone(),
+    )?;
+    Ok("the server fetched the form answer from our task".to_owned())
 }
