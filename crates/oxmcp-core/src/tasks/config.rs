@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::OwnerPolicy;
+
 /// The default of [`TaskConfig::max_unfinished_per_owner`].
 pub const DEFAULT_MAX_UNFINISHED_PER_OWNER: usize = 100;
 /// The default of [`TaskConfig::default_ttl`]: one hour.
@@ -54,6 +56,9 @@ pub struct TaskConfig {
     /// How long cancelled work may still run after its cancellation token fired before it
     /// is dropped; whatever it returns is discarded (default 5 s).
     pub cancel_grace: Duration,
+    /// Who owns the tasks (default: the requestor that created them; see [`OwnerPolicy`]
+    /// for the fixed owner of single-user deployments).
+    pub owner: OwnerPolicy,
 }
 
 impl Default for TaskConfig {
@@ -68,6 +73,7 @@ impl Default for TaskConfig {
             status_notifications: true,
             store_poll_interval: Duration::from_secs(1),
             cancel_grace: Duration::from_secs(5),
+            owner: OwnerPolicy::Requestor,
         }
     }
 }
@@ -133,6 +139,14 @@ impl TaskConfig {
     #[must_use]
     pub fn with_cancel_grace(mut self, grace: Duration) -> Self {
         self.cancel_grace = grace;
+        self
+    }
+
+    /// Sets [`owner`](Self::owner). [`OwnerPolicy::Fixed`] is for single-user deployments
+    /// only: see its warning.
+    #[must_use]
+    pub fn with_owner(mut self, owner: OwnerPolicy) -> Self {
+        self.owner = owner;
         self
     }
 

@@ -22,7 +22,7 @@ use super::config::TaskConfig;
 use super::cursor::CursorCodec;
 use super::link::TaskLink;
 use super::live::{LiveTask, StatusSink};
-use super::owner::{new_task_id, owner_of};
+use super::owner::{new_task_id, owner_for};
 use super::work::{NewTask, WorkResult, supervise};
 use super::{StoreError, TaskOwner, TaskRecord, TaskStore, TaskUpdate, wire_timestamp};
 use crate::context::RequestContext;
@@ -232,7 +232,8 @@ impl TaskEngine {
     {
         require_tasks(cx.protocol_version(), &task.method)?;
         self.inner.ensure_purger();
-        let owner = owner_of(cx).map_err(|e| ErrorData::internal_error(e.to_string()))?;
+        let owner = owner_for(cx, &self.inner.config.owner)
+            .map_err(|e| ErrorData::internal_error(e.to_string()))?;
         let record = self.inner.create(owner, task).await?;
         let sink = self.status_sink(cx.peer());
         let live = LiveTask::new(record.task.task_id.clone(), record.owner.clone(), sink);

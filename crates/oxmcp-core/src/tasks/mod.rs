@@ -35,6 +35,7 @@ pub use config::{
 };
 pub use engine::TaskEngine;
 pub use memory::MemoryTaskStore;
+pub use owner::OwnerPolicy;
 pub use recovery::{Recovery, ResumeWork};
 pub use requests::CANCELLED_MESSAGE;
 pub use store::{

@@ -55,6 +55,37 @@ fn process_nonce() -> Result<&'static str, NoRandomness> {
     Ok(NONCE.get_or_init(|| fresh))
 }
 
+/// Who owns the tasks requestors create ([`TaskConfig::owner`](super::TaskConfig::owner)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OwnerPolicy {
+    /// The requestor that created the task (the default): its session today
+    /// (`session:<process nonce>:<session id>`, the nonce drawn at random once per
+    /// process), its authenticated principal once contexts carry one. Another session, and
+    /// every session of a later process, sees none of its tasks.
+    #[default]
+    Requestor,
+    /// One owner, `fixed:<name>`, for every task of every session, in this process and in
+    /// later ones on the same store: after a restart, the new session reads, waits on and
+    /// cancels the tasks of the previous process.
+    ///
+    /// **Only for single-user deployments** (a stdio server, which serves the one client
+    /// that started it): with several users (a Streamable HTTP server), every user would
+    /// list, read and cancel the tasks of every other.
+    Fixed(String),
+}
+
+/// Who owns the tasks created by the request of `cx` under `policy`.
+pub(crate) fn owner_for<R: Role>(
+    cx: &RequestContext<R>,
+    policy: &OwnerPolicy,
+) -> Result<TaskOwner, NoRandomness> {
+    match policy {
+        OwnerPolicy::Requestor => owner_of(cx),
+        OwnerPolicy::Fixed(name) => Ok(TaskOwner::new(format!("fixed:{name}"))),
+    }
+}
+
 /// Who owns the tasks created by the request of `cx` (see the [module docs](self)).
 pub(crate) fn owner_of<R: Role>(cx: &RequestContext<R>) -> Result<TaskOwner, NoRandomness> {
     // The authenticated principal, once the context carries one, goes here.
@@ -79,6 +110,34 @@ mod tests {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_fixed_owner_is_the_same_for_every_session() {
+        use crate::role::Server;
+        use crate::session::{Peer, RequestState};
+        use oxmcp_types::RequestId;
+        use tokio_util::sync::CancellationToken;
+
+        let cx = || {
+            RequestContext::<Server>::detached(
+                RequestId::Number(1),
+                RequestState::new(CancellationToken::new()),
+                Peer::detached(None),
+            )
+        };
+        let fixed = OwnerPolicy::Fixed("local".into());
+        assert_eq!(owner_for(&cx(), &fixed).unwrap().as_str(), "fixed:local");
+        assert_eq!(
+            owner_for(&cx(), &fixed).unwrap(),
+            owner_for(&cx(), &fixed).unwrap()
+        );
+        // The default: each session owns its own tasks.
+        let (a, b) = (cx(), cx());
+        let requestor = owner_for(&a, &OwnerPolicy::default()).unwrap();
+        assert!(requestor.as_str().starts_with("session:"));
+        assert_eq!(requestor, owner_of(&a).unwrap());
+        assert_ne!(requestor, owner_for(&b, &OwnerPolicy::default()).unwrap());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use super::clock::now_ms;
 use super::engine::{TaskEngine, require_tasks, store_failure, to_wire};
 use super::live::WaiterGuard;
-use super::owner::owner_of;
+use super::owner::owner_for;
 use super::payload::with_related_task;
 use super::{ListPosition, StoreError, TaskOutcome, TaskOwner, TaskRecord, TaskUpdate};
 use crate::context::RequestContext;
@@ -58,7 +58,8 @@ impl TaskEngine {
         }
         require_tasks(cx.protocol_version(), method)?;
         self.inner.ensure_purger();
-        let owner = owner_of(cx).map_err(|e| ErrorData::internal_error(e.to_string()))?;
+        let owner = owner_for(cx, &self.inner.config.owner)
+            .map_err(|e| ErrorData::internal_error(e.to_string()))?;
         if method == ListTasksRequest::METHOD {
             let params: PaginatedRequestParams = request.params()?;
             return self.list(&owner, params.cursor.as_deref()).await;
