@@ -4,9 +4,14 @@
 //! [--db PATH]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until Ctrl-C). Tasks are kept
 //! in memory, or with `--db PATH` in that SQLite file: then, before serving, the tasks a
 //! previous process left unfinished are recovered (`long_running` runs again, the others
-//! fail with an "interrupted" status message). Logs go to stderr (`RUST_LOG` filters them);
-//! the `tracing` events of request handlers also reach the client as
-//! `notifications/message`.
+//! fail with an "interrupted" status message).
+//!
+//! Over stdio the server has one client, the one that started it, so its tasks belong to one
+//! fixed owner ([`STDIO_TASK_OWNER`]): a server restarted on the same `--db` serves the tasks
+//! of the previous process to its new session. Over HTTP every session owns its own tasks.
+//!
+//! Logs go to stderr (`RUST_LOG` filters them); the `tracing` events of request handlers
+//! also reach the client as `notifications/message`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,9 +19,9 @@ use std::process::ExitCode;
 use oxmcp::core::McpServer;
 use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
-use oxmcp::tasks::TaskEngine;
+use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
 use oxmcp::transport::stdio::stdio;
-use oxmcp_examples::everything_server::{build, build_with_tasks, task_config};
+use oxmcp_examples::everything_server::{build_with_tasks, task_config};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -25,6 +30,9 @@ const USAGE: &str =
     "usage: everything-server stdio [--db PATH] | everything-server http --port P [--db PATH]";
 
 type Failure = Box<dyn std::error::Error>;
+
+/// The owner of every task of the stdio server: it serves a single user.
+const STDIO_TASK_OWNER: &str = "everything-server-stdio";
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
@@ -93,14 +101,16 @@ fn parse(args: &[String]) -> Result<Command, String> {
     }
 }
 
-/// Builds the server with its tasks in memory, or in the SQLite file `db` (recovering the
-/// tasks an earlier process left unfinished).
-async fn server(db: Option<PathBuf>) -> Result<McpServer, Failure> {
+/// Builds the server with its tasks owned as `owner` says, in memory or in the SQLite file
+/// `db` (recovering the tasks an earlier process left unfinished).
+async fn server(db: Option<PathBuf>, owner: OwnerPolicy) -> Result<McpServer, Failure> {
+    let config = task_config().with_owner(owner);
     let Some(path) = db else {
-        return Ok(build()?.0);
+        let engine = TaskEngine::new(MemoryTaskStore::new(), config);
+        return Ok(build_with_tasks(engine)?.0);
     };
     let store = SqliteTaskStore::open(&path).await?;
-    let (server, _state) = build_with_tasks(TaskEngine::new(store, task_config()))?;
+    let (server, _state) = build_with_tasks(TaskEngine::new(store, config))?;
     let recovery = server.recover_tasks().await?;
     eprintln!(
         "everything-server: tasks in {}: {} resumed, {} failed as interrupted",
@@ -113,7 +123,7 @@ async fn server(db: Option<PathBuf>) -> Result<McpServer, Failure> {
 
 /// Serves one client on stdin/stdout until it closes stdin.
 async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
-    let server = server(db).await?;
+    let server = server(db, OwnerPolicy::Fixed(STDIO_TASK_OWNER.to_owned())).await?;
     let running = server.serve(stdio());
     let end = running.wait().await;
     tracing::debug!(?end, "session ended");
@@ -122,7 +132,7 @@ async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
 
 /// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C.
 async fn serve_http(port: u16, db: Option<PathBuf>) -> Result<(), Failure> {
-    let server = server(db).await?;
+    let server = server(db, OwnerPolicy::default()).await?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let http = oxmcp::http::serve(addr, move |t| server.serve(t)).await?;
     eprintln!("everything-server: listening on {}", http.url());

@@ -12,7 +12,8 @@
 //!   restart), `confirm_task` (form elicitation while the task is `input_required`),
 //!   `failing_task` (a tool error: the task ends `failed`). Tasks are on: in memory by
 //!   default ([`build`]), or in any store ([`build_with_tasks`]; the binary's `--db PATH`
-//!   uses SQLite and recovers the tasks of a previous process at startup);
+//!   uses SQLite and recovers the tasks of a previous process at startup, and over stdio
+//!   gives all tasks one fixed owner, so that a restarted server serves them again);
 //! - resources ([`catalog`]): `info://about` (text), `info://pixels` (blob), the template
 //!   `note://{id}` with completion of `id`, subscriptions;
 //! - prompts ([`catalog`]): `greet` (typed arguments, one required) and `code_review`

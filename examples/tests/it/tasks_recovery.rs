@@ -1,7 +1,8 @@
 //! Crash recovery of durable tasks: `everything-server stdio --db <tmp>/tasks.db` gets 100
 //! tasks in mixed states through the protocol, is killed with SIGKILL, and restarts on the
 //! same database. Checked through the database (opened with `SqliteTaskStore`) and through
-//! the protocol: every task is still there with its owner, status, createdAt and ttl;
+//! the protocol (the stdio server gives its tasks one fixed owner, so the new session may
+//! read them): every task is still there with its owner, status, createdAt and ttl;
 //! results are byte-identical; the interrupted `long_running` tasks resume and complete;
 //! the `input_required` ones fail with the interruption message; nothing stays `working`;
 //! a short-ttl task expires (and is purged) after the restart. And the HTTP server with
@@ -189,13 +190,7 @@ async fn record(client: &McpClient, created: &[(Kind, String)]) -> BTreeMap<Stri
         assert_eq!(listed_task.status, task.status);
         let result = match task.status {
             TaskStatus::Completed | TaskStatus::Failed => {
-                let params = serde_json::value::to_raw_value(&json!({ "taskId": id })).unwrap();
-                let raw = client
-                    .peer()
-                    .request_raw("tasks/result", Some(params), RequestOptions::default())
-                    .await
-                    .expect("tasks/result");
-                Some(raw.get().to_owned())
+                Some(task_result_raw(client, id).await.expect("tasks/result"))
             }
             _ => None,
         };
@@ -209,6 +204,16 @@ async fn record(client: &McpClient, created: &[(Kind, String)]) -> BTreeMap<Stri
         );
     }
     recorded
+}
+
+/// `tasks/result` of `id`, as the JSON text received.
+async fn task_result_raw(client: &McpClient, id: &str) -> Result<String, oxmcp::RequestError> {
+    let params = serde_json::value::to_raw_value(&json!({ "taskId": id })).unwrap();
+    let raw = client
+        .peer()
+        .request_raw("tasks/result", Some(params), RequestOptions::default())
+        .await?;
+    Ok(raw.get().to_owned())
 }
 
 /// Every record of `owner` in the store, by id.
@@ -319,9 +324,10 @@ async fn kill_9_and_restart_keeps_every_task() {
     let store = SqliteTaskStore::open(&db).await.expect("open the database");
     let unfinished = store.unfinished(now_ms()).await.unwrap();
     let owner = unfinished.first().expect("unfinished tasks").owner.clone();
-    assert!(
-        owner.as_str().starts_with("session:"),
-        "owned by the session"
+    assert_eq!(
+        owner.as_str(),
+        "fixed:everything-server-stdio",
+        "the stdio server's one owner"
     );
     let before = snapshot(&store, &owner).await;
     assert_eq!(before.len(), 100, "every task is in the database");
@@ -428,43 +434,69 @@ async fn kill_9_and_restart_keeps_every_task() {
     assert!(ttls.contains(&Some(MAX_TTL_MS)), "a ttl cut to the maximum");
     assert!(ttls.contains(&Some(3_600_000)), "the default ttl");
 
-    // 6. Through the protocol: the new session is another owner, which sees none of them.
-    let listed = second
-        .client
-        .peer()
-        .list_tasks()
-        .collect_all()
-        .await
-        .unwrap();
-    assert!(
-        listed.is_empty(),
-        "a new session lists no old task: {listed:?}"
-    );
-    for (_, id) in created.iter().take(5) {
-        let error = second.client.peer().get_task(id.clone()).await.unwrap_err();
-        let code = error.as_remote().map(|e| e.code);
-        assert_eq!(code, Some(ErrorCode::INVALID_PARAMS), "{error}");
+    // 6. Through the protocol: the stdio server gives its tasks one fixed owner (it has a
+    // single user), so the new session serves the tasks of the killed process.
+    let peer = second.client.peer();
+    let listed = peer.list_tasks().collect_all().await.unwrap();
+    for (kind, id) in &created {
+        assert!(
+            listed.iter().any(|t| t.task_id == *id),
+            "{kind:?} {id} not listed after the restart"
+        );
+    }
+    for (id, rec) in &recorded {
+        let task = peer.get_task(id.clone()).await.unwrap();
+        assert_eq!(task.created_at, rec.task.created_at, "{id}");
+        assert_eq!(task.ttl, rec.task.ttl, "{id}");
+        match rec.kind {
+            Kind::Completed | Kind::Failed | Kind::Cancelled | Kind::ShortTtl => {
+                assert_eq!(task, rec.task, "{:?} {id} changed", rec.kind);
+            }
+            Kind::InputRequired => {
+                assert_eq!(task.status, TaskStatus::Failed, "{id}");
+                assert_eq!(task.status_message.as_deref(), Some(INTERRUPTED));
+                let error = task_result_raw(&second.client, id).await.unwrap_err();
+                let error = error.as_remote().cloned().expect("a JSON-RPC error");
+                assert_eq!(error.code, ErrorCode::INTERNAL_ERROR);
+                assert_eq!(error.message, INTERRUPTED);
+            }
+            Kind::Working => assert!(
+                matches!(task.status, TaskStatus::Working | TaskStatus::Completed),
+                "resumed {id}: {:?}",
+                task.status
+            ),
+        }
+        if let Some(before_kill) = &rec.result {
+            let after_restart = task_result_raw(&second.client, id).await.unwrap();
+            assert_eq!(
+                &after_restart, before_kill,
+                "tasks/result of {id} is byte-identical across the kill"
+            );
+        }
     }
 
-    // 7. The resumed tasks complete (their work ran again from the stored arguments); then
-    // nothing is unfinished.
+    // 7. The resumed tasks complete (their work ran again from the stored arguments):
+    // `tasks/result` of each waits for it. Then nothing is unfinished.
     let expected_text = format!(
         "worked for {WORKING_SECONDS}.0 s in {} steps",
         WORKING_SECONDS * 4
     );
+    let mut waits = tokio::task::JoinSet::new();
     for (kind, id) in &created {
-        if *kind != Kind::Working {
-            continue;
+        if *kind == Kind::Working {
+            let task = second.client.task::<CallToolResult>(id.clone());
+            waits.spawn(async move { (task.task_id().to_owned(), task.result().await) });
         }
-        until_record(&store, &owner, id, now_ms, |got| {
-            got.is_ok_and(|r| r.task.status.is_terminal())
-        })
-        .await;
-        let done = store.get(&owner, id, now_ms()).await.unwrap();
+    }
+    let resumed = tokio::time::timeout(GUARD, waits.join_all())
+        .await
+        .expect("the resumed tasks complete");
+    assert_eq!(resumed.len(), 15);
+    for (id, result) in resumed {
+        let result = result.unwrap_or_else(|e| panic!("resumed {id}: {e}"));
+        assert_eq!(result.content[0].as_text(), Some(expected_text.as_str()));
+        let done = store.get(&owner, &id, now_ms()).await.unwrap();
         assert_eq!(done.task.status, TaskStatus::Completed, "resumed {id}");
-        let result: CallToolResult = serde_json::from_str(outcome_text(&done).unwrap()).unwrap();
-        let said = result.content[0].as_text().unwrap_or_default().to_owned();
-        assert_eq!(said, expected_text, "resumed {id}");
     }
     eprintln!(
         "the 15 resumed tasks completed {:?} after the restart",
@@ -488,6 +520,12 @@ async fn kill_9_and_restart_keeps_every_task() {
         |got| matches!(got, Err(StoreError::NotFound)),
     )
     .await;
+    let gone = peer.get_task(short_id.clone()).await.unwrap_err();
+    assert_eq!(
+        gone.as_remote().map(|e| e.code),
+        Some(ErrorCode::INVALID_PARAMS),
+        "an expired task is unknown: {gone}"
+    );
 
     second.client.close().await;
     let status = second.child.shutdown().await.unwrap();
