@@ -57,6 +57,18 @@ impl<R: Role> RequestContext<R> {
         }
     }
 
+    /// A copy of this context (same id, state, peer and session), for work that outlives
+    /// the borrow it was given in.
+    pub(crate) fn duplicate(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            progress_token: self.progress_token.clone(),
+            state: self.state.clone(),
+            peer: self.peer.clone(),
+            session: self.session.clone(),
+        }
+    }
+
     /// The context of work without a connection (a task resumed after a restart), over a
     /// detached peer and its negotiated state.
     pub(crate) fn detached(

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oxmcp_core::tasks::{MemoryTaskStore, TaskOwner, TaskRecord, TaskStore, TaskUpdate};
+use oxmcp_core::tasks::{
+    CreateLimits, MemoryTaskStore, TaskOwner, TaskRecord, TaskStore, TaskUpdate,
+};
 use oxmcp_store_sqlite::{SqliteOptions, SqliteTaskStore, Synchronous};
 use oxmcp_types::tasks::{Task, TaskStatus};
 use serde_json::value::RawValue;
@@ -71,7 +73,7 @@ async fn bench<S: TaskStore>(name: &str, store: S, n: usize) {
         let base = if callers == 1 { 0 } else { n };
         let creates = measure(&store, n, callers, move |s, i| {
             Box::pin(async move {
-                s.create(record(base + i), usize::MAX)
+                s.create(record(base + i), CreateLimits::UNLIMITED)
                     .await
                     .expect("create")
             })

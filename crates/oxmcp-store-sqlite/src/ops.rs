@@ -4,7 +4,9 @@
 //! atomic against every other connection, in this process or another. Each write runs in
 //! its own savepoint, so a refused one leaves nothing behind.
 
-use oxmcp_core::tasks::{ListPosition, StoreError, TaskOwner, TaskPage, TaskRecord, TaskUpdate};
+use oxmcp_core::tasks::{
+    CreateLimits, ListPosition, StoreError, TaskOwner, TaskPage, TaskRecord, TaskUpdate,
+};
 use rusqlite::{Connection, OptionalExtension, Savepoint, params};
 
 use crate::error::backend;
@@ -20,7 +22,7 @@ fn savepoint(conn: &mut Connection) -> Result<Savepoint<'_>, StoreError> {
 pub(crate) fn create(
     conn: &mut Connection,
     record: &TaskRecord,
-    max_active: usize,
+    limits: CreateLimits,
 ) -> Result<(), StoreError> {
     record.check_outcome()?;
     let columns = Columns::new(record)?;
@@ -39,20 +41,54 @@ pub(crate) fn create(
         Some(_) => return Err(StoreError::Duplicate),
         None => {}
     }
-    let active: i64 = tx
-        .prepare_cached(&format!(
+    let owner = record.owner.as_str();
+    let unfinished = count(
+        &tx,
+        &format!(
             "SELECT count(*) FROM tasks WHERE owner = ?1 AND {ALIVE} \
              AND status IN ('working', 'input_required')"
-        ))
-        .and_then(|mut s| s.query_row(params![record.owner.as_str(), now], |row| row.get(0)))
-        .map_err(|e| backend(&e))?;
-    if usize::try_from(active).unwrap_or(usize::MAX) >= max_active {
-        return Err(StoreError::LimitReached { limit: max_active });
-    }
+        ),
+        owner,
+        now,
+    )?;
+    limits.check(unfinished, all_of(&tx, owner, now, limits.max_per_owner)?)?;
     tx.prepare_cached(rows::INSERT)
         .and_then(|mut s| s.execute(columns.values().as_slice()))
         .map_err(|e| backend(&e))?;
     tx.commit().map_err(|e| backend(&e))
+}
+
+/// How many unexpired tasks `owner` has, counted exactly (reading each row's expiry) only
+/// when the count of the index alone, expired rows included, reaches `limit`.
+fn all_of(conn: &Connection, owner: &str, now: i64, limit: usize) -> Result<usize, StoreError> {
+    let cheap = count(
+        conn,
+        "SELECT count(*) FROM tasks WHERE owner = ?1",
+        owner,
+        now,
+    )?;
+    if cheap < limit {
+        return Ok(cheap);
+    }
+    count(
+        conn,
+        &format!("SELECT count(*) FROM tasks WHERE owner = ?1 AND {ALIVE}"),
+        owner,
+        now,
+    )
+}
+
+/// Runs a `count(*)` query whose parameters are the owner (`?1`) and, if it uses it, the
+/// time (`?2`).
+fn count(conn: &Connection, sql: &str, owner: &str, now: i64) -> Result<usize, StoreError> {
+    let mut statement = conn.prepare_cached(sql).map_err(|e| backend(&e))?;
+    let n: i64 = if statement.parameter_count() >= 2 {
+        statement.query_row(params![owner, now], |row| row.get(0))
+    } else {
+        statement.query_row(params![owner], |row| row.get(0))
+    }
+    .map_err(|e| backend(&e))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// The owner's unexpired record, or [`StoreError::NotFound`].

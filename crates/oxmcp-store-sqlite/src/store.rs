@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oxmcp_core::tasks::{
-    ListPosition, StoreFuture, TaskOwner, TaskPage, TaskRecord, TaskStore, TaskUpdate,
+    CreateLimits, ListPosition, StoreFuture, TaskOwner, TaskPage, TaskRecord, TaskStore, TaskUpdate,
 };
 
 use crate::error::OpenError;
@@ -16,8 +16,15 @@ use crate::worker::{Access, Worker};
 /// A durable [`TaskStore`] in one SQLite file (WAL mode). See the [crate docs](crate).
 ///
 /// Cheap to clone: clones share one database thread, which closes the file when the last
-/// clone is dropped. Several stores (in one process or several) may open the same file;
-/// SQLite's locking keeps them consistent.
+/// clone is dropped.
+///
+/// Several stores (in one process or several) may open the same file for storage: SQLite's
+/// locking keeps them consistent, and the store says it is [shared](TaskStore::shared), so
+/// an engine running a task watches its record for a cancellation made by another process.
+/// But [`TaskEngine::recover`](oxmcp_core::tasks::TaskEngine::recover) must run only when
+/// no other live process serves tasks from the file: it takes every unfinished task in it
+/// for one interrupted by a stopped process, and would resume or fail the running tasks of
+/// the others.
 #[derive(Clone)]
 pub struct SqliteTaskStore {
     worker: Worker,
@@ -63,10 +70,15 @@ impl fmt::Debug for SqliteTaskStore {
 }
 
 impl TaskStore for SqliteTaskStore {
-    fn create(&self, record: TaskRecord, max_active: usize) -> StoreFuture<'_, ()> {
+    fn create(&self, record: TaskRecord, limits: CreateLimits) -> StoreFuture<'_, ()> {
         Box::pin(self.worker.call(Access::Write, move |conn| {
-            ops::create(conn, &record, max_active)
+            ops::create(conn, &record, limits)
         }))
+    }
+
+    /// True: other processes may open the same file.
+    fn shared(&self) -> bool {
+        true
     }
 
     fn get<'a>(

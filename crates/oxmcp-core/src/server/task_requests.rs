@@ -7,10 +7,12 @@
 //! and the client declared `tasks.requests.sampling.createMessage` (or
 //! `tasks.requests.elicitation.create`) besides what the request itself needs.
 //!
-//! The client may announce status changes with `notifications/tasks/status`; they reach
-//! the server's handler. To let handles hear them, publish them on a [`TaskStatusFeed`]
-//! from `handle_notification` and give the feed to the handles (`with_status_feed`);
-//! handles poll in any case.
+//! The client may announce status changes with `notifications/tasks/status`. Each session
+//! has a [`TaskStatusFeed`] ([`Peer::task_status_feed`]) that the handles created here
+//! follow; [`McpServer`](crate::server::McpServer) publishes the client's notifications on
+//! it. A server with a handler of its own publishes them from `handle_notification` with
+//! `cx.peer().task_status_feed().publish_notification(&notification)`. Handles poll in any
+//! case.
 //!
 //! ```no_run
 //! use oxmcp_core::{Peer, role::Server};
@@ -25,6 +27,9 @@
 //! }
 //! ```
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use oxmcp_types::elicitation::{ElicitAction, ElicitResult, ElicitationSchema, StringFormat};
 use oxmcp_types::methods::{CreateMessageRequest, ElicitRequest, RequestMethod};
 use oxmcp_types::sampling::{CreateMessageRequestParams, CreateMessageResult};
@@ -36,11 +41,18 @@ use super::client_requests::{
 };
 use crate::client::tasks::to_raw;
 use crate::context::RequestContext;
+use crate::handler::IncomingNotification;
 use crate::role::Server;
+use crate::session::state::lock;
 use crate::session::{Peer, RequestOptions, SessionInfo};
 use crate::validate::validate_form_answer;
 
 pub use crate::client::tasks::{PollPolicy, TaskHandle, TaskStatusFeed};
+
+/// The feeds of the sessions that asked for one, by session id; a session's feed goes when
+/// the session ends. (A session's own state would be the natural home of its feed; this
+/// map keeps it beside the session instead.)
+static FEEDS: LazyLock<Mutex<HashMap<u64, TaskStatusFeed>>> = LazyLock::new(Mutex::default);
 
 /// Which task-augmented request the client must have declared.
 #[derive(Clone, Copy)]
@@ -82,6 +94,39 @@ fn require_task_support(
 }
 
 impl Peer<Server> {
+    /// The session's feed of the client's `notifications/tasks/status` (created on first
+    /// use, gone with the session): the handles of
+    /// [`create_message_as_task`](Self::create_message_as_task) and
+    /// [`elicit_as_task`](Self::elicit_as_task) follow it.
+    /// [`McpServer`](crate::server::McpServer) publishes the client's notifications on it;
+    /// a server with a handler of its own publishes them from `handle_notification` (see
+    /// [`TaskStatusFeed::publish_notification`]).
+    pub fn task_status_feed(&self) -> TaskStatusFeed {
+        let session = self.session_id();
+        let (feed, created) = {
+            let mut feeds = lock(&FEEDS);
+            let created = !feeds.contains_key(&session);
+            let feed = feeds
+                .entry(session)
+                .or_insert_with(|| TaskStatusFeed::new().bound_to(self.inner.closed.clone()));
+            (feed.clone(), created)
+        };
+        if created {
+            self.on_session_end(move || {
+                lock(&FEEDS).remove(&session);
+            });
+        }
+        feed
+    }
+
+    /// Publishes a client's `notifications/tasks/status` on the session's feed, if the
+    /// session has one (no handle was ever created otherwise, so nobody listens); returns
+    /// whether it did.
+    pub(crate) fn publish_task_status(&self, notification: &IncomingNotification) -> bool {
+        let feed = lock(&FEEDS).get(&self.session_id()).cloned();
+        feed.is_some_and(|feed| feed.publish_notification(notification))
+    }
+
     /// Asks the client to sample an LLM as a task (`sampling/createMessage` with `task`:
     /// the params' own `task` member, or an empty one) and returns a handle on the task the
     /// client created. Refused locally as [`create_message`](Self::create_message) is, and
@@ -109,7 +154,8 @@ impl Peer<Server> {
         let created = self
             .create_task(CreateMessageRequest::METHOD, to_raw(&params)?, options)
             .await?;
-        Ok(TaskHandle::from_created(self.clone(), created))
+        Ok(TaskHandle::from_created(self.clone(), created)
+            .with_status_feed(self.task_status_feed()))
     }
 
     /// Sends `elicitation/create` (form or URL mode) as a task and returns a handle on the
@@ -147,7 +193,8 @@ impl Peer<Server> {
             )
             .await?;
         Ok(ElicitTask {
-            handle: TaskHandle::from_created(self.clone(), created),
+            handle: TaskHandle::from_created(self.clone(), created)
+                .with_status_feed(self.task_status_feed()),
             form,
         })
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use oxmcp_types::jsonrpc::{Notification, Request};
 use oxmcp_types::methods::{
-    CancelledNotification, NotificationMethod, PingRequest, ProgressNotification, RequestMethod,
+    CancelTaskRequest, CancelledNotification, GetTaskPayloadRequest, GetTaskRequest,
+    ListTasksRequest, NotificationMethod, PingRequest, ProgressNotification, RequestMethod,
 };
 use oxmcp_types::{
     CancelledNotificationParams, EmptyParams, ErrorData, Implementation, Message,
@@ -22,7 +23,7 @@ use super::state::{Inner, InnerParts, Pending, Phase};
 use crate::capability::Support;
 use crate::error::{NotifyError, RequestError};
 use crate::role::Role;
-use crate::tasks::link::TaskLink;
+use crate::tasks::link::{InputGuard, TaskLink};
 use crate::transport::{OutboundMessage, Route};
 
 /// Called with each progress notification the peer sends for a request.
@@ -201,6 +202,21 @@ impl<R: Role> Peer<R> {
         (peer, info)
     }
 
+    /// Runs `callback` once the session has ended (at once if it already has).
+    pub(crate) fn on_session_end(&self, callback: impl FnOnce() + Send + 'static) {
+        self.inner.life.on_end(callback);
+    }
+
+    /// For the peer of a task's work: counts a wait on the requestor as outstanding input
+    /// (the task shows `input_required` until the guard is finished or dropped). `None`
+    /// for other peers.
+    pub(crate) async fn input_guard(&self) -> Option<InputGuard> {
+        match &self.task {
+            Some(link) => Some(link.begin_input().await),
+            None => None,
+        }
+    }
+
     /// The id of the task this peer sends for, if it is the peer of a task's work.
     pub fn task_id(&self) -> Option<&str> {
         self.task.as_ref().map(|t| t.task_id())
@@ -333,16 +349,12 @@ impl<R: Role> Peer<R> {
             None => params,
         };
         let (params, input) = match &self.task {
-            None => (params, None),
-            Some(link) => {
+            Some(link) if for_the_task(method) => {
                 let params = self.task_params(params).map_err(RequestError::Serialize)?;
                 // A task's request waits for the requestor: `input_required` until answered.
-                let input = match method {
-                    PingRequest::METHOD => None,
-                    _ => Some(link.begin_input().await),
-                };
-                (params, input)
+                (params, Some(link.begin_input().await))
             }
+            _ => (params, None),
         };
         let (answer_tx, answer_rx) = oneshot::channel();
         let (progress_tx, progress_rx) = match options.on_progress {
@@ -450,9 +462,21 @@ impl<R: Role> Peer<R> {
         if self.inner.take_pending(id).is_none() {
             return;
         }
-        if let Some(message) = cancelled_message(id.clone(), reason) {
+        if let Some(message) = self.cancelled_message(id.clone(), reason) {
             let _ = self.send(&message).await;
         }
+    }
+
+    /// The `notifications/cancelled` message for our request `id` (with the related-task
+    /// `_meta` when this peer sends for a task, as every notification of a task must).
+    fn cancelled_message(&self, id: RequestId, reason: String) -> Option<Message> {
+        let params = CancelledNotificationParams::new(id, Some(reason));
+        let raw = serde_json::value::to_raw_value(&params).ok()?;
+        let raw = self.task_params(Some(raw)).ok()?;
+        Some(Message::Notification(Notification::new(
+            CancelledNotification::METHOD,
+            raw,
+        )))
     }
 
     /// Sends a typed notification.
@@ -597,6 +621,21 @@ async fn next_progress(
     }
 }
 
+/// Whether a request of a task's work is part of the task: it carries the related-task
+/// `_meta` and holds the task in `input_required` until answered. Not `ping`, nor the
+/// `tasks/*` requests, whose `taskId` names the task they are about (the spec says a
+/// requestor SHOULD NOT add the meta to them): polling another task is not input.
+fn for_the_task(method: &str) -> bool {
+    !matches!(
+        method,
+        PingRequest::METHOD
+            | GetTaskRequest::METHOD
+            | GetTaskPayloadRequest::METHOD
+            | ListTasksRequest::METHOD
+            | CancelTaskRequest::METHOD
+    )
+}
+
 /// Adds `_meta.progressToken` (the request id) to the params.
 fn with_progress_token(
     params: Option<&RawValue>,
@@ -625,16 +664,6 @@ struct PendingGuard<'a, R: Role> {
     id: Option<RequestId>,
 }
 
-/// The `notifications/cancelled` message for our request `id`.
-fn cancelled_message(id: RequestId, reason: String) -> Option<Message> {
-    let params = CancelledNotificationParams::new(id, Some(reason));
-    let raw = serde_json::value::to_raw_value(&params).ok()?;
-    Some(Message::Notification(Notification::new(
-        CancelledNotification::METHOD,
-        Some(raw),
-    )))
-}
-
 impl<R: Role> Drop for PendingGuard<'_, R> {
     fn drop(&mut self) {
         let Some(id) = self.id.take() else { return };
@@ -642,7 +671,7 @@ impl<R: Role> Drop for PendingGuard<'_, R> {
             return;
         }
         let reason = "the requester stopped waiting".to_owned();
-        let Some(message) = cancelled_message(id, reason) else {
+        let Some(message) = self.peer.cancelled_message(id, reason) else {
             return;
         };
         let out = OutboundMessage::new(message.to_vec(), self.peer.current_route());

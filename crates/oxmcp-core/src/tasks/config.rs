@@ -6,6 +6,14 @@ use super::OwnerPolicy;
 
 /// The default of [`TaskConfig::max_unfinished_per_owner`].
 pub const DEFAULT_MAX_UNFINISHED_PER_OWNER: usize = 100;
+/// The default of [`TaskConfig::max_tasks_per_owner`].
+pub const DEFAULT_MAX_TASKS_PER_OWNER: usize = 1000;
+/// The default of [`TaskConfig::max_unfinished`].
+pub const DEFAULT_MAX_UNFINISHED: usize = 10_000;
+/// The default of [`TaskConfig::max_payload_bytes`]: 4 MiB.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 4 << 20;
+/// The default of [`TaskConfig::store_retry`]: 30 s.
+pub const DEFAULT_STORE_RETRY: Duration = Duration::from_secs(30);
 /// The default of [`TaskConfig::default_ttl`]: one hour.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(3600);
 /// The default of [`TaskConfig::max_ttl`]: one day.
@@ -28,6 +36,7 @@ pub const MIN_TTL: Duration = Duration::from_secs(1);
 /// assert_eq!(config.effective_ttl(Some(3_600_000)), Some(600_000));
 /// assert_eq!(config.effective_ttl(None), Some(600_000));
 /// assert_eq!(config.max_unfinished_per_owner, 100);
+/// assert_eq!(config.max_tasks_per_owner, 1000);
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -35,6 +44,23 @@ pub struct TaskConfig {
     /// How many tasks that are not finished one owner may have; past it a task-augmented
     /// request is answered with -32603 (default 100).
     pub max_unfinished_per_owner: usize,
+    /// How many tasks one owner may have stored, finished ones included (they count until
+    /// they expire); past it a task-augmented request is answered with -32603 (default
+    /// 1000).
+    pub max_tasks_per_owner: usize,
+    /// How many tasks that are not finished may run in this engine, whoever owns them;
+    /// past it a task-augmented request is answered with -32603 (default 10 000).
+    pub max_unfinished: usize,
+    /// The largest params and outcome a task stores, in bytes of JSON: a task-augmented
+    /// request with larger params is answered with -32603, and work whose result (or
+    /// error) is larger fails its task with -32603 saying so, instead of storing it
+    /// (default 4 MiB).
+    pub max_payload_bytes: usize,
+    /// How long a store write that fails (a database busy or unreachable) is retried, with
+    /// backoff, when it stores the outcome of work or the cancellation of a task whose
+    /// session ended. If the outcome still cannot be stored, the task is failed instead
+    /// (retried as long again) rather than left `working` (default 30 s).
+    pub store_retry: Duration,
     /// The ttl of a task whose requestor asked for none; `None`: [`max_ttl`](Self::max_ttl),
     /// unlimited when that is `None` too (default one hour).
     pub default_ttl: Option<Duration>,
@@ -50,8 +76,12 @@ pub struct TaskConfig {
     /// Whether to send `notifications/tasks/status` to the session that created a task on
     /// every change of its status (default true).
     pub status_notifications: bool,
-    /// How often the store is read for changes made by another process sharing it: by a
-    /// waiting `tasks/result`, and by running work to see a cancellation (default 1 s).
+    /// How often the store is read for changes made elsewhere (default 1 s): by running
+    /// work, to see a cancellation made by another process, only when the store is
+    /// [shared](super::TaskStore::shared) between processes; and by a `tasks/result`
+    /// waiting on a task whose work does not run in this engine. A `tasks/result` waiting
+    /// on a task that runs here is woken by the engine and never reads the store on a
+    /// timer.
     pub store_poll_interval: Duration,
     /// How long cancelled work may still run after its cancellation token fired before it
     /// is dropped; whatever it returns is discarded (default 5 s).
@@ -65,6 +95,10 @@ impl Default for TaskConfig {
     fn default() -> Self {
         Self {
             max_unfinished_per_owner: DEFAULT_MAX_UNFINISHED_PER_OWNER,
+            max_tasks_per_owner: DEFAULT_MAX_TASKS_PER_OWNER,
+            max_unfinished: DEFAULT_MAX_UNFINISHED,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            store_retry: DEFAULT_STORE_RETRY,
             default_ttl: Some(DEFAULT_TTL),
             max_ttl: Some(DEFAULT_MAX_TTL),
             poll_interval: Duration::from_secs(1),
@@ -83,6 +117,34 @@ impl TaskConfig {
     #[must_use]
     pub fn with_max_unfinished_per_owner(mut self, limit: usize) -> Self {
         self.max_unfinished_per_owner = limit;
+        self
+    }
+
+    /// Sets [`max_tasks_per_owner`](Self::max_tasks_per_owner).
+    #[must_use]
+    pub fn with_max_tasks_per_owner(mut self, limit: usize) -> Self {
+        self.max_tasks_per_owner = limit;
+        self
+    }
+
+    /// Sets [`max_unfinished`](Self::max_unfinished).
+    #[must_use]
+    pub fn with_max_unfinished(mut self, limit: usize) -> Self {
+        self.max_unfinished = limit;
+        self
+    }
+
+    /// Sets [`max_payload_bytes`](Self::max_payload_bytes).
+    #[must_use]
+    pub fn with_max_payload_bytes(mut self, limit: usize) -> Self {
+        self.max_payload_bytes = limit;
+        self
+    }
+
+    /// Sets [`store_retry`](Self::store_retry).
+    #[must_use]
+    pub fn with_store_retry(mut self, retry: Duration) -> Self {
+        self.store_retry = retry;
         self
     }
 
@@ -162,6 +224,11 @@ impl TaskConfig {
             (None, m) => m,
         };
         ttl.map(|t| t.max(millis(MIN_TTL)))
+    }
+
+    /// The per-owner limits a store enforces when it creates a task.
+    pub(crate) fn create_limits(&self) -> super::CreateLimits {
+        super::CreateLimits::new(self.max_unfinished_per_owner, self.max_tasks_per_owner)
     }
 
     /// [`poll_interval`](Self::poll_interval) in milliseconds.

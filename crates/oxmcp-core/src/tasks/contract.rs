@@ -24,8 +24,8 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::{
-    ListPosition, StoreError, TaskOutcome, TaskOwner, TaskPage, TaskRecord, TaskStore, TaskUpdate,
-    wire_timestamp,
+    CreateLimits, LimitKind, ListPosition, StoreError, TaskOutcome, TaskOwner, TaskPage,
+    TaskRecord, TaskStore, TaskUpdate, wire_timestamp,
 };
 
 /// Makes a fresh, empty store for one property. Implemented by every `Fn() -> impl Future`
@@ -63,8 +63,29 @@ pub const ALL_STATUSES: [TaskStatus; 5] = [
     TaskStatus::Cancelled,
 ];
 
-/// The default `max_active` of the checks that are not about the limit.
-const ROOMY: usize = 10_000;
+/// The limits of the checks that are not about limits.
+const ROOMY: CreateLimits = CreateLimits::new(10_000, 10_000);
+
+/// At most `n` unfinished tasks per owner (and no limit on all of them).
+fn unfinished_max(n: usize) -> CreateLimits {
+    CreateLimits::new(n, usize::MAX)
+}
+
+/// The error of the limit of `n` unfinished tasks per owner.
+fn unfinished_full(n: usize) -> StoreError {
+    StoreError::LimitReached {
+        kind: LimitKind::UnfinishedPerOwner,
+        limit: n,
+    }
+}
+
+/// The error of the limit of `n` tasks in all per owner.
+fn all_full(n: usize) -> StoreError {
+    StoreError::LimitReached {
+        kind: LimitKind::PerOwner,
+        limit: n,
+    }
+}
 
 /// Runs every property, each on a fresh store.
 pub async fn run_all<F: StoreFactory>(factory: &F) {
@@ -75,6 +96,8 @@ pub async fn run_all<F: StoreFactory>(factory: &F) {
     outcome_only_when_finished(factory).await;
     limit_per_owner(factory).await;
     concurrent_creates_respect_limit(factory).await;
+    limit_of_all_tasks_per_owner(factory).await;
+    time_never_goes_back(factory).await;
     duplicate_ids(factory).await;
     paging(factory).await;
     paging_with_concurrent_creates(factory).await;
@@ -366,7 +389,7 @@ pub async fn outcome_only_when_finished<F: StoreFactory>(factory: &F) {
     }
 }
 
-/// `max_active` counts the owner's unexpired unfinished tasks (working and
+/// `max_unfinished_per_owner` counts the owner's unexpired unfinished tasks (working and
 /// input_required) only; other owners, finished and expired tasks do not count.
 pub async fn limit_per_owner<F: StoreFactory>(factory: &F) {
     let store = factory.make().await;
@@ -374,17 +397,17 @@ pub async fn limit_per_owner<F: StoreFactory>(factory: &F) {
     let working = |o: &TaskOwner, id: &str, at: i64| record(o, id, at, TaskStatus::Working);
     for i in 0..3 {
         store
-            .create(working(&a, &format!("a{i}"), T0), 3)
+            .create(working(&a, &format!("a{i}"), T0), unfinished_max(3))
             .await
             .expect("under the limit");
     }
     let full = store
-        .create(working(&a, "a3", T0), 3)
+        .create(working(&a, "a3", T0), unfinished_max(3))
         .await
         .expect_err("at the limit");
-    assert_eq!(full, StoreError::LimitReached { limit: 3 });
+    assert_eq!(full, unfinished_full(3));
     store
-        .create(working(&b, "b0", T0), 3)
+        .create(working(&b, "b0", T0), unfinished_max(3))
         .await
         .expect("other owners do not count");
     store
@@ -392,20 +415,16 @@ pub async fn limit_per_owner<F: StoreFactory>(factory: &F) {
         .await
         .expect("input_required");
     let full = store
-        .create(working(&a, "a3", T0 + 2), 3)
+        .create(working(&a, "a3", T0 + 2), unfinished_max(3))
         .await
         .expect_err("still full");
-    assert_eq!(
-        full,
-        StoreError::LimitReached { limit: 3 },
-        "input_required counts"
-    );
+    assert_eq!(full, unfinished_full(3), "input_required counts");
     store
         .update(&a, "a1", update_to(TaskStatus::Completed, T0 + 3))
         .await
         .expect("complete");
     store
-        .create(working(&a, "a3", T0 + 4), 3)
+        .create(working(&a, "a3", T0 + 4), unfinished_max(3))
         .await
         .expect("a finished task frees a slot");
 
@@ -420,40 +439,112 @@ pub async fn limit_per_owner<F: StoreFactory>(factory: &F) {
     {
         let done = finished(&c, &format!("c{i}"), T0, end);
         store
-            .create(done, 1)
+            .create(done, unfinished_max(1))
             .await
             .expect("finished tasks do not count");
     }
     store
-        .create(working(&c, "c3", T0), 1)
+        .create(working(&c, "c3", T0), unfinished_max(1))
         .await
         .expect("first unfinished");
     let full = store
-        .create(working(&c, "c4", T0), 1)
+        .create(working(&c, "c4", T0), unfinished_max(1))
         .await
         .expect_err("second");
-    assert_eq!(full, StoreError::LimitReached { limit: 1 });
+    assert_eq!(full, unfinished_full(1));
 
     let d = owner("session:d");
     let short = working(&d, "d0", T0).with_expires_at_ms(Some(T0 + 1000));
-    store.create(short, 1).await.expect("first");
-    let early = store.create(working(&d, "d1", T0 + 999), 1).await;
-    assert_eq!(
-        early,
-        Err(StoreError::LimitReached { limit: 1 }),
-        "not expired yet"
-    );
+    store.create(short, unfinished_max(1)).await.expect("first");
+    let early = store
+        .create(working(&d, "d1", T0 + 999), unfinished_max(1))
+        .await;
+    assert_eq!(early, Err(unfinished_full(1)), "not expired yet");
     store
-        .create(working(&d, "d1", T0 + 1000), 1)
+        .create(working(&d, "d1", T0 + 1000), unfinished_max(1))
         .await
         .expect("expired tasks do not count");
     let zero = store
-        .create(working(&owner("session:e"), "e0", T0), 0)
+        .create(working(&owner("session:e"), "e0", T0), unfinished_max(0))
         .await;
-    assert_eq!(zero, Err(StoreError::LimitReached { limit: 0 }));
+    assert_eq!(zero, Err(unfinished_full(0)));
 }
 
-/// 50 concurrent creates for one owner with `max_active` 10: exactly 10 succeed.
+/// `max_per_owner` counts every unexpired task of the owner, finished ones included; other
+/// owners and expired tasks do not count; the unfinished limit is checked first; 30
+/// concurrent creates with `max_per_owner` 7 store exactly 7.
+pub async fn limit_of_all_tasks_per_owner<F: StoreFactory>(factory: &F) {
+    let store = Arc::new(factory.make().await);
+    let (a, b) = (owner("session:a"), owner("session:b"));
+    let limits = CreateLimits::new(10, 3);
+    let done = finished(&a, "a0", T0, TaskStatus::Completed);
+    store.create(done, limits).await.expect("a0");
+    let cancelled = finished(&a, "a1", T0, TaskStatus::Cancelled);
+    store.create(cancelled, limits).await.expect("a1");
+    let short = record(&a, "a2", T0, TaskStatus::Working).with_expires_at_ms(Some(T0 + 100));
+    store.create(short, limits).await.expect("a2");
+    let full = store
+        .create(record(&a, "a3", T0 + 99, TaskStatus::Working), limits)
+        .await;
+    assert_eq!(full, Err(all_full(3)), "finished tasks count");
+    store
+        .create(record(&b, "b0", T0, TaskStatus::Working), limits)
+        .await
+        .expect("other owners do not count");
+    store
+        .create(record(&a, "a3", T0 + 100, TaskStatus::Working), limits)
+        .await
+        .expect("expired tasks do not count");
+    let tight = CreateLimits::new(1, 3);
+    let first = store
+        .create(record(&a, "a4", T0 + 101, TaskStatus::Working), tight)
+        .await;
+    assert_eq!(first, Err(unfinished_full(1)), "the unfinished limit first");
+
+    let carol = owner("session:carol");
+    let barrier = Arc::new(tokio::sync::Barrier::new(30));
+    let handles: Vec<_> = (0..30)
+        .map(|i| {
+            let (store, carol, barrier) = (store.clone(), carol.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let done = finished(&carol, &format!("f{i:02}"), T0, TaskStatus::Failed);
+                store.create(done, CreateLimits::new(1, 7)).await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for handle in handles {
+        match handle.await.expect("create task panicked") {
+            Ok(()) => ok += 1,
+            Err(e) => assert_eq!(e, all_full(7)),
+        }
+    }
+    assert_eq!(
+        ok, 7,
+        "concurrent creates: the limit of all tasks was not atomic"
+    );
+}
+
+/// An update dated before the record's last change (a clock stepped back) is dated at that
+/// change: `updated_at_ms` and `lastUpdatedAt` never go back.
+pub async fn time_never_goes_back<F: StoreFactory>(factory: &F) {
+    let store = factory.make().await;
+    let alice = owner("principal:alice");
+    task_in(&store, &alice, "clock", TaskStatus::InputRequired).await;
+    let before = get(&store, &alice, "clock").await;
+    assert_eq!(before.updated_at_ms, T0 + 1);
+    let earlier = TaskUpdate::new(TaskStatus::Working, T0 - 60_000);
+    let after = store
+        .update(&alice, "clock", earlier)
+        .await
+        .expect("an update dated earlier");
+    assert_eq!(after.updated_at_ms, T0 + 1, "updated_at_ms went back");
+    assert_eq!(after.task.last_updated_at, wire_timestamp(T0 + 1));
+    assert_eq!(get(&store, &alice, "clock").await, after);
+}
+
+/// 50 concurrent creates for one owner with `max_unfinished_per_owner` 10: exactly 10 succeed.
 pub async fn concurrent_creates_respect_limit<F: StoreFactory>(factory: &F) {
     let store = Arc::new(factory.make().await);
     let alice = owner("principal:alice");
@@ -464,7 +555,7 @@ pub async fn concurrent_creates_respect_limit<F: StoreFactory>(factory: &F) {
             tokio::spawn(async move {
                 barrier.wait().await;
                 let record = record(&alice, &format!("l{i:02}"), T0, TaskStatus::Working);
-                store.create(record, 10).await
+                store.create(record, unfinished_max(10)).await
             })
         })
         .collect();
@@ -472,7 +563,7 @@ pub async fn concurrent_creates_respect_limit<F: StoreFactory>(factory: &F) {
     for handle in handles {
         match handle.await.expect("create task panicked") {
             Ok(()) => ok += 1,
-            Err(e) => assert_eq!(e, StoreError::LimitReached { limit: 10 }),
+            Err(e) => assert_eq!(e, unfinished_full(10)),
         }
     }
     assert_eq!(ok, 10, "concurrent creates: the limit was not atomic");

@@ -2,32 +2,28 @@
 //! tasks purged. Role-generic: the server runs `tools/call` with it, the client
 //! `sampling/createMessage` and `elicitation/create`.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use oxmcp_types::capabilities::{
     ClientTaskRequests, ClientTasksCapability, ElicitationTaskRequests, SamplingTaskRequests,
     ServerTaskRequests, ServerTasksCapability, ToolsTaskRequests,
 };
 use oxmcp_types::methods::{NotificationMethod, TaskStatusNotification};
-use oxmcp_types::tasks::{CreateTaskResult, Task, TaskStatus};
+use oxmcp_types::tasks::{CreateTaskResult, Task};
 use oxmcp_types::{ErrorData, JsonObject, ProtocolVersion};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::oneshot;
 
-use super::clock::now_ms;
 use super::config::TaskConfig;
-use super::cursor::CursorCodec;
+use super::inner::EngineInner;
 use super::link::TaskLink;
 use super::live::{LiveTask, StatusSink};
-use super::owner::{new_task_id, owner_for};
+use super::owner::{owned_by_session, owner_for};
 use super::work::{NewTask, WorkResult, supervise};
-use super::{StoreError, TaskOwner, TaskRecord, TaskStore, TaskUpdate, wire_timestamp};
+use super::{TaskRecord, TaskStore, wire_timestamp};
 use crate::context::RequestContext;
 use crate::role::Role;
-use crate::session::state::lock;
 use crate::session::{Peer, RequestState};
 
 /// Runs task-augmented requests as tasks and answers `tasks/get`, `tasks/result`,
@@ -44,7 +40,7 @@ use crate::session::{Peer, RequestState};
 /// engine, started with the first task operation and stopped when the engine is dropped.
 ///
 /// Every task belongs to the requestor that created it (today its session; see
-/// [`TaskOwner`]); a task of another owner is answered exactly like one that does not exist.
+/// [`TaskOwner`](super::TaskOwner)); a task of another owner is answered exactly like one that does not exist.
 ///
 /// A server runs its tools as tasks with [`McpServerBuilder::tasks`](crate::server::McpServerBuilder::tasks):
 ///
@@ -102,26 +98,8 @@ impl fmt::Debug for TaskEngine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskEngine")
             .field("config", &self.inner.config)
-            .field("running", &lock(&self.inner.live).len())
+            .field("running", &self.inner.running())
             .finish_non_exhaustive()
-    }
-}
-
-/// What the engine's handles, its running work and its timer share.
-pub(crate) struct EngineInner {
-    pub(crate) store: Arc<dyn TaskStore>,
-    pub(crate) config: TaskConfig,
-    pub(crate) cursors: CursorCodec,
-    /// The tasks whose work runs in this process, by id.
-    live: Mutex<HashMap<String, Arc<LiveTask>>>,
-    purger_started: AtomicBool,
-    /// Cancelled when the engine is dropped: stops the purge timer.
-    stop: CancellationToken,
-}
-
-impl Drop for EngineInner {
-    fn drop(&mut self) {
-        self.stop.cancel();
     }
 }
 
@@ -133,14 +111,7 @@ impl TaskEngine {
 
     /// An engine over a shared store.
     pub fn with_store(store: Arc<dyn TaskStore>, config: TaskConfig) -> Self {
-        let inner = Arc::new(EngineInner {
-            store,
-            config,
-            cursors: CursorCodec::random(),
-            live: Mutex::new(HashMap::new()),
-            purger_started: AtomicBool::new(false),
-            stop: CancellationToken::new(),
-        });
+        let inner = EngineInner::new(store, config);
         inner.ensure_purger();
         Self { inner }
     }
@@ -157,7 +128,7 @@ impl TaskEngine {
 
     /// How many tasks run in this process now (for monitoring).
     pub fn running(&self) -> usize {
-        lock(&self.inner.live).len()
+        self.inner.running()
     }
 
     /// How many `tasks/result` requests wait in this process on the task `task_id` (0 when
@@ -216,9 +187,20 @@ impl TaskEngine {
     /// the task is `input_required`. What `work` returns is the task's outcome: see
     /// [`WorkResult`]. A panic fails the task with -32603.
     ///
-    /// Fails with -32603 when the requestor has [`TaskConfig::max_unfinished_per_owner`]
-    /// unfinished tasks, when the store fails, and with -32601 before protocol 2025-11-25
-    /// (tasks do not exist there).
+    /// A task owned by its session (the default [`OwnerPolicy`](super::OwnerPolicy)) is
+    /// cancelled when the session ends, with the statusMessage
+    /// [`SESSION_ENDED_MESSAGE`](super::SESSION_ENDED_MESSAGE), and its work's token fires:
+    /// no one could read it afterwards. With a fixed owner it runs on.
+    ///
+    /// The record is written and the work started in a task of their own, so dropping this
+    /// future (the request was cancelled, the session closed) never leaves a record without
+    /// work behind it: the task runs anyway.
+    ///
+    /// Fails with -32603 when the requestor is at [`TaskConfig::max_unfinished_per_owner`]
+    /// or [`TaskConfig::max_tasks_per_owner`], when the engine runs
+    /// [`TaskConfig::max_unfinished`] tasks, when the params are larger than
+    /// [`TaskConfig::max_payload_bytes`], when the store fails, and with -32601 before
+    /// protocol 2025-11-25 (tasks do not exist there).
     pub async fn start<R, F, Fut>(
         &self,
         cx: &RequestContext<R>,
@@ -234,20 +216,46 @@ impl TaskEngine {
         self.inner.ensure_purger();
         let owner = owner_for(cx, &self.inner.config.owner)
             .map_err(|e| ErrorData::internal_error(e.to_string()))?;
-        let record = self.inner.create(owner, task).await?;
+        self.inner.check_params(&task)?;
+        let slot = self.inner.reserve(R::NAME)?;
         let sink = self.status_sink(cx.peer());
-        let live = LiveTask::new(record.task.task_id.clone(), record.owner.clone(), sink);
-        lock(&self.inner.live).insert(live.id.clone(), live.clone());
-        let state = RequestState::new(live.cancel.clone());
-        let link = Arc::new(TaskLink::new(self.inner.clone(), live.clone()));
-        let context = cx.for_task(state.clone(), link);
+        let session = owned_by_session(&owner).then(|| cx.peer().session_id());
+        let cx = cx.duplicate();
         let engine = self.inner.clone();
-        tracing::debug!(task = %live.id, method = %record.method, "task created");
+        let (answer, created) = oneshot::channel();
         tokio::spawn(async move {
+            let record = match engine.create(owner, task).await {
+                Ok(record) => record,
+                Err(e) => {
+                    let _ = answer.send(Err(e));
+                    return;
+                }
+            };
+            let live = LiveTask::new(
+                record.task.task_id.clone(),
+                record.owner.clone(),
+                session,
+                sink,
+            );
+            engine.add_live(live.clone());
+            engine.track_session(&live, |hook| cx.peer().on_session_end(hook));
+            let state = RequestState::new(live.cancel.clone());
+            let link = Arc::new(TaskLink::new(engine.clone(), live.clone()));
+            let context = cx.for_task(state.clone(), link);
+            drop(cx);
+            tracing::debug!(task = %live.id, method = %record.method, "task created");
+            // The requestor may be gone; the task runs all the same.
+            let _ = answer.send(Ok(to_wire(&record)));
             let work = Box::pin(async move { work(context).await });
-            supervise(engine, live, state, work).await;
+            supervise(engine, live, state, work, slot).await;
         });
-        Ok(CreateTaskResult::new(to_wire(&record)))
+        match created.await {
+            Ok(Ok(task)) => Ok(CreateTaskResult::new(task)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ErrorData::internal_error(
+                "internal error: the task could not be started",
+            )),
+        }
     }
 
     fn status_sink<R: Role>(&self, peer: &Peer<R>) -> Option<StatusSink> {
@@ -282,140 +290,6 @@ pub(crate) fn require_tasks(version: ProtocolVersion, method: &str) -> Result<()
     Ok(())
 }
 
-impl EngineInner {
-    /// Records a new task (with a fresh id; a collision, which 128 random bits make
-    /// practically impossible, is retried once).
-    async fn create(&self, owner: TaskOwner, task: NewTask) -> Result<TaskRecord, ErrorData> {
-        let now = now_ms();
-        let ttl = self.config.effective_ttl(task.metadata.ttl);
-        let mut last = None;
-        for _ in 0..2 {
-            let id = new_task_id().map_err(|e| ErrorData::internal_error(e.to_string()))?;
-            let wire = Task::new(id, TaskStatus::Working, wire_timestamp(now))
-                .with_ttl(ttl)
-                .with_poll_interval(self.config.poll_interval_ms());
-            let record = TaskRecord {
-                task: wire,
-                owner: owner.clone(),
-                method: task.method.clone(),
-                params: task.params.clone(),
-                created_at_ms: now,
-                updated_at_ms: now,
-                expires_at_ms: ttl
-                    .map(|t| now.saturating_add(i64::try_from(t).unwrap_or(i64::MAX))),
-                outcome: None,
-            };
-            match self
-                .store
-                .create(record.clone(), self.config.max_unfinished_per_owner)
-                .await
-            {
-                Ok(()) => return Ok(record),
-                Err(StoreError::Duplicate) => last = Some(StoreError::Duplicate),
-                Err(StoreError::LimitReached { limit }) => {
-                    return Err(ErrorData::internal_error(format!(
-                        "too many unfinished tasks: the limit per requestor is {limit}"
-                    )));
-                }
-                Err(e) => return Err(store_failure(&e)),
-            }
-        }
-        Err(store_failure(&last.unwrap_or(StoreError::Duplicate)))
-    }
-
-    /// The task `id` if its work runs here.
-    pub(crate) fn live_task(&self, id: &str) -> Option<Arc<LiveTask>> {
-        lock(&self.live).get(id).cloned()
-    }
-
-    pub(crate) fn add_live(&self, live: Arc<LiveTask>) {
-        lock(&self.live).insert(live.id.clone(), live);
-    }
-
-    /// Forgets a task whose work ended, and wakes its waiters a last time.
-    pub(crate) fn forget(&self, live: &LiveTask) {
-        lock(&self.live).remove(&live.id);
-        live.bump();
-    }
-
-    /// After a change of a live task's record: wakes its waiters and notifies its session.
-    pub(crate) fn changed(&self, live: &LiveTask, record: &TaskRecord) {
-        live.bump();
-        live.notify(&to_wire(record));
-    }
-
-    /// Moves a live task to `status` (in or out of `input_required`). A task that became
-    /// terminal, or disappeared, in the meantime stays as it is.
-    pub(crate) async fn set_status(&self, live: &LiveTask, status: TaskStatus) {
-        let update = TaskUpdate::new(status, now_ms());
-        match self.store.update(&live.owner, &live.id, update).await {
-            Ok(record) => self.changed(live, &record),
-            Err(StoreError::InvalidTransition { current, .. }) => {
-                tracing::debug!(task = %live.id, ?current, ?status, "status not changed");
-            }
-            Err(StoreError::NotFound) => {
-                tracing::debug!(task = %live.id, "the task expired while running");
-            }
-            Err(e) => {
-                tracing::error!(task = %live.id, error = %e, "could not change the task's status");
-            }
-        }
-    }
-
-    /// Stores the outcome of work that ended, unless the task was cancelled or expired
-    /// first (then the outcome is discarded: a cancelled task stays cancelled).
-    pub(crate) async fn finish(&self, live: &LiveTask, update: TaskUpdate) {
-        let status = update.status;
-        match self.store.update(&live.owner, &live.id, update).await {
-            Ok(record) => {
-                tracing::debug!(task = %live.id, ?status, "task finished");
-                self.changed(live, &record);
-            }
-            Err(StoreError::InvalidTransition { current, .. }) => {
-                tracing::debug!(task = %live.id, ?current, "late outcome discarded");
-            }
-            Err(StoreError::NotFound) => {
-                tracing::debug!(task = %live.id, "outcome discarded: the task expired");
-            }
-            Err(e) => {
-                tracing::error!(task = %live.id, error = %e, "could not store the task's outcome");
-            }
-        }
-    }
-
-    /// Starts the purge timer, once, if a Tokio runtime is running (otherwise the next
-    /// task operation, which runs in one, starts it).
-    pub(crate) fn ensure_purger(&self) {
-        if self.purger_started.load(Ordering::Acquire) {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        if self.purger_started.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let store = self.store.clone();
-        let stop = self.stop.clone();
-        let every = self.config.purge_interval;
-        runtime.spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = stop.cancelled() => return,
-                    _ = tick.tick() => {}
-                }
-                match store.purge_expired(now_ms()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(purged = n, "expired tasks deleted"),
-                    Err(e) => tracing::warn!(error = %e, "purging expired tasks failed"),
-                }
-            }
-        });
-    }
-}
-
 /// The task as the wire shows it: timestamps from the record's milliseconds.
 pub(crate) fn to_wire(record: &TaskRecord) -> Task {
     let mut task = record.task.clone();
@@ -423,10 +297,4 @@ pub(crate) fn to_wire(record: &TaskRecord) -> Task {
     task.last_updated_at = wire_timestamp(record.updated_at_ms);
     task.meta = None;
     task
-}
-
-/// -32603 for a store failure; the cause goes to the log, not to the requestor.
-pub(crate) fn store_failure(e: &StoreError) -> ErrorData {
-    tracing::error!(error = %e, "task store failure");
-    ErrorData::internal_error("internal error: the task store failed")
 }

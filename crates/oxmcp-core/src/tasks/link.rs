@@ -2,14 +2,22 @@
 //! request and notification such a peer sends carries the related-task `_meta`, goes with a
 //! `tasks/result` waiting on the task when there is one, and a request moves the task to
 //! `input_required` until it is answered.
+//!
+//! The count of outstanding requests changes synchronously, and the store write that
+//! follows it runs in a task of its own: a request future dropped at any point (a `select!`
+//! whose other branch won, an abort) cannot leave the count or the status wrong. Each write
+//! reads the count when it runs, under the lock that orders the writes, so the status
+//! always ends as the latest count says.
 
 use std::fmt;
 use std::sync::Arc;
 
 use oxmcp_types::tasks::TaskStatus;
+use tokio::task::JoinHandle;
 
-use super::engine::EngineInner;
+use super::inner::EngineInner;
 use super::live::LiveTask;
+use crate::session::state::lock;
 use crate::transport::Route;
 
 /// Binds a peer to a task running in this process.
@@ -41,29 +49,45 @@ impl TaskLink {
         self.live.route(session)
     }
 
-    /// Counts a request to the requestor as outstanding; the first one moves the task to
-    /// `input_required` before the request is sent. The returned guard ends it.
+    /// Counts a request to the requestor as outstanding (the guard exists before anything
+    /// is awaited); the first one moves the task to `input_required` before this returns,
+    /// so before the request is sent. The returned guard ends it.
     pub(crate) async fn begin_input(self: &Arc<Self>) -> InputGuard {
-        let mut outstanding = self.live.inputs.lock().await;
-        *outstanding += 1;
-        if *outstanding == 1 {
-            self.engine
-                .set_status(&self.live, TaskStatus::InputRequired)
-                .await;
-        }
-        InputGuard {
+        *lock(&self.live.inputs) += 1;
+        let guard = InputGuard {
             link: Some(self.clone()),
+        };
+        self.synced().await;
+        guard
+    }
+
+    /// Brings the stored status in line with the count, in a task of its own (which runs
+    /// to its end even if the caller stops waiting).
+    fn sync_status(&self) -> JoinHandle<()> {
+        let (engine, live) = (self.engine.clone(), self.live.clone());
+        tokio::spawn(async move {
+            let mut shown = live.shown.lock().await;
+            let wanted = if *lock(&live.inputs) > 0 {
+                TaskStatus::InputRequired
+            } else {
+                TaskStatus::Working
+            };
+            if *shown != wanted && engine.set_status(&live, wanted).await {
+                *shown = wanted;
+            }
+        })
+    }
+
+    /// Waits for [`sync_status`](Self::sync_status).
+    async fn synced(&self) {
+        if let Err(e) = self.sync_status().await {
+            tracing::error!(task = %self.live.id, error = %e, "the task status write failed");
         }
     }
 
-    async fn end_input(&self) {
-        let mut outstanding = self.live.inputs.lock().await;
+    fn end_input(&self) {
+        let mut outstanding = lock(&self.live.inputs);
         *outstanding = outstanding.saturating_sub(1);
-        if *outstanding == 0 {
-            self.engine
-                .set_status(&self.live, TaskStatus::Working)
-                .await;
-        }
     }
 }
 
@@ -79,7 +103,8 @@ impl InputGuard {
     /// returns, so the work goes on in a task that shows `working`.
     pub(crate) async fn finish(mut self) {
         if let Some(link) = self.link.take() {
-            link.end_input().await;
+            link.end_input();
+            link.synced().await;
         }
     }
 }
@@ -87,8 +112,11 @@ impl InputGuard {
 impl Drop for InputGuard {
     fn drop(&mut self) {
         let Some(link) = self.link.take() else { return };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move { link.end_input().await });
+        link.end_input();
+        // Without a runtime nothing is written now; the count is right, and the next
+        // request of the task, or its end, settles the status.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            drop(link.sync_status());
         }
     }
 }

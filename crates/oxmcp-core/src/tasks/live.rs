@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use oxmcp_types::RequestId;
-use oxmcp_types::tasks::Task;
+use oxmcp_types::tasks::{Task, TaskStatus};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -35,16 +35,21 @@ struct Waiters {
 pub(crate) struct LiveTask {
     pub(crate) id: String,
     pub(crate) owner: TaskOwner,
+    /// The session that owns the task, when it is owned by its session (its tasks are
+    /// cancelled when it ends).
+    pub(crate) session: Option<u64>,
     /// Fires when the task is cancelled (or disappears from the store); the work sees it as
     /// its request's cancellation token.
     pub(crate) cancel: CancellationToken,
     /// Bumped after every change of the task's record made by this process.
     changed: watch::Sender<u64>,
     waiters: Mutex<Waiters>,
-    /// How many requests the work has outstanding with the requestor. Held across the
-    /// store update that moves the task in or out of `input_required`, which keeps those
-    /// updates in order.
-    pub(crate) inputs: tokio::sync::Mutex<usize>,
+    /// How many requests the work has outstanding with the requestor: changed at once
+    /// (never across an `.await`), so that a dropped request future cannot leave it wrong.
+    pub(crate) inputs: Mutex<usize>,
+    /// The status this process last wrote for the task (`working` or `input_required`).
+    /// Held while a write is under way, which keeps the writes in order.
+    pub(crate) shown: tokio::sync::Mutex<TaskStatus>,
     sink: Option<StatusSink>,
 }
 
@@ -58,14 +63,21 @@ impl fmt::Debug for LiveTask {
 }
 
 impl LiveTask {
-    pub(crate) fn new(id: String, owner: TaskOwner, sink: Option<StatusSink>) -> Arc<Self> {
+    pub(crate) fn new(
+        id: String,
+        owner: TaskOwner,
+        session: Option<u64>,
+        sink: Option<StatusSink>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             id,
             owner,
+            session,
             cancel: CancellationToken::new(),
             changed: watch::Sender::new(0),
             waiters: Mutex::new(Waiters::default()),
-            inputs: tokio::sync::Mutex::new(0),
+            inputs: Mutex::new(0),
+            shown: tokio::sync::Mutex::new(TaskStatus::Working),
             sink,
         })
     }
@@ -143,7 +155,7 @@ mod tests {
 
     #[test]
     fn routes_follow_the_latest_waiter_of_the_session() {
-        let task = LiveTask::new("t".into(), TaskOwner::new("o"), None);
+        let task = LiveTask::new("t".into(), TaskOwner::new("o"), None, None);
         assert_eq!(task.route(1), Route::Unrelated);
         let first = task.add_waiter(1, RequestId::Number(10));
         let other = task.add_waiter(2, RequestId::Number(20));
@@ -160,7 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn bumps_wake_subscribers() {
-        let task = LiveTask::new("t".into(), TaskOwner::new("o"), None);
+        let task = LiveTask::new("t".into(), TaskOwner::new("o"), None, None);
         let mut rx = task.subscribe();
         task.bump();
         rx.changed().await.unwrap();

@@ -6,7 +6,8 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::store::{
-    ListPosition, StoreError, StoreFuture, TaskOwner, TaskPage, TaskRecord, TaskStore, TaskUpdate,
+    CreateLimits, ListPosition, StoreError, StoreFuture, TaskOwner, TaskPage, TaskRecord,
+    TaskStore, TaskUpdate,
 };
 
 /// A [`TaskStore`] in memory: for tests, for a single process that does not need tasks to
@@ -16,11 +17,12 @@ use super::store::{
 /// held across an `.await`; every operation runs under it in one go (when its future is
 /// first polled), so each is atomic.
 /// Lookups by id are O(1), listing an owner's tasks is O(log n + page), creating a task
-/// is O(log n), and purging is O(log n) per expired task. Expired tasks are invisible to
+/// is O(log n) (plus a count of the owner's tasks when one is at a limit), and purging is
+/// O(log n) per expired task. Expired tasks are invisible to
 /// every read at once and take memory until [`TaskStore::purge_expired`] runs.
 ///
 /// ```
-/// use oxmcp_core::tasks::{MemoryTaskStore, TaskOwner, TaskRecord, TaskStore};
+/// use oxmcp_core::tasks::{CreateLimits, MemoryTaskStore, TaskOwner, TaskRecord, TaskStore};
 /// use oxmcp_types::tasks::{Task, TaskStatus};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -28,7 +30,7 @@ use super::store::{
 /// let owner = TaskOwner::new("session:1");
 /// let task = Task::new("t1", TaskStatus::Working, "2025-11-25T10:00:00.000Z");
 /// let record = TaskRecord::new(task, owner.clone(), "tools/call", 1_764_064_800_000);
-/// store.create(record, 16).await.unwrap();
+/// store.create(record, CreateLimits::new(16, 100)).await.unwrap();
 /// let got = store.get(&owner, "t1", 1_764_064_800_001).await.unwrap();
 /// assert_eq!(got.task.status, TaskStatus::Working);
 /// # });
@@ -89,7 +91,7 @@ impl fmt::Debug for MemoryTaskStore {
 }
 
 impl Inner {
-    fn create(&mut self, record: TaskRecord, max_active: usize) -> Result<(), StoreError> {
+    fn create(&mut self, record: TaskRecord, limits: CreateLimits) -> Result<(), StoreError> {
         record.check_outcome()?;
         let now_ms = record.created_at_ms;
         if let Some(existing) = self.tasks.get(&record.task.task_id) {
@@ -99,27 +101,33 @@ impl Inner {
             let id = record.task.task_id.clone();
             self.remove(&id);
         }
-        let active = self.active_count(&record.owner, now_ms, max_active);
-        if active >= max_active {
-            return Err(StoreError::LimitReached { limit: max_active });
+        if let Some(index) = self.owners.get(&record.owner) {
+            let unfinished = self.alive(&index.unfinished, now_ms, limits.max_unfinished_per_owner);
+            let all = self.alive(
+                index.order.iter().map(|(_, id)| id),
+                now_ms,
+                limits.max_per_owner,
+            );
+            limits.check(unfinished, all)?;
+        } else {
+            limits.check(0, 0)?;
         }
         self.insert(record);
         Ok(())
     }
 
-    /// How many unexpired unfinished tasks `owner` has, counted exactly only when the
-    /// cheap count (which includes expired ones) reaches `max_active`.
-    fn active_count(&self, owner: &TaskOwner, now_ms: i64, max_active: usize) -> usize {
-        let Some(index) = self.owners.get(owner) else {
-            return 0;
-        };
-        if index.unfinished.len() < max_active {
-            return index.unfinished.len();
+    /// How many of `ids` are unexpired at `now_ms`, counted exactly only when the cheap
+    /// count (which includes expired ones not yet purged) reaches `limit`.
+    fn alive<'a, I>(&self, ids: I, now_ms: i64, limit: usize) -> usize
+    where
+        I: IntoIterator<Item = &'a String>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let ids = ids.into_iter();
+        if ids.len() < limit {
+            return ids.len();
         }
-        index
-            .unfinished
-            .iter()
-            .filter_map(|id| self.tasks.get(id))
+        ids.filter_map(|id| self.tasks.get(id))
             .filter(|record| !record.is_expired(now_ms))
             .count()
     }
@@ -240,8 +248,8 @@ impl Inner {
 }
 
 impl TaskStore for MemoryTaskStore {
-    fn create(&self, record: TaskRecord, max_active: usize) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.lock().create(record, max_active) })
+    fn create(&self, record: TaskRecord, limits: CreateLimits) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.lock().create(record, limits) })
     }
 
     fn get<'a>(

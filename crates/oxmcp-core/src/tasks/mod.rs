@@ -17,6 +17,7 @@ mod clock;
 mod config;
 mod cursor;
 mod engine;
+mod inner;
 pub(crate) mod link;
 mod live;
 mod memory;
@@ -31,15 +32,17 @@ pub mod store_contract;
 mod work;
 
 pub use config::{
-    DEFAULT_MAX_TTL, DEFAULT_MAX_UNFINISHED_PER_OWNER, DEFAULT_TTL, MIN_TTL, TaskConfig,
+    DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TASKS_PER_OWNER, DEFAULT_MAX_TTL,
+    DEFAULT_MAX_UNFINISHED, DEFAULT_MAX_UNFINISHED_PER_OWNER, DEFAULT_STORE_RETRY, DEFAULT_TTL,
+    MIN_TTL, TaskConfig,
 };
 pub use engine::TaskEngine;
 pub use memory::MemoryTaskStore;
 pub use owner::OwnerPolicy;
 pub use recovery::{Recovery, ResumeWork};
-pub use requests::CANCELLED_MESSAGE;
+pub use requests::{CANCELLED_MESSAGE, SESSION_ENDED_MESSAGE};
 pub use store::{
-    ListPosition, StoreError, StoreFuture, TaskOutcome, TaskOwner, TaskPage, TaskRecord, TaskStore,
-    TaskUpdate, wire_timestamp,
+    CreateLimits, LimitKind, ListPosition, StoreError, StoreFuture, TaskOutcome, TaskOwner,
+    TaskPage, TaskRecord, TaskStore, TaskUpdate, wire_timestamp,
 };
 pub use work::{NewTask, WorkResult};

@@ -86,6 +86,11 @@ pub(crate) fn owner_for<R: Role>(
     }
 }
 
+/// Whether `owner` is a session (whose tasks nobody can reach once it ended).
+pub(crate) fn owned_by_session(owner: &TaskOwner) -> bool {
+    owner.as_str().starts_with("session:")
+}
+
 /// Who owns the tasks created by the request of `cx` (see the [module docs](self)).
 pub(crate) fn owner_of<R: Role>(cx: &RequestContext<R>) -> Result<TaskOwner, NoRandomness> {
     // The authenticated principal, once the context carries one, goes here.

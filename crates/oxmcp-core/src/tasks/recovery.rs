@@ -66,8 +66,16 @@ impl TaskEngine {
     /// that created the task is gone, so its requests and notifications to the other side
     /// fail and progress is not sent.
     ///
-    /// This assumes that no other live process runs tasks on the same store: their running
-    /// tasks would be taken for interrupted ones.
+    /// A resumed task keeps its owner. Its result can be read (`tasks/get`, `tasks/result`,
+    /// `tasks/list`) only by a requestor that has that owner now: with a fixed
+    /// [`OwnerPolicy`](super::OwnerPolicy) (or, once contexts carry one, the same
+    /// authenticated principal). A task owned by a session of the stopped process belongs
+    /// to nobody who can still ask: it runs to its end and expires unread.
+    ///
+    /// Several processes may share a store (a SQLite file), but `recover` must run only
+    /// when no other live process serves tasks from it: it takes every unfinished task in
+    /// the store for one interrupted by a stopped process, so it would resume or fail the
+    /// running tasks of the others.
     pub async fn recover<R>(
         &self,
         mut resume: impl FnMut(&TaskRecord) -> Option<ResumeWork<R>>,
@@ -144,7 +152,8 @@ impl TaskEngine {
                 Err(e) => return Err(e),
             }
         }
-        let live = LiveTask::new(id.clone(), record.owner, None);
+        let slot = self.inner.force_slot();
+        let live = LiveTask::new(id.clone(), record.owner, None, None);
         self.inner.add_live(live.clone());
         let state = RequestState::new(live.cancel.clone());
         let link = Arc::new(TaskLink::new(self.inner.clone(), live.clone()));
@@ -153,7 +162,7 @@ impl TaskEngine {
         let engine = self.inner.clone();
         tracing::debug!(task = %live.id, method = %record.method, "task resumed");
         let future = (work.0)(context);
-        tokio::spawn(supervise(engine, live, state, future));
+        tokio::spawn(supervise(engine, live, state, future, slot));
         Ok(Some(true))
     }
 }

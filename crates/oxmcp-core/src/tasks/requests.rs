@@ -9,7 +9,8 @@ use oxmcp_types::tasks::{ListTasksResult, TaskRequestParams, TaskStatus};
 use tokio::sync::watch;
 
 use super::clock::now_ms;
-use super::engine::{TaskEngine, require_tasks, store_failure, to_wire};
+use super::engine::{TaskEngine, require_tasks, to_wire};
+use super::inner::store_failure;
 use super::live::WaiterGuard;
 use super::owner::owner_for;
 use super::payload::with_related_task;
@@ -20,6 +21,9 @@ use crate::role::Role;
 
 /// The `statusMessage` of a task cancelled with `tasks/cancel`.
 pub const CANCELLED_MESSAGE: &str = "The task was cancelled by request.";
+
+/// The `statusMessage` of a task cancelled because the session that owned it ended.
+pub const SESSION_ENDED_MESSAGE: &str = "the session that created the task ended";
 
 impl TaskEngine {
     /// Whether `method` is one of the `tasks/*` requests [`answer`](Self::answer) handles.
@@ -39,7 +43,10 @@ impl TaskEngine {
     /// - `tasks/get`: the task. An unknown, expired or foreign id: -32602.
     /// - `tasks/result`: waits until the task is terminal, then returns exactly what the
     ///   request returned (its result with the related-task `_meta` added, or its JSON-RPC
-    ///   error). A cancelled task has no result: -32603 saying so.
+    ///   error). A cancelled task has no result: -32603 saying so, with
+    ///   `data: {"taskId", "status": "cancelled"}`. That code is a choice: the spec names
+    ///   no error for it, and -32602 would say the request was wrong, while the task it
+    ///   names exists and the requestor could not have known it would be cancelled.
     /// - `tasks/list`: the requestor's tasks, oldest first, a page of
     ///   [`TaskConfig::page_size`](super::TaskConfig::page_size) at a time; a cursor that
     ///   was altered or issued to someone else: -32602.
@@ -150,8 +157,11 @@ impl TaskEngine {
         }
     }
 
-    /// `tasks/result`: waits for a terminal status (woken by this process's changes, and
-    /// reading the store every `store_poll_interval` for changes made elsewhere).
+    /// `tasks/result`: waits for a terminal status. A task whose work runs in this engine
+    /// wakes its waiters on every change (a cancellation made by another process sharing
+    /// the store ends the work here, which wakes them too), so they never read the store on
+    /// a timer. For a task whose work runs elsewhere (another process, or another engine on
+    /// the same store) the store is read every `store_poll_interval`.
     async fn result<R: Role>(
         &self,
         owner: &TaskOwner,
@@ -172,10 +182,11 @@ impl TaskEngine {
             {
                 waiting = Some(live.add_waiter(cx.peer().session_id(), cx.id().clone()));
             }
+            let elsewhere = live.is_none();
             drop(live);
             tokio::select! {
                 () = changed(&mut changes) => {}
-                () = tokio::time::sleep(self.inner.config.store_poll_interval) => {}
+                () = tokio::time::sleep(self.inner.config.store_poll_interval), if elsewhere => {}
             }
         }
     }

@@ -171,6 +171,10 @@ impl TaskRecord {
     /// otherwise sets the status, the status message, the outcome and the time of the
     /// change (`updated_at_ms` and the wire `lastUpdatedAt`). On error `self` is unchanged.
     /// Owner and expiry checks are the caller's.
+    ///
+    /// Time never goes back: a change dated before the last one (a wall clock stepped back,
+    /// another process whose clock lags) is dated at the last one, so that requestors,
+    /// which order statuses by `lastUpdatedAt`, never see a later status as older.
     pub fn apply(&mut self, update: TaskUpdate) -> Result<(), StoreError> {
         check_outcome(update.status, update.outcome.is_some())?;
         let current = self.task.status;
@@ -180,10 +184,11 @@ impl TaskRecord {
                 requested: update.status,
             });
         }
+        let now_ms = update.now_ms.max(self.updated_at_ms);
         self.task.status = update.status;
         self.task.status_message = update.status_message;
-        self.task.last_updated_at = wire_timestamp(update.now_ms);
-        self.updated_at_ms = update.now_ms;
+        self.task.last_updated_at = wire_timestamp(now_ms);
+        self.updated_at_ms = now_ms;
         self.outcome = update.outcome;
         Ok(())
     }
@@ -294,6 +299,69 @@ pub struct TaskPage {
     pub more: bool,
 }
 
+/// The limits [`TaskStore::create`] enforces, per owner.
+///
+/// ```
+/// use oxmcp_core::tasks::CreateLimits;
+///
+/// let limits = CreateLimits::new(100, 1000);
+/// assert_eq!((limits.max_unfinished_per_owner, limits.max_per_owner), (100, 1000));
+/// assert_eq!(CreateLimits::UNLIMITED.max_per_owner, usize::MAX);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CreateLimits {
+    /// How many unexpired tasks that are not terminal (`working`, `input_required`) the
+    /// owner may have.
+    pub max_unfinished_per_owner: usize,
+    /// How many unexpired tasks the owner may have stored, finished ones included.
+    pub max_per_owner: usize,
+}
+
+impl CreateLimits {
+    /// No limit.
+    pub const UNLIMITED: Self = Self {
+        max_unfinished_per_owner: usize::MAX,
+        max_per_owner: usize::MAX,
+    };
+
+    /// At most `max_unfinished_per_owner` unfinished tasks and `max_per_owner` tasks in
+    /// all per owner.
+    pub const fn new(max_unfinished_per_owner: usize, max_per_owner: usize) -> Self {
+        Self {
+            max_unfinished_per_owner,
+            max_per_owner,
+        }
+    }
+
+    /// Checks an owner's counts (of unexpired tasks) before one more is created.
+    pub fn check(&self, unfinished: usize, all: usize) -> Result<(), StoreError> {
+        if unfinished >= self.max_unfinished_per_owner {
+            return Err(StoreError::LimitReached {
+                kind: LimitKind::UnfinishedPerOwner,
+                limit: self.max_unfinished_per_owner,
+            });
+        }
+        if all >= self.max_per_owner {
+            return Err(StoreError::LimitReached {
+                kind: LimitKind::PerOwner,
+                limit: self.max_per_owner,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which limit of [`CreateLimits`] refused a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// [`CreateLimits::max_unfinished_per_owner`].
+    UnfinishedPerOwner,
+    /// [`CreateLimits::max_per_owner`].
+    PerOwner,
+}
+
 /// Why a store operation failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -322,10 +390,12 @@ pub enum StoreError {
         /// The status the record or update has.
         status: TaskStatus,
     },
-    /// The owner has `limit` unfinished tasks already.
-    #[error("too many unfinished tasks (limit {limit})")]
+    /// The owner has as many tasks as a limit of [`CreateLimits`] allows.
+    #[error("too many tasks ({kind:?} limit {limit})")]
     LimitReached {
-        /// The limit that applied.
+        /// Which limit.
+        kind: LimitKind,
+        /// Its value.
         limit: usize,
     },
     /// The backend failed (I/O, database, corruption); the message names the cause.
@@ -339,12 +409,22 @@ pub enum StoreError {
 /// Implementations must not hold locks across `.await` points of their callers and must
 /// pass the contract tests in `store_contract`.
 pub trait TaskStore: Send + Sync + 'static {
-    /// Inserts a new record, unless the owner already has `max_active` tasks that are not
-    /// terminal ([`StoreError::LimitReached`]) or the id is taken ([`StoreError::Duplicate`]).
-    /// Ids are unique across owners. Expiry is judged at `record.created_at_ms`: an expired
-    /// task counts for neither the limit nor duplicates (its id may be used again). A record
-    /// whose outcome does not match its status is refused ([`StoreError::InvalidOutcome`]).
-    fn create(&self, record: TaskRecord, max_active: usize) -> StoreFuture<'_, ()>;
+    /// Inserts a new record, unless the id is taken ([`StoreError::Duplicate`]) or the
+    /// owner is at a limit of `limits` ([`StoreError::LimitReached`], checked as
+    /// [`CreateLimits::check`] does: unfinished tasks first, then all). Ids are unique
+    /// across owners. Expiry is judged at `record.created_at_ms`: an expired task counts
+    /// for neither the limits nor duplicates (its id may be used again). A record whose
+    /// outcome does not match its status is refused ([`StoreError::InvalidOutcome`]).
+    fn create(&self, record: TaskRecord, limits: CreateLimits) -> StoreFuture<'_, ()>;
+
+    /// Whether other processes may change the records behind this store's back (a database
+    /// that several processes open). The engine then reads the record of each task it
+    /// runs every [`store_poll_interval`](super::TaskConfig::store_poll_interval), to see
+    /// a cancellation made elsewhere; for a store of this process alone it never polls.
+    /// Default: false.
+    fn shared(&self) -> bool {
+        false
+    }
 
     /// The record of task `task_id` if it belongs to `owner` and has not expired at
     /// `now_ms` (an expired one is reported as [`StoreError::NotFound`]).
@@ -452,6 +532,47 @@ mod tests {
         assert_eq!(record.updated_at_ms, 2000);
         assert_eq!(record.task.last_updated_at, "1970-01-01T00:00:02.000Z");
         assert_eq!(record.task.status_message.as_deref(), Some("bye"));
+    }
+
+    #[test]
+    fn time_never_goes_back() {
+        let task = Task::new("t", TaskStatus::Working, wire_timestamp(5000));
+        let mut record = TaskRecord::new(task, TaskOwner::new("o"), "tools/call", 5000);
+        record
+            .apply(TaskUpdate::new(TaskStatus::InputRequired, 9000))
+            .unwrap();
+        // The clock stepped back: the next change is dated at the last one, not before.
+        record
+            .apply(TaskUpdate::new(TaskStatus::Working, 7000))
+            .unwrap();
+        assert_eq!(record.updated_at_ms, 9000);
+        assert_eq!(record.task.last_updated_at, wire_timestamp(9000));
+        record
+            .apply(TaskUpdate::new(TaskStatus::Cancelled, 9500))
+            .unwrap();
+        assert_eq!(record.updated_at_ms, 9500);
+    }
+
+    #[test]
+    fn limits_check_unfinished_tasks_first() {
+        let limits = CreateLimits::new(2, 3);
+        assert_eq!(limits.check(1, 2), Ok(()));
+        let unfinished = limits.check(2, 3).unwrap_err();
+        assert_eq!(
+            unfinished,
+            StoreError::LimitReached {
+                kind: LimitKind::UnfinishedPerOwner,
+                limit: 2
+            }
+        );
+        let all = limits.check(0, 3).unwrap_err();
+        assert_eq!(
+            all,
+            StoreError::LimitReached {
+                kind: LimitKind::PerOwner,
+                limit: 3
+            }
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use oxmcp_types::tasks::{TaskMetadata, TaskStatus};
 use serde_json::value::RawValue;
 
 use super::clock::now_ms;
-use super::engine::EngineInner;
+use super::inner::{EngineInner, Slot};
 use super::live::LiveTask;
 use super::{StoreError, TaskOutcome, TaskUpdate};
 use crate::handler::{BoxFuture, HandlerResult};
@@ -106,14 +106,17 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> TaskUpdate {
 }
 
 /// Runs a task's work to its end: stores its outcome, or, when the task was cancelled (by
-/// `tasks/cancel`, or by another process sharing the store) or expired, fires its
-/// cancellation token, gives it [`cancel_grace`](super::TaskConfig::cancel_grace) to stop,
-/// and discards what it returns.
+/// `tasks/cancel`, at the end of its session, or by another process sharing the store) or
+/// expired, fires its cancellation token, gives it
+/// [`cancel_grace`](super::TaskConfig::cancel_grace) to stop, and discards what it
+/// returns. `slot` is its place among the engine's unfinished tasks, given back when the
+/// work is over.
 pub(crate) async fn supervise(
     engine: Arc<EngineInner>,
     live: Arc<LiveTask>,
     state: Arc<RequestState>,
     work: BoxFuture<'static, WorkResult>,
+    slot: Slot,
 ) {
     let mut work = AssertUnwindSafe(work).catch_unwind();
     let ended = tokio::select! {
@@ -125,6 +128,9 @@ pub(crate) async fn supervise(
     match ended {
         Some(ended) => {
             state.completed.store(true, Ordering::Release);
+            // The work is over: its place among the engine's unfinished tasks is free
+            // before anyone hears of its outcome.
+            drop(slot);
             let update = match ended {
                 Ok(result) => result.into_update(),
                 Err(panic) => panicked(panic.as_ref()),
@@ -138,6 +144,7 @@ pub(crate) async fn supervise(
                 tracing::debug!(task = %live.id, "cancelled work did not stop within {grace:?}; dropped");
             }
             state.completed.store(true, Ordering::Release);
+            drop(slot);
         }
     }
     engine.forget(&live);
@@ -145,8 +152,14 @@ pub(crate) async fn supervise(
 
 /// Returns when the store says the task ended without this process (cancelled by another
 /// process sharing the store) or no longer exists (expired); reads it every
-/// [`store_poll_interval`](super::TaskConfig::store_poll_interval).
+/// [`store_poll_interval`](super::TaskConfig::store_poll_interval). Only a store
+/// [shared](super::TaskStore::shared) between processes can change behind this engine's
+/// back: for the others this never returns (expiry is seen by the next write, and a
+/// `tasks/result` finds an expired task gone).
 async fn watch_store(engine: &EngineInner, live: &LiveTask) {
+    if !engine.store.shared() {
+        return std::future::pending().await;
+    }
     let every = engine.config.store_poll_interval;
     loop {
         tokio::time::sleep(every).await;

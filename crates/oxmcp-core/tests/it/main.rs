@@ -20,6 +20,7 @@ mod router_support;
 mod router_tools;
 mod support;
 mod tasks_cancel;
+mod tasks_doubles;
 mod tasks_flows;
 mod tasks_input;
 mod tasks_isolation;

@@ -276,19 +276,19 @@ async fn progress_tokens_stay_valid_after_the_create_task_result() {
 #[tokio::test]
 async fn the_limit_of_unfinished_tasks_per_requestor_applies() {
     let config = fast_config().with_max_unfinished_per_owner(2);
-    let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
-    let server = task_server(
-        TaskEngine::new(MemoryTaskStore::new(), config),
-        &gate,
-        &probe,
-    );
+    let gates = KeyedGates::default();
+    let server = McpServer::builder(crate::router_support::info())
+        .tool(keyed_tool(&gates))
+        .tasks(TaskEngine::new(MemoryTaskStore::new(), config))
+        .build()
+        .unwrap();
     let s = open(&server).await;
-    let first = start(&s, "gated", "1").await;
-    start(&s, "gated", "2").await;
+    let first = start(&s, "keyed", "1").await;
+    start(&s, "keyed", "2").await;
     let e = s
         .err(
             "tools/call",
-            task_call("gated", "3"),
+            task_call("keyed", "3"),
             ErrorCode::INTERNAL_ERROR,
         )
         .await;
@@ -298,13 +298,13 @@ async fn the_limit_of_unfinished_tasks_per_requestor_applies() {
     );
     // Another session is another requestor.
     let other = open(&server).await;
-    start(&other, "gated", "4").await;
+    start(&other, "keyed", "4").await;
     // A finished task no longer counts.
-    gate.open();
-    result(&s, &first).await.unwrap();
-    start(&s, "gated", "5").await;
-    for _ in 0..3 {
-        gate.open();
+    gates.gate("1").open();
+    assert!(result(&s, &first).await.unwrap().contains("done 1"));
+    start(&s, "keyed", "5").await;
+    for key in ["2", "4", "5"] {
+        gates.gate(key).open();
     }
     s.close().await;
     other.close().await;

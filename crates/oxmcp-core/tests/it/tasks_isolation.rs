@@ -2,17 +2,15 @@
 //! expiry and the purge timer.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use oxmcp_core::tasks::{
-    ListPosition, MemoryTaskStore, StoreFuture, TaskEngine, TaskOwner, TaskPage, TaskRecord,
-    TaskStore, TaskUpdate,
-};
+use oxmcp_core::tasks::{MemoryTaskStore, TaskEngine};
 use oxmcp_types::ErrorCode;
 use serde_json::{Value, json};
 
 use crate::router_support::open;
+use crate::tasks_doubles::TestStore;
 use crate::tasks_support::*;
 
 fn ids(list: &Value) -> Vec<String> {
@@ -161,49 +159,9 @@ async fn expired_tasks_are_gone_for_every_request_and_purged() {
     s.close().await;
 }
 
-/// A store that counts purges.
-#[derive(Clone, Default)]
-struct CountingStore {
-    inner: MemoryTaskStore,
-    purges: Arc<AtomicUsize>,
-}
-
-impl TaskStore for CountingStore {
-    fn create(&self, record: TaskRecord, max_active: usize) -> StoreFuture<'_, ()> {
-        self.inner.create(record, max_active)
-    }
-    fn get<'a>(&'a self, o: &'a TaskOwner, id: &'a str, now: i64) -> StoreFuture<'a, TaskRecord> {
-        self.inner.get(o, id, now)
-    }
-    fn update<'a>(
-        &'a self,
-        o: &'a TaskOwner,
-        id: &'a str,
-        u: TaskUpdate,
-    ) -> StoreFuture<'a, TaskRecord> {
-        self.inner.update(o, id, u)
-    }
-    fn list<'a>(
-        &'a self,
-        o: &'a TaskOwner,
-        after: Option<&'a ListPosition>,
-        limit: usize,
-        now: i64,
-    ) -> StoreFuture<'a, TaskPage> {
-        self.inner.list(o, after, limit, now)
-    }
-    fn unfinished(&self, now: i64) -> StoreFuture<'_, Vec<TaskRecord>> {
-        self.inner.unfinished(now)
-    }
-    fn purge_expired(&self, now: i64) -> StoreFuture<'_, usize> {
-        self.purges.fetch_add(1, Ordering::SeqCst);
-        self.inner.purge_expired(now)
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_purge_timer_runs_on_its_interval_and_stops_with_the_engine() {
-    let store = CountingStore::default();
+    let store = TestStore::new();
     let purges = store.purges.clone();
     let config = fast_config().with_purge_interval(Duration::from_secs(60));
     let engine = TaskEngine::new(store, config);

@@ -1,17 +1,20 @@
 //! Restart recovery: a second engine on the store of a first one that stopped resumes the
-//! resumable tasks it left running and fails the others; none stays `working`.
+//! resumable tasks it left running and fails the others; none stays `working`; with a
+//! fixed owner a session of the second reads both through the protocol.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use oxmcp_core::tasks::{
-    MemoryTaskStore, Recovery, TaskEngine, TaskOutcome, TaskRecord, TaskStore,
+    MemoryTaskStore, OwnerPolicy, Recovery, TaskConfig, TaskEngine, TaskOutcome, TaskRecord,
+    TaskStore,
 };
 use oxmcp_types::ErrorCode;
 use oxmcp_types::tasks::TaskStatus;
 use serde_json::json;
 
 use crate::router_support::open;
+use crate::tasks_doubles::TestStore;
 use crate::tasks_support::*;
 
 fn now_ms() -> i64 {
@@ -31,14 +34,21 @@ async fn record(store: &MemoryTaskStore, like: &TaskRecord) -> TaskRecord {
         .unwrap()
 }
 
+/// The settings of both "processes": one fixed owner (the tasks outlive the session that
+/// created them, and a session of the restarted server may read them).
+fn fixed_owner() -> TaskConfig {
+    fast_config().with_owner(OwnerPolicy::Fixed("single-user".into()))
+}
+
 #[tokio::test]
 async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
     let store = MemoryTaskStore::new();
     // The first server: one resumable task and one that is not are running, one completed,
-    // one cancelled. Its gate never opens: its work never finishes on its own.
+    // one cancelled. Its gate never opens: its work never finishes on its own. Its store
+    // says it is shared between processes, as a database file is.
     let (gate1, probe1) = (Gate::default(), Arc::new(Probe::default()));
-    let config1 = fast_config().with_cancel_grace(Duration::from_millis(50));
-    let engine1 = TaskEngine::new(store.clone(), config1);
+    let config1 = fixed_owner().with_cancel_grace(Duration::from_millis(50));
+    let engine1 = TaskEngine::new(TestStore::shared(store.clone()), config1);
     let first = task_server(engine1.clone(), &gate1, &probe1);
     let s = open(&first).await;
     let resumable = start(&s, "gated", "again").await;
@@ -55,7 +65,10 @@ async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
     ids.sort();
     let mut expected = vec![resumable.clone(), interrupted.clone()];
     expected.sort();
-    assert_eq!(ids, expected);
+    assert_eq!(
+        ids, expected,
+        "with a fixed owner, tasks outlive their session"
+    );
     let by_id = |id: &str| {
         unfinished
             .iter()
@@ -66,7 +79,7 @@ async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
 
     // The second server starts on the same store.
     let (gate2, probe2) = (Gate::default(), Arc::new(Probe::default()));
-    let engine2 = TaskEngine::new(store.clone(), fast_config());
+    let engine2 = TaskEngine::new(TestStore::shared(store.clone()), fixed_owner());
     let second = task_server(engine2.clone(), &gate2, &probe2);
     let recovery = second.recover_tasks().await.unwrap();
     let mut want = Recovery::default();
@@ -94,28 +107,43 @@ async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
         record(&store, &resumed).await.task.status,
         TaskStatus::Working
     );
+
+    // A session of the restarted server reads both through the protocol.
+    let s2 = open(&second).await;
+    assert_eq!(get(&s2, &resumable).await["status"], "working");
+    let failure = result(&s2, &interrupted).await.unwrap_err();
+    assert_eq!(
+        (failure.code, failure.message.as_str()),
+        (ErrorCode::INTERNAL_ERROR, message)
+    );
+    let waiting = {
+        let peer = s2.client.peer().clone();
+        let id = resumable.clone();
+        tokio::spawn(async move {
+            let params = serde_json::value::to_raw_value(&json!({ "taskId": id })).unwrap();
+            peer.request_raw("tasks/result", Some(params), Default::default())
+                .await
+                .map(|raw| raw.get().to_owned())
+        })
+    };
     gate2.open();
-    let finished = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let r = record(&store, &resumed).await;
-            if r.task.status.is_terminal() {
-                return r;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("the resumed task finished");
+    let payload = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("tasks/result answered")
+        .unwrap()
+        .expect("the resumed task's result");
+    let payload = without_related_task(&payload, &resumable);
+    assert_eq!(payload["content"][0]["text"], "gated again");
+    assert_eq!(get(&s2, &resumable).await["status"], "completed");
+    s2.close().await;
+
+    let finished = record(&store, &resumed).await;
     assert_eq!(finished.task.status, TaskStatus::Completed);
     assert_eq!(finished.owner, resumed.owner, "the owner is kept");
     assert_eq!(
         finished.expires_at_ms, resumed.expires_at_ms,
         "the ttl is kept"
     );
-    match finished.outcome {
-        Some(TaskOutcome::Result(raw)) => assert!(raw.get().contains("gated again"), "{raw}"),
-        other => panic!("{other:?}"),
-    }
     // Nothing is left unfinished, and a second recovery finds nothing.
     assert!(store.unfinished(now_ms()).await.unwrap().is_empty());
     assert_eq!(second.recover_tasks().await.unwrap(), Recovery::default());

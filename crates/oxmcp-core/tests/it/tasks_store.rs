@@ -3,7 +3,7 @@
 //! records, clones share them, records are handed out as copies).
 
 use oxmcp_core::tasks::{
-    MemoryTaskStore, StoreError, TaskOwner, TaskRecord, TaskStore, TaskUpdate,
+    CreateLimits, MemoryTaskStore, StoreError, TaskOwner, TaskRecord, TaskStore, TaskUpdate,
 };
 use oxmcp_types::tasks::{Task, TaskStatus};
 
@@ -31,6 +31,8 @@ mod contract {
         outcome_only_when_finished,
         limit_per_owner,
         concurrent_creates_respect_limit,
+        limit_of_all_tasks_per_owner,
+        time_never_goes_back,
         duplicate_ids,
         paging,
         paging_with_concurrent_creates,
@@ -48,6 +50,11 @@ mod contract {
 
 const T0: i64 = 1_764_064_800_000;
 
+/// At most `n` unfinished tasks per owner, and `n` in all.
+fn limits(n: usize) -> CreateLimits {
+    CreateLimits::new(n, n)
+}
+
 fn working(owner: &TaskOwner, id: &str, expires_at_ms: Option<i64>) -> TaskRecord {
     let task = Task::new(id, TaskStatus::Working, "2025-11-25T10:00:00.000Z");
     TaskRecord::new(task, owner.clone(), "tools/call", T0).with_expires_at_ms(expires_at_ms)
@@ -61,7 +68,7 @@ async fn purge_frees_the_records_and_clones_share_them() {
     for i in 0..10_u32 {
         let expires = i.is_multiple_of(2).then_some(T0 + 10);
         clone
-            .create(working(&owner, &format!("t{i}"), expires), 100)
+            .create(working(&owner, &format!("t{i}"), expires), limits(100))
             .await
             .unwrap();
     }
@@ -78,14 +85,14 @@ async fn an_owner_with_no_task_left_is_forgotten() {
     let store = MemoryTaskStore::new();
     let owner = TaskOwner::new("session:gone");
     store
-        .create(working(&owner, "only", Some(T0 + 1)), 1)
+        .create(working(&owner, "only", Some(T0 + 1)), limits(1))
         .await
         .unwrap();
     assert_eq!(store.purge_expired(T0 + 1).await, Ok(1));
     assert!(store.is_empty());
     // The owner's slot is free again, and listing it finds nothing.
     store
-        .create(working(&owner, "again", None), 1)
+        .create(working(&owner, "again", None), limits(1))
         .await
         .unwrap();
     let page = store.list(&owner, None, 10, T0).await.unwrap();
@@ -96,7 +103,10 @@ async fn an_owner_with_no_task_left_is_forgotten() {
 async fn records_are_copies() {
     let store = MemoryTaskStore::new();
     let owner = TaskOwner::new("session:1");
-    store.create(working(&owner, "t", None), 1).await.unwrap();
+    store
+        .create(working(&owner, "t", None), limits(1))
+        .await
+        .unwrap();
     let mut copy = store.get(&owner, "t", T0).await.unwrap();
     copy.task.status = TaskStatus::Cancelled;
     let stored = store.get(&owner, "t", T0).await.unwrap();
@@ -115,6 +125,6 @@ async fn records_are_copies() {
 async fn an_unpolled_future_changes_nothing() {
     let store = MemoryTaskStore::new();
     let owner = TaskOwner::new("session:1");
-    drop(store.create(working(&owner, "lazy", None), 1));
+    drop(store.create(working(&owner, "lazy", None), limits(1)));
     assert!(store.is_empty(), "store futures do their work when polled");
 }

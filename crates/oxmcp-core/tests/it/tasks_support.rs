@@ -1,8 +1,9 @@
 //! Helpers for the task engine tests: a server with task tools, gates that hold a tool until
 //! the test lets it go, and task requests over the wire.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oxmcp_core::server::McpServer;
@@ -16,6 +17,36 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::router_support::{EchoArgs, Session, info};
+
+/// Gates by name: the `keyed` tool called with text `k` waits for the gate of `k`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyedGates(Arc<Mutex<HashMap<String, Gate>>>);
+
+impl KeyedGates {
+    /// The gate of `key`.
+    pub(crate) fn gate(&self, key: &str) -> Gate {
+        self.0
+            .lock()
+            .unwrap()
+            .entry(key.to_owned())
+            .or_default()
+            .clone()
+    }
+}
+
+/// `keyed` (optional): waits for the gate of its text in `gates`, then returns
+/// "done <text>".
+pub(crate) fn keyed_tool(gates: &KeyedGates) -> ToolRoute {
+    let gates = gates.clone();
+    ToolRoute::new("keyed", move |a: EchoArgs, _cx| {
+        let gate = gates.gate(&a.text);
+        async move {
+            gate.pass().await;
+            format!("done {}", a.text)
+        }
+    })
+    .with_task_support(TaskSupport::Optional)
+}
 
 /// Holds a tool until the test opens it.
 #[derive(Debug, Clone)]
@@ -47,6 +78,8 @@ pub(crate) struct Probe {
     pub(crate) saw_cancel: AtomicUsize,
     /// Runs that returned after their cancellation (their result must be discarded).
     pub(crate) returned_late: AtomicUsize,
+    /// Runs that were dropped before they returned.
+    pub(crate) dropped: AtomicUsize,
     /// Signalled when a run starts and when a run sees its cancellation.
     pub(crate) events: Semaphore,
 }
@@ -57,7 +90,22 @@ impl Default for Probe {
             started: AtomicUsize::new(0),
             saw_cancel: AtomicUsize::new(0),
             returned_late: AtomicUsize::new(0),
+            dropped: AtomicUsize::new(0),
             events: Semaphore::new(0),
+        }
+    }
+}
+
+/// Counts a run of `gated` as dropped unless it was disarmed (it returned).
+struct Unfinished {
+    probe: Arc<Probe>,
+    armed: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if self.armed {
+            self.probe.dropped.fetch_add(1, Ordering::SeqCst);
         }
     }
 }
@@ -85,7 +133,8 @@ pub(crate) fn fast_config() -> TaskConfig {
 /// - `fail` (optional) returns a tool execution error; `error` a JSON-RPC error (-32602);
 /// - `panic` (optional) panics;
 /// - `gated` (optional, resumable) waits for the gate, reporting progress, then returns
-///   "gated <text>"; it reports its start, its cancellation and a late return on the probe;
+///   "gated <text>"; it reports its start, its cancellation, a late return and its drop
+///   (before returning) on the probe;
 /// - `held` (optional, not resumable) waits for the gate, then returns "held <text>".
 pub(crate) fn task_tools(gate: &Gate, probe: &Arc<Probe>) -> Vec<ToolRoute> {
     let echo = |name: &str, support: Option<TaskSupport>| {
@@ -101,6 +150,10 @@ pub(crate) fn task_tools(gate: &Gate, probe: &Arc<Probe>) -> Vec<ToolRoute> {
     let gated = ToolRoute::new("gated", move |a: EchoArgs, cx| {
         let (gate, probe) = (gate.clone(), probe.clone());
         async move {
+            let mut unfinished = Unfinished {
+                probe: probe.clone(),
+                armed: true,
+            };
             probe.started.fetch_add(1, Ordering::SeqCst);
             probe.events.add_permits(1);
             cx.progress(1.0, Some(2.0), Some("started".into()))
@@ -115,10 +168,12 @@ pub(crate) fn task_tools(gate: &Gate, probe: &Arc<Probe>) -> Vec<ToolRoute> {
                     gate.pass().await;
                     probe.returned_late.fetch_add(1, Ordering::SeqCst);
                     probe.events.add_permits(1);
+                    unfinished.armed = false;
                     return format!("late {}", a.text);
                 }
             }
             cx.progress(2.0, Some(2.0), Some("done".into())).await.ok();
+            unfinished.armed = false;
             format!("gated {}", a.text)
         }
     })

@@ -29,6 +29,8 @@ contract_tests!(
     outcome_only_when_finished,
     limit_per_owner,
     concurrent_creates_respect_limit,
+    limit_of_all_tasks_per_owner,
+    time_never_goes_back,
     duplicate_ids,
     paging,
     paging_with_concurrent_creates,

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oxmcp_core::tasks::{StoreError, TaskRecord, TaskStore, TaskUpdate};
+use oxmcp_core::tasks::{CreateLimits, LimitKind, StoreError, TaskRecord, TaskStore, TaskUpdate};
 use oxmcp_store_sqlite::SqliteTaskStore;
 use oxmcp_types::tasks::TaskStatus;
 
@@ -15,7 +15,10 @@ use crate::support::{T0, TempDir, mixed_owner, mixed_record, mixed_status, mixed
 /// Creates task `i` of the mixed set and moves it to its status; returns the final record.
 async fn write_mixed(store: &SqliteTaskStore, i: usize) -> TaskRecord {
     let record = mixed_record(i);
-    store.create(record.clone(), 1000).await.expect("create");
+    store
+        .create(record.clone(), CreateLimits::new(1000, usize::MAX))
+        .await
+        .expect("create");
     match mixed_update(i) {
         Some(update) => store
             .update(&record.owner, &record.task.task_id, update)
@@ -86,14 +89,17 @@ async fn two_stores_on_one_file_stay_consistent() {
     let b = Arc::new(SqliteTaskStore::open(&path).await.expect("open b"));
     let record = mixed_record(0);
     let owner = record.owner.clone();
-    a.create(record.clone(), 10).await.expect("create in a");
+    a.create(record.clone(), CreateLimits::new(10, usize::MAX))
+        .await
+        .expect("create in a");
     assert_eq!(
         b.get(&owner, "task-000", T0).await,
         Ok(record),
         "b sees a's task"
     );
     assert_eq!(
-        b.create(mixed_record(0), 10).await,
+        b.create(mixed_record(0), CreateLimits::new(10, usize::MAX))
+            .await,
         Err(StoreError::Duplicate)
     );
 
@@ -133,14 +139,22 @@ async fn two_stores_on_one_file_stay_consistent() {
             };
             let mut record = mixed_record(3 * (i + 10));
             record.task.task_id = format!("limit-{i}");
-            tokio::spawn(async move { store.create(record, 5).await })
+            tokio::spawn(
+                async move { store.create(record, CreateLimits::new(5, usize::MAX)).await },
+            )
         })
         .collect();
     let mut created = 0;
     for handle in handles {
         match handle.await.expect("join") {
             Ok(()) => created += 1,
-            Err(e) => assert_eq!(e, StoreError::LimitReached { limit: 5 }),
+            Err(e) => assert_eq!(
+                e,
+                StoreError::LimitReached {
+                    kind: LimitKind::UnfinishedPerOwner,
+                    limit: 5
+                }
+            ),
         }
     }
     assert_eq!(created, 5, "the limit across two stores");

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use oxmcp_core::tasks::{StoreError, TaskStore};
+use oxmcp_core::tasks::{CreateLimits, StoreError, TaskStore};
 use oxmcp_store_sqlite::rusqlite::Connection;
 use oxmcp_store_sqlite::{OpenError, SqliteOptions, SqliteTaskStore};
 
@@ -37,7 +37,10 @@ async fn damaged_pages_give_backend_errors_not_panics() {
             "{{\"pad\":\"{}\"}}",
             "p".repeat(900)
         )));
-        store.create(record, 10_000).await.expect("create");
+        store
+            .create(record, CreateLimits::new(10_000, usize::MAX))
+            .await
+            .expect("create");
     }
     drop(store);
     // Damage the middle of the file, sparing the first pages that hold the schema.
@@ -150,14 +153,17 @@ async fn a_lock_held_past_the_busy_timeout_is_a_backend_error() {
     let store = SqliteTaskStore::open_with(&path, options)
         .await
         .expect("open");
-    store.create(mixed_record(0), 10).await.expect("create");
+    store
+        .create(mixed_record(0), CreateLimits::new(10, usize::MAX))
+        .await
+        .expect("create");
     let holder = Connection::open(&path).expect("open raw");
     holder
         .execute_batch("BEGIN IMMEDIATE")
         .expect("take the write lock");
 
     let error = store
-        .create(mixed_record(3), 10)
+        .create(mixed_record(3), CreateLimits::new(10, usize::MAX))
         .await
         .expect_err("created while locked");
     match &error {
@@ -173,7 +179,7 @@ async fn a_lock_held_past_the_busy_timeout_is_a_backend_error() {
 
     holder.execute_batch("COMMIT").expect("release");
     store
-        .create(mixed_record(3), 10)
+        .create(mixed_record(3), CreateLimits::new(10, usize::MAX))
         .await
         .expect("created once the lock is released");
 }

@@ -2,7 +2,7 @@
 //! before it listens.
 
 use oxmcp::sqlite::SqliteTaskStore;
-use oxmcp::tasks::{TaskOwner, TaskRecord, TaskStore, TaskUpdate, wire_timestamp};
+use oxmcp::tasks::{CreateLimits, TaskOwner, TaskRecord, TaskStore, TaskUpdate, wire_timestamp};
 use oxmcp::types::tasks::TaskStatus;
 use oxmcp::types::{CallToolResult, Task};
 use serde_json::json;
@@ -30,7 +30,10 @@ async fn interrupted_database(store: &SqliteTaskStore, owner: &TaskOwner) -> (St
         let params = json!({ "name": tool, "arguments": arguments });
         let record = TaskRecord::new(task, owner.clone(), "tools/call", now)
             .with_params(serde_json::value::to_raw_value(&params).unwrap());
-        store.create(record, 10).await.unwrap();
+        store
+            .create(record, CreateLimits::new(10, 10))
+            .await
+            .unwrap();
         ids.push(id);
     }
     let waiting = TaskUpdate::new(TaskStatus::InputRequired, now + 1);

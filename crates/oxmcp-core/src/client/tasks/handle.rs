@@ -11,11 +11,18 @@ use super::status::{PollPolicy, TaskStatusFeed, TaskStatusStream};
 use crate::error::RequestError;
 use crate::role::Role;
 use crate::session::{Peer, RequestOptions};
+use crate::tasks::link::InputGuard;
 
 /// A task this side created on the peer (a client's tool call, a server's sampling or
 /// elicitation request), whose request returns `T`: its status (`tasks/get`), a wait
 /// paced by `pollInterval`, a stream of its status changes, its result (`tasks/result`)
 /// and its cancellation (`tasks/cancel`). Cheap to clone.
+///
+/// When the handle's peer is the peer of a task's work (a tool running as a task that
+/// asked its client for sampling as a task), that outer task shows `input_required` while
+/// [`wait`](Self::wait), [`result`](Self::result) or
+/// [`wait_for_result`](Self::wait_for_result) waits on the inner one, with one status
+/// change at the start of the wait and one at its end, however often it polls.
 ///
 /// ```no_run
 /// # async fn f(task: oxmcp_core::client::tasks::TaskHandle<oxmcp_core::role::Client, oxmcp_types::CallToolResult>)
@@ -141,6 +148,13 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     /// Follows the task until it is terminal or needs input (`input_required`, when the
     /// receiver waits for an answer to a request it sent this side), and returns it then.
     pub async fn wait(&self) -> Result<Task, RequestError> {
+        let input = self.peer.input_guard().await;
+        let task = self.follow().await;
+        finish(input).await;
+        task
+    }
+
+    async fn follow(&self) -> Result<Task, RequestError> {
         let mut stream = self.status_stream();
         while let Some(task) = stream.next().await {
             let task = task?;
@@ -163,9 +177,13 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     /// [`result`](Self::result) with request options (a longer timeout, a cancellation
     /// token). Cancelling this request does not cancel the task: use [`cancel`](Self::cancel).
     pub async fn result_with(&self, options: RequestOptions) -> Result<T, RequestError> {
-        self.peer
+        let input = self.peer.input_guard().await;
+        let result = self
+            .peer
             .get_task_result_with(self.task_id.clone(), options)
-            .await
+            .await;
+        finish(input).await;
+        result
     }
 
     /// `tasks/cancel`: the task as it is once cancelled. A task that is already terminal
@@ -179,14 +197,27 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     /// receiver's requests for input on transports that need it). A `tasks/result` that
     /// times out while the task still runs goes back to polling.
     pub async fn wait_for_result(&self) -> Result<T, RequestError> {
-        loop {
-            let task = self.wait().await?;
+        let input = self.peer.input_guard().await;
+        let result = loop {
+            let task = match self.wait().await {
+                Ok(task) => task,
+                Err(e) => break Err(e),
+            };
             match self.result().await {
                 Err(RequestError::Timeout(_)) if !task.status.is_terminal() => {
                     tracing::debug!(task = %self.task_id, "tasks/result timed out; polling again");
                 }
-                outcome => return outcome,
+                outcome => break outcome,
             }
-        }
+        };
+        finish(input).await;
+        result
+    }
+}
+
+/// Ends the wait of a task's work on its requestor (see [`Peer::input_guard`]).
+async fn finish(input: Option<InputGuard>) {
+    if let Some(input) = input {
+        input.finish().await;
     }
 }

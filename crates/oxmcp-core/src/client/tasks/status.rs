@@ -102,10 +102,11 @@ impl PollPolicy {
 /// the receiver reported. Cheap to clone.
 ///
 /// [`McpClient`](crate::client::McpClient) feeds one from the server's notifications and
-/// gives it to its handles. A server that sends task-augmented requests to its client feeds
-/// one from its handler's `handle_notification` with
-/// [`publish_notification`](Self::publish_notification) and gives it to its handles with
-/// `with_status_feed`.
+/// gives it to its handles. On the server, each session has one
+/// ([`Peer::task_status_feed`](crate::Peer::task_status_feed)), which the handles of its
+/// task-augmented requests follow and [`McpServer`](crate::server::McpServer) feeds; a
+/// server with a handler of its own feeds it from `handle_notification` with
+/// [`publish_notification`](Self::publish_notification).
 #[derive(Clone)]
 pub struct TaskStatusFeed {
     tx: broadcast::Sender<Task>,
@@ -181,8 +182,10 @@ impl TaskStatusFeed {
 /// The status changes of one task, in order, each once: the current status first (from an
 /// immediate `tasks/get`), then every change seen by a poll or announced by
 /// `notifications/tasks/status`. A status older than one already delivered (by
-/// `lastUpdatedAt`) is dropped. Ends after a terminal status, or after a poll failed
-/// (the error is the last item).
+/// `lastUpdatedAt`) is dropped, unless it is terminal: a terminal status is always
+/// delivered (a receiver whose clock stepped back may date it before the last one, and
+/// dropping it would leave the stream waiting for ever). Ends after a terminal status, or
+/// after a poll failed (the error is the last item).
 pub struct TaskStatusStream<R: Role> {
     peer: Peer<R>,
     task_id: String,
@@ -294,13 +297,16 @@ impl<R: Role> TaskStatusStream<R> {
             .unwrap_or_else(|| now + DEFAULT_MAX_POLL_INTERVAL)
     }
 
-    /// Keeps `task` if it says something new and is not older than what was delivered.
+    /// Keeps `task` if it says something new and is not older than what was delivered
+    /// (a terminal status is never too old).
     fn accept(&mut self, task: Task) -> Option<Task> {
         if let Some(last) = &self.last {
             let same = last.status == task.status
                 && last.status_message == task.status_message
                 && last.last_updated_at == task.last_updated_at;
-            if same || is_older(&task.last_updated_at, &last.last_updated_at) {
+            let stale = !task.status.is_terminal()
+                && is_older(&task.last_updated_at, &last.last_updated_at);
+            if same || stale {
                 return None;
             }
         }
@@ -317,5 +323,35 @@ async fn next_update(updates: &mut Option<Subscription<Task>>) -> Update {
         Ok(task) => Update::Task(task),
         Err(SubscriptionError::Lagged(_)) => Update::Lagged,
         Err(SubscriptionError::Closed) => Update::Closed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oxmcp_types::TaskStatus;
+
+    use super::*;
+    use crate::role::Client;
+
+    fn at(status: TaskStatus, time: &str) -> Task {
+        let mut task = Task::new("t", status, "2025-11-25T10:00:00.000Z");
+        task.last_updated_at = time.to_owned();
+        task
+    }
+
+    #[test]
+    fn a_terminal_status_dated_before_the_last_is_still_delivered() {
+        let (peer, _) = Peer::<Client>::detached(None);
+        let mut stream = TaskStatusStream::new(peer, "t".into(), PollPolicy::default(), None);
+        let working = at(TaskStatus::Working, "2025-11-25T10:00:05.000Z");
+        assert!(stream.accept(working).is_some());
+        // The receiver's clock stepped back: an older input_required is stale, dropped...
+        let stale = at(TaskStatus::InputRequired, "2025-11-25T10:00:01.000Z");
+        assert!(stream.accept(stale).is_none());
+        // ...but the terminal status, dated earlier too, is the end: delivered.
+        let completed = at(TaskStatus::Completed, "2025-11-25T10:00:02.000Z");
+        let delivered = stream.accept(completed).expect("the terminal status");
+        assert_eq!(delivered.status, TaskStatus::Completed);
+        assert_eq!(stream.last().map(|t| t.status), Some(TaskStatus::Completed));
     }
 }

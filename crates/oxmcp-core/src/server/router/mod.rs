@@ -306,6 +306,8 @@ impl Handler<Server> for McpServer {
         notification: IncomingNotification,
         cx: NotificationContext<Server>,
     ) {
+        // The client's task statuses reach the handles of the tasks this server created.
+        cx.peer().publish_task_status(&notification);
         if let Some(hook) = &self.shared.notification_hook {
             (hook.0)(notification, cx).await;
         }

@@ -59,7 +59,9 @@ impl McpServer {
     /// previous server process stopped is run again when its tool is
     /// [`resumable`](crate::server::tools::ToolRoute::resumable), and otherwise moved to
     /// `failed` ("interrupted: the server stopped while the task was running"). Call it once,
-    /// before serving. Without an engine it does nothing. See [`TaskEngine::recover`].
+    /// before serving, and only when no other live process serves tasks from the same
+    /// store. A resumed result is reachable only with a fixed task owner (see
+    /// [`TaskEngine::recover`]). Without an engine it does nothing.
     pub async fn recover_tasks(&self) -> Result<Recovery, StoreError> {
         let Some(engine) = &self.shared.tasks else {
             return Ok(Recovery::default());

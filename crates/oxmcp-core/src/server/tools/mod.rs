@@ -294,6 +294,11 @@ impl ToolRoute {
     /// again with the stored arguments, in a context without a connection to the client.
     /// Tasks of other tools fail with an "interrupted" status message instead. Only for
     /// tools whose work may be repeated (idempotent, or checkpointing on its own).
+    ///
+    /// The resumed task keeps its owner, so its result is reachable only when the server
+    /// gives its tasks a fixed owner ([`OwnerPolicy::Fixed`](crate::tasks::OwnerPolicy::Fixed),
+    /// or later an authenticated principal): a task owned by a session of the stopped
+    /// process runs again, but no session of the new one can read it.
     #[must_use]
     pub fn resumable(mut self) -> Self {
         self.task_options.resumable = true;
