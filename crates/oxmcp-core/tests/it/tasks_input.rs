@@ -9,12 +9,10 @@ use oxmcp_core::role::Client;
 use oxmcp_core::server::McpServer;
 use oxmcp_core::server::client_requests::ElicitOutcome;
 use oxmcp_core::server::tools::ToolRoute;
-use oxmcp_core::transport::{
-    OutboundMessage, Route, Transport, TransportError, TransportWriter, memory,
-};
+use oxmcp_core::transport::{Route, Transport, memory};
 use oxmcp_core::{
     Handler, HandlerResult, IncomingNotification, IncomingRequest, NotificationContext,
-    RequestContext, RequestOptions, connect, to_result,
+    RequestContext, RequestError, RequestOptions, connect, to_result,
 };
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{ClientCapabilities, ErrorData, RequestId};
@@ -22,35 +20,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::router_support::{EchoArgs, Session, info};
-use crate::support::client_config;
+use crate::support::{TestClient, client_config};
 use crate::tasks_support::*;
-
-type Log = Arc<Mutex<Vec<(Value, Route)>>>;
-
-/// Records what the server writes, with its route.
-struct Recording<W> {
-    inner: W,
-    log: Log,
-}
-
-impl<W: TransportWriter> TransportWriter for Recording<W> {
-    async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
-        let value = serde_json::from_slice(&message.bytes).unwrap();
-        self.log
-            .lock()
-            .unwrap()
-            .push((value, message.route.clone()));
-        self.inner.write(message).await
-    }
-
-    async fn flush(&mut self) -> Result<(), TransportError> {
-        self.inner.flush().await
-    }
-
-    async fn close(&mut self) -> Result<(), TransportError> {
-        self.inner.close().await
-    }
-}
 
 /// What the client saw while answering an elicitation.
 #[derive(Debug)]
@@ -281,5 +252,48 @@ async fn without_a_waiting_result_task_messages_are_unrelated() {
         .find(|(m, _)| m["method"] == "elicitation/create")
         .unwrap();
     assert_eq!(*route, Route::Unrelated);
+    s.close().await;
+}
+
+#[tokio::test]
+async fn a_tasks_request_that_times_out_is_cancelled_with_the_related_task() {
+    // `impatient` asks the client something it takes 5 s to answer, and gives up after 50 ms.
+    let impatient = ToolRoute::new("impatient", |_: EchoArgs, cx| async move {
+        let options = RequestOptions::new().timeout(std::time::Duration::from_millis(50));
+        let asked = cx.peer().request_raw("client/slow", None, options).await;
+        format!(
+            "timed out: {}",
+            matches!(asked, Err(RequestError::Timeout(_)))
+        )
+    })
+    .with_task_support(TaskSupport::Optional);
+    let server = McpServer::builder(info())
+        .tool(impatient)
+        .tasks(memory_engine())
+        .build()
+        .unwrap();
+    let (b, running, log) = serve_recorded(&server);
+    let client = connect(b, client_config(), TestClient::default())
+        .await
+        .unwrap();
+    let s = Session {
+        server: running,
+        client,
+        notes: Arc::default(),
+    };
+    let id = start(&s, "impatient", "").await;
+    let payload = result(&s, &id).await.unwrap();
+    assert!(payload.contains("timed out: true"), "{payload}");
+    let asked = sent(&log, "client/slow");
+    assert_eq!(asked.len(), 1);
+    let cancelled = sent(&log, "notifications/cancelled");
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+    let params = &cancelled[0]["params"];
+    assert_eq!(params["requestId"], asked[0]["id"]);
+    assert_eq!(
+        params["_meta"]["io.modelcontextprotocol/related-task"],
+        json!({ "taskId": id }),
+        "a notification of a task carries its related-task meta"
+    );
     s.close().await;
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use oxmcp_core::role::Server;
 use oxmcp_core::tasks::{MemoryTaskStore, TaskEngine};
 use oxmcp_types::ErrorCode;
 use serde_json::{Value, json};
@@ -170,5 +171,37 @@ async fn the_purge_timer_runs_on_its_interval_and_stops_with_the_engine() {
     assert_eq!(purges.load(Ordering::SeqCst), 4);
     drop(engine);
     tokio::time::sleep(Duration::from_secs(600)).await;
+    assert_eq!(purges.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn the_purge_timer_starts_again_when_its_runtime_is_gone() {
+    let paused = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    };
+    let store = TestStore::new();
+    let purges = store.purges.clone();
+    let config = fast_config().with_purge_interval(Duration::from_secs(60));
+    // The engine is built on a runtime that does not last (a setup step, a test).
+    let first = paused();
+    let engine = first.block_on(async {
+        let engine = TaskEngine::new(store, config);
+        while purges.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        engine
+    });
+    drop(first);
+    assert_eq!(purges.load(Ordering::SeqCst), 1);
+    // The next task operation, on the runtime that serves, starts the timer again.
+    paused().block_on(async {
+        engine.recover::<Server>(|_| None).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(121)).await;
+    });
+    // Once at the restart, then every 60 s.
     assert_eq!(purges.load(Ordering::SeqCst), 4);
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use oxmcp_core::server::McpServer;
 use oxmcp_core::server::tools::{ToolError, ToolRoute};
 use oxmcp_core::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
-use oxmcp_core::{RequestError, RequestOptions};
+use oxmcp_core::transport::memory::{self, MemoryTransport};
+use oxmcp_core::transport::{OutboundMessage, Route, Transport, TransportError, TransportWriter};
+use oxmcp_core::{RequestError, RequestOptions, RunningServer};
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{CallToolResult, ErrorCode, ErrorData};
 use serde_json::value::RawValue;
@@ -17,6 +19,60 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::router_support::{EchoArgs, Session, info};
+
+/// What a server wrote, with each message's route.
+pub(crate) type Log = Arc<Mutex<Vec<(Value, Route)>>>;
+
+/// Records what the server writes, with its route.
+pub(crate) struct Recording<W> {
+    pub(crate) inner: W,
+    pub(crate) log: Log,
+}
+
+impl<W: TransportWriter> TransportWriter for Recording<W> {
+    async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
+        let value = serde_json::from_slice(&message.bytes).unwrap();
+        self.log
+            .lock()
+            .unwrap()
+            .push((value, message.route.clone()));
+        self.inner.write(message).await
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        self.inner.flush().await
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        self.inner.close().await
+    }
+}
+
+/// Serves `server` on a transport whose writes are recorded; returns the client's end,
+/// the running server and the log.
+pub(crate) fn serve_recorded(server: &McpServer) -> (MemoryTransport, RunningServer, Log) {
+    let log: Log = Arc::default();
+    let (a, b) = memory::duplex(64);
+    let (reader, writer) = a.split();
+    let running = server.serve((
+        reader,
+        Recording {
+            inner: writer,
+            log: log.clone(),
+        },
+    ));
+    (b, running, log)
+}
+
+/// The messages of `log` with `method`.
+pub(crate) fn sent(log: &Log, method: &str) -> Vec<Value> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|(m, _)| m["method"] == method)
+        .map(|(m, _)| m.clone())
+        .collect()
+}
 
 /// Gates by name: the `keyed` tool called with text `k` waits for the gate of `k`.
 #[derive(Debug, Clone, Default)]
