@@ -37,10 +37,22 @@ use crate::session::{Peer, RequestState};
 /// - [`recover`](Self::recover) is the startup step for a store that outlived a process.
 ///
 /// Expired tasks are purged on a timer (every [`TaskConfig::purge_interval`]), one per
-/// engine, started with the first task operation and stopped when the engine is dropped.
+/// engine, started with the first task operation (and again by a later one if the runtime
+/// it ran on was shut down) and stopped when the engine is dropped.
 ///
 /// Every task belongs to the requestor that created it (today its session; see
-/// [`TaskOwner`](super::TaskOwner)); a task of another owner is answered exactly like one that does not exist.
+/// [`TaskOwner`](super::TaskOwner)); a task of another owner is answered exactly like one
+/// that does not exist. A session's unfinished tasks are cancelled when it ends, unless the
+/// [`OwnerPolicy`](super::OwnerPolicy) gives them a fixed owner.
+///
+/// A choice the spec leaves open: `tasks/result` of a cancelled task is a -32603 error
+/// (with `data.status: "cancelled"`); see [`answer`](Self::answer).
+///
+/// Costs: a waiting `tasks/result` and the running work are woken by the engine, not by
+/// reading the store, unless the store is [shared](TaskStore::shared) between processes
+/// (then each running task reads its record every [`TaskConfig::store_poll_interval`]). What
+/// tasks may hold is bounded by [`TaskConfig`]: unfinished and stored tasks per requestor,
+/// unfinished tasks per engine, and the bytes of params and outcomes.
 ///
 /// A server runs its tools as tasks with [`McpServerBuilder::tasks`](crate::server::McpServerBuilder::tasks):
 ///

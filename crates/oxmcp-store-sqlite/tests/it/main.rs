@@ -2,5 +2,6 @@
 
 mod contract;
 mod durability;
+mod engine;
 mod errors;
 mod support;
