@@ -98,7 +98,27 @@ fn visible(
     task_id: &str,
     now_ms: i64,
 ) -> Result<TaskRecord, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM tasks WHERE task_id = ?1 AND {ALIVE} AND owner = ?3");
+    select_one(conn, COLUMNS, owner, task_id, now_ms)
+}
+
+/// The owner's unexpired record without params and outcome, or [`StoreError::NotFound`].
+pub(crate) fn get_summary(
+    conn: &Connection,
+    owner: &TaskOwner,
+    task_id: &str,
+    now_ms: i64,
+) -> Result<TaskRecord, StoreError> {
+    select_one(conn, rows::SUMMARY_COLUMNS, owner, task_id, now_ms)
+}
+
+fn select_one(
+    conn: &Connection,
+    columns: &str,
+    owner: &TaskOwner,
+    task_id: &str,
+    now_ms: i64,
+) -> Result<TaskRecord, StoreError> {
+    let sql = format!("SELECT {columns} FROM tasks WHERE task_id = ?1 AND {ALIVE} AND owner = ?3");
     let mut statement = conn.prepare_cached(&sql).map_err(|e| backend(&e))?;
     let mut found = statement
         .query(params![task_id, now_ms, owner.as_str()])

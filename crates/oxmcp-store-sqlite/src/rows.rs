@@ -14,6 +14,11 @@ pub(crate) const COLUMNS: &str = "task_id, owner, method, status, status_message
     last_updated_at, ttl, poll_interval, params, created_at_ms, updated_at_ms, expires_at_ms, \
     result, error";
 
+/// [`COLUMNS`] without params, result and error (read as NULL): a record's summary.
+pub(crate) const SUMMARY_COLUMNS: &str = "task_id, owner, method, status, status_message, \
+    created_at, last_updated_at, ttl, poll_interval, NULL, created_at_ms, updated_at_ms, \
+    expires_at_ms, NULL, NULL";
+
 /// The statement [`Columns::values`] fills.
 pub(crate) const INSERT: &str = "INSERT INTO tasks (task_id, owner, method, status, \
     status_message, created_at, last_updated_at, ttl, poll_interval, params, created_at_ms, \

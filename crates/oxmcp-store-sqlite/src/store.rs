@@ -93,6 +93,18 @@ impl TaskStore for SqliteTaskStore {
         }))
     }
 
+    fn get_summary<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        task_id: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, TaskRecord> {
+        let (owner, task_id) = (owner.clone(), task_id.to_owned());
+        Box::pin(self.worker.call(Access::Read, move |conn| {
+            ops::get_summary(conn, &owner, &task_id, now_ms)
+        }))
+    }
+
     fn update<'a>(
         &'a self,
         owner: &'a TaskOwner,

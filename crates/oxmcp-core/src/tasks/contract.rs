@@ -90,6 +90,7 @@ fn all_full(n: usize) -> StoreError {
 /// Runs every property, each on a fresh store.
 pub async fn run_all<F: StoreFactory>(factory: &F) {
     create_get_round_trip(factory).await;
+    summary_leaves_out_params_and_outcome(factory).await;
     owner_isolation(factory).await;
     transitions(factory).await;
     terminal_stays_terminal(factory).await;
@@ -226,6 +227,36 @@ pub async fn create_get_round_trip<F: StoreFactory>(factory: &F) {
         (got.task.ttl, got.task.poll_interval),
         (Some(60_000), Some(250))
     );
+}
+
+/// `get_summary` is `get` without params and outcome, for every status, and refuses what
+/// `get` refuses (unknown, foreign, expired).
+pub async fn summary_leaves_out_params_and_outcome<F: StoreFactory>(factory: &F) {
+    let store = factory.make().await;
+    let (alice, bob) = (owner("principal:alice"), owner("principal:bob"));
+    for (i, status) in ALL_STATUSES.into_iter().enumerate() {
+        let id = format!("s{i}");
+        let full = finished(&alice, &id, T0, status)
+            .with_params(raw(r#"{"name":"big","arguments":{"text":"x"}}"#))
+            .with_expires_at_ms(Some(T0 + 100));
+        store.create(full.clone(), ROOMY).await.expect("create");
+        let summary = store
+            .get_summary(&alice, &id, T0 + 5)
+            .await
+            .unwrap_or_else(|e| panic!("summary of {id}: {e}"));
+        let mut expected = full;
+        expected.params = None;
+        expected.outcome = None;
+        assert_eq!(summary, expected, "summary of a {status:?} task");
+        let refused = [
+            store.get_summary(&bob, &id, T0 + 5).await,
+            store.get_summary(&alice, "nope", T0 + 5).await,
+            store.get_summary(&alice, &id, T0 + 100).await,
+        ];
+        for answer in refused {
+            assert_eq!(answer, Err(StoreError::NotFound), "summary of {id}");
+        }
+    }
 }
 
 /// Another owner's task is reported exactly like an unknown id, and cannot be changed.

@@ -247,6 +247,20 @@ impl Inner {
     }
 }
 
+/// A copy of `record` without its params and outcome (which are not copied).
+fn summary(record: &TaskRecord) -> TaskRecord {
+    TaskRecord {
+        task: record.task.clone(),
+        owner: record.owner.clone(),
+        method: record.method.clone(),
+        params: None,
+        created_at_ms: record.created_at_ms,
+        updated_at_ms: record.updated_at_ms,
+        expires_at_ms: record.expires_at_ms,
+        outcome: None,
+    }
+}
+
 impl TaskStore for MemoryTaskStore {
     fn create(&self, record: TaskRecord, limits: CreateLimits) -> StoreFuture<'_, ()> {
         Box::pin(async move { self.lock().create(record, limits) })
@@ -262,6 +276,19 @@ impl TaskStore for MemoryTaskStore {
             self.lock()
                 .visible_mut(owner, task_id, now_ms)
                 .map(|record| record.clone())
+        })
+    }
+
+    fn get_summary<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        task_id: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, TaskRecord> {
+        Box::pin(async move {
+            self.lock()
+                .visible_mut(owner, task_id, now_ms)
+                .map(|record| summary(record))
         })
     }
 

@@ -74,10 +74,19 @@ impl TaskEngine {
         let params: TaskRequestParams = request.params()?;
         let id = params.task_id.as_str();
         match method {
-            GetTaskRequest::METHOD => to_result(&to_wire(&self.get(&owner, id).await?)),
+            GetTaskRequest::METHOD => to_result(&to_wire(&self.summary(&owner, id).await?)),
             GetTaskPayloadRequest::METHOD => self.result(&owner, id, cx).await,
             _ => self.cancel(&owner, id, cx).await,
         }
+    }
+
+    /// The task without its params and outcome.
+    async fn summary(&self, owner: &TaskOwner, id: &str) -> Result<TaskRecord, ErrorData> {
+        self.inner
+            .store
+            .get_summary(owner, id, now_ms())
+            .await
+            .map_err(|e| lookup_failure(&e))
     }
 
     async fn get(&self, owner: &TaskOwner, id: &str) -> Result<TaskRecord, ErrorData> {
@@ -173,9 +182,9 @@ impl TaskEngine {
             // Subscribe before reading, so that no change between the two is missed.
             let live = self.inner.live_task(id).filter(|l| l.owner == *owner);
             let mut changes = live.as_ref().map(|l| l.subscribe());
-            let record = self.get(owner, id).await?;
-            if record.task.status.is_terminal() {
-                return payload(&record);
+            // The status first; the outcome (which may be large) once there is one.
+            if self.summary(owner, id).await?.task.status.is_terminal() {
+                return payload(&self.get(owner, id).await?);
             }
             if waiting.is_none()
                 && let Some(live) = &live

@@ -435,6 +435,24 @@ pub trait TaskStore: Send + Sync + 'static {
         now_ms: i64,
     ) -> StoreFuture<'a, TaskRecord>;
 
+    /// [`get`](Self::get) without the params and the outcome (both `None` in the record
+    /// returned, whatever its status): what `tasks/get` and the watch of a running task
+    /// need, without reading what may be megabytes. The default reads the whole record and
+    /// drops them; a store that can read less should.
+    fn get_summary<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        task_id: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, TaskRecord> {
+        Box::pin(async move {
+            let mut record = self.get(owner, task_id, now_ms).await?;
+            record.params = None;
+            record.outcome = None;
+            Ok(record)
+        })
+    }
+
     /// Applies `update` if the task belongs to `owner`, has not expired at `update.now_ms`,
     /// and its current status may become `update.status`, as [`TaskRecord::apply`] does;
     /// returns the record as it is afterwards.

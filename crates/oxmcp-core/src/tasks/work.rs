@@ -163,7 +163,11 @@ async fn watch_store(engine: &EngineInner, live: &LiveTask) {
     let every = engine.config.store_poll_interval;
     loop {
         tokio::time::sleep(every).await;
-        match engine.store.get(&live.owner, &live.id, now_ms()).await {
+        match engine
+            .store
+            .get_summary(&live.owner, &live.id, now_ms())
+            .await
+        {
             Ok(record) if record.task.status.is_terminal() => return,
             Ok(_) => {}
             Err(StoreError::NotFound) => return,

@@ -25,6 +25,7 @@ mod contract {
 
     contract_tests!(
         create_get_round_trip,
+        summary_leaves_out_params_and_outcome,
         owner_isolation,
         transitions,
         terminal_stays_terminal,

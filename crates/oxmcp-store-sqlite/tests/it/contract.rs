@@ -23,6 +23,7 @@ macro_rules! contract_tests {
 
 contract_tests!(
     create_get_round_trip,
+    summary_leaves_out_params_and_outcome,
     owner_isolation,
     transitions,
     terminal_stays_terminal,
