@@ -36,32 +36,10 @@ pub(crate) async fn post(
     bytes: &[u8],
 ) -> Response<McpBody> {
     let config = &inner.settings.config;
-    let items = match jsonrpc::decode_batch(bytes, config.max_json_depth) {
+    let items = match checked_items(config, bytes) {
         Ok(items) => items,
-        Err(e) => {
-            let body = Message::Error(e.to_error_response()).to_vec();
-            return body::json(StatusCode::BAD_REQUEST, body);
-        }
+        Err(refusal) => return refusal,
     };
-    if items.len() > config.max_batch_messages {
-        return body::invalid(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "bad request: a batch of {} messages; the limit is {}",
-                items.len(),
-                config.max_batch_messages
-            ),
-        );
-    }
-    if items
-        .iter()
-        .any(|item| matches!(item, Ok(Message::Request(r)) if r.method == INITIALIZE))
-    {
-        return body::invalid(
-            StatusCode::BAD_REQUEST,
-            "bad request: initialize may not be part of a JSON-RPC batch",
-        );
-    }
     if config.stateless {
         let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
         if !version.allows_batches() {
@@ -89,6 +67,81 @@ fn not_allowed(version: ProtocolVersion) -> Response<McpBody> {
              2025-03-26; this session uses {version}"
         ),
     )
+}
+
+/// The elements of a POSTed batch, after the HTTP checks: at most `max_batch_messages`
+/// (counted before anything is decoded, so a long batch costs no allocation) and no
+/// `initialize`. A refusal is the 400 to answer.
+pub(crate) fn checked_items(
+    config: &super::HttpServerConfig,
+    bytes: &[u8],
+) -> Result<Vec<Result<Message, DecodeError>>, Response<McpBody>> {
+    let max = config.max_batch_messages;
+    if count_elements(bytes, max.saturating_add(1)) > max {
+        return Err(body::invalid(
+            StatusCode::BAD_REQUEST,
+            format!("bad request: a batch of more than {max} messages; the limit is {max}"),
+        ));
+    }
+    let items = jsonrpc::decode_batch(bytes, config.max_json_depth).map_err(|e| {
+        let body = Message::Error(e.to_error_response()).to_vec();
+        body::json(StatusCode::BAD_REQUEST, body)
+    })?;
+    if items
+        .iter()
+        .any(|item| matches!(item, Ok(Message::Request(r)) if r.method == INITIALIZE))
+    {
+        return Err(body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: initialize may not be part of a JSON-RPC batch",
+        ));
+    }
+    Ok(items)
+}
+
+/// The number of elements of the JSON array `bytes`, counting no further than `stop`: a
+/// scan of the top level that decodes and allocates nothing. A body that is not a valid
+/// array gets some count; the decoder refuses it afterwards.
+pub(crate) fn count_elements(bytes: &[u8], stop: usize) -> usize {
+    let (mut depth, mut commas, mut any) = (0usize, 0usize, false);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'[' | b'{' => {
+                any |= depth == 1;
+                depth += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' if depth == 1 => {
+                commas += 1;
+                if commas >= stop {
+                    return stop;
+                }
+            }
+            b'"' => {
+                any |= depth == 1;
+                in_string = true;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => any |= depth == 1,
+        }
+    }
+    if any { (commas + 1).min(stop) } else { 0 }
 }
 
 /// Forwards the elements in order and answers once their responses are known (JSON) or
@@ -186,4 +239,25 @@ fn json_array(parts: &[Bytes]) -> Bytes {
     }
     out.put_u8(b']');
     out.freeze()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_elements;
+
+    #[test]
+    fn counts_top_level_elements_only() {
+        assert_eq!(count_elements(b"[]", 10), 0);
+        assert_eq!(count_elements(b" [ ] ", 10), 0);
+        assert_eq!(count_elements(b"[1]", 10), 1);
+        assert_eq!(count_elements(br#"[{"a":[1,2,3]},"x,y",[4,5]]"#, 10), 3);
+        assert_eq!(count_elements(br#"["a\",b",{"c":"]"},3]"#, 10), 3);
+    }
+
+    #[test]
+    fn stops_at_the_limit_without_reading_on() {
+        assert_eq!(count_elements(b"[0,0,0,0,0,0]", 3), 3);
+        // What follows the limit is never looked at, valid or not.
+        assert_eq!(count_elements(b"[0,0,0,\xff{{{", 3), 3);
+    }
 }

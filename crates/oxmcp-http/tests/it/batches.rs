@@ -146,7 +146,7 @@ async fn refusals_have_exact_statuses_and_bodies() {
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("a batch of 3 messages; the limit is 2"),
+            .contains("a batch of more than 2 messages; the limit is 2"),
         "{body}"
     );
     // `initialize` in a batch, with or without a session.
@@ -171,6 +171,30 @@ async fn refusals_have_exact_statuses_and_bodies() {
         404
     );
     assert_eq!(server.service().session_count(), 1);
+    server.shutdown().await;
+}
+
+/// Finding 1: a long batch is refused by counting, before any element is decoded (and
+/// before the session is looked up): the elements past the limit are not even valid JSON.
+#[tokio::test]
+async fn the_limit_is_checked_before_any_element_is_decoded() {
+    let config = HttpServerConfig::default().with_max_batch_messages(2);
+    let (server, _) = start(config).await;
+    let url = server.url();
+    let unknown = "0123456789abcdef0123456789abcdef";
+    let mut long = String::from("[");
+    long.push_str(&"0,".repeat(500_000));
+    long.push_str("{not json");
+    for session in [None, Some(unknown)] {
+        let resp = post_as(&url, session, "2025-03-26", &long).await;
+        assert_eq!(resp.status(), 400);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32600, "{body}");
+        assert_eq!(
+            body["error"]["message"],
+            "bad request: a batch of more than 2 messages; the limit is 2"
+        );
+    }
     server.shutdown().await;
 }
 
