@@ -393,6 +393,7 @@ impl Session {
             };
             (exchange, done)
         };
+        let answered = exchange.is_some();
         match exchange {
             Some(Exchange::Waiting(tx)) => {
                 if tx.send(Answer::Json(bytes)).is_err() {
@@ -403,8 +404,10 @@ impl Session {
             Some(Exchange::Batch(stream)) => self.deliver(stream, bytes, batch_done).await,
             None => tracing::debug!(%id, "dropping a response to no open request"),
         }
-        if self.is_stateless() && lock(&self.state).exchanges.is_empty() {
-            // The one request is answered: end the engine's input.
+        if self.is_stateless() && answered && lock(&self.state).exchanges.is_empty() {
+            // The POST's last request is answered: end the engine's input. Not on the
+            // answer to the built-in `initialize` (no exchange): the POST's own messages
+            // still have to come in.
             lock(&self.inbound).take();
         }
     }

@@ -14,5 +14,6 @@ mod refusals;
 mod resumption;
 mod server_checks;
 mod server_streams;
+mod stateless;
 mod stream_close;
 mod support;
