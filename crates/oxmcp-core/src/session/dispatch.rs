@@ -1,28 +1,22 @@
 //! What the reader does with each decoded message.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use futures_util::FutureExt;
-use oxmcp_types::jsonrpc::{self, ErrorResponse, Notification, Request, Response};
+use oxmcp_types::jsonrpc::{self, ErrorResponse, Notification, Request};
 use oxmcp_types::methods::{
     CancelledNotification, InitializeRequest, InitializedNotification, NotificationMethod,
     PingRequest, ProgressNotification, RequestMethod, SetLevelRequest,
 };
 use oxmcp_types::{
     CancelledNotificationParams, EmptyResult, ErrorData, InitializeRequestParams, Message,
-    ProgressNotificationParams, ProgressToken, RequestId, SetLevelRequestParams,
+    ProgressNotificationParams, RequestId, SetLevelRequestParams,
 };
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::Peer;
-use super::notifications;
-use super::state::{Inner, Phase, RequestState, lock};
+use super::state::{Inner, Phase, lock};
+use super::{notifications, request};
 use crate::capability::Support;
-use crate::context::RequestContext;
-use crate::handler::{IncomingNotification, IncomingRequest, to_result};
+use crate::handler::{IncomingNotification, to_result};
 use crate::role::Role;
 use crate::transport::{OutboundMessage, Route};
 
@@ -91,32 +85,16 @@ async fn send_error<R: Role>(inner: &Inner<R>, e: ErrorResponse) {
     let _ = inner.outbound.send_detached(out).await;
 }
 
-/// The encoded answer to request `id`.
-fn answer(id: RequestId, result: Result<Box<RawValue>, ErrorData>) -> OutboundMessage {
-    let message = match result {
-        Ok(raw) => Message::Response(Response::new(id.clone(), raw)),
-        Err(error) => Message::Error(ErrorResponse::new(Some(id.clone()), error)),
-    };
-    OutboundMessage::new(message.to_vec(), Route::Response(id))
-}
-
 /// Answers a request from the reading side (which never waits on the transport itself).
-async fn reply<R: Role>(inner: &Inner<R>, id: RequestId, result: Result<Box<RawValue>, ErrorData>) {
-    let _ = inner.outbound.send_detached(answer(id, result)).await;
-}
-
-/// Answers a request from its handler's task, writing to the transport if nobody else is;
-/// gives up if the session closes meanwhile.
-async fn reply_from_handler<R: Role>(
+pub(super) async fn reply<R: Role>(
     inner: &Inner<R>,
     id: RequestId,
     result: Result<Box<RawValue>, ErrorData>,
 ) {
-    let out = answer(id, result);
-    tokio::select! {
-        _ = inner.outbound.send(out) => {}
-        () = inner.closed.cancelled() => {}
-    }
+    let _ = inner
+        .outbound
+        .send_detached(request::answer(id, result))
+        .await;
 }
 
 async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
@@ -153,7 +131,7 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
         let answer = set_level(inner, request.params.as_deref());
         return reply(inner, id, answer).await;
     }
-    spawn_handler(inner, request, session).await;
+    request::start(inner, request, session).await;
 }
 
 fn initialize<R: Role>(
@@ -184,92 +162,6 @@ fn set_level<R: Role>(
     let params: SetLevelRequestParams = crate::handler::parse_params(params)?;
     inner.set_log_level(params.level);
     to_result(&EmptyResult::default())
-}
-
-/// `_meta.progressToken`, read only when the params mention it at all.
-fn find_progress_token(params: Option<&RawValue>) -> Option<ProgressToken> {
-    #[derive(Deserialize)]
-    struct MetaOnly {
-        #[serde(rename = "_meta")]
-        meta: Option<ProgressMeta>,
-    }
-    #[derive(Deserialize)]
-    struct ProgressMeta {
-        #[serde(rename = "progressToken")]
-        progress_token: Option<ProgressToken>,
-    }
-    let text = params?.get();
-    memchr::memmem::find(text.as_bytes(), b"progressToken")?;
-    serde_json::from_str::<MetaOnly>(text)
-        .ok()?
-        .meta?
-        .progress_token
-}
-
-/// Registers a request as in flight, unless the limit is reached or its id is taken.
-fn admit<R: Role>(
-    inner: &Inner<R>,
-    id: &RequestId,
-    state: &Arc<RequestState>,
-) -> Option<ErrorData> {
-    let mut in_flight = lock(&inner.in_flight);
-    let limit = inner.config.max_in_flight_requests;
-    if in_flight.len() >= limit {
-        return Some(ErrorData::internal_error(format!(
-            "too many requests in flight (the limit is {limit})"
-        )));
-    }
-    if in_flight.contains_key(id) {
-        return Some(ErrorData::invalid_request(format!(
-            "request id {id} is already in use by a request in flight"
-        )));
-    }
-    in_flight.insert(id.clone(), state.clone());
-    None
-}
-
-async fn spawn_handler<R: Role>(
-    inner: &Arc<Inner<R>>,
-    request: Request,
-    session: Arc<super::SessionInfo<R>>,
-) {
-    let id = request.id;
-    let state = RequestState::new(inner.closed.child_token());
-    if let Some(refusal) = admit(inner, &id, &state) {
-        return reply(inner, id, Err(refusal)).await;
-    }
-    let token = find_progress_token(request.params.as_deref());
-    let peer = Peer::new(inner.clone(), Route::Related(id.clone()));
-    let context = RequestContext::new(id.clone(), token, state.clone(), peer, session);
-    let incoming = IncomingRequest::new(request.method, request.params);
-    let inner = inner.clone();
-    let handler = inner.handler.clone();
-    inner.clone().tasks.spawn(async move {
-        let work = AssertUnwindSafe(handler.handle_request(incoming, context)).catch_unwind();
-        let outcome = tokio::select! {
-            biased;
-            () = state.cancel.cancelled() => None,
-            outcome = work => Some(outcome),
-        };
-        state.completed.store(true, Ordering::Release);
-        lock(&inner.in_flight).remove(&id);
-        let answer = match outcome {
-            None => return,
-            Some(Ok(answer)) => answer,
-            Some(Err(panic)) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(role = R::NAME, %id, panic = %what, "request handler panicked");
-                Err(ErrorData::internal_error(
-                    "internal error: the request handler panicked",
-                ))
-            }
-        };
-        reply_from_handler(&inner, id, answer).await;
-    });
 }
 
 /// `notifications/cancelled`: stops the named request if it is still running. Unknown,

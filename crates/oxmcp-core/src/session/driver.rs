@@ -171,10 +171,14 @@ async fn read_loop<R: Role, Rd: TransportReader>(
     reader: &mut Rd,
 ) -> SessionEnd {
     loop {
+        if inner.closed.is_cancelled() {
+            return SessionEnd::Closed;
+        }
+        // The read first: a frame already buffered never registers a waiter on `closed`.
         let frame = tokio::select! {
             biased;
-            () = inner.closed.cancelled() => return SessionEnd::Closed,
             frame = reader.read() => frame,
+            () = inner.closed.cancelled() => return SessionEnd::Closed,
         };
         match frame {
             Ok(Some(frame)) => on_frame(inner, frame).await,
@@ -217,13 +221,12 @@ async fn shutdown<R: Role>(inner: Arc<Inner<R>>) {
             role = R::NAME,
             "requests still running after {drain:?}; cancelling them"
         );
-        inner.cancel_in_flight();
         // A handler stuck sending to a transport that takes nothing gives up too.
-        inner.closed.cancel();
+        inner.close_now();
         inner.tasks.wait().await;
     }
     notifications::close(&inner, drain).await;
-    inner.closed.cancel();
+    inner.close_now();
     inner.outbound.close(drain).await;
     inner.life.finish();
 }
@@ -231,7 +234,7 @@ async fn shutdown<R: Role>(inner: Arc<Inner<R>>) {
 impl<R: Role> Control for Inner<R> {
     fn end_session(self: Arc<Self>, end: SessionEnd) {
         self.life.record(end);
-        self.closed.cancel();
+        self.close_now();
         self.end_input();
     }
 }
@@ -250,7 +253,7 @@ impl<R: Role> Inner<R> {
             None => {
                 // No runtime left to drain on: end at once.
                 self.fail_pending();
-                self.closed.cancel();
+                self.close_now();
                 self.life.finish();
             }
         }

@@ -12,6 +12,7 @@ mod driver;
 mod notifications;
 mod outbound;
 mod peer;
+mod request;
 pub(crate) mod state;
 
 use std::sync::Arc;

@@ -224,6 +224,14 @@ impl<R: Role> Inner<R> {
         self.log_level.store(level_index(level), Ordering::Relaxed);
     }
 
+    /// The session is closing: cancels `closed` and every request of the peer still running
+    /// (their tokens are not children of `closed`, which would cost a lock on `closed` for
+    /// every request). A request admitted afterwards is refused (see `admit`).
+    pub(crate) fn close_now(&self) {
+        self.closed.cancel();
+        self.cancel_in_flight();
+    }
+
     /// Cancels every request of the peer still running.
     pub(crate) fn cancel_in_flight(&self) {
         for state in lock(&self.in_flight).values() {

@@ -1,0 +1,146 @@
+//! Running one of the peer's requests: admission, its context, its handler in a task of its
+//! own, and its answer.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::FutureExt;
+use oxmcp_types::jsonrpc::{ErrorResponse, Request, Response};
+use oxmcp_types::{ErrorData, Message, ProgressToken, RequestId};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
+
+use super::dispatch::reply;
+use super::state::{Inner, RequestState, lock};
+use super::{Peer, SessionInfo};
+use crate::context::RequestContext;
+use crate::handler::{HandlerResult, IncomingRequest};
+use crate::role::Role;
+use crate::transport::{OutboundMessage, Route};
+
+/// The encoded answer to request `id`.
+pub(super) fn answer(id: RequestId, result: HandlerResult) -> OutboundMessage {
+    let message = match result {
+        Ok(raw) => Message::Response(Response::new(id.clone(), raw)),
+        Err(error) => Message::Error(ErrorResponse::new(Some(id.clone()), error)),
+    };
+    OutboundMessage::new(message.to_vec(), Route::Response(id))
+}
+
+/// `_meta.progressToken`, read only when the params mention it at all.
+fn find_progress_token(params: Option<&RawValue>) -> Option<ProgressToken> {
+    #[derive(Deserialize)]
+    struct MetaOnly {
+        #[serde(rename = "_meta")]
+        meta: Option<ProgressMeta>,
+    }
+    #[derive(Deserialize)]
+    struct ProgressMeta {
+        #[serde(rename = "progressToken")]
+        progress_token: Option<ProgressToken>,
+    }
+    let text = params?.get();
+    memchr::memmem::find(text.as_bytes(), b"progressToken")?;
+    serde_json::from_str::<MetaOnly>(text)
+        .ok()?
+        .meta?
+        .progress_token
+}
+
+/// Registers a request as in flight, unless the limit is reached, its id is taken, or the
+/// session is closing (checked under the lock that closing takes to cancel the requests).
+fn admit<R: Role>(
+    inner: &Inner<R>,
+    id: &RequestId,
+    state: &Arc<RequestState>,
+) -> Option<ErrorData> {
+    let mut in_flight = lock(&inner.in_flight);
+    if inner.closed.is_cancelled() {
+        return Some(ErrorData::internal_error("the session is closing"));
+    }
+    let limit = inner.config.max_in_flight_requests;
+    if in_flight.len() >= limit {
+        return Some(ErrorData::internal_error(format!(
+            "too many requests in flight (the limit is {limit})"
+        )));
+    }
+    if in_flight.contains_key(id) {
+        return Some(ErrorData::invalid_request(format!(
+            "request id {id} is already in use by a request in flight"
+        )));
+    }
+    in_flight.insert(id.clone(), state.clone());
+    None
+}
+
+/// Starts the handler of `request` in a task of its own.
+pub(super) async fn start<R: Role>(
+    inner: &Arc<Inner<R>>,
+    request: Request,
+    session: Arc<SessionInfo<R>>,
+) {
+    let id = request.id;
+    let state = RequestState::new(CancellationToken::new());
+    if let Some(refusal) = admit(inner, &id, &state) {
+        return reply(inner, id, Err(refusal)).await;
+    }
+    let token = find_progress_token(request.params.as_deref());
+    let peer = Peer::new(inner.clone(), Route::Related(id.clone()));
+    let context = RequestContext::new(id.clone(), token, state.clone(), peer, session);
+    let incoming = IncomingRequest::new(request.method, request.params);
+    // Boxed: the task itself stays small, and the future is an ordinary allocation.
+    inner
+        .tasks
+        .spawn(Box::pin(run(inner.clone(), id, state, incoming, context)));
+}
+
+/// Runs the handler until it answers or the request is cancelled, then sends the answer.
+async fn run<R: Role>(
+    inner: Arc<Inner<R>>,
+    id: RequestId,
+    state: Arc<RequestState>,
+    incoming: IncomingRequest,
+    context: RequestContext<R>,
+) {
+    let work = AssertUnwindSafe(inner.handler.handle_request(incoming, context)).catch_unwind();
+    // The handler first: one that finishes at once never registers a cancellation waiter. A
+    // request cancelled meanwhile is not answered, whichever finished first.
+    let outcome = tokio::select! {
+        biased;
+        outcome = work => Some(outcome),
+        () = state.cancel.cancelled() => None,
+    }
+    .filter(|_| !state.cancel.is_cancelled());
+    state.completed.store(true, Ordering::Release);
+    lock(&inner.in_flight).remove(&id);
+    let answer = match outcome {
+        None => return,
+        Some(Ok(answer)) => answer,
+        Some(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(role = R::NAME, %id, panic = %what, "request handler panicked");
+            Err(ErrorData::internal_error(
+                "internal error: the request handler panicked",
+            ))
+        }
+    };
+    reply_from_handler(&inner, id, answer).await;
+}
+
+/// Answers a request from its handler's task, writing to the transport if nobody else is;
+/// gives up if the session closes meanwhile.
+async fn reply_from_handler<R: Role>(inner: &Inner<R>, id: RequestId, result: HandlerResult) {
+    let out = answer(id, result);
+    // The send first: one that completes at once never registers a waiter on `closed`.
+    tokio::select! {
+        biased;
+        _ = inner.outbound.send(out) => {}
+        () = inner.closed.cancelled() => {}
+    }
+}
