@@ -38,7 +38,7 @@ pub(crate) async fn post(
     let config = &inner.settings.config;
     let items = match checked_items(config, bytes) {
         Ok(items) => items,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     if config.stateless {
         let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
@@ -59,7 +59,7 @@ pub(crate) async fn post(
     run(inner, &session, items, None).await
 }
 
-fn not_allowed(version: ProtocolVersion) -> Response<McpBody> {
+pub(crate) fn not_allowed(version: ProtocolVersion) -> Response<McpBody> {
     body::invalid(
         StatusCode::BAD_REQUEST,
         format!(
@@ -75,26 +75,26 @@ fn not_allowed(version: ProtocolVersion) -> Response<McpBody> {
 pub(crate) fn checked_items(
     config: &super::HttpServerConfig,
     bytes: &[u8],
-) -> Result<Vec<Result<Message, DecodeError>>, Response<McpBody>> {
+) -> Result<Vec<Result<Message, DecodeError>>, Box<Response<McpBody>>> {
     let max = config.max_batch_messages;
     if count_elements(bytes, max.saturating_add(1)) > max {
-        return Err(body::invalid(
+        return Err(Box::new(body::invalid(
             StatusCode::BAD_REQUEST,
             format!("bad request: a batch of more than {max} messages; the limit is {max}"),
-        ));
+        )));
     }
     let items = jsonrpc::decode_batch(bytes, config.max_json_depth).map_err(|e| {
         let body = Message::Error(e.to_error_response()).to_vec();
-        body::json(StatusCode::BAD_REQUEST, body)
+        Box::new(body::json(StatusCode::BAD_REQUEST, body))
     })?;
     if items
         .iter()
         .any(|item| matches!(item, Ok(Message::Request(r)) if r.method == INITIALIZE))
     {
-        return Err(body::invalid(
+        return Err(Box::new(body::invalid(
             StatusCode::BAD_REQUEST,
             "bad request: initialize may not be part of a JSON-RPC batch",
-        ));
+        )));
     }
     Ok(items)
 }

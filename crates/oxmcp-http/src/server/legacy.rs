@@ -5,7 +5,9 @@
 //! event is `event: endpoint` with the (relative) URL to POST to, the messages path with a
 //! `sessionId` query parameter (128 bits from the CSPRNG, like `Mcp-Session-Id`). Each
 //! POST carries one JSON-RPC message (or, on a session that negotiated 2025-03-26, a batch,
-//! which the engine takes apart by its own rules) and is answered `202 Accepted`; every
+//! under the checks of Streamable HTTP batches: at most `max_batch_messages`, no
+//! `initialize`, else 400; its elements are forwarded one by one, and an element that
+//! does not decode gets its error response on the stream) and is answered `202 Accepted`; every
 //! message of the server, responses included, goes on the stream as `event: message`.
 //!
 //! The same Host/Origin checks (done by the service), auth hook, body limits, session cap
@@ -18,7 +20,6 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use http::{HeaderValue, Method, Response, StatusCode, header};
-use oxmcp_core::transport::Frame;
 use oxmcp_types::jsonrpc;
 use oxmcp_types::{ErrorData, Message, ProtocolVersion};
 use tokio_util::sync::CancellationToken;
@@ -26,15 +27,12 @@ use tokio_util::sync::CancellationToken;
 use super::body::{self, McpBody};
 use super::guard;
 use super::post::{
-    bad_version, decoded, new_session_id, read_body, session_not_found, too_large,
+    INITIALIZE, bad_version, decoded, new_session_id, read_body, session_not_found, too_large,
     too_many_sessions,
 };
 use super::session::{Session, SessionKind};
-use super::{ServiceInner, rejected};
+use super::{ServiceInner, batch, rejected};
 use crate::sse;
-
-/// The notification after which a legacy session counts as initialized.
-const INITIALIZED: &str = "notifications/initialized";
 
 /// The query parameter that names the session in the POST URL.
 pub(crate) const SESSION_PARAM: &str = "sessionId";
@@ -76,13 +74,12 @@ pub(crate) async fn open(
     };
     let (session, transport) = Session::new(
         id.clone(),
-        // The version is negotiated by the engine later; nothing here depends on it.
+        // The version is negotiated by the engine later (the session learns it from the
+        // engine's answer to `initialize`).
         ProtocolVersion::V2024_11_05,
         inner.settings.clone(),
         Arc::downgrade(&inner.registry),
-        SessionKind::Legacy {
-            initialized: false.into(),
-        },
+        SessionKind::legacy(),
     );
     if !inner.registry.try_insert(session.clone()) {
         return too_many_sessions(inner);
@@ -171,25 +168,45 @@ where
         Err(response) => return response,
     };
     session.touch();
-    let frame = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        // A batch: the engine accepts it or not by the version it negotiated.
-        Frame::Message(bytes.to_vec())
+    let messages = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        // A batch: the same checks as on the Streamable HTTP endpoint.
+        let items = match batch::checked_items(config, &bytes) {
+            Ok(items) => items,
+            Err(refusal) => return *refusal,
+        };
+        let version = session.protocol_version();
+        if !version.allows_batches() {
+            return batch::not_allowed(version);
+        }
+        let mut messages = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Ok(message) => messages.push(message),
+                Err(e) => {
+                    let error = Message::Error(e.to_error_response()).to_vec();
+                    session.legacy_send(error.into()).await;
+                }
+            }
+        }
+        messages
     } else {
         match jsonrpc::decode(&bytes, config.max_json_depth) {
-            Ok(message) => {
-                if matches!(&message, Message::Notification(n) if n.method == INITIALIZED) {
-                    session.mark_initialized();
-                }
-                decoded(message)
-            }
+            Ok(message) => vec![message],
             Err(e) => {
                 let body = Message::Error(e.to_error_response()).to_vec();
                 return body::json(StatusCode::BAD_REQUEST, body);
             }
         }
     };
-    if session.forward(frame).await.is_err() {
-        return session_not_found();
+    for message in messages {
+        if let Message::Request(request) = &message
+            && request.method == INITIALIZE
+        {
+            session.legacy_initialize(&request.id);
+        }
+        if session.forward(decoded(message)).await.is_err() {
+            return session_not_found();
+        }
     }
     body::status(StatusCode::ACCEPTED)
 }

@@ -29,6 +29,9 @@ use super::registry::Registry;
 use crate::event_store::EventId;
 use crate::sse;
 
+/// `initialize` requests of a legacy session remembered until the engine answers them.
+const MAX_PENDING_INITIALIZE: usize = 4;
+
 /// What a POST waiting for its request's first message gets.
 #[derive(Debug)]
 pub(crate) enum Answer {
@@ -75,12 +78,55 @@ pub(crate) enum SessionKind {
     /// answered.
     Stateless,
     /// A legacy HTTP+SSE session (2024-11-05): every message goes on its one SSE stream as
-    /// an `event: message`. Until the client sent `notifications/initialized`, its open
-    /// stream does not keep it from being reaped.
-    Legacy {
-        /// Whether the client finished initialization.
-        initialized: AtomicBool,
-    },
+    /// an `event: message`. Until the engine answered an `initialize` with a result, its
+    /// open stream does not keep it from being reaped.
+    Legacy(LegacyState),
+}
+
+impl SessionKind {
+    /// A legacy session, not initialized yet.
+    pub(crate) fn legacy() -> Self {
+        Self::Legacy(LegacyState::default())
+    }
+}
+
+/// What a legacy session learns from its engine.
+#[derive(Debug, Default)]
+pub(crate) struct LegacyState {
+    /// Whether the engine answered an `initialize` with a result.
+    initialized: AtomicBool,
+    /// The ids of the `initialize` requests POSTed and not answered yet.
+    initializing: Mutex<Vec<RequestId>>,
+    /// The protocol version the engine negotiated.
+    negotiated: OnceLock<ProtocolVersion>,
+}
+
+impl LegacyState {
+    /// Notes the engine's answer to request `id`: a result to one of the `initialize`
+    /// requests makes the session initialized, at the version it carries.
+    fn answered(&self, id: &RequestId, bytes: &[u8]) {
+        let mut initializing = lock(&self.initializing);
+        let Some(at) = initializing.iter().position(|i| i == id) else {
+            return;
+        };
+        initializing.swap_remove(at);
+        drop(initializing);
+        #[derive(serde::Deserialize)]
+        struct VersionOnly {
+            #[serde(rename = "protocolVersion")]
+            protocol_version: String,
+        }
+        if let Ok(oxmcp_types::Message::Response(response)) =
+            oxmcp_types::Message::from_slice(bytes)
+        {
+            if let Ok(v) = serde_json::from_str::<VersionOnly>(response.result.get()) {
+                let _ = self
+                    .negotiated
+                    .set(ProtocolVersion::negotiate(&v.protocol_version));
+            }
+            self.initialized.store(true, Ordering::Release);
+        }
+    }
 }
 
 struct StreamRecord {
@@ -188,10 +234,33 @@ impl Session {
         matches!(self.kind, SessionKind::Legacy { .. })
     }
 
-    /// The client of a legacy session finished initialization.
-    pub(crate) fn mark_initialized(&self) {
-        if let SessionKind::Legacy { initialized } = &self.kind {
-            initialized.store(true, Ordering::Relaxed);
+    /// A legacy session's client POSTed `initialize` request `id`: the engine's result to it
+    /// makes the session initialized.
+    pub(crate) fn legacy_initialize(&self, id: &RequestId) {
+        if let SessionKind::Legacy(legacy) = &self.kind {
+            let mut initializing = lock(&legacy.initializing);
+            // A client that keeps sending initialize without reading answers gains nothing.
+            if initializing.len() < MAX_PENDING_INITIALIZE {
+                initializing.push(id.clone());
+            }
+        }
+    }
+
+    /// The protocol version of the session: for a legacy session, the one the engine
+    /// negotiated (2024-11-05 until then).
+    pub(crate) fn protocol_version(&self) -> ProtocolVersion {
+        match &self.kind {
+            SessionKind::Legacy(legacy) => legacy.negotiated.get().copied().unwrap_or(self.version),
+            _ => self.version,
+        }
+    }
+
+    /// Puts a message of the server's own (an error to a batch element the HTTP layer
+    /// refused) on a legacy session's stream.
+    pub(crate) async fn legacy_send(&self, bytes: Bytes) {
+        let stream = lock(&self.state).standalone;
+        if let Some(stream) = stream {
+            self.deliver(stream, bytes, false).await;
         }
     }
 
@@ -206,8 +275,8 @@ impl Session {
         if now_ms.saturating_sub(self.last_active.load(Ordering::Relaxed)) < idle_ms {
             return false;
         }
-        if let SessionKind::Legacy { initialized } = &self.kind
-            && !initialized.load(Ordering::Relaxed)
+        if let SessionKind::Legacy(legacy) = &self.kind
+            && !legacy.initialized.load(Ordering::Acquire)
         {
             return true;
         }
@@ -368,12 +437,12 @@ impl Session {
     /// Routes one outgoing message.
     async fn route(&self, message: OutboundMessage) {
         let bytes = Bytes::from(message.bytes);
-        if self.is_legacy() {
-            // The legacy transport has one stream for everything.
-            let stream = lock(&self.state).standalone;
-            if let Some(stream) = stream {
-                self.deliver(stream, bytes, false).await;
+        if let SessionKind::Legacy(legacy) = &self.kind {
+            if let Route::Response(id) = &message.route {
+                legacy.answered(id, &bytes);
             }
+            // The legacy transport has one stream for everything.
+            self.legacy_send(bytes).await;
             return;
         }
         match message.route {
@@ -659,9 +728,12 @@ impl HttpSessionTransport {
         &self.writer.session.id
     }
 
-    /// The protocol version the session speaks.
+    /// The protocol version the session speaks. A legacy HTTP+SSE session negotiates its
+    /// version through the engine after it started: until the engine answered `initialize`
+    /// (so always, when the factory asks), this is 2024-11-05;
+    /// [`SessionStreams::protocol_version`] gives the negotiated one later.
     pub fn protocol_version(&self) -> ProtocolVersion {
-        self.writer.session.version
+        self.writer.session.protocol_version()
     }
 
     /// A handle on the session's streams, for the code that serves it (see
@@ -720,6 +792,12 @@ impl SessionStreams {
         self.session
             .upgrade()
             .is_some_and(|session| !session.is_closed() && session.close_request_stream(id, retry))
+    }
+
+    /// The protocol version of the session, while it lives: for a legacy HTTP+SSE session,
+    /// the one its engine negotiated (2024-11-05 until then).
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.session.upgrade().map(|s| s.protocol_version())
     }
 
     /// The `Mcp-Session-Id` of the session, while it lives.

@@ -294,3 +294,85 @@ async fn batches_follow_the_negotiated_version() {
     assert_eq!(answers[1], json!({"jsonrpc":"2.0","id":2,"result":{"a":2}}));
     server.shutdown().await;
 }
+
+/// Findings 3 and 10: a legacy batch meets the checks of a Streamable HTTP batch (the
+/// limit, no `initialize`, the version the engine negotiated), and its elements are
+/// forwarded one by one (a bad one gets its error on the stream).
+#[tokio::test]
+async fn legacy_batches_meet_the_streamable_checks() {
+    let (server, _) = start(legacy().with_max_batch_messages(2)).await;
+    let (mut events, url) = connect(&server).await;
+    initialize_legacy(&mut events, &url, "2025-03-26").await;
+    let ten = format!("[{}]", vec![request(1, "ping", json!({})); 10].join(","));
+    let resp = send(&url, &ten).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "bad request: a batch of more than 2 messages; the limit is 2"
+    );
+    let with_init = format!("[{}]", init_body("2025-03-26"));
+    let resp = send(&url, &with_init).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "bad request: initialize may not be part of a JSON-RPC batch"
+    );
+    // Nothing of the refused batches reached the engine: the next message on the stream
+    // answers the next request.
+    accepted(
+        &url,
+        &format!(r#"[{{"foo":1}},{}]"#, request(7, "echo", json!({"a": 7}))),
+    )
+    .await;
+    let mut answers = [message(&mut events).await, message(&mut events).await];
+    answers.sort_by_key(|m| m["id"].as_i64());
+    assert_eq!(answers[0]["id"], Value::Null);
+    assert_eq!(answers[0]["error"]["code"], -32600);
+    assert_eq!(answers[1], json!({"jsonrpc":"2.0","id":7,"result":{"a":7}}));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_2024_11_05_legacy_session_refuses_batches_with_400() {
+    let (server, _) = start(legacy()).await;
+    let (mut events, url) = connect(&server).await;
+    initialize_legacy(&mut events, &url, "2024-11-05").await;
+    let batch = format!("[{}]", request(1, "ping", json!({})));
+    let resp = send(&url, &batch).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "bad request: JSON-RPC batches are accepted only on sessions with protocol version \
+         2025-03-26; this session uses 2024-11-05"
+    );
+    accepted(&url, &request(2, "ping", json!({}))).await;
+    assert_eq!(
+        message(&mut events).await,
+        json!({"jsonrpc":"2.0","id":2,"result":{}})
+    );
+    server.shutdown().await;
+}
+
+/// Finding 4: `notifications/initialized` without an `initialize` the engine accepted does
+/// not make a session initialized: its open stream does not keep it from the reaper.
+#[tokio::test]
+async fn an_initialized_notification_alone_does_not_keep_a_session() {
+    let config = legacy().with_idle_timeout(Duration::from_millis(100));
+    let (server, _) = start(config).await;
+    let (mut events, url) = connect(&server).await;
+    accepted(
+        &url,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    )
+    .await;
+    // A guard against a hang only: the reaper ends the stream well before.
+    let rest = tokio::time::timeout(Duration::from_secs(20), events.rest())
+        .await
+        .expect("the reaper ends the session");
+    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(server.service().session_count(), 0);
+    server.shutdown().await;
+}
