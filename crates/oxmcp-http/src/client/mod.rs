@@ -78,6 +78,11 @@ pub struct HttpClientConfig {
     /// Whether a 404 for the session starts a new session transparently (default true; see
     /// the [module docs](self) for what is lost).
     pub reinitialize: bool,
+    /// The deadline for starting a new session after a 404 (default 30 s): the new
+    /// `initialize`, its answer and `notifications/initialized`. Past it the session made
+    /// for nothing is ended (DELETE) and the transport fails as if renewal were off; other
+    /// messages meeting the 404 meanwhile wait at most this long.
+    pub reinitialize_timeout: Duration,
     /// Whether a server that refuses the first POST with 400, 404 or 405 is tried with the
     /// legacy HTTP+SSE transport (default true).
     pub legacy_fallback: bool,
@@ -97,6 +102,7 @@ impl Default for HttpClientConfig {
             max_reconnects: 5,
             delete_on_close: true,
             reinitialize: true,
+            reinitialize_timeout: Duration::from_secs(30),
             legacy_fallback: true,
             legacy_endpoint_timeout: Duration::from_secs(10),
         }

@@ -11,9 +11,9 @@ use oxmcp_types::jsonrpc;
 use oxmcp_types::{Message, RequestId};
 use serde::Deserialize;
 
-use super::exchange::{is_sse, read_limited, send_post, with_custom_headers};
+use super::exchange::{is_sse, read_limited, with_custom_headers};
 use super::{Shared, lock};
-use crate::server::SESSION_ID_HEADER;
+use crate::server::{PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 use crate::sse::SseReader;
 
 const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
@@ -47,9 +47,39 @@ pub(crate) async fn renew(shared: &Arc<Shared>, stale: &HeaderValue) -> bool {
     }
 }
 
-/// Sends the first `initialize` again with a fresh id, checks the version, adopts the new
-/// session id and sends `notifications/initialized`.
+/// Starts a new session within `reinitialize_timeout` and makes it current; a session the
+/// server made but the client will not use (a refused version, a failed
+/// `notifications/initialized`, the deadline) is ended with DELETE.
 async fn start_session(shared: &Shared) -> Result<(), String> {
+    let limit = shared.config.reinitialize_timeout;
+    let mut created = None;
+    let outcome = tokio::time::timeout(limit, new_session(shared, &mut created)).await;
+    let why = match outcome {
+        Ok(Ok(session)) => {
+            // Published only now: nothing else uses the session before it is initialized.
+            *lock(&shared.session_id) = Some(session);
+            return Ok(());
+        }
+        Ok(Err(why)) => why,
+        Err(_) => format!("no new session within {limit:?}"),
+    };
+    if let Some(session) = created
+        && tokio::time::timeout(limit, discard(shared, session))
+            .await
+            .is_err()
+    {
+        tracing::debug!("DELETE of an unused session timed out");
+    }
+    Err(why)
+}
+
+/// Sends the first `initialize` again with a fresh id, checks the version and sends
+/// `notifications/initialized` with the new session id; `created` is the id as soon as the
+/// server assigned one.
+async fn new_session(
+    shared: &Shared,
+    created: &mut Option<HeaderValue>,
+) -> Result<HeaderValue, String> {
     let first = lock(&shared.initialize_body)
         .clone()
         .ok_or("no initialize was sent")?;
@@ -80,15 +110,21 @@ async fn start_session(shared: &Shared) -> Result<(), String> {
         .get(SESSION_ID_HEADER)
         .cloned()
         .ok_or("the server assigned no session id")?;
+    *created = Some(session.clone());
     let answer = answer_of(shared, response, &id).await?;
-    if let Err(why) = check_version(shared, &answer) {
-        discard(shared, session).await;
-        return Err(why);
+    check_version(shared, &answer)?;
+    let mut builder = shared
+        .http
+        .post(shared.url.clone())
+        .header(header::ACCEPT, "application/json, text/event-stream")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(SESSION_ID_HEADER, session.clone())
+        .body(Bytes::from_static(INITIALIZED));
+    if let Some(version) = lock(&shared.protocol_version).clone() {
+        builder = builder.header(PROTOCOL_VERSION_HEADER, version);
     }
-    *lock(&shared.session_id) = Some(session);
-    let (response, _) = send_post(shared, Bytes::from_static(INITIALIZED)).await;
-    match response {
-        Ok(r) if r.status().is_success() => Ok(()),
+    match with_custom_headers(shared, builder).send().await {
+        Ok(r) if r.status().is_success() => Ok(session),
         Ok(r) => Err(format!(
             "the server answered {} to notifications/initialized",
             r.status()

@@ -1,7 +1,7 @@
 //! The client starts a new session by itself when the server answers 404 for its session
 //! (deleted or reaped), without the engine seeing it.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use axum::response::Response;
 use oxmcp_core::RunningClient;
 use oxmcp_http::{HttpClientConfig, HttpServerConfig, McpService, SessionIdHandle};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 
 use crate::client_e2e::{TestClient, call, connect_to};
 use crate::support::*;
@@ -28,6 +29,75 @@ struct Recorder {
     posts: Arc<Mutex<Vec<Posted>>>,
     /// Makes a renewal's `initialize` ask for 2025-06-18 (the server then disagrees).
     downgrade_renewal: bool,
+    /// Answers a renewal's `initialize` with the server's headers (its new session id) and
+    /// an SSE stream that never sends anything.
+    stall_renewal: bool,
+    /// Answers 500 to `notifications/initialized` after a renewal.
+    refuse_renewed_initialized: bool,
+    /// Holds `notifications/initialized` after a renewal until another POST arrives, and
+    /// counts the POSTs that use its session meanwhile.
+    hold_renewed_initialized: bool,
+    held: Arc<Mutex<Option<String>>>,
+    held_signal: Arc<Notify>,
+    other_post: Arc<Notify>,
+    early: Arc<AtomicUsize>,
+}
+
+impl Recorder {
+    fn renewals(&self) -> usize {
+        self.posts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| is_renewal(&p.body))
+            .count()
+    }
+}
+
+fn is_renewal(body: &Value) -> bool {
+    body["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("oxmcp-reinitialize-"))
+}
+
+/// What the recorder does with a POST instead of passing it on, if anything.
+async fn intercept(
+    recorder: &Recorder,
+    session: Option<&String>,
+    body: &Value,
+) -> Option<Response> {
+    let initialized = body["method"] == "notifications/initialized";
+    if !initialized {
+        if recorder
+            .held
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|h| Some(h) == session)
+        {
+            recorder.early.fetch_add(1, Ordering::SeqCst);
+        }
+        recorder.other_post.notify_waiters();
+        return None;
+    }
+    if recorder.renewals() == 0 {
+        return None;
+    }
+    if recorder.refuse_renewed_initialized {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        return Some(response);
+    }
+    if recorder.hold_renewed_initialized {
+        let other = recorder.other_post.notified();
+        tokio::pin!(other);
+        other.as_mut().enable();
+        *recorder.held.lock().unwrap() = session.cloned();
+        recorder.held_signal.notify_one();
+        other.await;
+        *recorder.held.lock().unwrap() = None;
+    }
+    None
 }
 
 async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
@@ -42,18 +112,33 @@ async fn record(State(recorder): State<Recorder>, request: Request, next: Next) 
             .headers
             .get("mcp-session-id")
             .map(|v| v.to_str().unwrap().to_owned());
-        let renewal = body["id"]
-            .as_str()
-            .is_some_and(|id| id.starts_with("oxmcp-reinitialize-"));
+        let renewal = is_renewal(&body);
         if recorder.downgrade_renewal && renewal {
             let text = String::from_utf8(bytes).unwrap();
             bytes = text.replace("2025-11-25", "2025-06-18").into_bytes();
         }
+        let intercepted = intercept(&recorder, session.as_ref(), &body).await;
         recorder
             .posts
             .lock()
             .unwrap()
             .push(Posted { session, body });
+        if let Some(response) = intercepted {
+            return response;
+        }
+        if recorder.stall_renewal && renewal {
+            let answer = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let (mut head, _) = answer.into_parts();
+            head.headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/event-stream"),
+            );
+            head.headers.remove(http::header::CONTENT_LENGTH);
+            let silent = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+            return Response::from_parts(head, Body::from_stream(silent));
+        }
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
@@ -228,5 +313,92 @@ async fn a_server_that_changed_its_version_ends_the_session() {
     assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 2);
     // The session made for nothing was ended again.
     eventually(|| service.session_count() == 0).await;
+    task.abort();
+}
+
+/// Finding 5: a server that answers the renewal's `initialize` with a silent stream does not
+/// hang the client: past `reinitialize_timeout` the new session is ended (DELETE) and the
+/// transport fails.
+#[tokio::test]
+async fn a_silent_renewal_times_out_and_its_session_is_deleted() {
+    let recorder = Recorder {
+        stall_renewal: true,
+        ..Recorder::default()
+    };
+    let (service, seen, url, task) = recorded(HttpServerConfig::default(), recorder).await;
+    let mut config = without_get_stream();
+    config.reinitialize_timeout = Duration::from_millis(300);
+    let (client, _, session) = connect_to(&url, config).await;
+    delete_session(&url, &session).await;
+    let answer = tokio::time::timeout(Duration::from_secs(20), call(&client, "echo", json!({})))
+        .await
+        .expect("the renewal has a deadline");
+    assert!(answer.is_err());
+    ended(&client).await;
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 2);
+    eventually(|| service.session_count() == 0).await;
+    task.abort();
+}
+
+/// Finding 6: when `notifications/initialized` to the new session fails, the new session is
+/// ended (DELETE), not left behind.
+#[tokio::test]
+async fn a_refused_initialized_discards_the_new_session() {
+    let recorder = Recorder {
+        refuse_renewed_initialized: true,
+        ..Recorder::default()
+    };
+    let (service, seen, url, task) = recorded(HttpServerConfig::default(), recorder).await;
+    let (client, _, session) = connect_to(&url, without_get_stream()).await;
+    delete_session(&url, &session).await;
+    assert!(call(&client, "echo", json!({})).await.is_err());
+    ended(&client).await;
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 2);
+    eventually(|| service.session_count() == 0).await;
+    task.abort();
+}
+
+/// Findings 6 and 10: two requests meet the 404; one new session is started, and nothing
+/// uses it before its `notifications/initialized` went through; both requests are retried
+/// on it, after the notification.
+#[tokio::test]
+async fn requests_meeting_the_404_together_wait_for_the_initialized_session() {
+    let recorder = Recorder {
+        hold_renewed_initialized: true,
+        ..Recorder::default()
+    };
+    let (_service, seen, url, task) = recorded(HttpServerConfig::default(), recorder.clone()).await;
+    let (client, _, session) = connect_to(&url, without_get_stream()).await;
+    delete_session(&url, &session).await;
+    let first = call(&client, "echo", json!({"n": 1}));
+    let second = async {
+        // The renewal's initialized is held: the second request starts now.
+        tokio::time::timeout(Duration::from_secs(20), recorder.held_signal.notified())
+            .await
+            .expect("the renewal reaches notifications/initialized");
+        call(&client, "echo", json!({"n": 2})).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(first.unwrap(), json!({"n": 1}));
+    assert_eq!(second.unwrap(), json!({"n": 2}));
+    assert_eq!(recorder.early.load(Ordering::SeqCst), 0);
+    assert_eq!(recorder.renewals(), 1);
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 2);
+    let new = session.get().unwrap();
+    let posts = recorder.posts.lock().unwrap().clone();
+    let initialized = posts
+        .iter()
+        .position(|p| {
+            p.body["method"] == "notifications/initialized"
+                && p.session.as_deref() == Some(new.as_str())
+        })
+        .expect("initialized on the new session");
+    assert!(
+        posts[..initialized]
+            .iter()
+            .all(|p| p.session.as_deref() != Some(new.as_str())),
+        "{posts:?}"
+    );
+    client.close().await;
     task.abort();
 }
