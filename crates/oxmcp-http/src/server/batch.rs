@@ -25,6 +25,7 @@ use super::post::{
     INITIALIZE, cancelled_id, decoded, lookup, polling, prime_stateless, session_not_found,
     stateless_session,
 };
+use super::registered::Registered;
 use super::session::{Answer, BatchAnswers, Session};
 use crate::sse;
 
@@ -162,6 +163,13 @@ async fn run(
     let Some((answers, accepted)) = session.begin_batch(&ids) else {
         return session_not_found();
     };
+    let taken = ids
+        .iter()
+        .zip(&accepted)
+        .filter(|(_, ok)| **ok)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let registered = Registered::new(session, taken);
     if let Some(version) = prime {
         prime_stateless(session, version).await;
     }
@@ -205,12 +213,14 @@ async fn run(
                     parts.push(bytes);
                 }
             }
+            registered.answered();
             if parts.is_empty() {
                 return body::status(StatusCode::ACCEPTED);
             }
             body::json(StatusCode::OK, json_array(&parts))
         }
         BatchAnswers::Sse(mut open) => {
+            registered.answered();
             for bytes in early {
                 open.first.push_back(sse::event(None, &bytes));
             }

@@ -17,6 +17,7 @@ mod config;
 mod guard;
 mod legacy;
 mod post;
+mod registered;
 mod registry;
 mod serve;
 mod session;

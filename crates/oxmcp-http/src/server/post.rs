@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use super::body::{self, McpBody};
 use super::guard::{self, SESSION_ID_HEADER};
+use super::registered::Registered;
 use super::session::{Answer, Session, SessionKind};
 use super::{ServiceInner, batch, rejected};
 
@@ -287,6 +288,7 @@ async fn existing(
                     ErrorData::invalid_request("request id already in use by a request in flight"),
                 );
             };
+            let registered = Registered::new(session, vec![request.id.clone()]);
             if session
                 .forward(decoded(Message::Request(request)))
                 .await
@@ -294,7 +296,9 @@ async fn existing(
             {
                 return session_not_found();
             }
-            respond(inner, session, rx.await)
+            let answer = rx.await;
+            registered.answered();
+            respond(inner, session, answer)
         }
         Message::Notification(notification) => {
             let cancelled = cancelled_id(&notification);
@@ -410,7 +414,9 @@ async fn stateless(
         _ => header_version.unwrap_or(ProtocolVersion::V2025_03_26),
     };
     let session = stateless_session(inner, version);
-    let rx = request.and_then(|id| session.begin_exchange(id));
+    let rx = request.clone().and_then(|id| session.begin_exchange(id));
+    // Ends the session's input if the client leaves before the answer.
+    let registered = Registered::new(&session, request.into_iter().collect());
     if !is_initialize {
         prime_stateless(&session, version).await;
     }
@@ -418,8 +424,13 @@ async fn stateless(
         return session_not_found();
     }
     match rx {
-        Some(rx) => respond(inner, &session, rx.await),
+        Some(rx) => {
+            let answer = rx.await;
+            registered.answered();
+            respond(inner, &session, answer)
+        }
         None => {
+            registered.answered();
             session.close_input();
             body::status(StatusCode::ACCEPTED)
         }

@@ -332,6 +332,26 @@ impl Session {
         }
     }
 
+    /// Forgets requests whose POST went away before their answers came (see
+    /// [`Registered`](super::registered::Registered)). A stateless session with nothing left to answer ends its input.
+    pub(crate) fn abandon(&self, ids: &[RequestId]) {
+        let mut state = lock(&self.state);
+        for id in ids {
+            match state.exchanges.remove(id) {
+                Some(Exchange::Stream(stream)) => self.finish_stream(&mut state, stream),
+                Some(Exchange::Batch(stream)) if !batch_open(&state, stream) => {
+                    self.finish_stream(&mut state, stream);
+                }
+                _ => {}
+            }
+        }
+        let ended = self.is_stateless() && state.exchanges.is_empty();
+        drop(state);
+        if ended {
+            lock(&self.inbound).take();
+        }
+    }
+
     /// Registers the requests of a JSON-RPC batch before they are forwarded: one waiting
     /// answer each in JSON mode, otherwise one SSE stream for the whole batch. Returns, in
     /// the order of `ids`, whether each was accepted (an id in flight, or repeated in the
