@@ -168,7 +168,16 @@ pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
     }
     let status = response.status();
     if is_initialize && legacy::refused(&shared, status) {
-        return legacy::fall_back(&shared, body, id, status).await;
+        if status != StatusCode::BAD_REQUEST {
+            return legacy::fall_back(&shared, body, id, status).await;
+        }
+        // A 400 with a JSON-RPC error is the server's real answer (say, invalid params);
+        // any other 400 may be an older server's refusal of the POST.
+        let answer = read_limited(response, shared.config.max_body_bytes).await;
+        return match answer.as_deref().map(Message::from_slice) {
+            Ok(Ok(Message::Error(refusal))) => fail_request(&shared, id, refusal.error).await,
+            _ => legacy::fall_back(&shared, body, id, status).await,
+        };
     }
     if !status.is_success() || status == StatusCode::ACCEPTED {
         let error = error_of(response).await;

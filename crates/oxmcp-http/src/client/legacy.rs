@@ -1,6 +1,7 @@
 //! The client side of the legacy HTTP+SSE transport (2024-11-05), reached by falling back
-//! when the server refuses the `initialize` POST with 400, 404 or 405 (the spec's
-//! backwards-compatibility procedure).
+//! when the server refuses the `initialize` POST with 404 or 405, or with 400 and a body
+//! that is not a JSON-RPC error response (the spec's backwards-compatibility procedure; a
+//! JSON-RPC error is the server's real answer to the `initialize`, and is kept).
 
 use std::sync::Arc;
 

@@ -21,13 +21,15 @@
 //! lost: resource subscriptions, the log level set with `logging/setLevel`, and requests
 //! that were running (they fail rather than run twice).
 //!
-//! When the server answers the first POST (the `initialize`) with 400, 404 or 405, the
-//! transport falls back to the legacy HTTP+SSE transport of 2024-11-05 (unless
+//! When the server answers the first POST (the `initialize`) with 404 or 405, or with 400
+//! and a body that is not a JSON-RPC error response (such an error is the server's real
+//! answer, and the `initialize` fails with it), the transport falls back to the legacy HTTP+SSE transport of 2024-11-05 (unless
 //! [`legacy_fallback`](HttpClientConfig::legacy_fallback) is off): it GETs the URL
 //! expecting an SSE stream whose first event is `endpoint`, POSTs every message to the URL
 //! that event names (it must have the server URL's origin), and reads every message of the
 //! server from that stream. Legacy sessions cannot be resumed or renewed: when the stream
-//! ends, the session ends.
+//! ends, the session ends. Each legacy POST is awaited (until its `202`) before the next
+//! message is sent, which keeps them in order: one slow POST holds up the ones after it.
 
 mod exchange;
 mod legacy;
@@ -83,8 +85,9 @@ pub struct HttpClientConfig {
     /// for nothing is ended (DELETE) and the transport fails as if renewal were off; other
     /// messages meeting the 404 meanwhile wait at most this long.
     pub reinitialize_timeout: Duration,
-    /// Whether a server that refuses the first POST with 400, 404 or 405 is tried with the
-    /// legacy HTTP+SSE transport (default true).
+    /// Whether a server that refuses the first POST with 404 or 405, or with 400 and a body
+    /// that is not a JSON-RPC error response, is tried with the legacy HTTP+SSE transport
+    /// (default true).
     pub legacy_fallback: bool,
     /// How long the legacy fallback waits for the server's SSE stream and its `endpoint`
     /// event (default 10 s).

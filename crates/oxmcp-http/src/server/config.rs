@@ -95,7 +95,8 @@ impl SsePolling {
 pub struct LegacySseConfig {
     /// Where `GET` opens a legacy session (default `/sse`).
     pub sse_path: String,
-    /// Where the client POSTs its messages (default `/messages`).
+    /// Where the client POSTs its messages (default `/messages`). The two paths and the
+    /// MCP endpoint's path must all differ ([`serve_with`](crate::serve_with) checks).
     pub messages_path: String,
 }
 

@@ -31,6 +31,28 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    /// Two of the endpoints would share a path: the MCP endpoint and, when they are on,
+    /// the legacy HTTP+SSE paths must all differ.
+    #[error("the path {path} is given to two endpoints (MCP, legacy SSE, legacy messages)")]
+    PathClash {
+        /// The path given twice.
+        path: String,
+    },
+}
+
+/// The first path shared by two endpoints, if any.
+fn clashing_path(service: &McpService, path: &str) -> Option<String> {
+    let legacy = service.inner.settings.config.legacy_sse.as_ref()?;
+    let paths = [
+        path,
+        legacy.sse_path.as_str(),
+        legacy.messages_path.as_str(),
+    ];
+    paths
+        .iter()
+        .enumerate()
+        .find(|(i, p)| paths[..*i].contains(p))
+        .map(|(_, p)| (*p).to_owned())
 }
 
 /// A running HTTP server.
@@ -97,11 +119,15 @@ pub async fn serve(addr: SocketAddr, factory: impl SessionFactory) -> Result<Ser
 
 /// Serves `service` on `addr` at `path` (and at the legacy HTTP+SSE paths when the
 /// service's [`legacy_sse`](HttpServerConfig::legacy_sse) is on); other paths get 404.
+/// Fails with [`ServeError::PathClash`] when two of these paths are the same.
 pub async fn serve_with(
     addr: SocketAddr,
     service: McpService,
     path: &str,
 ) -> Result<Server, ServeError> {
+    if let Some(path) = clashing_path(&service, path) {
+        return Err(ServeError::PathClash { path });
+    }
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;

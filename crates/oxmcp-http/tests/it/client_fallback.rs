@@ -1,6 +1,8 @@
 //! The client's fallback to the legacy HTTP+SSE transport when the server refuses the
 //! `initialize` POST with 400, 404 or 405.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -61,27 +63,45 @@ async fn a_legacy_server_is_reached_through_the_fallback() {
     // Closing the stream ends the legacy session on the server.
     let service = server.service().clone();
     eventually(|| service.session_count() == 0).await;
-    assert_eq!(
-        seen.sessions_started
-            .load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert_eq!(seen.sessions_started.load(Ordering::SeqCst), 1);
     server.shutdown().await;
 }
 
+/// With the fallback off the client never GETs the URL; with it on (the same server) it
+/// does, so the count of GETs is a real check.
 #[tokio::test]
 async fn the_fallback_can_be_turned_off() {
-    let (server, _) = start(legacy()).await;
-    let url = format!("http://{}/sse", server.local_addr());
-    let mut config = HttpClientConfig::default();
-    config.legacy_fallback = false;
-    let transport = HttpClientTransport::with_config(&url, config).unwrap();
-    let session = transport.session_id_handle();
-    let refused = connect(transport, client_config(), TestClient::default()).await;
-    assert!(refused.is_err());
-    assert_eq!(session.legacy_endpoint(), None);
-    assert_eq!(server.service().session_count(), 0);
-    server.shutdown().await;
+    for fallback in [false, true] {
+        let (url, task, gets) = fake_counting(StatusCode::METHOD_NOT_ALLOWED, "", "").await;
+        let mut config = HttpClientConfig::default();
+        config.legacy_fallback = fallback;
+        let transport = HttpClientTransport::with_config(&url, config).unwrap();
+        let session = transport.session_id_handle();
+        let refused = connect(transport, client_config(), TestClient::default()).await;
+        assert!(refused.is_err());
+        assert_eq!(session.legacy_endpoint(), None);
+        assert_eq!(gets.load(Ordering::SeqCst), usize::from(fallback));
+        task.abort();
+    }
+}
+
+/// Finding 9: a 400 whose body is a JSON-RPC error is the server's answer to the
+/// `initialize` (as an oxmcp server answers invalid params); the client keeps it and does
+/// not fall back.
+#[tokio::test]
+async fn a_json_rpc_error_in_a_400_is_kept_without_falling_back() {
+    let refusal = r#"{"jsonrpc":"2.0","id":0,"error":{"code":-32602,"message":"invalid initialize params: x"}}"#;
+    let (url, task, gets) = fake_counting(
+        StatusCode::BAD_REQUEST,
+        refusal,
+        "event: endpoint\ndata: /messages\n\n",
+    )
+    .await;
+    let error = refused_initialize(&url).await;
+    assert!(error.contains("invalid initialize params: x"), "{error}");
+    assert!(!error.contains("legacy"), "{error}");
+    assert_eq!(gets.load(Ordering::SeqCst), 0);
+    task.abort();
 }
 
 /// A server at `/mcp` whose POST is refused with `status` and whose GET is `get`.
@@ -89,19 +109,34 @@ async fn fake(
     status: StatusCode,
     get_answer: &'static str,
 ) -> (String, tokio::task::JoinHandle<()>) {
+    let (url, task, _) = fake_counting(status, "", get_answer).await;
+    (url, task)
+}
+
+/// [`fake`], with a body for the refused POST and a count of the GETs it got.
+async fn fake_counting(
+    status: StatusCode,
+    post_body: &'static str,
+    get_answer: &'static str,
+) -> (String, tokio::task::JoinHandle<()>, Arc<AtomicUsize>) {
+    let gets = Arc::new(AtomicUsize::new(0));
+    let counted = gets.clone();
     let app = Router::new().route(
         "/mcp",
         get(move || async move {
+            counted.fetch_add(1, Ordering::SeqCst);
             ([("content-type", "text/event-stream")], get_answer).into_response()
         })
-        .post(move || async move { status.into_response() }),
+        .post(move || async move {
+            (status, [("content-type", "application/json")], post_body).into_response()
+        }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    (url, task)
+    (url, task, gets)
 }
 
 async fn refused_initialize(url: &str) -> String {
@@ -127,16 +162,22 @@ async fn a_foreign_endpoint_or_a_missing_endpoint_event_fails_initialize() {
         StatusCode::NOT_FOUND,
         StatusCode::METHOD_NOT_ALLOWED,
     ] {
-        let answer = "event: endpoint\ndata: http://elsewhere.example/messages?sessionId=1\n\n";
-        let (url, task) = fake(status, answer).await;
-        let error = refused_initialize(&url).await;
-        assert!(
-            error.contains(&format!(
-                "the server refused the initialize POST with {status}"
-            )) && error.contains("is not on the server's origin"),
-            "{error}"
-        );
-        task.abort();
+        // Another host, absolute or scheme-relative, and another scheme on the same host.
+        for answer in [
+            "event: endpoint\ndata: http://elsewhere.example/messages?sessionId=1\n\n",
+            "event: endpoint\ndata: //elsewhere.example/messages?sessionId=1\n\n",
+            "event: endpoint\ndata: https://127.0.0.1/messages?sessionId=1\n\n",
+        ] {
+            let (url, task) = fake(status, answer).await;
+            let error = refused_initialize(&url).await;
+            assert!(
+                error.contains(&format!(
+                    "the server refused the initialize POST with {status}"
+                )) && error.contains("is not on the server's origin"),
+                "{error}"
+            );
+            task.abort();
+        }
     }
     let (url, task) = fake(StatusCode::NOT_FOUND, "event: message\ndata: {}\n\n").await;
     let error = refused_initialize(&url).await;

@@ -226,10 +226,10 @@ async fn a_deleted_session_is_replaced_and_the_request_retried() {
 #[tokio::test]
 async fn a_reaped_session_is_replaced_for_notifications_too() {
     let config = HttpServerConfig::default().with_idle_timeout(Duration::from_millis(100));
-    let (server, seen) = start(config).await;
-    let (client, _, session) = connect_to(&server.url(), without_get_stream()).await;
+    let recorder = Recorder::default();
+    let (service, seen, url, task) = recorded(config, recorder.clone()).await;
+    let (client, _, session) = connect_to(&url, without_get_stream()).await;
     let old = session.get().unwrap();
-    let service = server.service().clone();
     eventually(|| service.session_count() == 0).await;
     // A notification meets the 404 first: a new session, and the notification sent again.
     client
@@ -238,6 +238,18 @@ async fn a_reaped_session_is_replaced_for_notifications_too() {
         .await
         .unwrap();
     eventually(|| seen.sessions_started.load(Ordering::SeqCst) == 2).await;
+    let resent = || {
+        let posts = recorder.posts.lock().unwrap();
+        let renewal = posts.iter().position(|p| is_renewal(&p.body));
+        renewal.is_some_and(|at| {
+            posts[at..].iter().any(|p| {
+                p.body["method"] == "notifications/x"
+                    && p.session.is_some()
+                    && p.session.as_deref() != Some(old.as_str())
+            })
+        })
+    };
+    eventually(resent).await;
     // (The new session may be reaped in turn on a slow machine: the call then starts a third.)
     assert_eq!(
         call(&client, "echo", json!({"n": 3})).await.unwrap(),
@@ -245,7 +257,7 @@ async fn a_reaped_session_is_replaced_for_notifications_too() {
     );
     assert_ne!(session.get().unwrap(), old);
     client.close().await;
-    server.shutdown().await;
+    task.abort();
 }
 
 #[tokio::test]

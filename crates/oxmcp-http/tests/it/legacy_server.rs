@@ -376,3 +376,24 @@ async fn an_initialized_notification_alone_does_not_keep_a_session() {
     assert_eq!(server.service().session_count(), 0);
     server.shutdown().await;
 }
+
+/// Finding 9: the MCP path and the two legacy paths must differ; serving refuses a clash.
+#[tokio::test]
+async fn serving_refuses_paths_given_twice() {
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    for (legacy, path, clash) in [
+        (LegacySseConfig::new("/sse", "/sse"), "/mcp", "/sse"),
+        (LegacySseConfig::new("/mcp", "/messages"), "/mcp", "/mcp"),
+        (LegacySseConfig::new("/sse", "/mcp"), "/mcp", "/mcp"),
+    ] {
+        let (service, _) = service(HttpServerConfig::default().with_legacy_sse(Some(legacy)));
+        let refused = oxmcp_http::serve_with(addr, service, path).await;
+        match refused {
+            Err(oxmcp_http::ServeError::PathClash { path }) => assert_eq!(path, clash),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (service, _) = service(legacy());
+    let server = oxmcp_http::serve_with(addr, service, "/mcp").await.unwrap();
+    server.shutdown().await;
+}
