@@ -33,6 +33,7 @@ use crate::sse;
 pub(crate) async fn post(
     inner: &ServiceInner,
     parts: &Parts,
+    principal: Option<&str>,
     header_version: Option<ProtocolVersion>,
     bytes: &[u8],
 ) -> Response<McpBody> {
@@ -49,7 +50,7 @@ pub(crate) async fn post(
         let session = stateless_session(inner, version);
         return run(inner, &session, items, Some(version)).await;
     }
-    let session = match lookup(inner, parts.headers.get(SESSION_ID_HEADER)) {
+    let session = match lookup(inner, parts.headers.get(SESSION_ID_HEADER), principal) {
         Ok(session) => session,
         Err(refusal) => return refusal.response(),
     };

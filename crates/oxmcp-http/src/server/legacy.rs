@@ -54,9 +54,10 @@ pub(crate) async fn open(
     if parts.method != Method::GET {
         return method_not_allowed("GET");
     }
-    if let Err(rejection) = inner.auth.authorize(&parts).await {
-        return rejected(rejection);
-    }
+    let principal = match inner.auth.authenticate(&parts).await {
+        Ok(principal) => principal,
+        Err(rejection) => return rejected(rejection),
+    };
     if !guard::accepts(&parts.headers, "text/event-stream") {
         return body::invalid(
             StatusCode::NOT_ACCEPTABLE,
@@ -81,6 +82,7 @@ pub(crate) async fn open(
         Arc::downgrade(&inner.registry),
         SessionKind::legacy(),
     );
+    session.bind(principal);
     if !inner.registry.try_insert(session.clone()) {
         return too_many_sessions(inner);
     }
@@ -142,9 +144,10 @@ where
     if declared.is_some_and(|len| len > config.max_body_bytes as u64) {
         return too_large(config.max_body_bytes);
     }
-    if let Err(rejection) = inner.auth.authorize(&parts).await {
-        return rejected(rejection);
-    }
+    let principal = match inner.auth.authenticate(&parts).await {
+        Ok(principal) => principal,
+        Err(rejection) => return rejected(rejection),
+    };
     if !guard::is_json_content(&parts.headers) {
         return body::invalid(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -160,7 +163,11 @@ where
             "bad request: missing sessionId query parameter",
         );
     };
-    let Some(session) = inner.registry.get(id).filter(|s| s.is_legacy()) else {
+    let Some(session) = inner
+        .registry
+        .get(id)
+        .filter(|s| s.is_legacy() && s.belongs_to(principal.as_deref()))
+    else {
         return session_not_found();
     };
     let bytes = match read_body(body, config.max_body_bytes, config).await {

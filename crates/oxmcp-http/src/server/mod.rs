@@ -96,10 +96,30 @@ impl AuthRejection {
     }
 }
 
+/// Who an accepted request comes from, as the [`AuthHook`] names it (for example the
+/// subject of a token). Compared as an opaque string.
+pub type Principal = Arc<str>;
+
 /// Authenticates each request after the Host/Origin and size checks, before parsing.
+///
+/// A hook that knows who is calling implements [`authenticate`](Self::authenticate) too:
+/// a session is then bound to the principal of the request that created it, and every
+/// later request for it (POST, GET and DELETE, and POSTs to a legacy session) must come
+/// from the same principal, or gets 404 as if the session did not exist; a leaked session
+/// id is no use to another caller.
 pub trait AuthHook: Send + Sync + 'static {
     /// Accepts or refuses a request from its headers.
     fn authorize<'a>(&'a self, parts: &'a Parts) -> BoxFuture<'a, Result<(), AuthRejection>>;
+
+    /// Accepts or refuses a request, naming its principal when the hook knows it. The
+    /// default calls [`authorize`](Self::authorize) and names none (sessions are then
+    /// bound to no one: any accepted caller with the session id may use it).
+    fn authenticate<'a>(
+        &'a self,
+        parts: &'a Parts,
+    ) -> BoxFuture<'a, Result<Option<Principal>, AuthRejection>> {
+        Box::pin(async move { self.authorize(parts).await.map(|()| None) })
+    }
 }
 
 /// The [`AuthHook`] that accepts every request (the default).

@@ -20,7 +20,7 @@ use super::body::{self, McpBody};
 use super::guard::{self, SESSION_ID_HEADER};
 use super::registered::Registered;
 use super::session::{Answer, Session, SessionKind};
-use super::{ServiceInner, batch, rejected};
+use super::{Principal, ServiceInner, batch, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
 pub(crate) const CANCELLED: &str = "notifications/cancelled";
@@ -40,9 +40,10 @@ where
     if declared.is_some_and(|len| len > config.max_body_bytes as u64) {
         return too_large(config.max_body_bytes);
     }
-    if let Err(rejection) = inner.auth.authorize(&parts).await {
-        return rejected(rejection);
-    }
+    let principal = match inner.auth.authenticate(&parts).await {
+        Ok(principal) => principal,
+        Err(rejection) => return rejected(rejection),
+    };
     if !guard::accepts(&parts.headers, "application/json")
         || !guard::accepts(&parts.headers, "text/event-stream")
     {
@@ -66,7 +67,7 @@ where
         Err(response) => return response,
     };
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return batch::post(inner, &parts, header_version, &bytes).await;
+        return batch::post(inner, &parts, principal.as_deref(), header_version, &bytes).await;
     }
     let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
         Ok(message) => message,
@@ -81,13 +82,13 @@ where
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
-            initialize(inner, request).await
+            initialize(inner, request, principal).await
         }
         (_, None) => body::invalid(
             StatusCode::BAD_REQUEST,
             "bad request: missing Mcp-Session-Id header",
         ),
-        (message, Some(id)) => match lookup(inner, Some(id)) {
+        (message, Some(id)) => match lookup(inner, Some(id), principal.as_deref()) {
             Ok(session) => existing(inner, &session, message).await,
             Err(refusal) => refusal.response(),
         },
@@ -115,16 +116,17 @@ impl NoSession {
     }
 }
 
-/// The Streamable HTTP session named by `Mcp-Session-Id`.
+/// The Streamable HTTP session named by `Mcp-Session-Id`, if it belongs to `principal`.
 pub(crate) fn lookup(
     inner: &ServiceInner,
     header: Option<&HeaderValue>,
+    principal: Option<&str>,
 ) -> Result<Arc<Session>, NoSession> {
     let id = header.ok_or(NoSession::Missing)?;
     id.to_str()
         .ok()
         .and_then(|id| inner.registry.get(id))
-        .filter(|session| !session.is_legacy())
+        .filter(|session| !session.is_legacy() && session.belongs_to(principal))
         .ok_or(NoSession::Unknown)
 }
 
@@ -193,7 +195,11 @@ fn answer_error(id: RequestId, error: ErrorData) -> Response<McpBody> {
     body::json(StatusCode::OK, body)
 }
 
-async fn initialize(inner: &ServiceInner, request: Request) -> Response<McpBody> {
+async fn initialize(
+    inner: &ServiceInner,
+    request: Request,
+    principal: Option<Principal>,
+) -> Response<McpBody> {
     let params: InitializeRequestParams =
         match serde_json::from_str(request.params.as_deref().map_or("null", |p| p.get())) {
             Ok(params) => params,
@@ -217,6 +223,7 @@ async fn initialize(inner: &ServiceInner, request: Request) -> Response<McpBody>
         Arc::downgrade(&inner.registry),
         SessionKind::Streamable,
     );
+    session.bind(principal);
     if !inner.registry.try_insert(session.clone()) {
         return too_many_sessions(inner);
     }

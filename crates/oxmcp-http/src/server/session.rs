@@ -23,9 +23,9 @@ use oxmcp_core::transport::{
 use oxmcp_types::{ProtocolVersion, RequestId};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Settings;
 use super::body::SseItem;
 use super::registry::Registry;
+use super::{Principal, Settings};
 use crate::event_store::EventId;
 use crate::sse;
 
@@ -173,6 +173,8 @@ pub(crate) struct Session {
     last_active: AtomicU64,
     registry: Weak<Registry>,
     kind: SessionKind,
+    /// Whom the session belongs to (see [`AuthHook::authenticate`](super::AuthHook)).
+    principal: OnceLock<Principal>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -209,6 +211,7 @@ impl Session {
             handle: OnceLock::new(),
             registry,
             kind,
+            principal: OnceLock::new(),
         });
         let transport = HttpSessionTransport {
             reader: HttpSessionReader {
@@ -227,6 +230,19 @@ impl Session {
 
     fn is_stateless(&self) -> bool {
         matches!(self.kind, SessionKind::Stateless)
+    }
+
+    /// Binds the session to the principal of the request that created it, if any.
+    pub(crate) fn bind(&self, principal: Option<Principal>) {
+        if let Some(principal) = principal {
+            let _ = self.principal.set(principal);
+        }
+    }
+
+    /// Whether a request from `principal` may use the session: the same principal it was
+    /// bound to, or none on both sides.
+    pub(crate) fn belongs_to(&self, principal: Option<&str>) -> bool {
+        self.principal.get().map(|p| &**p) == principal
     }
 
     /// Whether this is a legacy HTTP+SSE session.

@@ -18,14 +18,16 @@ async fn session_of(
     inner: &ServiceInner,
     parts: &Parts,
 ) -> Result<Arc<Session>, Response<McpBody>> {
-    if let Err(rejection) = inner.auth.authorize(parts).await {
-        return Err(rejected(rejection));
-    }
+    let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
     if let Err(value) = guard::protocol_version(&parts.headers) {
         return Err(bad_version(&value));
     }
-    let session =
-        lookup(inner, parts.headers.get(SESSION_ID_HEADER)).map_err(NoSession::response)?;
+    let session = lookup(
+        inner,
+        parts.headers.get(SESSION_ID_HEADER),
+        principal.as_deref(),
+    )
+    .map_err(NoSession::response)?;
     session.touch();
     Ok(session)
 }

@@ -9,6 +9,7 @@ mod client_reinitialize;
 mod interop_legacy;
 mod isolation;
 mod legacy_server;
+mod principal;
 mod proxy;
 mod refusals;
 mod resumption;
