@@ -1,5 +1,5 @@
 //! The client's fallback to the legacy HTTP+SSE transport when the server refuses the
-//! `initialize` POST with 400, 404 or 405.
+//! `initialize` POST with 404 or 405, or 400 without a JSON-RPC error in the body.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
