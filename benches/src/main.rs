@@ -3,9 +3,12 @@
 //! keep-alive, pre-serialized bodies; raw lines over pipes for stdio).
 //!
 //! Run everything with `scripts/bench` (release build), or:
-//! `oxmcp-bench [--secs S] [--long-secs S] [--only http|stdio|memory|long]`.
+//! `oxmcp-bench [--secs S] [--long-secs S] [--only http|stdio|memory|long] [--impl A,B]
+//! [--server-exe PATH]`.
+//! `oxmcp-bench load PORT CLIENTS SECS` drives a server already running (for profiling it).
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
-//! (IMPL: `oxmcp`, `oxmcp-sse`, `rmcp`).
+//! (IMPL: `oxmcp`, `oxmcp-sse`, `rmcp`, `raw`). `--server-exe` runs the servers from another
+//! build of this program (an A/B comparison with one load generator).
 
 mod http_load;
 mod proc_stats;
@@ -24,6 +27,16 @@ struct Options {
     secs: u64,
     long_secs: u64,
     only: Option<String>,
+    /// The servers to measure (default: all of them).
+    impls: Option<Vec<String>>,
+}
+
+impl Options {
+    fn runs(&self, which: &str) -> bool {
+        self.impls
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|i| i == which))
+    }
 }
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -31,6 +44,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         secs: 3,
         long_secs: 20,
         only: None,
+        impls: None,
     };
     while let Some(arg) = args.next() {
         let mut number = || {
@@ -42,6 +56,18 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
             "--secs" => options.secs = number()?,
             "--long-secs" => options.long_secs = number()?,
             "--only" => options.only = args.next(),
+            "--impl" => {
+                let list = args.next().ok_or("--impl A,B")?;
+                let names: Vec<String> = list.split(',').map(str::to_owned).collect();
+                if let Some(bad) = names.iter().find(|n| Impl::parse(n).is_none()) {
+                    return Err(format!("unknown server {bad}"));
+                }
+                options.impls = Some(names);
+            }
+            "--server-exe" => {
+                let path = args.next().ok_or("--server-exe PATH")?;
+                proc_stats::set_server_exe(path.into());
+            }
             other => return Err(format!("unexpected argument {other}")),
         }
     }
@@ -66,6 +92,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => Err("serve IMPL http|stdio".into()),
         };
     }
+    if first.as_deref() == Some("load") {
+        // `load PORT CLIENTS SECS`: drives a server already running (for profilers).
+        let mut number = || args.next().and_then(|v| v.parse::<u64>().ok());
+        let (Some(port), Some(clients), Some(secs)) = (number(), number(), number()) else {
+            return Err("load PORT CLIENTS SECS".into());
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], u16::try_from(port)?));
+        let start = Instant::now() + Duration::from_millis(500);
+        let end = start + Duration::from_secs(secs);
+        let result = runtime.block_on(http_load::run(addr, usize::try_from(clients)?, start, end));
+        println!("{} calls", result.calls);
+        return Ok(());
+    }
     let options = parse_options(first.into_iter().chain(args))?;
     runtime.block_on(run_all(&options));
     Ok(())
@@ -75,12 +114,14 @@ async fn run_all(options: &Options) {
     let wanted = |part: &str| options.only.as_deref().is_none_or(|o| o == part);
     let mut rows = Vec::new();
     if wanted("http") {
-        for which in ["oxmcp", "oxmcp-sse", "rmcp"] {
-            rows.extend(http_rows(which, options.secs).await);
+        for which in ["oxmcp", "oxmcp-sse", "rmcp", "raw"] {
+            if options.runs(which) {
+                rows.extend(http_rows(which, options.secs).await);
+            }
         }
     }
     if wanted("stdio") {
-        for which in ["oxmcp", "rmcp"] {
+        for which in ["oxmcp", "rmcp", "raw"].into_iter().filter(|w| options.runs(w)) {
             let measure = Duration::from_secs(options.secs);
             let result = stdio_load::run(which, 32, Duration::from_secs(1), measure).await;
             let cold = stdio_load::cold_start(which, 21).await;
@@ -93,14 +134,14 @@ async fn run_all(options: &Options) {
     report::print_load(&rows);
     if wanted("memory") {
         let mut lines = Vec::new();
-        for which in ["oxmcp", "rmcp"] {
+        for which in ["oxmcp", "rmcp"].into_iter().filter(|w| options.runs(w)) {
             lines.push(idle_sessions(which, 1000).await);
         }
         report::print_memory(&lines);
     }
     if wanted("long") {
         let mut lines = Vec::new();
-        for which in ["oxmcp", "rmcp"] {
+        for which in ["oxmcp", "rmcp"].into_iter().filter(|w| options.runs(w)) {
             lines.push(long_run(which, 16, options.long_secs).await);
         }
         report::print_long(&lines);

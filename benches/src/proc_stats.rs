@@ -1,7 +1,9 @@
 //! Server processes: spawning this binary in server mode, and reading CPU time and RSS from
 //! /proc (Linux).
 
+use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -37,9 +39,19 @@ pub(crate) fn rss(pid: u32) -> u64 {
         .map_or(0, |kib| kib * 1024)
 }
 
-/// This program, as a server: `serve IMPL TRANSPORT`.
+static SERVER_EXE: OnceLock<PathBuf> = OnceLock::new();
+
+/// Runs the servers from `path` (another build of this program) instead of this program.
+pub(crate) fn set_server_exe(path: PathBuf) {
+    let _ = SERVER_EXE.set(path);
+}
+
+/// This program (or the one given to [`set_server_exe`]), as a server: `serve IMPL TRANSPORT`.
 pub(crate) fn server_command(which: &str, transport: &str) -> Command {
-    let exe = std::env::current_exe().expect("the path of this program");
+    let exe = SERVER_EXE
+        .get()
+        .cloned()
+        .unwrap_or_else(|| std::env::current_exe().expect("the path of this program"));
     let mut command = Command::new(exe);
     command
         .args(["serve", which, transport])

@@ -2,6 +2,8 @@
 //! oxmcp and rmcp serving the same `echo` tool over Streamable HTTP (127.0.0.1, an ephemeral
 //! port printed on stdout, TCP_NODELAY on every accepted socket) or over stdio.
 
+mod raw;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -72,6 +74,8 @@ pub(crate) enum Impl {
     OxmcpSse,
     /// rmcp 3.11 with its defaults (stateful, SSE answers).
     Rmcp,
+    /// The ceiling: hyper answering each POST with a fixed JSON body (no MCP at all).
+    Raw,
 }
 
 impl Impl {
@@ -80,6 +84,7 @@ impl Impl {
             "oxmcp" => Some(Self::Oxmcp),
             "oxmcp-sse" => Some(Self::OxmcpSse),
             "rmcp" => Some(Self::Rmcp),
+            "raw" => Some(Self::Raw),
             _ => None,
         }
     }
@@ -109,6 +114,7 @@ pub(crate) async fn serve_http(which: Impl) -> Result<(), Box<dyn std::error::Er
             print_port(running.local_addr()).await?;
             std::future::pending::<()>().await;
         }
+        Impl::Raw => raw::serve_http(any).await?,
         Impl::Rmcp => {
             let service: StreamableHttpService<RmcpEcho, LocalSessionManager> =
                 StreamableHttpService::new(
@@ -142,6 +148,7 @@ pub(crate) async fn serve_stdio(which: Impl) -> Result<(), Box<dyn std::error::E
                 .wait()
                 .await;
         }
+        Impl::Raw => raw::serve_stdio().await?,
         Impl::Rmcp => {
             let running = RmcpEcho::new()
                 .serve(rmcp::transport::io::stdio_pipes())
