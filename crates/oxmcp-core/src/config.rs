@@ -20,6 +20,9 @@ use oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH;
 pub struct SessionConfig {
     /// How deep arrays and objects may nest in an incoming message (default 64).
     pub max_depth: usize,
+    /// How many messages a batch (accepted only under 2025-03-26) may hold; a longer one is
+    /// refused whole with -32600 before any element is decoded (default 64).
+    pub max_batch_messages: usize,
     /// How many of the peer's requests may run at once; past it a request is answered with
     /// -32603 at once (default 1024).
     pub max_in_flight_requests: usize,
@@ -45,6 +48,7 @@ impl Default for SessionConfig {
     fn default() -> Self {
         Self {
             max_depth: DEFAULT_MAX_DEPTH,
+            max_batch_messages: 64,
             max_in_flight_requests: 1024,
             outbound_queue: 1024,
             notification_queue: 1024,

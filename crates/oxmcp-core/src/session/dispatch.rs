@@ -30,6 +30,15 @@ pub(crate) async fn on_bytes<R: Role>(inner: &Arc<Inner<R>>, bytes: &[u8]) {
     if batches && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         // Each element is answered on its own line: the transports here carry one message
         // per frame, so the responses of a batch are not gathered into an array.
+        let max = inner.config.max_batch_messages;
+        if jsonrpc::batch_len(bytes, max.saturating_add(1)) > max {
+            let e = jsonrpc::DecodeError::Invalid {
+                id: None,
+                reason: format!("a batch of more than {max} messages; the limit is {max}"),
+            };
+            send_error(inner, e.to_error_response()).await;
+            return;
+        }
         match jsonrpc::decode_batch(bytes, max_depth) {
             Ok(items) => {
                 for item in items {

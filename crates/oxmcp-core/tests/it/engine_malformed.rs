@@ -240,6 +240,34 @@ async fn batches_are_accepted_only_under_2025_03_26() {
 }
 
 #[tokio::test]
+async fn a_batch_past_the_limit_is_refused_whole_before_decoding() {
+    let (a, b) = memory::duplex(8);
+    let mut config = full_server_config();
+    config.session.max_batch_messages = 3;
+    let _server = serve_server(a, config, TestServer::default());
+    let mut raw = RawPeer::new(b);
+    raw.initialize("2025-03-26").await;
+    // Four pings, then bytes that are not JSON: the count stops before them.
+    let batch = br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","id":4,"method":"ping"},{{{"#;
+    assert_error(
+        &mut raw,
+        batch,
+        Value::Null,
+        -32600,
+        "a batch of more than 3 messages",
+    )
+    .await;
+    raw.expect_silence(50).await;
+    // A batch within the limit is still answered.
+    raw.send(json!([{"jsonrpc":"2.0","id":5,"method":"ping"}]))
+        .await;
+    assert_eq!(
+        raw.recv().await,
+        json!({"jsonrpc":"2.0","id":5,"result":{}})
+    );
+}
+
+#[tokio::test]
 async fn an_oversized_message_is_refused_and_the_stream_carries_on() {
     let (a, b) = memory::duplex_with_limit(8, 1024);
     let _server = serve_server(a, full_server_config(), TestServer::default());

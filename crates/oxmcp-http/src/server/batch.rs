@@ -79,7 +79,7 @@ pub(crate) fn checked_items(
     bytes: &[u8],
 ) -> Result<Vec<Result<Message, DecodeError>>, Box<Response<McpBody>>> {
     let max = config.max_batch_messages;
-    if count_elements(bytes, max.saturating_add(1)) > max {
+    if jsonrpc::batch_len(bytes, max.saturating_add(1)) > max {
         return Err(Box::new(body::invalid(
             StatusCode::BAD_REQUEST,
             format!("bad request: a batch of more than {max} messages; the limit is {max}"),
@@ -99,51 +99,6 @@ pub(crate) fn checked_items(
         )));
     }
     Ok(items)
-}
-
-/// The number of elements of the JSON array `bytes`, counting no further than `stop`: a
-/// scan of the top level that decodes and allocates nothing. A body that is not a valid
-/// array gets some count; the decoder refuses it afterwards.
-pub(crate) fn count_elements(bytes: &[u8], stop: usize) -> usize {
-    let (mut depth, mut commas, mut any) = (0usize, 0usize, false);
-    let (mut in_string, mut escaped) = (false, false);
-    for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'[' | b'{' => {
-                any |= depth == 1;
-                depth += 1;
-            }
-            b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    break;
-                }
-            }
-            b',' if depth == 1 => {
-                commas += 1;
-                if commas >= stop {
-                    return stop;
-                }
-            }
-            b'"' => {
-                any |= depth == 1;
-                in_string = true;
-            }
-            b if b.is_ascii_whitespace() => {}
-            _ => any |= depth == 1,
-        }
-    }
-    if any { (commas + 1).min(stop) } else { 0 }
 }
 
 /// Forwards the elements in order and answers once their responses are known (JSON) or
@@ -254,21 +209,21 @@ fn json_array(parts: &[Bytes]) -> Bytes {
 
 #[cfg(test)]
 mod tests {
-    use super::count_elements;
+    use oxmcp_types::jsonrpc;
 
     #[test]
     fn counts_top_level_elements_only() {
-        assert_eq!(count_elements(b"[]", 10), 0);
-        assert_eq!(count_elements(b" [ ] ", 10), 0);
-        assert_eq!(count_elements(b"[1]", 10), 1);
-        assert_eq!(count_elements(br#"[{"a":[1,2,3]},"x,y",[4,5]]"#, 10), 3);
-        assert_eq!(count_elements(br#"["a\",b",{"c":"]"},3]"#, 10), 3);
+        assert_eq!(jsonrpc::batch_len(b"[]", 10), 0);
+        assert_eq!(jsonrpc::batch_len(b" [ ] ", 10), 0);
+        assert_eq!(jsonrpc::batch_len(b"[1]", 10), 1);
+        assert_eq!(jsonrpc::batch_len(br#"[{"a":[1,2,3]},"x,y",[4,5]]"#, 10), 3);
+        assert_eq!(jsonrpc::batch_len(br#"["a\",b",{"c":"]"},3]"#, 10), 3);
     }
 
     #[test]
     fn stops_at_the_limit_without_reading_on() {
-        assert_eq!(count_elements(b"[0,0,0,0,0,0]", 3), 3);
+        assert_eq!(jsonrpc::batch_len(b"[0,0,0,0,0,0]", 3), 3);
         // What follows the limit is never looked at, valid or not.
-        assert_eq!(count_elements(b"[0,0,0,\xff{{{", 3), 3);
+        assert_eq!(jsonrpc::batch_len(b"[0,0,0,\xff{{{", 3), 3);
     }
 }

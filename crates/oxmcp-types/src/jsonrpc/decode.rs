@@ -123,6 +123,58 @@ pub fn decode_batch(
         .collect())
 }
 
+/// The number of elements of the JSON array `bytes`, counting no further than `stop`: a scan
+/// of the top level that decodes and allocates nothing, so that a size limit on batches can be
+/// checked before any element is decoded. Input that is not a valid array gets some count; the
+/// decoder refuses it afterwards.
+///
+/// ```
+/// use oxmcp_types::jsonrpc::batch_len;
+/// assert_eq!(batch_len(br#"[{"a":[1,2]},"x,y",3]"#, 10), 3);
+/// assert_eq!(batch_len(b"[0,0,0,0,0,0]", 3), 3, "stops at the limit");
+/// ```
+pub fn batch_len(bytes: &[u8], stop: usize) -> usize {
+    let (mut depth, mut commas, mut any) = (0usize, 0usize, false);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'[' | b'{' => {
+                any |= depth == 1;
+                depth += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' if depth == 1 => {
+                commas += 1;
+                if commas >= stop {
+                    return stop;
+                }
+            }
+            b'"' => {
+                any |= depth == 1;
+                in_string = true;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => any |= depth == 1,
+        }
+    }
+    if any { (commas + 1).min(stop) } else { 0 }
+}
+
 fn decode_unchecked(bytes: &[u8]) -> Result<Message, DecodeError> {
     let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => DecodeError::invalid(None, e.to_string()),

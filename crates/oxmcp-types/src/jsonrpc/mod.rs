@@ -5,7 +5,7 @@ mod error;
 mod id;
 mod message;
 
-pub use decode::{DEFAULT_MAX_DEPTH, DecodeError, decode, decode_batch};
+pub use decode::{DEFAULT_MAX_DEPTH, DecodeError, batch_len, decode, decode_batch};
 pub use error::{ErrorCode, ErrorData};
 pub use id::RequestId;
 pub use message::{ErrorResponse, Message, Notification, Request, Response};
