@@ -14,6 +14,8 @@ mod outbound;
 mod peer;
 mod request;
 pub(crate) mod state;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

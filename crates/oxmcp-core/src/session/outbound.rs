@@ -13,8 +13,10 @@
 //! to a short task of its own ([`Outbound::send_detached`], [`Outbound::try_send`]).
 //!
 //! If the task holding the writer stops half-way (its future was dropped when the session
-//! closed), the writer goes back to the slot and a short task writes what is left; a write
-//! error closes the queue for good and ends the session.
+//! closed), the writer goes back to the slot and a short task writes what is left (or, once
+//! the session is closing, closing does); a write error closes the queue for good and ends
+//! the session. Closing writes what is queued, waiting up to the drain time for a task still
+//! writing, then closes the transport.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -23,6 +25,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::sync::mpsc::error::{SendError, TrySendError};
+use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::SessionEnd;
@@ -78,6 +81,8 @@ enum Slot {
 struct State {
     queue: VecDeque<OutboundMessage>,
     slot: Slot,
+    /// The last task started to write the queue (aborted if closing cannot wait for it).
+    drainer: Option<AbortHandle>,
 }
 
 /// The bounded outbound queue of one session and its transport writer.
@@ -89,7 +94,7 @@ pub(crate) struct Outbound {
     space: Notify,
     /// Woken whenever the writer goes back to its slot (closing waits for it).
     returned: Notify,
-    /// The session's `closed`: a detached writing task gives up when it is cancelled.
+    /// The session's `closed`: once it is cancelled, closing writes what is left.
     closed: CancellationToken,
     control: Weak<dyn Control>,
     /// Where detached writing tasks run (`None` outside a runtime: then only senders write).
@@ -125,6 +130,7 @@ impl Outbound {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 slot: Slot::Idle(writer),
+                drainer: None,
             }),
             capacity: capacity.max(1),
             space: Notify::new(),
@@ -277,17 +283,16 @@ impl Outbound {
             self.returned.notify_waiters();
             return;
         };
-        runtime.spawn(async move {
+        // It finishes what it writes even when the session closes (closing waits for it, up
+        // to the drain time, then aborts it).
+        let task = runtime.spawn(async move {
             let mut holding = Holding {
                 out: &this,
                 writer: Some(writer),
             };
-            tokio::select! {
-                biased;
-                () = this.closed.cancelled() => {}
-                () = this.drive(&mut holding) => {}
-            }
+            this.drive(&mut holding).await;
         });
+        lock(&self.state).drainer = Some(task.abort_handle());
     }
 
     /// The transport failed: nothing more is sent, and the session ends.
@@ -324,7 +329,14 @@ impl Outbound {
             }
             if tokio::time::timeout_at(deadline, returned).await.is_err() {
                 tracing::warn!("the transport did not close within {drain:?}");
-                lock(&self.state).slot = Slot::Closed;
+                let drainer = {
+                    let mut state = lock(&self.state);
+                    state.slot = Slot::Closed;
+                    state.drainer.take()
+                };
+                if let Some(task) = drainer {
+                    task.abort();
+                }
                 break None;
             }
         };

@@ -1,0 +1,389 @@
+//! Tests of the outbound queue (the sending task writes, one flush per burst) and of sessions
+//! over a transport that pushes its frames (no task while idle).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use oxmcp_types::Implementation;
+use serde_json::Value;
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::SessionEnd;
+use super::outbound::{Control, Outbound};
+use crate::handler::{Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result};
+use crate::role::Server;
+use crate::server::{ServerConfig, serve_server};
+use crate::transport::{
+    Frame, FrameSink, OutboundMessage, Route, Transport, TransportError, TransportReader,
+    TransportWriter,
+};
+use crate::{NotificationContext, RequestContext};
+
+/// A generous bound on waits that should end at once: a guard against hangs, not a timing.
+const GUARD: Duration = Duration::from_secs(10);
+
+/// What a [`GatedWriter`] did.
+#[derive(Debug, Default)]
+struct Log {
+    written: Mutex<Vec<u8>>,
+    flushes: AtomicUsize,
+    closed: AtomicBool,
+    /// Woken when a write starts (before it waits for the gate) and when one ends.
+    entered: Notify,
+    wrote: Notify,
+}
+
+/// A transport writer whose every write waits for a permit of `gate`.
+struct GatedWriter {
+    log: Arc<Log>,
+    gate: Arc<Semaphore>,
+    fail: bool,
+}
+
+impl TransportWriter for GatedWriter {
+    async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
+        self.log.entered.notify_one();
+        self.gate.acquire().await.expect("open gate").forget();
+        if self.fail {
+            return Err(TransportError::Closed);
+        }
+        self.log.written.lock().unwrap().extend(message.bytes);
+        self.log.wrote.notify_one();
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        self.log.flushes.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        self.log.closed.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Records how the outbound queue ended the session.
+#[derive(Debug, Default)]
+struct Ended(Mutex<Option<SessionEnd>>);
+
+impl Control for Ended {
+    fn end_session(self: Arc<Self>, end: SessionEnd) {
+        *self.0.lock().unwrap() = Some(end);
+    }
+}
+
+struct Setup {
+    out: Arc<Outbound>,
+    log: Arc<Log>,
+    gate: Arc<Semaphore>,
+    ended: Arc<Ended>,
+    closed: CancellationToken,
+}
+
+fn setup(capacity: usize, fail: bool) -> Setup {
+    let log = Arc::new(Log::default());
+    let gate = Arc::new(Semaphore::new(0));
+    let ended = Arc::new(Ended::default());
+    let control: Arc<dyn Control> = ended.clone();
+    let control: Weak<dyn Control> = Arc::downgrade(&control);
+    let closed = CancellationToken::new();
+    let writer = GatedWriter {
+        log: log.clone(),
+        gate: gate.clone(),
+        fail,
+    };
+    let out = Outbound::new(Box::new(writer), capacity, closed.clone(), control);
+    Setup {
+        out,
+        log,
+        gate,
+        ended,
+        closed,
+    }
+}
+
+fn message(n: u8) -> OutboundMessage {
+    OutboundMessage::new(vec![n], Route::Unrelated)
+}
+
+/// Starts a send of `n` in a task and waits until it holds the writer (blocked in a write).
+async fn holder(s: &Setup, n: u8) -> tokio::task::JoinHandle<()> {
+    let out = s.out.clone();
+    let task = tokio::spawn(async move { out.send(message(n)).await.expect("sent") });
+    tokio::time::timeout(GUARD, s.log.entered.notified())
+        .await
+        .expect("the first sender writes");
+    task
+}
+
+async fn wait_written(log: &Log, len: usize) -> Vec<u8> {
+    loop {
+        let wrote = log.wrote.notified();
+        let written = log.written.lock().unwrap().clone();
+        if written.len() >= len {
+            return written;
+        }
+        tokio::time::timeout(GUARD, wrote).await.expect("written");
+    }
+}
+
+#[tokio::test]
+async fn messages_sent_while_one_task_writes_leave_with_its_flush_in_order() {
+    let s = setup(16, false);
+    let first = holder(&s, 1).await;
+    for n in 2..=5 {
+        // The writer is busy: queued, and the send returns at once.
+        let send = s.out.send(message(n));
+        assert!(matches!(send.now_or_never(), Some(Ok(()))));
+    }
+    s.gate.add_permits(5);
+    tokio::time::timeout(GUARD, first).await.unwrap().unwrap();
+    assert_eq!(*s.log.written.lock().unwrap(), [1, 2, 3, 4, 5]);
+    assert_eq!(s.log.flushes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_full_queue_makes_senders_wait_for_room() {
+    let s = setup(2, false);
+    let first = holder(&s, 1).await;
+    s.out.send(message(2)).await.unwrap();
+    s.out.send(message(3)).await.unwrap();
+    let mut fourth = Box::pin(s.out.send(message(4)));
+    assert!((&mut fourth).now_or_never().is_none(), "the queue is full");
+    s.gate.add_permits(4);
+    tokio::time::timeout(GUARD, fourth).await.unwrap().unwrap();
+    tokio::time::timeout(GUARD, first).await.unwrap().unwrap();
+    assert_eq!(wait_written(&s.log, 4).await, [1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn a_write_error_closes_the_queue_and_ends_the_session() {
+    let s = setup(16, true);
+    s.gate.add_permits(10);
+    s.out.send(message(1)).await.unwrap();
+    let end = s.ended.0.lock().unwrap().clone();
+    assert!(
+        matches!(end, Some(SessionEnd::TransportError(_))),
+        "{end:?}"
+    );
+    assert!(s.out.send(message(2)).await.is_err());
+    assert!(s.out.try_send(message(3)).is_err());
+}
+
+#[tokio::test]
+async fn a_sender_stopped_while_writing_hands_the_rest_to_a_task() {
+    let s = setup(16, false);
+    let first = holder(&s, 1).await;
+    s.out.send(message(2)).await.unwrap();
+    s.out.send(message(3)).await.unwrap();
+    // The first sender's future is dropped in the middle of its write.
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    s.gate.add_permits(10);
+    assert_eq!(wait_written(&s.log, 2).await, [2, 3]);
+}
+
+#[tokio::test]
+async fn closing_writes_what_is_queued_then_closes_the_transport() {
+    let s = setup(16, false);
+    // A detached send hands the writing to a task of its own, which is still writing.
+    s.out.send_detached(message(1)).await.unwrap();
+    tokio::time::timeout(GUARD, s.log.entered.notified())
+        .await
+        .unwrap();
+    s.out.try_send(message(2)).unwrap();
+    s.closed.cancel();
+    let out = s.out.clone();
+    let closing = tokio::spawn(async move { out.close(GUARD).await });
+    s.gate.add_permits(2);
+    tokio::time::timeout(GUARD, closing).await.unwrap().unwrap();
+    assert_eq!(*s.log.written.lock().unwrap(), [1, 2]);
+    assert!(s.log.closed.load(Ordering::SeqCst));
+    assert!(s.out.send(message(3)).await.is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn closing_abandons_a_transport_that_takes_nothing_after_the_drain_time() {
+    let s = setup(16, false);
+    s.out.send_detached(message(1)).await.unwrap();
+    s.closed.cancel();
+    // The clock is paused: the drain time passes as soon as nothing else can run.
+    s.out.close(Duration::from_secs(5)).await;
+    assert!(!s.log.closed.load(Ordering::SeqCst));
+    assert!(s.log.written.lock().unwrap().is_empty());
+    assert!(s.out.send(message(2)).await.is_err());
+}
+
+/// A transport that pushes frames into the engine: the test holds the sink; outgoing
+/// messages arrive on a channel.
+struct PushTransport {
+    sink: Arc<Mutex<Option<FrameSink>>>,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+struct PushReader(Arc<Mutex<Option<FrameSink>>>);
+
+impl TransportReader for PushReader {
+    async fn read(&mut self) -> Result<Option<Frame>, TransportError> {
+        Err(TransportError::Closed)
+    }
+
+    fn attach(&mut self, sink: &FrameSink) -> bool {
+        *self.0.lock().unwrap() = Some(sink.clone());
+        true
+    }
+}
+
+struct ChannelOut(mpsc::UnboundedSender<Vec<u8>>);
+
+impl TransportWriter for ChannelOut {
+    async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
+        self.0
+            .send(message.bytes)
+            .map_err(|_| TransportError::Closed)
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+impl Transport for PushTransport {
+    type Reader = PushReader;
+    type Writer = ChannelOut;
+
+    fn split(self) -> (PushReader, ChannelOut) {
+        (PushReader(self.sink), ChannelOut(self.out))
+    }
+}
+
+/// Answers `echo` with its params; counts notifications.
+#[derive(Clone, Default)]
+struct Echo {
+    notified: Arc<Mutex<Vec<String>>>,
+}
+
+impl Handler<Server> for Echo {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        _cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        let params: Value = request.params()?;
+        to_result(&params)
+    }
+
+    async fn handle_notification(
+        &self,
+        notification: IncomingNotification,
+        _cx: NotificationContext<Server>,
+    ) {
+        self.notified.lock().unwrap().push(notification.method);
+    }
+}
+
+fn frame(text: &str) -> Frame {
+    Frame::Message(text.as_bytes().to_vec())
+}
+
+const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// Waits until the runtime runs exactly `n` tasks (tasks end asynchronously).
+async fn settle(n: usize) {
+    tokio::time::timeout(GUARD, async {
+        while alive_tasks() != n {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{} tasks instead of {n}", alive_tasks()));
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Value {
+    let bytes = tokio::time::timeout(GUARD, rx.recv())
+        .await
+        .expect("an answer")
+        .expect("the session is open");
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn a_session_over_a_pushing_transport_runs_no_task_while_idle() {
+    let baseline = alive_tasks();
+    let sink = Arc::new(Mutex::new(None));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handler = Echo::default();
+    let config = ServerConfig::new(Implementation::new("push", "1"));
+    let running = serve_server(
+        PushTransport {
+            sink: sink.clone(),
+            out: tx,
+        },
+        config,
+        handler.clone(),
+    );
+    assert_eq!(alive_tasks(), baseline, "no reader or writer task");
+    let sink = sink.lock().unwrap().take().expect("attached");
+    sink.push(frame(INITIALIZE)).await.unwrap();
+    assert_eq!(next(&mut rx).await["id"], 0);
+    sink.push(frame(INITIALIZED)).await.unwrap();
+    for i in 1..=3 {
+        let call = format!(r#"{{"jsonrpc":"2.0","id":{i},"method":"echo","params":{{"n":{i}}}}}"#);
+        sink.push(frame(&call)).await.unwrap();
+        let answer = next(&mut rx).await;
+        assert_eq!(
+            (answer["id"].clone(), answer["result"]["n"].clone()),
+            (i.into(), i.into())
+        );
+    }
+    // The requests' tasks and the notification's task have ended: idle again.
+    settle(baseline).await;
+    assert_eq!(
+        *handler.notified.lock().unwrap(),
+        ["notifications/initialized"]
+    );
+    // Dropping the last sink ends the input, as the end of a stream does.
+    drop(sink);
+    let end = tokio::time::timeout(GUARD, running.wait()).await.unwrap();
+    assert_eq!(end, SessionEnd::PeerClosed);
+    settle(baseline).await;
+}
+
+#[tokio::test]
+async fn closing_a_session_over_a_pushing_transport_ends_it_and_refuses_frames() {
+    let sink = Arc::new(Mutex::new(None));
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let config = ServerConfig::new(Implementation::new("push", "1"));
+    let running = serve_server(
+        PushTransport {
+            sink: sink.clone(),
+            out: tx,
+        },
+        config,
+        Echo::default(),
+    );
+    let sink = sink.lock().unwrap().take().expect("attached");
+    running.handle().close();
+    let end = tokio::time::timeout(GUARD, running.wait()).await.unwrap();
+    assert_eq!(end, SessionEnd::Closed);
+    assert!(sink.is_closed());
+    assert!(matches!(
+        sink.push(frame(INITIALIZE)).await,
+        Err(TransportError::Closed)
+    ));
+}
