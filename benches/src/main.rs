@@ -121,7 +121,10 @@ async fn run_all(options: &Options) {
         }
     }
     if wanted("stdio") {
-        for which in ["oxmcp", "rmcp", "raw"].into_iter().filter(|w| options.runs(w)) {
+        for which in ["oxmcp", "rmcp", "raw"]
+            .into_iter()
+            .filter(|w| options.runs(w))
+        {
             let measure = Duration::from_secs(options.secs);
             let result = stdio_load::run(which, 32, Duration::from_secs(1), measure).await;
             let cold = stdio_load::cold_start(which, 21).await;
