@@ -45,6 +45,7 @@ pub mod capability;
 pub mod client;
 pub mod config;
 pub mod context;
+mod cursor_key;
 pub mod error;
 pub mod handler;
 pub mod role;

@@ -9,8 +9,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use hmac::Mac;
+
+use crate::cursor_key::CursorKey;
 
 /// The default number of items per page.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
@@ -18,7 +19,6 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 const VERSION: u8 = 1;
 const TAG_LEN: usize = 16;
 const BODY_LEN: usize = 1 + 1 + 8;
-const KEY_LEN: usize = 64;
 
 /// The lists that are paginated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,35 +44,21 @@ pub(crate) enum CursorError {
 }
 
 /// Encodes and checks cursors under one secret key.
+#[derive(Debug)]
 pub(crate) struct CursorCodec {
-    key: [u8; KEY_LEN],
-}
-
-impl std::fmt::Debug for CursorCodec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CursorCodec { key: <redacted> }")
-    }
+    key: CursorKey,
 }
 
 impl CursorCodec {
     /// A codec with a fresh random key.
     pub(crate) fn random() -> Self {
-        let mut key = [0u8; KEY_LEN];
-        if let Err(e) = getrandom::fill(&mut key) {
-            // The OS generator failed; std's hasher keys are seeded from it at startup.
-            tracing::warn!(error = %e, "no OS randomness for cursor keys; using hasher seeds");
-            key = fallback_key();
+        Self {
+            key: CursorKey::random(),
         }
-        Self { key }
-    }
-
-    /// HMAC-SHA-256 keyed with one block (64 bytes), so no fallible key handling.
-    fn mac(&self) -> Hmac<Sha256> {
-        Hmac::new(&self.key.into())
     }
 
     fn tag(&self, body: &[u8]) -> [u8; TAG_LEN] {
-        let mut mac = self.mac();
+        let mut mac = self.key.mac();
         mac.update(body);
         let full = mac.finalize().into_bytes();
         let mut tag = [0u8; TAG_LEN];
@@ -100,7 +86,7 @@ impl CursorCodec {
             return Err(CursorError::Malformed);
         }
         let (body, tag) = bytes.split_at(BODY_LEN);
-        let mut mac = self.mac();
+        let mut mac = self.key.mac();
         mac.update(body);
         mac.verify_truncated_left(tag)
             .map_err(|_| CursorError::Forged)?;
@@ -111,17 +97,6 @@ impl CursorCodec {
         position.copy_from_slice(&body[2..]);
         Ok(u64::from_be_bytes(position))
     }
-}
-
-fn fallback_key() -> [u8; KEY_LEN] {
-    use std::hash::{BuildHasher, Hasher};
-    let mut key = [0u8; KEY_LEN];
-    for (i, chunk) in key.chunks_mut(8).enumerate() {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_usize(i);
-        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
-    }
-    key
 }
 
 #[cfg(test)]
@@ -173,10 +148,5 @@ mod tests {
                 "{garbage}"
             );
         }
-    }
-
-    #[test]
-    fn fallback_keys_are_not_constant() {
-        assert_ne!(fallback_key(), [0u8; KEY_LEN]);
     }
 }

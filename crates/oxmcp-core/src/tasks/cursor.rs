@@ -6,14 +6,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{ListPosition, TaskOwner};
+use crate::cursor_key::CursorKey;
 
 const VERSION: u8 = 1;
 const TAG_LEN: usize = 16;
-const KEY_LEN: usize = 64;
 /// Longer cursors are refused before decoding (a task id is at most this long too).
 const MAX_CURSOR_LEN: usize = 512;
 
@@ -29,30 +29,21 @@ pub(crate) enum CursorError {
 }
 
 /// Encodes and checks `tasks/list` cursors under one secret key.
+#[derive(Debug)]
 pub(crate) struct CursorCodec {
-    key: [u8; KEY_LEN],
-}
-
-impl std::fmt::Debug for CursorCodec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CursorCodec { key: <redacted> }")
-    }
+    key: CursorKey,
 }
 
 impl CursorCodec {
-    /// A codec with a fresh random key (from the operating system; should it fail, from
-    /// the per-process random seeds of std's hasher, which it filled at startup).
+    /// A codec with a fresh random key.
     pub(crate) fn random() -> Self {
-        let mut key = [0u8; KEY_LEN];
-        if let Err(e) = getrandom::fill(&mut key) {
-            tracing::warn!(error = %e, "no OS randomness for task cursor keys; using hasher seeds");
-            key = fallback_key();
+        Self {
+            key: CursorKey::random(),
         }
-        Self { key }
     }
 
     fn tag(&self, owner: &TaskOwner, body: &[u8]) -> Hmac<Sha256> {
-        let mut mac: Hmac<Sha256> = Hmac::new(&self.key.into());
+        let mut mac = self.key.mac();
         let owner = owner.as_str().as_bytes();
         mac.update(&(owner.len() as u64).to_be_bytes());
         mac.update(owner);
@@ -98,17 +89,6 @@ impl CursorCodec {
             task_id,
         })
     }
-}
-
-fn fallback_key() -> [u8; KEY_LEN] {
-    use std::hash::{BuildHasher, Hasher};
-    let mut key = [0u8; KEY_LEN];
-    for (i, chunk) in key.chunks_mut(8).enumerate() {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_usize(i);
-        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
-    }
-    key
 }
 
 #[cfg(test)]
