@@ -110,6 +110,10 @@ pub(crate) fn describe_errors(
     validator: &jsonschema::Validator,
     instance: &Value,
 ) -> Option<String> {
+    // The common case (valid arguments) takes the cheap boolean check only.
+    if validator.is_valid(instance) {
+        return None;
+    }
     let mut lines = Vec::new();
     let mut more = 0usize;
     for error in validator.iter_errors(instance) {
