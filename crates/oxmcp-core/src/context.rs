@@ -1,6 +1,7 @@
 //! What a handler knows and can do while it answers one request.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use oxmcp_types::methods::{LoggingMessageNotification, NotificationMethod, ProgressNotification};
 use oxmcp_types::{
@@ -11,13 +12,19 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::NotifyError;
+use crate::extensions::{Extensions, SessionExtensions};
+use crate::principal::Principal;
 use crate::role::{Role, Server};
 use crate::session::state::lock;
-use crate::session::{Peer, RequestState, SessionInfo};
-use crate::tasks::link::TaskLink;
+use crate::session::{OutboundHook, Peer, RequestState, SessionInfo};
 
-/// The context of one incoming request: its id, the negotiated session, cancellation,
-/// progress, logging, and a [`Peer`] whose messages are related to this request.
+/// The context of one incoming request: its id, the negotiated session, its
+/// [extensions](Self::extensions) (the caller's [`Principal`], the transport's view of the
+/// request), cancellation, progress, logging, and a [`Peer`] whose messages are related to
+/// this request.
+///
+/// Cloning it gives a second handle on the same request (same cancellation and progress),
+/// for work the handler hands elsewhere.
 #[derive(Debug)]
 pub struct RequestContext<R: Role> {
     id: RequestId,
@@ -25,6 +32,39 @@ pub struct RequestContext<R: Role> {
     state: Arc<RequestState>,
     peer: Peer<R>,
     session: Arc<SessionInfo<R>>,
+    extensions: Extensions,
+}
+
+impl<R: Role> Clone for RequestContext<R> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            progress_token: self.progress_token.clone(),
+            state: self.state.clone(),
+            peer: self.peer.clone(),
+            session: self.session.clone(),
+            extensions: self.extensions.clone(),
+        }
+    }
+}
+
+/// Marks the work of a [`RequestContext`] as over: progress reported through the context
+/// afterwards is refused with [`NotifyError::RequestCompleted`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    state: Arc<RequestState>,
+}
+
+impl Completion {
+    /// The work is over.
+    pub fn complete(&self) {
+        self.state.completed.store(true, Ordering::Release);
+    }
+
+    /// Whether [`complete`](Self::complete) was called (or the engine answered the request).
+    pub fn is_complete(&self) -> bool {
+        self.state.completed.load(Ordering::Acquire)
+    }
 }
 
 impl<R: Role> RequestContext<R> {
@@ -34,6 +74,7 @@ impl<R: Role> RequestContext<R> {
         state: Arc<RequestState>,
         peer: Peer<R>,
         session: Arc<SessionInfo<R>>,
+        extensions: Extensions,
     ) -> Self {
         Self {
             id,
@@ -41,47 +82,60 @@ impl<R: Role> RequestContext<R> {
             state,
             peer,
             session,
+            extensions,
         }
     }
 
-    /// The context of a task's work, derived from the context of the request that created
-    /// the task: the same id, session and progress token, the task's state (its
-    /// cancellation token), and a peer that sends for the task.
-    pub(crate) fn for_task(&self, state: Arc<RequestState>, link: Arc<TaskLink>) -> Self {
+    /// The context of work derived from this request's, that runs on after the request
+    /// was answered (a task's work, for example): the same id, session, progress token and
+    /// extensions, cancelled by `cancel` instead of the request's cancellation, and a peer
+    /// that sends through `hook` when one is given (see [`OutboundHook`]).
+    #[must_use]
+    pub fn for_work(&self, cancel: CancellationToken, hook: Option<Arc<dyn OutboundHook>>) -> Self {
+        let peer = match hook {
+            Some(hook) => self.peer.with_hook(hook),
+            None => self.peer.clone(),
+        };
         Self {
             id: self.id.clone(),
             progress_token: self.progress_token.clone(),
-            state,
-            peer: self.peer.for_task(link),
+            state: RequestState::new(cancel),
+            peer,
             session: self.session.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 
-    /// A copy of this context (same id, state, peer and session), for work that outlives
-    /// the borrow it was given in.
-    pub(crate) fn duplicate(&self) -> Self {
-        Self {
-            id: self.id.clone(),
-            progress_token: self.progress_token.clone(),
-            state: self.state.clone(),
-            peer: self.peer.clone(),
-            session: self.session.clone(),
-        }
-    }
-
-    /// The context of work without a connection (a task resumed after a restart), over a
-    /// detached peer and its negotiated state.
-    pub(crate) fn detached(
-        id: RequestId,
-        state: Arc<RequestState>,
-        (peer, session): (Peer<R>, Arc<SessionInfo<R>>),
-    ) -> Self {
-        Self {
+    /// The context of work without a connection (a task resumed after a restart): a
+    /// [detached](Peer::detached) peer, the latest version negotiated with a peer that
+    /// declared nothing, no progress token, no extensions, cancelled by `cancel`.
+    pub fn detached(id: RequestId, cancel: CancellationToken) -> Self
+    where
+        R::OwnCapabilities: Default,
+        R::PeerCapabilities: Default,
+    {
+        let (peer, session) = Peer::detached();
+        Self::new(
             id,
-            progress_token: None,
-            state,
+            None,
+            RequestState::new(cancel),
             peer,
             session,
+            Extensions::new(),
+        )
+    }
+
+    /// This context with `peer` as its peer (for example [`Peer::with_hook`] of its own).
+    #[must_use]
+    pub fn with_peer(mut self, peer: Peer<R>) -> Self {
+        self.peer = peer;
+        self
+    }
+
+    /// The handle that marks this context's work as over (see [`Completion`]).
+    pub fn completion(&self) -> Completion {
+        Completion {
+            state: self.state.clone(),
         }
     }
 
@@ -90,10 +144,28 @@ impl<R: Role> RequestContext<R> {
         &self.id
     }
 
-    /// The id of the task this context's work runs as, when the request was task-augmented
-    /// and is being run by a [`TaskEngine`](crate::tasks::TaskEngine); `None` otherwise.
-    pub fn task_id(&self) -> Option<&str> {
-        self.peer.task_id()
+    /// The request's extensions: what the transport, the session and middleware attached
+    /// to it (see [`crate::extensions`]).
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The request's extensions, to add to (middleware passing values on to handlers).
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
+    }
+
+    /// The session's extensions (see [`Peer::session_extensions`]).
+    pub fn session_extensions(&self) -> &SessionExtensions {
+        self.peer.session_extensions()
+    }
+
+    /// Who is calling: the [`Principal`] the transport authenticated for this request, else
+    /// the one the session was started with; `None` when nobody authenticated the caller.
+    pub fn principal(&self) -> Option<Arc<Principal>> {
+        self.extensions
+            .get_arc::<Principal>()
+            .or_else(|| self.session_extensions().get::<Principal>())
     }
 
     /// What was negotiated.
@@ -212,11 +284,29 @@ impl Peer<Server> {
 #[derive(Debug)]
 pub struct NotificationContext<R: Role> {
     peer: Peer<R>,
+    extensions: Extensions,
 }
 
 impl<R: Role> NotificationContext<R> {
-    pub(crate) fn new(peer: Peer<R>) -> Self {
-        Self { peer }
+    pub(crate) fn new(peer: Peer<R>, extensions: Extensions) -> Self {
+        Self { peer, extensions }
+    }
+
+    /// The notification's extensions (see [`RequestContext::extensions`]).
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// The notification's extensions, to add to.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
+    }
+
+    /// Who sent it (see [`RequestContext::principal`]).
+    pub fn principal(&self) -> Option<Arc<Principal>> {
+        self.extensions
+            .get_arc::<Principal>()
+            .or_else(|| self.peer.session_extensions().get::<Principal>())
     }
 
     /// What was negotiated, if the session is initialized.

@@ -122,7 +122,8 @@ impl<R: Role> Handler<R> for NoHandler {
     }
 }
 
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future that is `Send`: what object-safe handlers and middleware return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Object-safe form of [`Handler`], so a session stores `Arc<dyn DynHandler<R>>`.
 pub(crate) trait DynHandler<R: Role>: Send + Sync + 'static {

@@ -47,7 +47,10 @@ pub mod config;
 pub mod context;
 mod cursor_key;
 pub mod error;
+pub mod extensions;
 pub mod handler;
+pub mod middleware;
+mod principal;
 pub mod role;
 pub mod server;
 pub mod session;
@@ -58,11 +61,14 @@ pub mod validate;
 pub use client::{ClientConfig, RunningClient, connect};
 pub use client::{ClientHandler, McpClient};
 pub use config::SessionConfig;
-pub use context::{NotificationContext, RequestContext};
+pub use context::{Completion, NotificationContext, RequestContext};
 pub use error::{InitializeError, NotifyError, RequestError};
+pub use extensions::{Extensions, SessionExtensions};
 pub use handler::{
-    Handler, HandlerResult, IncomingNotification, IncomingRequest, NoHandler, to_result,
+    BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, NoHandler, to_result,
 };
+pub use middleware::{Middleware, MiddlewareStack, Next, NextNotification};
+pub use principal::Principal;
 pub use server::client_requests::{ClientRequestError, ElicitOutcome};
 pub use server::{McpServer, RunningServer, ServerConfig, serve_server};
 pub use session::{Peer, RequestOptions, SessionEnd, SessionHandle, SessionInfo, WeakPeer};

@@ -46,6 +46,10 @@ open_struct!(
         elicitation: ElicitationCapability => "elicitation",
         /// The client receives task-augmented requests.
         tasks: ClientTasksCapability => "tasks",
+        /// The protocol extensions the client supports, by identifier
+        /// (`{vendor-prefix}/{name}`), each with its settings (`{}` for none). Not in the
+        /// 2025-11-25 schema, whose capabilities are open objects; formal in 2026-07-28.
+        extensions: JsonObject => "extensions",
     }
 );
 
@@ -66,6 +70,10 @@ open_struct!(
         tools: ToolsCapability => "tools",
         /// The server receives task-augmented requests.
         tasks: ServerTasksCapability => "tasks",
+        /// The protocol extensions the server supports, by identifier
+        /// (`{vendor-prefix}/{name}`), each with its settings (`{}` for none). Not in the
+        /// 2025-11-25 schema, whose capabilities are open objects; formal in 2026-07-28.
+        extensions: JsonObject => "extensions",
     }
 );
 

@@ -29,6 +29,7 @@ use crate::context::{NotificationContext, RequestContext};
 use crate::handler::{
     BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
 };
+use crate::middleware::{Middleware, MiddlewareStack};
 use crate::role::Client;
 use crate::tasks::TaskEngine;
 use crate::validate::check_tool_balance;
@@ -85,6 +86,7 @@ pub struct ClientHandler {
     pub(crate) url_consent: Option<UrlConsentFn>,
     max_form_attempts: usize,
     tasks: Option<TaskEngine>,
+    layers: MiddlewareStack<Client>,
 }
 
 impl fmt::Debug for ClientHandler {
@@ -114,7 +116,16 @@ impl ClientHandler {
             url_consent: None,
             max_form_attempts: DEFAULT_MAX_FORM_ATTEMPTS,
             tasks: None,
+            layers: MiddlewareStack::new(),
         }
+    }
+
+    /// Puts `middleware` in front of this handler: it sees every request and notification
+    /// of the server first (see [`Middleware`]), and adds to what the client declares.
+    #[must_use]
+    pub fn layer(mut self, middleware: impl Middleware<Client>) -> Self {
+        self.layers = self.layers.with(middleware);
+        self
     }
 
     /// Offers these roots (`roots` with `listChanged`: change them later with
@@ -242,7 +253,33 @@ impl ClientHandler {
             e
         });
         base.tasks = self.declare_tasks(base.sampling.is_some(), base.elicitation.is_some());
+        self.layers.capabilities(&mut base);
         base
+    }
+
+    /// This handler without its middleware: the end of the middleware chain.
+    fn routes_only(&self) -> Arc<Self> {
+        let mut routes = self.clone();
+        routes.layers = MiddlewareStack::new();
+        Arc::new(routes)
+    }
+
+    async fn route(&self, request: IncomingRequest, cx: RequestContext<Client>) -> HandlerResult {
+        match request.method.as_str() {
+            ListRootsRequest::METHOD => self.list_roots(&cx),
+            CreateMessageRequest::METHOD => self.sample(request.params()?, cx).await,
+            ElicitRequest::METHOD => self.elicit(request.params()?, cx).await,
+            m if TaskEngine::handles(m) => self.answer_tasks(&request, &cx).await,
+            other => Err(ErrorData::method_not_found(other)),
+        }
+    }
+
+    fn on_notification(&self, n: &IncomingNotification) {
+        if n.method == ElicitationCompleteNotification::METHOD {
+            self.on_elicitation_complete(n);
+        } else {
+            self.shared.notifications.publish(n);
+        }
     }
 }
 
@@ -436,20 +473,18 @@ impl Handler<Client> for ClientHandler {
         request: IncomingRequest,
         cx: RequestContext<Client>,
     ) -> HandlerResult {
-        match request.method.as_str() {
-            ListRootsRequest::METHOD => self.list_roots(&cx),
-            CreateMessageRequest::METHOD => self.sample(request.params()?, cx).await,
-            ElicitRequest::METHOD => self.elicit(request.params()?, cx).await,
-            m if TaskEngine::handles(m) => self.answer_tasks(&request, &cx).await,
-            other => Err(ErrorData::method_not_found(other)),
+        if self.layers.is_empty() {
+            return self.route(request, cx).await;
         }
+        let routes = self.routes_only();
+        self.layers.run_request(routes, request, cx).await
     }
 
-    async fn handle_notification(&self, n: IncomingNotification, _cx: NotificationContext<Client>) {
-        if n.method == ElicitationCompleteNotification::METHOD {
-            self.on_elicitation_complete(&n);
-        } else {
-            self.shared.notifications.publish(&n);
+    async fn handle_notification(&self, n: IncomingNotification, cx: NotificationContext<Client>) {
+        if self.layers.is_empty() {
+            return self.on_notification(&n);
         }
+        let routes = self.routes_only();
+        self.layers.run_notification(routes, n, cx).await;
     }
 }

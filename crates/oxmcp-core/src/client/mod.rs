@@ -152,6 +152,8 @@ pub async fn connect<T: Transport, H: Handler<Client>>(
         own_capabilities: config.capabilities,
         instructions: None,
         handler: Arc::new(handler),
+        source: None,
+        extensions: crate::Extensions::new(),
     };
     let (inner, handle) = session::start(transport, parts);
     let peer = Peer::new(inner.clone(), Route::Unrelated);

@@ -19,9 +19,11 @@ use std::sync::Arc;
 use oxmcp_types::{Implementation, ServerCapabilities};
 
 use crate::config::SessionConfig;
+use crate::extensions::Extensions;
 use crate::handler::Handler;
+use crate::principal::Principal;
 use crate::role::Server;
-use crate::session::{self, Peer, SessionHandle, SessionInfo};
+use crate::session::{self, ContextSource, Peer, SessionHandle, SessionInfo};
 use crate::transport::{Route, Transport};
 
 /// Who the server is and what it offers.
@@ -45,6 +47,12 @@ pub struct ServerConfig {
     pub instructions: Option<String>,
     /// Limits and timeouts.
     pub session: SessionConfig,
+    /// Where requests get their negotiated state, when not from `initialize` (see
+    /// [`ContextSource`]); `None` (the default) negotiates in `initialize`.
+    pub context_source: Option<Arc<dyn ContextSource<Server>>>,
+    /// What the session's [extensions](crate::SessionExtensions) start with (for example
+    /// the [`Principal`] of a stdio session's one user).
+    pub extensions: Extensions,
 }
 
 impl ServerConfig {
@@ -55,7 +63,32 @@ impl ServerConfig {
             capabilities: ServerCapabilities::default(),
             instructions: None,
             session: SessionConfig::default(),
+            context_source: None,
+            extensions: Extensions::new(),
         }
+    }
+
+    /// Sets where requests get their negotiated state (see [`ContextSource`]).
+    #[must_use]
+    pub fn with_context_source(mut self, source: Arc<dyn ContextSource<Server>>) -> Self {
+        self.context_source = Some(source);
+        self
+    }
+
+    /// Adds `value` to the session's extensions at start.
+    #[must_use]
+    pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// Serves the session for `principal`: every request's
+    /// [`principal`](crate::RequestContext::principal) is this one, unless the transport
+    /// names another for the request. For transports that authenticate nobody themselves,
+    /// such as stdio, whose one client is the user who started the server.
+    #[must_use]
+    pub fn with_principal(self, principal: Principal) -> Self {
+        self.with_extension(principal)
     }
 
     /// Sets the capabilities.
@@ -122,6 +155,8 @@ pub fn serve_server<T: Transport, H: Handler<Server>>(
         own_capabilities: config.capabilities,
         instructions: config.instructions,
         handler: Arc::new(handler),
+        source: config.context_source,
+        extensions: config.extensions,
     };
     let (inner, handle) = session::start(transport, parts);
     RunningServer {

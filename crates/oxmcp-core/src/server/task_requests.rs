@@ -27,9 +27,6 @@
 //! }
 //! ```
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
-
 use oxmcp_types::elicitation::{ElicitAction, ElicitResult, ElicitationSchema, StringFormat};
 use oxmcp_types::methods::{CreateMessageRequest, ElicitRequest, RequestMethod};
 use oxmcp_types::sampling::{CreateMessageRequestParams, CreateMessageResult};
@@ -43,16 +40,10 @@ use crate::client::tasks::to_raw;
 use crate::context::RequestContext;
 use crate::handler::IncomingNotification;
 use crate::role::Server;
-use crate::session::state::lock;
 use crate::session::{Peer, RequestOptions, SessionInfo};
 use crate::validate::validate_form_answer;
 
 pub use crate::client::tasks::{PollPolicy, TaskHandle, TaskStatusFeed};
-
-/// The feeds of the sessions that asked for one, by session id; a session's feed goes when
-/// the session ends. (A session's own state would be the natural home of its feed; this
-/// map keeps it beside the session instead.)
-static FEEDS: LazyLock<Mutex<HashMap<u64, TaskStatusFeed>>> = LazyLock::new(Mutex::default);
 
 /// Which task-augmented request the client must have declared.
 #[derive(Clone, Copy)]
@@ -102,28 +93,19 @@ impl Peer<Server> {
     /// a server with a handler of its own publishes them from `handle_notification` (see
     /// [`TaskStatusFeed::publish_notification`]).
     pub fn task_status_feed(&self) -> TaskStatusFeed {
-        let session = self.session_id();
-        let (feed, created) = {
-            let mut feeds = lock(&FEEDS);
-            let created = !feeds.contains_key(&session);
-            let feed = feeds
-                .entry(session)
-                .or_insert_with(|| TaskStatusFeed::new().bound_to(self.inner.closed.clone()));
-            (feed.clone(), created)
-        };
-        if created {
-            self.on_session_end(move || {
-                lock(&FEEDS).remove(&session);
-            });
-        }
-        feed
+        // Kept in the session's extensions: created on first use, gone with the session.
+        let closed = self.inner.closed.clone();
+        let feed = self
+            .session_extensions()
+            .get_or_insert_with(|| TaskStatusFeed::new().bound_to(closed));
+        (*feed).clone()
     }
 
     /// Publishes a client's `notifications/tasks/status` on the session's feed, if the
     /// session has one (no handle was ever created otherwise, so nobody listens); returns
     /// whether it did.
     pub(crate) fn publish_task_status(&self, notification: &IncomingNotification) -> bool {
-        let feed = lock(&FEEDS).get(&self.session_id()).cloned();
+        let feed = self.session_extensions().get::<TaskStatusFeed>();
         feed.is_some_and(|feed| feed.publish_notification(notification))
     }
 

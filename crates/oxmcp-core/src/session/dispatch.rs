@@ -13,9 +13,11 @@ use oxmcp_types::{
 };
 use serde_json::value::RawValue;
 
+use super::source::RequestHead;
 use super::state::{Inner, Phase, lock};
-use super::{notifications, request};
+use super::{SessionInfo, notifications, request};
 use crate::capability::Support;
+use crate::extensions::Extensions;
 use crate::handler::{IncomingNotification, to_result};
 use crate::role::Role;
 use crate::transport::{OutboundMessage, Route};
@@ -42,24 +44,26 @@ pub(crate) async fn on_bytes<R: Role>(inner: &Arc<Inner<R>>, bytes: &[u8]) {
         match jsonrpc::decode_batch(bytes, max_depth) {
             Ok(items) => {
                 for item in items {
-                    on_decoded(inner, item).await;
+                    on_decoded(inner, item, Extensions::new()).await;
                 }
             }
             Err(e) => send_error(inner, e.to_error_response()).await,
         }
         return;
     }
-    on_decoded(inner, jsonrpc::decode(bytes, max_depth)).await;
+    on_decoded(inner, jsonrpc::decode(bytes, max_depth), Extensions::new()).await;
 }
 
-/// Handles one decoded message (or the error that decoding it gave).
+/// Handles one decoded message (or the error that decoding it gave), with what the
+/// transport attached to it.
 pub(crate) async fn on_decoded<R: Role>(
     inner: &Arc<Inner<R>>,
     decoded: Result<Message, jsonrpc::DecodeError>,
+    extensions: Extensions,
 ) {
     match decoded {
-        Ok(Message::Request(request)) => on_request(inner, request).await,
-        Ok(Message::Notification(n)) => on_notification(inner, n).await,
+        Ok(Message::Request(request)) => on_request(inner, request, extensions).await,
+        Ok(Message::Notification(n)) => on_notification(inner, n, extensions).await,
         Ok(Message::Response(response)) => on_answer(inner, &response.id, Ok(response.result)),
         Ok(Message::Error(e)) => match e.id {
             Some(id) => on_answer(inner, &id, Err(e.error)),
@@ -106,7 +110,7 @@ pub(super) async fn reply<R: Role>(
         .await;
 }
 
-async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
+async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions: Extensions) {
     let id = request.id.clone();
     let method = request.method.as_str();
     if method == PingRequest::METHOD {
@@ -118,11 +122,9 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
         let answer = initialize(inner, request.params.as_deref());
         return reply(inner, id, answer).await;
     }
-    let Some(session) = inner.info.get().cloned() else {
-        let e = ErrorData::invalid_request(format!(
-            "`{method}` received before the session was initialized"
-        ));
-        return reply(inner, id, Err(e)).await;
+    let session = match negotiated(inner, &request, &extensions) {
+        Ok(session) => session,
+        Err(e) => return reply(inner, id, Err(e)).await,
     };
     match R::handles(method, &inner.own_capabilities) {
         Support::Missing(capability) => {
@@ -140,7 +142,30 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request) {
         let answer = set_level(inner, request.params.as_deref());
         return reply(inner, id, answer).await;
     }
-    request::start(inner, request, session).await;
+    request::start(inner, request, session, extensions).await;
+}
+
+/// The negotiated state `request` is handled under: the session's context source's, else
+/// what `initialize` agreed.
+fn negotiated<R: Role>(
+    inner: &Inner<R>,
+    request: &Request,
+    extensions: &Extensions,
+) -> Result<Arc<SessionInfo<R>>, ErrorData> {
+    if let Some(source) = &inner.source {
+        let head = RequestHead {
+            method: &request.method,
+            params: request.params.as_deref(),
+            extensions,
+        };
+        return source.negotiate(&head);
+    }
+    inner.info.get().cloned().ok_or_else(|| {
+        ErrorData::invalid_request(format!(
+            "`{}` received before the session was initialized",
+            request.method
+        ))
+    })
 }
 
 fn initialize<R: Role>(
@@ -148,6 +173,17 @@ fn initialize<R: Role>(
     params: Option<&RawValue>,
 ) -> Result<Box<RawValue>, ErrorData> {
     let params: InitializeRequestParams = crate::handler::parse_params(params)?;
+    if inner.source.is_some() {
+        // Negotiated per request: answered, but nothing is kept.
+        let (result, _) = R::answer_initialize(
+            &inner.own_info,
+            &inner.own_capabilities,
+            inner.instructions.as_deref(),
+            params,
+        )
+        .ok_or_else(|| ErrorData::method_not_found(InitializeRequest::METHOD))?;
+        return to_result(&result);
+    }
     if !inner.begin_initialize() {
         return Err(ErrorData::invalid_request(
             "the session is already initialized",
@@ -203,7 +239,7 @@ fn on_progress<R: Role>(inner: &Inner<R>, params: Option<&RawValue>) {
     }
 }
 
-async fn on_notification<R: Role>(inner: &Arc<Inner<R>>, n: Notification) {
+async fn on_notification<R: Role>(inner: &Arc<Inner<R>>, n: Notification, extensions: Extensions) {
     match n.method.as_str() {
         CancelledNotification::METHOD => return on_cancelled(inner, n.params.as_deref()),
         ProgressNotification::METHOD => return on_progress(inner, n.params.as_deref()),
@@ -222,5 +258,5 @@ async fn on_notification<R: Role>(inner: &Arc<Inner<R>>, n: Notification) {
     // In-order handling applies back-pressure to the reader when handlers fall behind, but
     // never keeps a closing session waiting.
     let notification = IncomingNotification::new(n.method, n.params);
-    notifications::push(inner, notification).await;
+    notifications::push(inner, notification, extensions).await;
 }

@@ -17,6 +17,7 @@ use super::dispatch;
 use super::notifications;
 use super::outbound::Control;
 use super::state::{Inner, InnerParts, lock};
+use crate::extensions::Extensions;
 use crate::handler::BoxFuture;
 use crate::role::Role;
 use crate::transport::{
@@ -192,7 +193,13 @@ async fn read_loop<R: Role, Rd: TransportReader>(
 async fn on_frame<R: Role>(inner: &Arc<Inner<R>>, frame: Frame) {
     match frame {
         Frame::Message(bytes) => dispatch::on_bytes(inner, &bytes).await,
-        Frame::Decoded(message) => dispatch::on_decoded(inner, Ok(message)).await,
+        Frame::Decoded(message) => {
+            dispatch::on_decoded(inner, Ok(message), Extensions::new()).await;
+        }
+        Frame::DecodedWith {
+            message,
+            extensions,
+        } => dispatch::on_decoded(inner, Ok(message), extensions).await,
         Frame::Oversized { limit } => {
             let e =
                 ErrorData::invalid_request(format!("message exceeds the limit of {limit} bytes"));

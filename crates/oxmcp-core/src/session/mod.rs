@@ -9,10 +9,12 @@
 
 mod dispatch;
 mod driver;
+mod hook;
 mod notifications;
 mod outbound;
 mod peer;
 mod request;
+mod source;
 pub(crate) mod state;
 #[cfg(test)]
 mod tests;
@@ -23,7 +25,9 @@ use oxmcp_types::{Implementation, ProtocolVersion};
 
 pub(crate) use driver::start;
 pub use driver::{SessionEnd, SessionHandle};
+pub use hook::{OutboundHook, Release, WaitHold};
 pub use peer::{Peer, ProgressCallback, RequestOptions, WeakPeer};
+pub use source::{ContextSource, FixedContext, RequestHead};
 pub(crate) use state::{Phase, RequestState};
 
 use crate::role::Role;

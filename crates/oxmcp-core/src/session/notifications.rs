@@ -17,13 +17,14 @@ use tokio::task::AbortHandle;
 use super::Peer;
 use super::state::{Inner, lock};
 use crate::context::NotificationContext;
+use crate::extensions::Extensions;
 use crate::handler::IncomingNotification;
 use crate::role::Role;
 use crate::transport::Route;
 
 #[derive(Debug, Default)]
 struct State {
-    queue: VecDeque<IncomingNotification>,
+    queue: VecDeque<(IncomingNotification, Extensions)>,
     /// The task handling the queue, while there is one.
     running: Option<AbortHandle>,
     /// No more notifications are taken.
@@ -55,9 +56,13 @@ impl Notifications {
 
 /// Queues `notification` for `inner`'s handler, starting the handling task if none runs.
 /// Waits while the queue is full; gives up (dropping it) when the session closes.
-pub(crate) async fn push<R: Role>(inner: &Arc<Inner<R>>, notification: IncomingNotification) {
+pub(crate) async fn push<R: Role>(
+    inner: &Arc<Inner<R>>,
+    notification: IncomingNotification,
+    extensions: Extensions,
+) {
     let queue = &inner.notifications;
-    let mut notification = Some(notification);
+    let mut notification = Some((notification, extensions));
     loop {
         // Created before looking, so that no wake-up between the two is missed.
         let space = queue.space.notified();
@@ -95,12 +100,13 @@ async fn run<R: Role>(inner: Arc<Inner<R>>) {
             }
             next
         };
-        let Some(notification) = next else {
+        let Some((notification, extensions)) = next else {
             queue.idle.notify_waiters();
             return;
         };
         queue.space.notify_one();
-        let context = NotificationContext::new(Peer::new(inner.clone(), Route::Unrelated));
+        let peer = Peer::new(inner.clone(), Route::Unrelated);
+        let context = NotificationContext::new(peer, extensions);
         let method = notification.method.clone();
         let work = AssertUnwindSafe(inner.handler.handle_notification(notification, context));
         if work.catch_unwind().await.is_err() {

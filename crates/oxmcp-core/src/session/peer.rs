@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use oxmcp_types::jsonrpc::{Notification, Request};
 use oxmcp_types::methods::{
-    CancelTaskRequest, CancelledNotification, GetTaskPayloadRequest, GetTaskRequest,
-    ListTasksRequest, NotificationMethod, PingRequest, ProgressNotification, RequestMethod,
+    CancelledNotification, NotificationMethod, PingRequest, ProgressNotification, RequestMethod,
 };
 use oxmcp_types::{
     CancelledNotificationParams, EmptyParams, ErrorData, Implementation, Message,
@@ -19,11 +18,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::SessionInfo;
+use super::hook::{OutboundHook, WaitHold, release};
 use super::state::{Inner, InnerParts, Pending, Phase};
 use crate::capability::Support;
 use crate::error::{NotifyError, RequestError};
+use crate::extensions::SessionExtensions;
 use crate::role::Role;
-use crate::tasks::link::{InputGuard, TaskLink};
 use crate::transport::{OutboundMessage, Route};
 
 /// Called with each progress notification the peer sends for a request.
@@ -116,15 +116,19 @@ impl RequestOptions {
 /// A `Peer` obtained from a [`RequestContext`](crate::RequestContext) sends its messages as
 /// related to the request being handled (Streamable HTTP puts them on that request's stream).
 ///
-/// The peer of a task's work (see [`TaskEngine::start`](crate::tasks::TaskEngine::start))
-/// adds the related-task `_meta` to every request and notification, sends them with a
-/// `tasks/result` that waits on the task (or unrelated to any request when none does), and
-/// holds the task in `input_required` while a request of it is outstanding.
+/// A peer with an [`OutboundHook`] ([`with_hook`](Self::with_hook)) lets the hook decorate
+/// what it sends: the task extension's peer for a task's work adds the related-task `_meta`
+/// to every request and notification, sends them with a `tasks/result` that waits on the
+/// task, and holds the task in `input_required` while a request of it is outstanding.
 pub struct Peer<R: Role> {
     pub(crate) inner: Arc<Inner<R>>,
     pub(crate) route: Route,
-    /// Set only for the peer of a task's work; `None` costs nothing on the other paths.
-    pub(crate) task: Option<Arc<TaskLink>>,
+    /// Set only for a peer that sends on behalf of some work; `None` costs nothing on the
+    /// other paths.
+    hook: Option<Arc<dyn OutboundHook>>,
+    /// The negotiated state of the request this peer belongs to, when it is not the
+    /// session's (a per-request context source).
+    info: Option<Arc<SessionInfo<R>>>,
 }
 
 impl<R: Role> Clone for Peer<R> {
@@ -132,7 +136,8 @@ impl<R: Role> Clone for Peer<R> {
         Self {
             inner: self.inner.clone(),
             route: self.route.clone(),
-            task: self.task.clone(),
+            hook: self.hook.clone(),
+            info: self.info.clone(),
         }
     }
 }
@@ -142,7 +147,7 @@ impl<R: Role> fmt::Debug for Peer<R> {
         f.debug_struct("Peer")
             .field("role", &R::NAME)
             .field("route", &self.route)
-            .field("task", &self.task.as_ref().map(|t| t.task_id()))
+            .field("hook", &self.hook.as_ref().map(|h| h.label()))
             .finish()
     }
 }
@@ -154,23 +159,39 @@ impl<R: Role> Peer<R> {
         Self {
             inner,
             route,
-            task: None,
+            hook: None,
+            info: None,
         }
     }
 
-    /// This peer, sending for the task of `link`.
-    pub(crate) fn for_task(&self, link: Arc<TaskLink>) -> Self {
+    /// This peer for a request handled under `info` rather than the session's state.
+    pub(crate) fn with_info(mut self, info: Option<Arc<SessionInfo<R>>>) -> Self {
+        self.info = info;
+        self
+    }
+
+    /// This peer, with `hook` deciding where its messages go and what they carry (see
+    /// [`OutboundHook`]). Replaces any hook it had.
+    #[must_use]
+    pub fn with_hook(&self, hook: Arc<dyn OutboundHook>) -> Self {
         Self {
             inner: self.inner.clone(),
-            route: Route::Unrelated,
-            task: Some(link),
+            route: self.route.clone(),
+            hook: Some(hook),
+            info: self.info.clone(),
         }
+    }
+
+    /// The hook of this peer, if it has one.
+    pub fn hook(&self) -> Option<&Arc<dyn OutboundHook>> {
+        self.hook.as_ref()
     }
 
     /// A peer without a connection, for work that runs after its session is gone (a task
     /// resumed after a restart): it negotiated the latest version with a peer that declared
-    /// nothing, and everything it sends fails as on a closed session.
-    pub(crate) fn detached(task: Option<Arc<TaskLink>>) -> (Self, Arc<SessionInfo<R>>)
+    /// nothing, and everything it sends fails as on a closed session. Returns the peer and
+    /// the negotiated state it reports.
+    pub fn detached() -> (Self, Arc<SessionInfo<R>>)
     where
         R::OwnCapabilities: Default,
         R::PeerCapabilities: Default,
@@ -182,6 +203,8 @@ impl<R: Role> Peer<R> {
             own_capabilities: R::OwnCapabilities::default(),
             instructions: None,
             handler: Arc::new(crate::handler::NoHandler),
+            source: None,
+            extensions: crate::Extensions::new(),
         };
         let inner = Inner::new(parts, outbound);
         let info = SessionInfo::new(
@@ -194,54 +217,49 @@ impl<R: Role> Peer<R> {
         inner.set_phase(Phase::Operating);
         inner.fail_pending();
         inner.closed.cancel();
-        let peer = Self {
-            inner,
-            route: Route::Unrelated,
-            task,
-        };
+        let peer = Self::new(inner, Route::Unrelated);
         (peer, info)
     }
 
-    /// Runs `callback` once the session has ended (at once if it already has).
-    pub(crate) fn on_session_end(&self, callback: impl FnOnce() + Send + 'static) {
+    /// Runs `callback` once the session has ended (at once if it already has): for state
+    /// kept beside the session that must go with it.
+    pub fn on_session_end(&self, callback: impl FnOnce() + Send + 'static) {
         self.inner.life.on_end(callback);
     }
 
-    /// For the peer of a task's work: counts a wait on the requestor as outstanding input
-    /// (the task shows `input_required` until the guard is finished or dropped). `None`
-    /// for other peers.
-    pub(crate) async fn input_guard(&self) -> Option<InputGuard> {
-        match &self.task {
-            Some(link) => Some(link.begin_input().await),
+    /// The session's [extensions](SessionExtensions): values shared by all its requests.
+    pub fn session_extensions(&self) -> &SessionExtensions {
+        &self.inner.extensions
+    }
+
+    /// Tells this peer's [`OutboundHook`] that the work waits on the other side for a while
+    /// (a task shows `input_required`), until the returned hold is released or dropped.
+    /// `None` without a hook, or when the hook shows nothing.
+    pub async fn hold(&self) -> Option<WaitHold> {
+        match &self.hook {
+            Some(hook) => hook.hold().await,
             None => None,
         }
     }
 
-    /// The id of the task this peer sends for, if it is the peer of a task's work.
-    pub fn task_id(&self) -> Option<&str> {
-        self.task.as_ref().map(|t| t.task_id())
-    }
-
-    /// Where this peer's messages go now: its request's stream, or for a task, a waiting
-    /// `tasks/result` of this session.
+    /// Where this peer's messages go now: its request's stream, unless its hook says
+    /// otherwise.
     fn current_route(&self) -> Route {
-        match &self.task {
+        match &self.hook {
             None => self.route.clone(),
-            Some(link) => link.route(self.inner.id),
+            Some(hook) => hook.route(self.inner.id, &self.route),
         }
     }
 
-    /// `params` with the related-task `_meta` of this peer's task, if it has one.
-    fn task_params(
+    /// `params` as this peer's hook decorates them for `method`.
+    fn hooked_params(
         &self,
+        method: &str,
         params: Option<Box<RawValue>>,
     ) -> Result<Option<Box<RawValue>>, serde_json::Error> {
-        match &self.task {
+        match &self.hook {
             None => Ok(params),
-            Some(link) => {
-                crate::tasks::payload::with_related_task(params.as_deref(), link.task_id())
-                    .map(Some)
-            }
+            Some(hook) => hook.params(method, params),
         }
     }
 
@@ -264,9 +282,10 @@ impl<R: Role> Peer<R> {
         Self::new(self.inner.clone(), Route::Unrelated)
     }
 
-    /// What was negotiated, once the session is initialized.
+    /// What was negotiated, once the session is initialized (for the peer of a request:
+    /// what that request is handled under).
     pub fn session(&self) -> Option<&Arc<SessionInfo<R>>> {
-        self.inner.info.get()
+        self.info.as_ref().or_else(|| self.inner.info.get())
     }
 
     /// Whether the session has ended.
@@ -320,7 +339,7 @@ impl<R: Role> Peer<R> {
         if method == PingRequest::METHOD {
             return Ok(());
         }
-        let info = match self.inner.info.get() {
+        let info = match self.session() {
             Some(info) if self.inner.phase() == Phase::Operating => info,
             _ => return Err(RequestError::NotInitialized(method.to_owned())),
         };
@@ -348,13 +367,15 @@ impl<R: Role> Peer<R> {
             Some(_) => Some(with_progress_token(params.as_deref(), &id)?),
             None => params,
         };
-        let (params, input) = match &self.task {
-            Some(link) if for_the_task(method) => {
-                let params = self.task_params(params).map_err(RequestError::Serialize)?;
-                // A task's request waits for the requestor: `input_required` until answered.
-                (params, Some(link.begin_input().await))
+        let (params, hold) = match &self.hook {
+            Some(hook) => {
+                let params = hook
+                    .params(method, params)
+                    .map_err(RequestError::Serialize)?;
+                // Held before the request is sent, released once it is answered.
+                (params, hook.request_hold(method).await)
             }
-            _ => (params, None),
+            None => (params, None),
         };
         let (answer_tx, answer_rx) = oneshot::channel();
         let (progress_tx, progress_rx) = match options.on_progress {
@@ -387,9 +408,7 @@ impl<R: Role> Peer<R> {
         let answer = self
             .await_answer(&id, answer_rx, progress_rx, options)
             .await;
-        if let Some(input) = input {
-            input.finish().await;
-        }
+        release(hold).await;
         answer
     }
 
@@ -467,12 +486,14 @@ impl<R: Role> Peer<R> {
         }
     }
 
-    /// The `notifications/cancelled` message for our request `id` (with the related-task
-    /// `_meta` when this peer sends for a task, as every notification of a task must).
+    /// The `notifications/cancelled` message for our request `id` (decorated by the hook,
+    /// as every other message of this peer).
     fn cancelled_message(&self, id: RequestId, reason: String) -> Option<Message> {
         let params = CancelledNotificationParams::new(id, Some(reason));
         let raw = serde_json::value::to_raw_value(&params).ok()?;
-        let raw = self.task_params(Some(raw)).ok()?;
+        let raw = self
+            .hooked_params(CancelledNotification::METHOD, Some(raw))
+            .ok()?;
         Some(Message::Notification(Notification::new(
             CancelledNotification::METHOD,
             raw,
@@ -506,7 +527,9 @@ impl<R: Role> Peer<R> {
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
         self.check_notification(method)?;
-        let params = self.task_params(params).map_err(NotifyError::Serialize)?;
+        let params = self
+            .hooked_params(method, params)
+            .map_err(NotifyError::Serialize)?;
         let message = Message::Notification(Notification::new(method, params));
         let out = OutboundMessage::new(message.to_vec(), self.current_route());
         self.inner.outbound.try_send(out).map_err(|e| match e {
@@ -520,7 +543,9 @@ impl<R: Role> Peer<R> {
         method: &str,
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
-        let params = self.task_params(params).map_err(NotifyError::Serialize)?;
+        let params = self
+            .hooked_params(method, params)
+            .map_err(NotifyError::Serialize)?;
         let message = Message::Notification(Notification::new(method, params));
         self.send(&message).await.map_err(|_| NotifyError::Closed)
     }
@@ -530,7 +555,7 @@ impl<R: Role> Peer<R> {
             method,
             CancelledNotification::METHOD | ProgressNotification::METHOD
         );
-        let Some(info) = self.inner.info.get() else {
+        let Some(info) = self.session() else {
             return Err(NotifyError::NotInitialized(method.to_owned()));
         };
         if self.inner.phase() != Phase::Operating && !utility && method != "notifications/message" {
@@ -619,21 +644,6 @@ async fn next_progress(
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
-}
-
-/// Whether a request of a task's work is part of the task: it carries the related-task
-/// `_meta` and holds the task in `input_required` until answered. Not `ping`, nor the
-/// `tasks/*` requests, whose `taskId` names the task they are about (the spec says a
-/// requestor SHOULD NOT add the meta to them): polling another task is not input.
-fn for_the_task(method: &str) -> bool {
-    !matches!(
-        method,
-        PingRequest::METHOD
-            | GetTaskRequest::METHOD
-            | GetTaskPayloadRequest::METHOD
-            | ListTasksRequest::METHOD
-            | CancelTaskRequest::METHOD
-    )
 }
 
 /// Adds `_meta.progressToken` (the request id) to the params.

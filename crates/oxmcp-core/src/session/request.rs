@@ -16,6 +16,7 @@ use super::dispatch::reply;
 use super::state::{Inner, RequestState, lock};
 use super::{Peer, SessionInfo};
 use crate::context::RequestContext;
+use crate::extensions::Extensions;
 use crate::handler::{HandlerResult, IncomingRequest};
 use crate::role::Role;
 use crate::transport::{OutboundMessage, Route};
@@ -80,6 +81,7 @@ pub(super) async fn start<R: Role>(
     inner: &Arc<Inner<R>>,
     request: Request,
     session: Arc<SessionInfo<R>>,
+    extensions: Extensions,
 ) {
     let id = request.id;
     let state = RequestState::new(CancellationToken::new());
@@ -87,8 +89,10 @@ pub(super) async fn start<R: Role>(
         return reply(inner, id, Err(refusal)).await;
     }
     let token = find_progress_token(request.params.as_deref());
-    let peer = Peer::new(inner.clone(), Route::Related(id.clone()));
-    let context = RequestContext::new(id.clone(), token, state.clone(), peer, session);
+    // A session negotiated per request hands the request's state to its peer too.
+    let own = inner.source.is_some().then(|| session.clone());
+    let peer = Peer::new(inner.clone(), Route::Related(id.clone())).with_info(own);
+    let context = RequestContext::new(id.clone(), token, state.clone(), peer, session, extensions);
     let incoming = IncomingRequest::new(request.method, request.params);
     // Boxed: the task itself stays small, and the future is an ordinary allocation.
     inner

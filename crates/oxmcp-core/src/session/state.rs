@@ -14,7 +14,9 @@ use super::SessionInfo;
 use super::driver::Life;
 use super::notifications::Notifications;
 use super::outbound::{ChannelWriter, Control, DynWriter, Outbound};
+use super::source::ContextSource;
 use crate::config::SessionConfig;
+use crate::extensions::{Extensions, SessionExtensions};
 use crate::handler::DynHandler;
 use crate::role::Role;
 use crate::transport::OutboundMessage;
@@ -83,6 +85,10 @@ pub(crate) struct Inner<R: Role> {
     /// Cancelled when the session ends, for whatever reason.
     pub(crate) closed: CancellationToken,
     pub(crate) handler: Arc<dyn DynHandler<R>>,
+    /// Where requests get their negotiated state when it is not `initialize`.
+    pub(crate) source: Option<Arc<dyn ContextSource<R>>>,
+    /// The session's extensions.
+    pub(crate) extensions: SessionExtensions,
     /// The requests running, and the frames being handed over by a pushing transport.
     pub(crate) tasks: TaskTracker,
     /// Why the session ended, and who waits for it (shared with its handles).
@@ -126,6 +132,8 @@ pub(crate) struct InnerParts<R: Role> {
     pub(crate) own_capabilities: R::OwnCapabilities,
     pub(crate) instructions: Option<String>,
     pub(crate) handler: Arc<dyn DynHandler<R>>,
+    pub(crate) source: Option<Arc<dyn ContextSource<R>>>,
+    pub(crate) extensions: Extensions,
 }
 
 impl<R: Role> Inner<R> {
@@ -140,6 +148,12 @@ impl<R: Role> Inner<R> {
         let level = parts.config.default_log_level;
         static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
         let closed = CancellationToken::new();
+        // A session with a context source handles requests from the start.
+        let (phase, info) = match &parts.source {
+            Some(source) => (Phase::Operating, source.session()),
+            None => (Phase::New, None),
+        };
+        let info = info.map_or_else(OnceLock::new, OnceLock::from);
         Arc::new_cyclic(|me: &Weak<Self>| {
             let control: Weak<dyn Control> = me.clone();
             let outbound =
@@ -151,8 +165,8 @@ impl<R: Role> Inner<R> {
                 own_info: parts.own_info,
                 own_capabilities: parts.own_capabilities,
                 instructions: parts.instructions,
-                info: OnceLock::new(),
-                phase: AtomicU8::new(Phase::New as u8),
+                info,
+                phase: AtomicU8::new(phase as u8),
                 next_id: AtomicI64::new(0),
                 pending: Mutex::new(Some(HashMap::new())),
                 in_flight: Mutex::new(HashMap::new()),
@@ -161,6 +175,8 @@ impl<R: Role> Inner<R> {
                 life: Life::new(closed.clone()),
                 closed,
                 handler: parts.handler,
+                source: parts.source,
+                extensions: SessionExtensions::with(parts.extensions),
                 tasks: TaskTracker::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
                 push: AtomicBool::new(false),

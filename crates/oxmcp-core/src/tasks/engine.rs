@@ -17,14 +17,14 @@ use tokio::sync::oneshot;
 
 use super::config::TaskConfig;
 use super::inner::EngineInner;
-use super::link::TaskLink;
+use super::link::{RunningTask, TaskHook, TaskLink};
 use super::live::{LiveTask, StatusSink};
 use super::owner::{owned_by_session, owner_for};
 use super::work::{NewTask, WorkResult, supervise};
 use super::{TaskRecord, TaskStore, wire_timestamp};
 use crate::context::RequestContext;
 use crate::role::Role;
-use crate::session::{Peer, RequestState};
+use crate::session::Peer;
 
 /// Runs task-augmented requests as tasks and answers `tasks/get`, `tasks/result`,
 /// `tasks/list` and `tasks/cancel`, for either role, over a [`TaskStore`]. Cheap to clone
@@ -232,7 +232,7 @@ impl TaskEngine {
         let slot = self.inner.reserve(R::NAME)?;
         let sink = self.status_sink(cx.peer());
         let session = owned_by_session(&owner).then(|| cx.peer().session_id());
-        let cx = cx.duplicate();
+        let cx = cx.clone();
         let engine = self.inner.clone();
         let (answer, created) = oneshot::channel();
         tokio::spawn(async move {
@@ -251,15 +251,19 @@ impl TaskEngine {
             );
             engine.add_live(live.clone());
             engine.track_session(&live, |hook| cx.peer().on_session_end(hook));
-            let state = RequestState::new(live.cancel.clone());
             let link = Arc::new(TaskLink::new(engine.clone(), live.clone()));
-            let context = cx.for_task(state.clone(), link);
+            let hook = Arc::new(TaskHook(link));
+            let mut context = cx.for_work(live.cancel.clone(), Some(hook));
+            context
+                .extensions_mut()
+                .insert(RunningTask(live.id.clone()));
+            let completion = context.completion();
             drop(cx);
             tracing::debug!(task = %live.id, method = %record.method, "task created");
             // The requestor may be gone; the task runs all the same.
             let _ = answer.send(Ok(to_wire(&record)));
             let work = Box::pin(async move { work(context).await });
-            supervise(engine, live, state, work, slot).await;
+            supervise(engine, live, completion, work, slot).await;
         });
         match created.await {
             Ok(Ok(task)) => Ok(CreateTaskResult::new(task)),

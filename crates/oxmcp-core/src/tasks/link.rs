@@ -1,7 +1,7 @@
-//! [`TaskLink`]: what ties a [`Peer`](crate::Peer) to the task whose work uses it. Every
-//! request and notification such a peer sends carries the related-task `_meta`, goes with a
-//! `tasks/result` waiting on the task when there is one, and a request moves the task to
-//! `input_required` until it is answered.
+//! [`TaskLink`]: the [`OutboundHook`] that ties a [`Peer`](crate::Peer) to the task whose
+//! work uses it. Every request and notification such a peer sends carries the related-task
+//! `_meta`, goes with a `tasks/result` waiting on the task when there is one, and a request
+//! moves the task to `input_required` until it is answered.
 //!
 //! The count of outstanding requests changes synchronously, and the store write that
 //! follows it runs in a task of its own: a request future dropped at any point (a `select!`
@@ -12,12 +12,19 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oxmcp_types::methods::{
+    CancelTaskRequest, GetTaskPayloadRequest, GetTaskRequest, ListTasksRequest, PingRequest,
+    RequestMethod,
+};
 use oxmcp_types::tasks::TaskStatus;
+use serde_json::value::RawValue;
 use tokio::task::JoinHandle;
 
 use super::inner::EngineInner;
 use super::live::LiveTask;
+use crate::handler::BoxFuture;
 use crate::session::state::lock;
+use crate::session::{OutboundHook, Release, WaitHold};
 use crate::transport::Route;
 
 /// Binds a peer to a task running in this process.
@@ -91,21 +98,83 @@ impl TaskLink {
     }
 }
 
-/// An outstanding request of a task's work. [`finish`](Self::finish) it when answered; a
-/// guard dropped unfinished (the request future was dropped) finishes in the background.
+/// The id of the task a piece of work runs as: in the extensions of its context (see
+/// [`RequestContext::task_id`](crate::RequestContext::task_id)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunningTask(pub(crate) String);
+
+/// Whether a request of a task's work is part of the task: it carries the related-task
+/// `_meta` and holds the task in `input_required` until answered. Not `ping`, nor the
+/// `tasks/*` requests, whose `taskId` names the task they are about (the spec says a
+/// requestor SHOULD NOT add the meta to them): polling another task is not input.
+fn for_the_task(method: &str) -> bool {
+    !matches!(
+        method,
+        PingRequest::METHOD
+            | GetTaskRequest::METHOD
+            | GetTaskPayloadRequest::METHOD
+            | ListTasksRequest::METHOD
+            | CancelTaskRequest::METHOD
+    )
+}
+
+/// The peer of a task's work: its messages go with a waiting `tasks/result`, carry the
+/// related-task `_meta`, and its requests hold the task `input_required`.
+pub(crate) struct TaskHook(pub(crate) Arc<TaskLink>);
+
+impl OutboundHook for TaskHook {
+    fn route(&self, session: u64, _: &Route) -> Route {
+        self.0.route(session)
+    }
+
+    fn params(
+        &self,
+        method: &str,
+        params: Option<Box<RawValue>>,
+    ) -> Result<Option<Box<RawValue>>, serde_json::Error> {
+        if !for_the_task(method) {
+            return Ok(params);
+        }
+        super::payload::with_related_task(params.as_deref(), self.0.task_id()).map(Some)
+    }
+
+    fn request_hold<'a>(&'a self, method: &'a str) -> BoxFuture<'a, Option<WaitHold>> {
+        Box::pin(async move {
+            if for_the_task(method) {
+                Some(WaitHold::new(self.0.begin_input().await))
+            } else {
+                None
+            }
+        })
+    }
+
+    fn hold(&self) -> BoxFuture<'_, Option<WaitHold>> {
+        Box::pin(async move { Some(WaitHold::new(self.0.begin_input().await)) })
+    }
+
+    fn label(&self) -> Option<&str> {
+        Some(self.0.task_id())
+    }
+}
+
+/// An outstanding request of a task's work. Released when answered; a guard dropped
+/// unreleased (the request future was dropped) finishes in the background.
 #[derive(Debug)]
 pub(crate) struct InputGuard {
     link: Option<Arc<TaskLink>>,
 }
 
-impl InputGuard {
-    /// The request was answered: the last one moves the task back to `working` before this
-    /// returns, so the work goes on in a task that shows `working`.
-    pub(crate) async fn finish(mut self) {
-        if let Some(link) = self.link.take() {
-            link.end_input();
-            link.synced().await;
-        }
+impl Release for InputGuard {
+    /// The request was answered: the last one moves the task back to `working` before the
+    /// returned future completes, so the work goes on in a task that shows `working`.
+    fn release(mut self: Box<Self>) -> BoxFuture<'static, ()> {
+        let link = self.link.take();
+        Box::pin(async move {
+            if let Some(link) = link {
+                link.end_input();
+                link.synced().await;
+            }
+        })
     }
 }
 

@@ -46,3 +46,16 @@ pub use store::{
     TaskPage, TaskRecord, TaskStore, TaskUpdate, wire_timestamp,
 };
 pub use work::{NewTask, WorkResult};
+
+use crate::context::RequestContext;
+use crate::role::Role;
+
+impl<R: Role> RequestContext<R> {
+    /// The id of the task this context's work runs as, when the request was task-augmented
+    /// and is being run by a [`TaskEngine`]; `None` otherwise.
+    pub fn task_id(&self) -> Option<&str> {
+        self.extensions()
+            .get::<link::RunningTask>()
+            .map(|t| t.0.as_str())
+    }
+}

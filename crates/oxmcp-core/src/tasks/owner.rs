@@ -4,13 +4,13 @@
 //! digits: unguessable, so that knowing an id is not a way in (the owner check is).
 //!
 //! Owners: every task belongs to the requestor that created it, and every read checks it.
-//! [`owner_of`] is the one place that decides who that is. There is no authenticated
-//! principal in a [`RequestContext`] yet; when there is one, `owner_of` returns
-//! `principal:<id>` for it, so that the tasks of a user follow the user across sessions.
-//! Until then the owner is the session: `session:<process nonce>:<session id>`, where the
-//! nonce is drawn at random once per process, so that a session of a later process (after a
-//! restart, on a store that outlives it) never inherits the tasks of an earlier session that
-//! had the same number.
+//! [`owner_of`] is the one place that decides who that is: the authenticated
+//! [`Principal`](crate::Principal) of the request when it has one
+//! (`principal:<principal key>`), so that the tasks of a user follow the user across
+//! sessions; else the session: `session:<process nonce>:<session id>`, where the nonce is
+//! drawn at random once per process, so that a session of a later process (after a restart,
+//! on a store that outlives it) never inherits the tasks of an earlier session that had the
+//! same number.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -59,10 +59,10 @@ fn process_nonce() -> Result<&'static str, NoRandomness> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OwnerPolicy {
-    /// The requestor that created the task (the default): its session today
-    /// (`session:<process nonce>:<session id>`, the nonce drawn at random once per
-    /// process), its authenticated principal once contexts carry one. Another session, and
-    /// every session of a later process, sees none of its tasks.
+    /// The requestor that created the task (the default): its authenticated principal
+    /// (`principal:<key>`: every session of the same caller sees its tasks), else its
+    /// session (`session:<process nonce>:<session id>`, the nonce drawn at random once per
+    /// process: another session, and every session of a later process, sees none of them).
     #[default]
     Requestor,
     /// One owner, `fixed:<name>`, for every task of every session, in this process and in
@@ -93,7 +93,9 @@ pub(crate) fn owned_by_session(owner: &TaskOwner) -> bool {
 
 /// Who owns the tasks created by the request of `cx` (see the [module docs](self)).
 pub(crate) fn owner_of<R: Role>(cx: &RequestContext<R>) -> Result<TaskOwner, NoRandomness> {
-    // The authenticated principal, once the context carries one, goes here.
+    if let Some(principal) = cx.principal() {
+        return Ok(TaskOwner::new(format!("principal:{}", principal.key())));
+    }
     Ok(TaskOwner::new(format!(
         "session:{}:{}",
         process_nonce()?,
@@ -120,17 +122,11 @@ mod tests {
     #[test]
     fn a_fixed_owner_is_the_same_for_every_session() {
         use crate::role::Server;
-        use crate::session::{Peer, RequestState};
         use oxmcp_types::RequestId;
         use tokio_util::sync::CancellationToken;
 
-        let cx = || {
-            RequestContext::<Server>::detached(
-                RequestId::Number(1),
-                RequestState::new(CancellationToken::new()),
-                Peer::detached(None),
-            )
-        };
+        let cx =
+            || RequestContext::<Server>::detached(RequestId::Number(1), CancellationToken::new());
         let fixed = OwnerPolicy::Fixed("local".into());
         assert_eq!(owner_for(&cx(), &fixed).unwrap().as_str(), "fixed:local");
         assert_eq!(
@@ -143,6 +139,27 @@ mod tests {
         assert!(requestor.as_str().starts_with("session:"));
         assert_eq!(requestor, owner_of(&a).unwrap());
         assert_ne!(requestor, owner_for(&b, &OwnerPolicy::default()).unwrap());
+    }
+
+    #[test]
+    fn a_principal_owns_the_tasks_of_all_its_sessions() {
+        use crate::Principal;
+        use crate::role::Server;
+        use oxmcp_types::RequestId;
+        use tokio_util::sync::CancellationToken;
+
+        let cx = |who: &str| {
+            let mut cx =
+                RequestContext::<Server>::detached(RequestId::Number(1), CancellationToken::new());
+            cx.extensions_mut()
+                .insert(Principal::new(who).with_issuer("https://issuer"));
+            cx
+        };
+        let alice = owner_of(&cx("alice")).unwrap();
+        assert_eq!(alice.as_str(), "principal:14:https://issuer#alice");
+        assert_eq!(alice, owner_of(&cx("alice")).unwrap());
+        assert_ne!(alice, owner_of(&cx("bob")).unwrap());
+        assert!(!owned_by_session(&alice));
     }
 
     #[test]

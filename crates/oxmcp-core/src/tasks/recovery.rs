@@ -11,14 +11,13 @@ use oxmcp_types::{ErrorData, RequestId};
 
 use super::clock::now_ms;
 use super::engine::TaskEngine;
-use super::link::TaskLink;
+use super::link::{RunningTask, TaskHook, TaskLink};
 use super::live::LiveTask;
 use super::work::{WorkResult, supervise};
 use super::{StoreError, TaskOutcome, TaskRecord, TaskUpdate};
 use crate::context::RequestContext;
 use crate::handler::BoxFuture;
 use crate::role::Role;
-use crate::session::{Peer, RequestState};
 
 type ResumeFn<R> = Box<dyn FnOnce(RequestContext<R>) -> BoxFuture<'static, WorkResult> + Send>;
 
@@ -155,14 +154,19 @@ impl TaskEngine {
         let slot = self.inner.force_slot();
         let live = LiveTask::new(id.clone(), record.owner, None, None);
         self.inner.add_live(live.clone());
-        let state = RequestState::new(live.cancel.clone());
         let link = Arc::new(TaskLink::new(self.inner.clone(), live.clone()));
-        let peer = Peer::<R>::detached(Some(link));
-        let context = RequestContext::detached(RequestId::String(id.into()), state.clone(), peer);
+        let detached =
+            RequestContext::<R>::detached(RequestId::String(id.into()), live.cancel.clone());
+        let peer = detached.peer().with_hook(Arc::new(TaskHook(link)));
+        let mut context = detached.with_peer(peer);
+        context
+            .extensions_mut()
+            .insert(RunningTask(live.id.clone()));
+        let completion = context.completion();
         let engine = self.inner.clone();
         tracing::debug!(task = %live.id, method = %record.method, "task resumed");
         let future = (work.0)(context);
-        tokio::spawn(supervise(engine, live, state, future, slot));
+        tokio::spawn(supervise(engine, live, completion, future, slot));
         Ok(Some(true))
     }
 }

@@ -3,7 +3,6 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use futures_util::FutureExt;
 use oxmcp_types::ErrorData;
@@ -14,8 +13,8 @@ use super::clock::now_ms;
 use super::inner::{EngineInner, Slot};
 use super::live::LiveTask;
 use super::{StoreError, TaskOutcome, TaskUpdate};
+use crate::context::Completion;
 use crate::handler::{BoxFuture, HandlerResult};
-use crate::session::RequestState;
 
 /// A request to run as a task: its method and params (kept in the store, so that a
 /// resumable handler can run it again after a restart) and the requestor's `task` member.
@@ -114,7 +113,7 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> TaskUpdate {
 pub(crate) async fn supervise(
     engine: Arc<EngineInner>,
     live: Arc<LiveTask>,
-    state: Arc<RequestState>,
+    completion: Completion,
     work: BoxFuture<'static, WorkResult>,
     slot: Slot,
 ) {
@@ -127,7 +126,7 @@ pub(crate) async fn supervise(
     };
     match ended {
         Some(ended) => {
-            state.completed.store(true, Ordering::Release);
+            completion.complete();
             // The work is over: its place among the engine's unfinished tasks is free
             // before anyone hears of its outcome.
             drop(slot);
@@ -143,7 +142,7 @@ pub(crate) async fn supervise(
             if tokio::time::timeout(grace, work).await.is_err() {
                 tracing::debug!(task = %live.id, "cancelled work did not stop within {grace:?}; dropped");
             }
-            state.completed.store(true, Ordering::Release);
+            completion.complete();
             drop(slot);
         }
     }

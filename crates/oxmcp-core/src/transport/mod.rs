@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use oxmcp_types::{Message, RequestId};
 
+use crate::extensions::Extensions;
 use crate::handler::BoxFuture;
 
 pub mod child;
@@ -38,6 +39,16 @@ pub enum Frame {
     /// One message the transport already decoded (Streamable HTTP parses each POST body to
     /// route it): the engine takes it as it is, without parsing it a second time.
     Decoded(Message),
+    /// One decoded message with what the transport knows of it (Streamable HTTP: the HTTP
+    /// request's parts and the authenticated [`Principal`](crate::Principal)): the context
+    /// of the request (or notification) carries them as its
+    /// [extensions](crate::RequestContext::extensions).
+    DecodedWith {
+        /// The message.
+        message: Message,
+        /// What the transport attaches to it.
+        extensions: Extensions,
+    },
     /// A message longer than the transport's limit; its bytes were discarded and the stream
     /// continues with the next message. The engine answers it with -32600.
     Oversized {
@@ -53,6 +64,9 @@ impl PartialEq for Frame {
         match (self, other) {
             (Self::Message(a), Self::Message(b)) => a == b,
             (Self::Decoded(a), Self::Decoded(b)) => a.to_vec() == b.to_vec(),
+            (Self::DecodedWith { message: a, .. }, Self::DecodedWith { message: b, .. }) => {
+                a.to_vec() == b.to_vec()
+            }
             (Self::Oversized { limit: a }, Self::Oversized { limit: b }) => a == b,
             _ => false,
         }

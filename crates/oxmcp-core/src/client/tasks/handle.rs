@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use super::status::{PollPolicy, TaskStatusFeed, TaskStatusStream};
 use crate::error::RequestError;
 use crate::role::Role;
+use crate::session::WaitHold;
 use crate::session::{Peer, RequestOptions};
-use crate::tasks::link::InputGuard;
 
 /// A task this side created on the peer (a client's tool call, a server's sampling or
 /// elicitation request), whose request returns `T`: its status (`tasks/get`), a wait
@@ -148,7 +148,7 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     /// Follows the task until it is terminal or needs input (`input_required`, when the
     /// receiver waits for an answer to a request it sent this side), and returns it then.
     pub async fn wait(&self) -> Result<Task, RequestError> {
-        let input = self.peer.input_guard().await;
+        let input = self.peer.hold().await;
         let task = self.follow().await;
         finish(input).await;
         task
@@ -177,7 +177,7 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     /// [`result`](Self::result) with request options (a longer timeout, a cancellation
     /// token). Cancelling this request does not cancel the task: use [`cancel`](Self::cancel).
     pub async fn result_with(&self, options: RequestOptions) -> Result<T, RequestError> {
-        let input = self.peer.input_guard().await;
+        let input = self.peer.hold().await;
         let result = self
             .peer
             .get_task_result_with(self.task_id.clone(), options)
@@ -197,7 +197,7 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     /// receiver's requests for input on transports that need it). A `tasks/result` that
     /// times out while the task still runs goes back to polling.
     pub async fn wait_for_result(&self) -> Result<T, RequestError> {
-        let input = self.peer.input_guard().await;
+        let input = self.peer.hold().await;
         let result = loop {
             let task = match self.wait().await {
                 Ok(task) => task,
@@ -215,9 +215,9 @@ impl<R: Role, T: DeserializeOwned> TaskHandle<R, T> {
     }
 }
 
-/// Ends the wait of a task's work on its requestor (see [`Peer::input_guard`]).
-async fn finish(input: Option<InputGuard>) {
+/// Ends the wait of a task's work on its requestor (see [`Peer::hold`]).
+async fn finish(input: Option<WaitHold>) {
     if let Some(input) = input {
-        input.finish().await;
+        input.release().await;
     }
 }

@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn a_terminal_status_dated_before_the_last_is_still_delivered() {
-        let (peer, _) = Peer::<Client>::detached(None);
+        let (peer, _) = Peer::<Client>::detached();
         let mut stream = TaskStatusStream::new(peer, "t".into(), PollPolicy::default(), None);
         let working = at(TaskStatus::Working, "2025-11-25T10:00:05.000Z");
         assert!(stream.accept(working).is_some());

@@ -7,7 +7,7 @@ mod resources;
 mod tasks;
 mod tools;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use oxmcp_types::capabilities::{PromptsCapability, ResourcesCapability, ToolsCapability};
 use oxmcp_types::{
@@ -28,8 +28,9 @@ use super::{RunningServer, ServerConfig, serve_server};
 use crate::config::SessionConfig;
 use crate::context::{NotificationContext, RequestContext};
 use crate::handler::{
-    BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
+    BoxFuture, DynHandler, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
 };
+use crate::middleware::{Middleware, MiddlewareStack};
 use crate::role::Server;
 use crate::tasks::TaskEngine;
 use crate::transport::Transport;
@@ -80,6 +81,48 @@ struct Inner {
     cursors: CursorCodec,
     notification_hook: Option<NotificationHook>,
     tasks: Option<TaskEngine>,
+    /// Middleware in front of the router.
+    layers: MiddlewareStack<Server>,
+    /// The router itself, as the end of the middleware chain (it holds the server weakly).
+    router: HandlerRef,
+    /// What answers the methods the router does not know.
+    fallback: Option<HandlerRef>,
+}
+
+/// A shared handler (the router, or what [`McpServerBuilder::fallback`] stores).
+#[derive(Clone)]
+struct HandlerRef(Arc<dyn DynHandler<Server>>);
+
+impl std::fmt::Debug for HandlerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Handler")
+    }
+}
+
+/// The router behind the middleware: the end of the chain.
+struct Router(Weak<Inner>);
+
+impl Handler<Server> for Router {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        match self.0.upgrade() {
+            Some(shared) => McpServer { shared }.dispatch(request, cx).await,
+            None => Err(ErrorData::internal_error("the server is shutting down")),
+        }
+    }
+
+    async fn handle_notification(
+        &self,
+        notification: IncomingNotification,
+        cx: NotificationContext<Server>,
+    ) {
+        if let Some(shared) = self.0.upgrade() {
+            McpServer { shared }.on_notification(notification, cx).await;
+        }
+    }
 }
 
 type HookFn = dyn Fn(IncomingNotification, NotificationContext<Server>) -> BoxFuture<'static, ()>
@@ -151,6 +194,8 @@ pub struct McpServerBuilder {
     prompts: Vec<PromptRoute>,
     notification_hook: Option<NotificationHook>,
     tasks: Option<TaskEngine>,
+    layers: MiddlewareStack<Server>,
+    fallback: Option<HandlerRef>,
 }
 
 impl McpServer {
@@ -177,14 +222,17 @@ impl McpServer {
             prompts: Vec::new(),
             notification_hook: None,
             tasks: None,
+            layers: MiddlewareStack::new(),
+            fallback: None,
         }
     }
 
     /// What a new session is told the server supports, computed from what is registered
     /// now (and what the builder declared): `tools` with `listChanged`, `resources` with
     /// `listChanged` (and `subscribe` unless disabled), `prompts` with `listChanged`,
-    /// `completions` when a completer exists, `logging` unless disabled, and
-    /// `tasks` (`list`, `cancel`, `requests.tools.call`) with a task engine.
+    /// `completions` when a completer exists, `logging` unless disabled,
+    /// `tasks` (`list`, `cancel`, `requests.tools.call`) with a task engine, and what each
+    /// [middleware](McpServerBuilder::layer) adds.
     pub fn capabilities(&self) -> ServerCapabilities {
         let shared = &self.shared;
         let mut caps = ServerCapabilities::default();
@@ -221,6 +269,7 @@ impl McpServer {
         if shared.tasks.is_some() {
             caps.tasks = Some(TaskEngine::server_capability());
         }
+        shared.layers.capabilities(&mut caps);
         caps
     }
 
@@ -283,8 +332,26 @@ impl McpServer {
             "prompts/list" => self.list_prompts(&request, &cx),
             "prompts/get" => self.get_prompt(&request, cx).await,
             "completion/complete" => self.complete(&request, cx).await,
-            m if TaskEngine::handles(m) => self.answer_tasks(&request, &cx).await,
-            other => Err(ErrorData::method_not_found(other)),
+            m if TaskEngine::handles(m) && self.shared.tasks.is_some() => {
+                self.answer_tasks(&request, &cx).await
+            }
+            _ => match &self.shared.fallback {
+                Some(fallback) => fallback.0.handle_request(request, cx).await,
+                None => Err(ErrorData::method_not_found(&request.method)),
+            },
+        }
+    }
+
+    /// A notification, after the middleware.
+    async fn on_notification(
+        &self,
+        notification: IncomingNotification,
+        cx: NotificationContext<Server>,
+    ) {
+        // The client's task statuses reach the handles of the tasks this server created.
+        cx.peer().publish_task_status(&notification);
+        if let Some(hook) = &self.shared.notification_hook {
+            (hook.0)(notification, cx).await;
         }
     }
 }
@@ -298,7 +365,14 @@ impl Handler<Server> for McpServer {
         // Sessions started by other means than `serve` are registered on first use.
         self.shared.sessions.register(cx.peer());
         let peer = cx.peer().clone();
-        tracing_bridge::scope(peer, self.dispatch(request, cx)).await
+        let shared = &self.shared;
+        if shared.layers.is_empty() {
+            return tracing_bridge::scope(peer, self.dispatch(request, cx)).await;
+        }
+        let chain = shared
+            .layers
+            .run_request(shared.router.0.clone(), request, cx);
+        tracing_bridge::scope(peer, chain).await
     }
 
     async fn handle_notification(
@@ -306,11 +380,14 @@ impl Handler<Server> for McpServer {
         notification: IncomingNotification,
         cx: NotificationContext<Server>,
     ) {
-        // The client's task statuses reach the handles of the tasks this server created.
-        cx.peer().publish_task_status(&notification);
-        if let Some(hook) = &self.shared.notification_hook {
-            (hook.0)(notification, cx).await;
+        let shared = &self.shared;
+        if shared.layers.is_empty() {
+            return self.on_notification(notification, cx).await;
         }
+        shared
+            .layers
+            .run_notification(shared.router.0.clone(), notification, cx)
+            .await;
     }
 }
 
@@ -453,10 +530,30 @@ impl McpServerBuilder {
         self
     }
 
+    /// Puts `middleware` in front of the router: it sees every request and notification
+    /// of every session (all but `initialize`, `ping` and `logging/setLevel`, which the
+    /// engine answers) before the router, and may answer, refuse or pass them on. The first
+    /// added sees a request first. Its [`capabilities`](Middleware::capabilities) are added
+    /// to what the server declares.
+    pub fn layer(mut self, middleware: impl Middleware<Server>) -> Self {
+        self.layers = self.layers.with(middleware);
+        self
+    }
+
+    /// Answers the requests of methods the router does not know with `handler`, instead of
+    /// -32601: custom methods, for example. (Notifications go to
+    /// [`on_notification`](Self::on_notification).) Methods the server did not declare the
+    /// capability of are refused before any handler sees them.
+    pub fn fallback(mut self, handler: impl Handler<Server>) -> Self {
+        self.fallback = Some(HandlerRef(Arc::new(handler)));
+        self
+    }
+
     /// Checks and compiles everything registered and builds the server.
     pub fn build(self) -> Result<McpServer, RegistrationError> {
-        let server = McpServer {
-            shared: Arc::new(Inner {
+        let shared = Arc::new_cyclic(|me: &Weak<Inner>| {
+            let router = HandlerRef(Arc::new(Router(me.clone())));
+            Inner {
                 info: self.info,
                 instructions: self.instructions,
                 session: self.session,
@@ -469,8 +566,12 @@ impl McpServerBuilder {
                 cursors: CursorCodec::random(),
                 notification_hook: self.notification_hook,
                 tasks: self.tasks,
-            }),
-        };
+                layers: self.layers,
+                router,
+                fallback: self.fallback,
+            }
+        });
+        let server = McpServer { shared };
         server.add_tools(self.tools)?;
         server.add_resources(self.resources)?;
         server.add_resource_templates(self.templates)?;

@@ -180,7 +180,9 @@ async fn read_stderr(
         let line = match reader.next_frame().await {
             Ok(Some(Frame::Message(bytes))) => bytes,
             // A line reader yields bytes, never decoded messages.
-            Ok(Some(Frame::Decoded(message))) => message.to_vec(),
+            Ok(Some(Frame::Decoded(message) | Frame::DecodedWith { message, .. })) => {
+                message.to_vec()
+            }
             Ok(Some(Frame::Oversized { limit })) => {
                 format!("[a stderr line longer than {limit} bytes was discarded]").into_bytes()
             }

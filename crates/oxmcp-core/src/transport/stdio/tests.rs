@@ -43,7 +43,9 @@ async fn child_process_body() {
                 let answer = match frame {
                     Frame::Message(bytes) => [b"@@echo:".as_slice(), &bytes].concat(),
                     Frame::Oversized { limit } => format!("@@oversized:{limit}").into_bytes(),
-                    Frame::Decoded(message) => message.to_vec(),
+                    Frame::Decoded(message) | Frame::DecodedWith { message, .. } => {
+                        message.to_vec()
+                    }
                 };
                 writer.write(out(&answer)).await.unwrap();
                 writer.flush().await.unwrap();

@@ -1,0 +1,246 @@
+//! Typed extensions: values keyed by their type, carried by every request and every session.
+//!
+//! A transport, a middleware or the host puts values here; a handler reads them back by type.
+//! The Streamable HTTP server puts the HTTP request's parts and the authenticated
+//! [`Principal`](crate::Principal) on each request; a stdio server can be given a principal
+//! for its one session. Extensions of the engine (tasks, for example) keep per-session state
+//! in [`SessionExtensions`] instead of process-global maps.
+//!
+//! - [`Extensions`]: one request's values (owned by its [`RequestContext`](crate::RequestContext);
+//!   cheap to clone: the values are shared, not copied).
+//! - [`SessionExtensions`]: one session's values, shared by all its requests and handles, and
+//!   changeable while it runs.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex};
+
+use crate::session::state::lock;
+
+type Value = Arc<dyn Any + Send + Sync>;
+
+/// `TypeId`s are already hashes: no need to hash them again.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Map = HashMap<TypeId, Value, BuildHasherDefault<IdHasher>>;
+
+/// A map of values keyed by their type (at most one value per type), like
+/// `http::Extensions`. Empty maps allocate nothing; clones share the values.
+///
+/// ```
+/// use oxmcp_core::Extensions;
+///
+/// #[derive(Debug, PartialEq)]
+/// struct TenantId(u32);
+///
+/// let mut ext = Extensions::new();
+/// assert!(ext.insert(TenantId(7)).is_none());
+/// assert_eq!(ext.get::<TenantId>(), Some(&TenantId(7)));
+/// let copy = ext.clone();
+/// assert_eq!(copy.get::<TenantId>(), Some(&TenantId(7)));
+/// assert!(ext.remove::<TenantId>().is_some());
+/// assert!(ext.is_empty() && !copy.is_empty());
+/// ```
+#[derive(Clone, Default)]
+pub struct Extensions {
+    map: Option<Box<Map>>,
+}
+
+impl fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values are opaque (and may be secrets): only how many there are.
+        f.debug_struct("Extensions")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Extensions {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Inserts `value`, returning the value of the same type it replaces.
+    pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) -> Option<Arc<T>> {
+        self.insert_arc(Arc::new(value))
+    }
+
+    /// Inserts a shared value, returning the value of the same type it replaces.
+    pub fn insert_arc<T: Send + Sync + 'static>(&mut self, value: Arc<T>) -> Option<Arc<T>> {
+        let previous = self
+            .map
+            .get_or_insert_with(Box::default)
+            .insert(TypeId::of::<T>(), value)?;
+        previous.downcast().ok()
+    }
+
+    /// The value of type `T`, if there is one.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.map.as_ref()?.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
+    /// The value of type `T` as a shared handle, if there is one.
+    pub fn get_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let value = self.map.as_ref()?.get(&TypeId::of::<T>())?.clone();
+        value.downcast().ok()
+    }
+
+    /// Removes and returns the value of type `T`.
+    pub fn remove<T: Send + Sync + 'static>(&mut self) -> Option<Arc<T>> {
+        let value = self.map.as_mut()?.remove(&TypeId::of::<T>())?;
+        value.downcast().ok()
+    }
+
+    /// Whether there is a value of type `T`.
+    pub fn contains<T: Send + Sync + 'static>(&self) -> bool {
+        self.map
+            .as_ref()
+            .is_some_and(|m| m.contains_key(&TypeId::of::<T>()))
+    }
+
+    /// How many values there are.
+    pub fn len(&self) -> usize {
+        self.map.as_ref().map_or(0, |m| m.len())
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds every value of `other`, replacing values of the same types.
+    pub fn extend(&mut self, other: Self) {
+        let Some(other) = other.map else { return };
+        match &mut self.map {
+            Some(map) => map.extend(*other),
+            None => self.map = Some(other),
+        }
+    }
+}
+
+/// One session's extensions: shared by its requests and handles, changeable while it runs
+/// (an extension of the engine keeps its per-session state here, created on first use and
+/// dropped with the session).
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use oxmcp_core::SessionExtensions;
+///
+/// #[derive(Default)]
+/// struct Calls(AtomicU32);
+///
+/// let session = SessionExtensions::default();
+/// session.get_or_insert_with(Calls::default).0.fetch_add(1, Ordering::Relaxed);
+/// session.get_or_insert_with(Calls::default).0.fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(session.get::<Calls>().unwrap().0.load(Ordering::Relaxed), 2);
+/// ```
+#[derive(Default)]
+pub struct SessionExtensions {
+    map: Mutex<Extensions>,
+}
+
+impl fmt::Debug for SessionExtensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionExtensions")
+            .field("len", &lock(&self.map).len())
+            .finish()
+    }
+}
+
+impl SessionExtensions {
+    /// Extensions that start with the values of `initial`.
+    pub fn with(initial: Extensions) -> Self {
+        Self {
+            map: Mutex::new(initial),
+        }
+    }
+
+    /// The value of type `T`, if there is one.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        lock(&self.map).get_arc()
+    }
+
+    /// Inserts `value`, returning the value of the same type it replaces.
+    pub fn insert<T: Send + Sync + 'static>(&self, value: T) -> Option<Arc<T>> {
+        lock(&self.map).insert(value)
+    }
+
+    /// The value of type `T`, inserting what `make` returns if there is none (`make` runs
+    /// under the lock: keep it short, and do not touch these extensions from it).
+    pub fn get_or_insert_with<T: Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut map = lock(&self.map);
+        if let Some(value) = map.get_arc() {
+            return value;
+        }
+        let value = Arc::new(make());
+        map.insert_arc(value.clone());
+        value
+    }
+
+    /// Removes and returns the value of type `T`.
+    pub fn remove<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        lock(&self.map).remove()
+    }
+
+    /// A copy of the current values.
+    pub fn snapshot(&self) -> Extensions {
+        lock(&self.map).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_value_per_type_and_replacements_are_returned() {
+        let mut ext = Extensions::new();
+        assert!(ext.is_empty() && ext.get::<u32>().is_none());
+        assert!(ext.insert(1u32).is_none());
+        assert!(ext.insert("text").is_none());
+        assert_eq!(ext.insert(2u32).as_deref(), Some(&1));
+        assert_eq!(ext.get::<u32>(), Some(&2));
+        assert_eq!(ext.len(), 2);
+        assert!(ext.contains::<&str>() && !ext.contains::<u64>());
+        let mut other = Extensions::new();
+        other.insert(3u32);
+        other.insert(9u64);
+        ext.extend(other);
+        assert_eq!((ext.get::<u32>(), ext.get::<u64>()), (Some(&3), Some(&9)));
+        assert_eq!(format!("{ext:?}"), "Extensions { len: 3 }");
+    }
+
+    #[test]
+    fn session_values_are_created_once() {
+        let session = SessionExtensions::with(Extensions::new());
+        let a = session.get_or_insert_with(|| String::from("first"));
+        let b = session.get_or_insert_with(|| String::from("second"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(
+            session.snapshot().get::<String>().map(String::as_str),
+            Some("first")
+        );
+        assert!(session.remove::<String>().is_some());
+        assert!(session.get::<String>().is_none());
+    }
+}
