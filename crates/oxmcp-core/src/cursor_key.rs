@@ -7,7 +7,7 @@ use sha2::Sha256;
 const KEY_LEN: usize = 64;
 
 /// A random HMAC-SHA-256 key; never printed.
-pub(crate) struct CursorKey([u8; KEY_LEN]);
+pub struct CursorKey([u8; KEY_LEN]);
 
 impl std::fmt::Debug for CursorKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -18,7 +18,7 @@ impl std::fmt::Debug for CursorKey {
 impl CursorKey {
     /// A fresh key from the operating system; should that fail, from the per-process random
     /// seeds of std's hasher (which it filled at startup).
-    pub(crate) fn random() -> Self {
+    pub fn random() -> Self {
         let mut key = [0u8; KEY_LEN];
         if let Err(e) = getrandom::fill(&mut key) {
             tracing::warn!(error = %e, "no OS randomness for cursor keys; using hasher seeds");
@@ -28,7 +28,7 @@ impl CursorKey {
     }
 
     /// A MAC keyed with one block (64 bytes), so no fallible key handling.
-    pub(crate) fn mac(&self) -> Hmac<Sha256> {
+    pub fn mac(&self) -> Hmac<Sha256> {
         Hmac::new(&self.0.into())
     }
 }

@@ -41,11 +41,12 @@
 //! # }
 //! ```
 
+pub mod augment;
 pub mod capability;
 pub mod client;
 pub mod config;
 pub mod context;
-mod cursor_key;
+pub mod cursor_key;
 pub mod error;
 pub mod extensions;
 pub mod handler;

@@ -139,7 +139,10 @@ pub use serde_json;
 
 /// The names most servers use: `use oxmcp::prelude::*;`.
 pub mod prelude {
-    pub use crate::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
+    pub use crate::tasks::{
+        MemoryTaskStore, TaskConfig, TaskEngine, TasksClientExt as _, TasksServerBuilderExt as _,
+        TasksServerExt as _,
+    };
     pub use crate::{Json, McpServer, RequestContext, ToolError, role::Server};
     #[cfg(feature = "macros")]
     pub use crate::{prompt, prompt_router, tool, tool_router};

@@ -27,6 +27,7 @@ pub mod sampling;
 pub mod tasks;
 pub mod tools;
 
+use oxmcp::core::tasks::TasksServerBuilderExt as _;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -117,7 +118,7 @@ pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
 }
 
 /// [`build`] with the task engine `engine` (over a durable store, for example). Call
-/// [`McpServer::recover_tasks`] before serving when its store may hold tasks of an earlier
+/// [`recover_tasks`](oxmcp::core::tasks::TasksServerExt::recover_tasks) before serving when its store may hold tasks of an earlier
 /// process.
 pub fn build_with_tasks(engine: TaskEngine) -> Result<(McpServer, Arc<State>), RegistrationError> {
     let state = Arc::new(State::new());

@@ -26,12 +26,12 @@ use super::requests::{
     related_task_id,
 };
 use crate::context::{NotificationContext, RequestContext};
+use crate::extensions::Extensions;
 use crate::handler::{
     BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
 };
 use crate::middleware::{Middleware, MiddlewareStack};
 use crate::role::Client;
-use crate::tasks::TaskEngine;
 use crate::validate::check_tool_balance;
 
 type SamplingFn = Arc<
@@ -85,7 +85,8 @@ pub struct ClientHandler {
     form: Option<FormFn>,
     pub(crate) url_consent: Option<UrlConsentFn>,
     max_form_attempts: usize,
-    tasks: Option<TaskEngine>,
+    /// Values of extensions (see [`ClientHandler::extension`]).
+    extensions: Extensions,
     layers: MiddlewareStack<Client>,
 }
 
@@ -115,9 +116,22 @@ impl ClientHandler {
             form: None,
             url_consent: None,
             max_form_attempts: DEFAULT_MAX_FORM_ATTEMPTS,
-            tasks: None,
+            extensions: Extensions::new(),
             layers: MiddlewareStack::new(),
         }
+    }
+
+    /// Keeps a value for extensions (one per type), readable with
+    /// [`extension`](Self::extension) (the task extension keeps its engine there).
+    #[must_use]
+    pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// The value of type `T` kept with [`with_extension`](Self::with_extension).
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
     }
 
     /// Puts `middleware` in front of this handler: it sees every request and notification
@@ -231,8 +245,9 @@ impl ClientHandler {
         self.declare(ClientCapabilities::default())
     }
 
-    /// `base` with `roots`, `sampling`, `elicitation` and `tasks` replaced by what this
-    /// handler answers (other members, such as `experimental`, are kept).
+    /// `base` with `roots`, `sampling` and `elicitation` replaced by what this handler
+    /// answers, then what its middleware adds (the task extension: `tasks`); other members,
+    /// such as `experimental`, are kept.
     pub fn declare(&self, mut base: ClientCapabilities) -> ClientCapabilities {
         let marker = || Some(JsonObject::new());
         base.roots = self.roots().map(|_| {
@@ -252,7 +267,6 @@ impl ClientHandler {
             e.url = marker().filter(|_| self.url_consent.is_some());
             e
         });
-        base.tasks = self.declare_tasks(base.sampling.is_some(), base.elicitation.is_some());
         self.layers.capabilities(&mut base);
         base
     }
@@ -269,7 +283,6 @@ impl ClientHandler {
             ListRootsRequest::METHOD => self.list_roots(&cx),
             CreateMessageRequest::METHOD => self.sample(request.params()?, cx).await,
             ElicitRequest::METHOD => self.elicit(request.params()?, cx).await,
-            m if TaskEngine::handles(m) => self.answer_tasks(&request, &cx).await,
             other => Err(ErrorData::method_not_found(other)),
         }
     }

@@ -9,10 +9,8 @@
 //!
 //! The client may announce status changes with `notifications/tasks/status`. Each session
 //! has a [`TaskStatusFeed`] ([`Peer::task_status_feed`]) that the handles created here
-//! follow; [`McpServer`](crate::server::McpServer) publishes the client's notifications on
-//! it. A server with a handler of its own publishes them from `handle_notification` with
-//! `cx.peer().task_status_feed().publish_notification(&notification)`. Handles poll in any
-//! case.
+//! follow; the feed hears the client's notifications through a tap on the session (see
+//! [`Peer::tap_notifications`]), whatever the session's handler is. Handles poll in any case.
 //!
 //! ```no_run
 //! use oxmcp_core::{Peer, role::Server};
@@ -38,7 +36,6 @@ use super::client_requests::{
 };
 use crate::client::tasks::to_raw;
 use crate::context::RequestContext;
-use crate::handler::IncomingNotification;
 use crate::role::Server;
 use crate::session::{Peer, RequestOptions, SessionInfo};
 use crate::validate::validate_form_answer;
@@ -89,24 +86,24 @@ impl Peer<Server> {
     /// use, gone with the session): the handles of
     /// [`create_message_as_task`](Self::create_message_as_task) and
     /// [`elicit_as_task`](Self::elicit_as_task) follow it.
-    /// [`McpServer`](crate::server::McpServer) publishes the client's notifications on it;
-    /// a server with a handler of its own publishes them from `handle_notification` (see
-    /// [`TaskStatusFeed::publish_notification`]).
+    /// It hears the client's notifications through a tap on the session.
     pub fn task_status_feed(&self) -> TaskStatusFeed {
-        // Kept in the session's extensions: created on first use, gone with the session.
+        // Kept in the session's extensions: created on first use, gone with the session;
+        // fed by a tap on the session's notifications, whatever its handler.
         let closed = self.inner.closed.clone();
-        let feed = self
-            .session_extensions()
-            .get_or_insert_with(|| TaskStatusFeed::new().bound_to(closed));
-        (*feed).clone()
-    }
-
-    /// Publishes a client's `notifications/tasks/status` on the session's feed, if the
-    /// session has one (no handle was ever created otherwise, so nobody listens); returns
-    /// whether it did.
-    pub(crate) fn publish_task_status(&self, notification: &IncomingNotification) -> bool {
-        let feed = self.session_extensions().get::<TaskStatusFeed>();
-        feed.is_some_and(|feed| feed.publish_notification(notification))
+        let mut created = false;
+        let feed = self.session_extensions().get_or_insert_with(|| {
+            created = true;
+            TaskStatusFeed::new().bound_to(closed)
+        });
+        let feed = (*feed).clone();
+        if created {
+            let tapped = feed.clone();
+            self.tap_notifications(move |notification| {
+                tapped.publish_notification(notification);
+            });
+        }
+        feed
     }
 
     /// Asks the client to sample an LLM as a task (`sampling/createMessage` with `task`:

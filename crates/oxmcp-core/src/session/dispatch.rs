@@ -258,5 +258,6 @@ async fn on_notification<R: Role>(inner: &Arc<Inner<R>>, n: Notification, extens
     // In-order handling applies back-pressure to the reader when handlers fall behind, but
     // never keeps a closing session waiting.
     let notification = IncomingNotification::new(n.method, n.params);
+    inner.run_taps(&notification);
     notifications::push(inner, notification, extensions).await;
 }

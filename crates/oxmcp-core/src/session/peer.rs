@@ -227,6 +227,18 @@ impl<R: Role> Peer<R> {
         self.inner.life.on_end(callback);
     }
 
+    /// Calls `tap` with each notification the peer sends from now on (after
+    /// initialization), in arrival order, before the handler gets it: for extensions that
+    /// follow a kind of notification (task status changes, for example) whatever the
+    /// session's handler is. Keep it short and non-blocking; it stays until the session
+    /// ends.
+    pub fn tap_notifications(
+        &self,
+        tap: impl Fn(&crate::IncomingNotification) + Send + Sync + 'static,
+    ) {
+        self.inner.add_tap(Arc::new(tap));
+    }
+
     /// The session's [extensions](SessionExtensions): values shared by all its requests.
     pub fn session_extensions(&self) -> &SessionExtensions {
         &self.inner.extensions

@@ -30,8 +30,13 @@ pub struct RequestHead<'a> {
     pub extensions: &'a Extensions,
 }
 
-/// Gives each request the negotiated state it is handled under (see the
-/// [module docs](self)).
+/// Gives each request the negotiated state it is handled under.
+///
+/// By default a session negotiates once, in `initialize`. A session with a source needs no
+/// `initialize`: it handles requests from the start under what the source gives (a
+/// [`FixedContext`] for the stateless Streamable HTTP mode; a source of its own can build
+/// the state from each request's `_meta`, as the 2026-07-28 revision does), and answers an
+/// `initialize` it gets without changing anything.
 ///
 /// ```
 /// use std::sync::Arc;

@@ -17,7 +17,7 @@ use super::outbound::{ChannelWriter, Control, DynWriter, Outbound};
 use super::source::ContextSource;
 use crate::config::SessionConfig;
 use crate::extensions::{Extensions, SessionExtensions};
-use crate::handler::DynHandler;
+use crate::handler::{DynHandler, IncomingNotification};
 use crate::role::Role;
 use crate::transport::OutboundMessage;
 
@@ -89,6 +89,8 @@ pub(crate) struct Inner<R: Role> {
     pub(crate) source: Option<Arc<dyn ContextSource<R>>>,
     /// The session's extensions.
     pub(crate) extensions: SessionExtensions,
+    /// Called with each of the peer's notifications, before its handler.
+    taps: Mutex<Vec<NotificationTap>>,
     /// The requests running, and the frames being handed over by a pushing transport.
     pub(crate) tasks: TaskTracker,
     /// Why the session ended, and who waits for it (shared with its handles).
@@ -100,6 +102,9 @@ pub(crate) struct Inner<R: Role> {
     /// A pushing transport's input has ended.
     input_ended: AtomicBool,
 }
+
+/// Sees each notification of the peer (see [`Peer::tap_notifications`](super::Peer::tap_notifications)).
+pub(crate) type NotificationTap = Arc<dyn Fn(&IncomingNotification) + Send + Sync>;
 
 /// The logging levels, least severe first.
 const LEVELS: [LoggingLevel; 8] = [
@@ -177,12 +182,31 @@ impl<R: Role> Inner<R> {
                 handler: parts.handler,
                 source: parts.source,
                 extensions: SessionExtensions::with(parts.extensions),
+                taps: Mutex::new(Vec::new()),
                 tasks: TaskTracker::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
                 push: AtomicBool::new(false),
                 input_ended: AtomicBool::new(false),
             }
         })
+    }
+
+    pub(crate) fn add_tap(&self, tap: NotificationTap) {
+        lock(&self.taps).push(tap);
+    }
+
+    /// Shows `notification` to the taps (outside the lock: a tap may add another).
+    pub(crate) fn run_taps(&self, notification: &IncomingNotification) {
+        let taps = {
+            let taps = lock(&self.taps);
+            if taps.is_empty() {
+                return;
+            }
+            taps.clone()
+        };
+        for tap in taps {
+            tap(notification);
+        }
     }
 
     pub(crate) fn set_push(&self, push: bool) {

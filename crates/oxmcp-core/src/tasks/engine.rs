@@ -54,11 +54,11 @@ use crate::session::Peer;
 /// tasks may hold is bounded by [`TaskConfig`]: unfinished and stored tasks per requestor,
 /// unfinished tasks per engine, and the bytes of params and outcomes.
 ///
-/// A server runs its tools as tasks with [`McpServerBuilder::tasks`](crate::server::McpServerBuilder::tasks):
+/// A server runs its tools as tasks with [`TasksServerBuilderExt::tasks`](crate::tasks::TasksServerBuilderExt::tasks):
 ///
 /// ```
 /// use oxmcp_core::server::{McpServer, tools::ToolRoute};
-/// use oxmcp_core::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
+/// use oxmcp_core::tasks::{MemoryTaskStore, TaskConfig, TaskEngine, TasksServerBuilderExt};
 /// use oxmcp_core::{ClientConfig, NoHandler, RunningClient, connect, transport::memory};
 /// use oxmcp_types::{Implementation, tools::TaskSupport};
 /// use serde_json::{Value, json};

@@ -6,13 +6,14 @@
 //! `tasks/result`, lists with `tasks/list` and cancels with `tasks/cancel`.
 //!
 //! [`TaskEngine`] does this for either role (the server wires it with
-//! [`McpServerBuilder::tasks`](crate::server::McpServerBuilder::tasks)), within the limits
+//! [`TasksServerBuilderExt::tasks`]), within the limits
 //! of a [`TaskConfig`]; [`TaskEngine::recover`] is the startup step for a store that
 //! outlived its process.
 //!
 //! State lives in a [`TaskStore`]: [`MemoryTaskStore`] here, the durable SQLite store in
 //! `oxmcp-store-sqlite`.
 
+mod client;
 mod clock;
 mod config;
 mod cursor;
@@ -25,12 +26,15 @@ mod owner;
 pub(crate) mod payload;
 mod recovery;
 mod requests;
+mod runner;
+mod server;
 mod store;
 #[cfg(feature = "store-contract")]
 #[path = "contract.rs"]
 pub mod store_contract;
 mod work;
 
+pub use client::TasksClientExt;
 pub use config::{
     DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TASKS_PER_OWNER, DEFAULT_MAX_TTL,
     DEFAULT_MAX_UNFINISHED, DEFAULT_MAX_UNFINISHED_PER_OWNER, DEFAULT_STORE_RETRY, DEFAULT_TTL,
@@ -41,6 +45,7 @@ pub use memory::MemoryTaskStore;
 pub use owner::OwnerPolicy;
 pub use recovery::{Recovery, ResumeWork};
 pub use requests::{CANCELLED_MESSAGE, SESSION_ENDED_MESSAGE};
+pub use server::{TasksServerBuilderExt, TasksServerExt};
 pub use store::{
     CreateLimits, LimitKind, ListPosition, StoreError, StoreFuture, TaskOutcome, TaskOwner,
     TaskPage, TaskRecord, TaskStore, TaskUpdate, wire_timestamp,

@@ -67,8 +67,8 @@ impl TaskEngine {
     ///
     /// A resumed task keeps its owner. Its result can be read (`tasks/get`, `tasks/result`,
     /// `tasks/list`) only by a requestor that has that owner now: with a fixed
-    /// [`OwnerPolicy`](super::OwnerPolicy) (or, once contexts carry one, the same
-    /// authenticated principal). A task owned by a session of the stopped process belongs
+    /// [`OwnerPolicy`](super::OwnerPolicy), or as the same authenticated
+    /// [`Principal`](crate::Principal). A task owned by a session of the stopped process belongs
     /// to nobody who can still ask: it runs to its end and expires unread.
     ///
     /// Several processes may share a store (a SQLite file), but `recover` must run only

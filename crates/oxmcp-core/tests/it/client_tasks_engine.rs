@@ -2,6 +2,7 @@
 //! asks the user while it runs as a task, its status stream, a tool error passed through,
 //! cancellation and listing.
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

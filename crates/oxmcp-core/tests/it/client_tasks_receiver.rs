@@ -2,6 +2,7 @@
 //! answered at once and run in the background, the server's `tasks/*` answered by the
 //! engine (unknown ids, cancellation, pages), and a `task` member ignored without receipt.
 
+use oxmcp_core::tasks::TasksClientExt as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

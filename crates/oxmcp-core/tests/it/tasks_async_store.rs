@@ -4,6 +4,7 @@
 //! the task fails, never stays `working`; a request future dropped while the task's status
 //! is being written leaves the task `working` again once it is answered.
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;

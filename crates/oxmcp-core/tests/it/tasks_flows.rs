@@ -2,6 +2,7 @@
 //! plain answers, `execution.taskSupport`, capabilities per version, ttl and pollInterval,
 //! status notifications, and progress after the `CreateTaskResult`.
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::sync::Arc;
 
 use oxmcp_core::server::McpServer;

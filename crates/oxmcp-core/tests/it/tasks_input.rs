@@ -3,6 +3,7 @@
 //! `_meta` and goes with the waiting `tasks/result`; the task is `working` again after the
 //! answer, then completes.
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::sync::{Arc, Mutex};
 
 use oxmcp_core::role::Client;

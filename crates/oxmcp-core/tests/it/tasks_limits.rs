@@ -2,6 +2,7 @@
 //! included), the unfinished tasks of the whole engine, and the size of what a task stores
 //! (params refused, a too-large outcome fails the task).
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::sync::Arc;
 
 use oxmcp_core::server::McpServer;

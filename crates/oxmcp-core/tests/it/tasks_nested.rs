@@ -4,6 +4,7 @@
 //! (their `taskId` names the task); and the server's handle hears the client's
 //! `notifications/tasks/status` without any wiring.
 
+use oxmcp_core::tasks::{TasksClientExt as _, TasksServerBuilderExt as _};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 //! resumable tasks it left running and fails the others; none stays `working`; with a
 //! fixed owner a session of the second reads both through the protocol.
 
+use oxmcp_core::tasks::TasksServerExt as _;
 use std::sync::Arc;
 use std::time::Duration;
 

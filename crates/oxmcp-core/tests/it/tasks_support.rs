@@ -1,6 +1,7 @@
 //! Helpers for the task engine tests: a server with task tools, gates that hold a tool until
 //! the test lets it go, and task requests over the wire.
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,7 @@
 //! listed and cancelled; and a cancellation written by another process (another store on
 //! the same file) reaching the running work, since the store says it is shared.
 
+use oxmcp_core::tasks::TasksServerBuilderExt as _;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -4,7 +4,6 @@
 mod catalog;
 mod prompts;
 mod resources;
-mod tasks;
 mod tools;
 
 use std::sync::{Arc, Weak};
@@ -27,12 +26,12 @@ use super::tracing_bridge;
 use super::{RunningServer, ServerConfig, serve_server};
 use crate::config::SessionConfig;
 use crate::context::{NotificationContext, RequestContext};
+use crate::extensions::Extensions;
 use crate::handler::{
     BoxFuture, DynHandler, Handler, HandlerResult, IncomingNotification, IncomingRequest, to_result,
 };
 use crate::middleware::{Middleware, MiddlewareStack};
 use crate::role::Server;
-use crate::tasks::TaskEngine;
 use crate::transport::Transport;
 
 /// Why a server could not be built.
@@ -80,7 +79,8 @@ struct Inner {
     sessions: Sessions,
     cursors: CursorCodec,
     notification_hook: Option<NotificationHook>,
-    tasks: Option<TaskEngine>,
+    /// Server-wide values of extensions (see [`McpServer::extension`]).
+    extensions: Extensions,
     /// Middleware in front of the router.
     layers: MiddlewareStack<Server>,
     /// The router itself, as the end of the middleware chain (it holds the server weakly).
@@ -193,7 +193,7 @@ pub struct McpServerBuilder {
     templates: Vec<ResourceTemplateRoute>,
     prompts: Vec<PromptRoute>,
     notification_hook: Option<NotificationHook>,
-    tasks: Option<TaskEngine>,
+    extensions: Extensions,
     layers: MiddlewareStack<Server>,
     fallback: Option<HandlerRef>,
 }
@@ -221,7 +221,7 @@ impl McpServer {
             templates: Vec::new(),
             prompts: Vec::new(),
             notification_hook: None,
-            tasks: None,
+            extensions: Extensions::new(),
             layers: MiddlewareStack::new(),
             fallback: None,
         }
@@ -230,9 +230,8 @@ impl McpServer {
     /// What a new session is told the server supports, computed from what is registered
     /// now (and what the builder declared): `tools` with `listChanged`, `resources` with
     /// `listChanged` (and `subscribe` unless disabled), `prompts` with `listChanged`,
-    /// `completions` when a completer exists, `logging` unless disabled,
-    /// `tasks` (`list`, `cancel`, `requests.tools.call`) with a task engine, and what each
-    /// [middleware](McpServerBuilder::layer) adds.
+    /// `completions` when a completer exists, `logging` unless disabled, and what each
+    /// [middleware](McpServerBuilder::layer) adds (the task extension adds `tasks`).
     pub fn capabilities(&self) -> ServerCapabilities {
         let shared = &self.shared;
         let mut caps = ServerCapabilities::default();
@@ -266,9 +265,6 @@ impl McpServer {
         if options.logging {
             caps.logging = Some(JsonObject::new());
         }
-        if shared.tasks.is_some() {
-            caps.tasks = Some(TaskEngine::server_capability());
-        }
         shared.layers.capabilities(&mut caps);
         caps
     }
@@ -290,6 +286,12 @@ impl McpServer {
         let running = serve_server(transport, self.server_config(), self.clone());
         self.shared.sessions.register(running.peer());
         running
+    }
+
+    /// The server-wide value of type `T` an extension registered with
+    /// [`McpServerBuilder::extension`] (the task extension keeps its engine there).
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.shared.extensions.get::<T>()
     }
 
     /// How many sessions are registered (sessions that ended are forgotten).
@@ -332,9 +334,6 @@ impl McpServer {
             "prompts/list" => self.list_prompts(&request, &cx),
             "prompts/get" => self.get_prompt(&request, cx).await,
             "completion/complete" => self.complete(&request, cx).await,
-            m if TaskEngine::handles(m) && self.shared.tasks.is_some() => {
-                self.answer_tasks(&request, &cx).await
-            }
             _ => match &self.shared.fallback {
                 Some(fallback) => fallback.0.handle_request(request, cx).await,
                 None => Err(ErrorData::method_not_found(&request.method)),
@@ -348,8 +347,6 @@ impl McpServer {
         notification: IncomingNotification,
         cx: NotificationContext<Server>,
     ) {
-        // The client's task statuses reach the handles of the tasks this server created.
-        cx.peer().publish_task_status(&notification);
         if let Some(hook) = &self.shared.notification_hook {
             (hook.0)(notification, cx).await;
         }
@@ -540,6 +537,13 @@ impl McpServerBuilder {
         self
     }
 
+    /// Keeps a server-wide value for extensions (one per type), readable with
+    /// [`McpServer::extension`].
+    pub fn extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
     /// Answers the requests of methods the router does not know with `handler`, instead of
     /// -32601: custom methods, for example. (Notifications go to
     /// [`on_notification`](Self::on_notification).) Methods the server did not declare the
@@ -565,7 +569,7 @@ impl McpServerBuilder {
                 sessions: Sessions::default(),
                 cursors: CursorCodec::random(),
                 notification_hook: self.notification_hook,
-                tasks: self.tasks,
+                extensions: self.extensions,
                 layers: self.layers,
                 router,
                 fallback: self.fallback,

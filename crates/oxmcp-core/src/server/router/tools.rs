@@ -1,17 +1,24 @@
 //! `tools/list`, `tools/call`, and adding and removing tools while serving.
 
-use oxmcp_types::methods::{NotificationMethod, ToolListChangedNotification};
+use std::sync::Arc;
+
+use oxmcp_types::methods::{
+    CallToolRequest, NotificationMethod, RequestMethod, ToolListChangedNotification,
+};
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{
     CallToolRequestParams, ErrorCode, ErrorData, ListToolsResult, PaginatedRequestParams,
+    TaskMetadata,
 };
 
 use super::{McpServer, reply};
+use crate::augment::{AugmentedRequest, TaskAugmentation};
 use crate::context::RequestContext;
-use crate::handler::{HandlerResult, IncomingRequest};
+use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
 use crate::server::pagination::ListKind;
-use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute};
+use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions};
+use crate::server::tracing_bridge;
 
 impl McpServer {
     /// Registers a tool while serving, then sends `notifications/tools/list_changed` to
@@ -65,6 +72,34 @@ impl McpServer {
         removed
     }
 
+    /// How the tool `name` behaves as a task, if it is registered.
+    pub fn tool_task_options(&self, name: &str) -> Option<ToolTaskOptions> {
+        let tools = self.shared.tools.snapshot();
+        tools.get(name).map(|t| t.task_options.clone())
+    }
+
+    /// Calls a tool as `tools/call` does (arguments checked, output checked, the result
+    /// adapted to the version of `cx`), without the middleware and ignoring any `task`
+    /// member: for extensions that run tool calls later, such as a task resumed after a
+    /// restart.
+    pub async fn call_tool_directly(
+        &self,
+        mut params: CallToolRequestParams,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        params.task = None;
+        let tool = self.find_tool(&params.name)?;
+        run_tool(tool, params, cx).await
+    }
+
+    fn find_tool(&self, name: &str) -> Result<Arc<RegisteredTool>, ErrorData> {
+        let catalog = self.shared.tools.snapshot();
+        catalog
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ErrorData::invalid_params(format!("unknown tool: {name}")))
+    }
+
     /// The names of the registered tools, in registration order.
     pub fn tool_names(&self) -> Vec<String> {
         let tools = self.shared.tools.snapshot();
@@ -98,24 +133,49 @@ impl McpServer {
         cx: RequestContext<Server>,
     ) -> HandlerResult {
         let mut params: CallToolRequestParams = request.params()?;
-        let catalog = self.shared.tools.snapshot();
-        let Some(tool) = catalog.get(&params.name).cloned() else {
-            return Err(ErrorData::invalid_params(format!(
-                "unknown tool: {}",
-                params.name
-            )));
-        };
-        drop(catalog);
-        let engine = self.tasks_for(&cx);
+        let tool = self.find_tool(&params.name)?;
         let task = params.task.take();
-        check_task_mode(&tool, &params.name, engine.is_some(), task.is_some())?;
-        if let (Some(engine), Some(task)) = (engine, task) {
-            return self.call_tool_as_task(engine, tool, params, task, cx).await;
+        // Taken as a task only when an extension offers to run it as one.
+        let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));
+        check_task_mode(&tool, &params.name, runner.is_some(), task.is_some())?;
+        if let (Some(runner), Some(task)) = (runner, task) {
+            return call_tool_as_task(&runner, tool, params, task, cx).await;
         }
         let version = cx.protocol_version();
         let result = tool.call(params.arguments, cx).await?;
         super::reply_version(result, version)
     }
+}
+
+/// Hands a task-augmented call to the task runner: its answer (a `CreateTaskResult`) is
+/// the call's, and the tool runs as the task's work.
+async fn call_tool_as_task(
+    runner: &TaskAugmentation<Server>,
+    tool: Arc<RegisteredTool>,
+    params: CallToolRequestParams,
+    task: TaskMetadata,
+    cx: RequestContext<Server>,
+) -> HandlerResult {
+    let stored = to_result(&params)?;
+    let immediate = tool.task_options.immediate_response.clone();
+    let request = AugmentedRequest::new(CallToolRequest::METHOD, Some(stored), task)
+        .with_immediate_response(immediate);
+    let work = Box::new(move |cx: RequestContext<Server>| {
+        Box::pin(run_tool(tool, params, cx)) as crate::BoxFuture<'static, HandlerResult>
+    });
+    runner.0.run(cx, request, work).await
+}
+
+/// Runs a tool call to the answer `tools/call` would give.
+async fn run_tool(
+    tool: Arc<RegisteredTool>,
+    params: CallToolRequestParams,
+    cx: RequestContext<Server>,
+) -> HandlerResult {
+    let version = cx.protocol_version();
+    let peer = cx.peer().clone();
+    let result = tracing_bridge::scope(peer, tool.call(params.arguments, cx)).await?;
+    super::reply_version(result, version)
 }
 
 /// Applies the tool's `execution.taskSupport` (-32601 on a mismatch, as the tool-level

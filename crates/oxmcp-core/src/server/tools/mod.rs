@@ -131,16 +131,31 @@ pub struct ToolRoute {
     handler: Arc<DynToolHandler>,
     /// A schema problem found while generating the schemas, reported at registration.
     problem: Option<ToolRegistrationError>,
-    task_options: TaskOptions,
+    task_options: ToolTaskOptions,
 }
 
-/// How a tool behaves when it runs as a task.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TaskOptions {
+/// How a tool behaves when it runs as a task (set on its [`ToolRoute`]; read by task
+/// extensions through [`McpServer::tool_task_options`](crate::McpServer::tool_task_options)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolTaskOptions {
     /// Whether an interrupted task of this tool runs again after a restart.
     pub(crate) resumable: bool,
     /// The `model-immediate-response` text of its `CreateTaskResult`.
     pub(crate) immediate_response: Option<String>,
+}
+
+impl ToolTaskOptions {
+    /// Whether an interrupted task of this tool runs again after a restart
+    /// ([`ToolRoute::resumable`]).
+    pub fn resumable(&self) -> bool {
+        self.resumable
+    }
+
+    /// The text offered to the model at once when it runs as a task
+    /// ([`ToolRoute::with_immediate_response`]).
+    pub fn immediate_response(&self) -> Option<&str> {
+        self.immediate_response.as_deref()
+    }
 }
 
 impl fmt::Debug for ToolRoute {
@@ -192,7 +207,7 @@ impl ToolRoute {
             tool,
             handler: Arc::new(typed_handler(name, handler)),
             problem,
-            task_options: TaskOptions::default(),
+            task_options: ToolTaskOptions::default(),
         }
     }
 
@@ -227,7 +242,7 @@ impl ToolRoute {
             tool,
             handler: Arc::new(handler),
             problem: None,
-            task_options: TaskOptions::default(),
+            task_options: ToolTaskOptions::default(),
         }
     }
 
@@ -290,7 +305,7 @@ impl ToolRoute {
 
     /// Marks the tool's task work as safe to run again: when the server stops while a task
     /// of this tool runs and restarts on the same durable store,
-    /// [`McpServer::recover_tasks`](crate::server::McpServer::recover_tasks) runs the call
+    /// [`TasksServerExt::recover_tasks`](crate::tasks::TasksServerExt::recover_tasks) runs the call
     /// again with the stored arguments, in a context without a connection to the client.
     /// Tasks of other tools fail with an "interrupted" status message instead. Only for
     /// tools whose work may be repeated (idempotent, or checkpointing on its own).
@@ -402,7 +417,7 @@ pub(crate) struct RegisteredTool {
     handler: Arc<DynToolHandler>,
     input: jsonschema::Validator,
     output: Option<jsonschema::Validator>,
-    pub(crate) task_options: TaskOptions,
+    pub(crate) task_options: ToolTaskOptions,
 }
 
 impl fmt::Debug for RegisteredTool {
