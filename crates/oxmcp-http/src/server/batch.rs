@@ -21,12 +21,9 @@ use oxmcp_types::{ErrorData, Message, ProtocolVersion, RequestId};
 use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::guard::SESSION_ID_HEADER;
-use super::post::{
-    INITIALIZE, cancelled_id, decoded, lookup, polling, prime_stateless, session_not_found,
-    stateless_session,
-};
+use super::post::{INITIALIZE, cancelled_id, decoded, lookup, polling, session_not_found};
 use super::registered::Registered;
-use super::session::{Answer, BatchAnswers, Session};
+use super::session::{Answer, BatchAnswers, Session, prime_stateless, stateless_session};
 use crate::sse;
 
 /// Answers a POSTed JSON array.

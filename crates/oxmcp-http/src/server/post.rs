@@ -1,7 +1,7 @@
 //! POST: one JSON-RPC message from the client.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use super::body::{self, McpBody};
 use super::guard::{self, SESSION_ID_HEADER};
 use super::registered::Registered;
-use super::session::{Answer, Session, SessionKind};
+use super::session::{Answer, Session, SessionKind, prime_stateless, stateless_session};
 use super::{Principal, ServiceInner, batch, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
@@ -363,39 +363,6 @@ fn respond(
         }
         Err(_) => session_not_found(),
     }
-}
-
-fn synthetic_initialize(version: ProtocolVersion) -> Vec<u8> {
-    format!(
-        r#"{{"jsonrpc":"2.0","id":"oxmcp-stateless-initialize","method":"initialize","params":{{"protocolVersion":"{version}","capabilities":{{}},"clientInfo":{{"name":"stateless-client","version":"0"}}}}}}"#
-    )
-    .into_bytes()
-}
-
-const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
-
-/// Starts the short-lived session of one stateless POST.
-pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) -> Arc<Session> {
-    let (session, transport) = Session::new(
-        Arc::from(""),
-        version,
-        inner.settings.clone(),
-        Weak::new(),
-        SessionKind::Stateless,
-    );
-    let running = inner.factory.start(transport);
-    let _ = session.handle.set(running.handle().clone());
-    session
-}
-
-/// Initializes a stateless session on the spot. Call it after the POST's requests are
-/// registered: the session's input ends once no request is waiting, and the answer to this
-/// `initialize` must not end it early.
-pub(crate) async fn prime_stateless(session: &Session, version: ProtocolVersion) {
-    let _ = session
-        .forward(Frame::Message(synthetic_initialize(version)))
-        .await;
-    let _ = session.forward(Frame::Message(INITIALIZED.to_vec())).await;
 }
 
 /// Stateless mode: a short-lived session, initialized on the spot, serves one message.
