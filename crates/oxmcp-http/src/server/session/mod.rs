@@ -34,7 +34,7 @@ use super::{Principal, Settings};
 pub(crate) use legacy::LegacyState;
 pub(crate) use stateless::{prime_stateless, stateless_session};
 pub(crate) use streamable::{Answer, BatchAnswers};
-pub(crate) use streams::ResumeError;
+pub(crate) use streams::{OpenStream, ResumeError};
 pub use transport::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
 
 use streamable::Exchange;
