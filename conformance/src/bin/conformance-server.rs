@@ -1,6 +1,7 @@
 //! `conformance-server --port P`: the conformance fixture over Streamable HTTP at
 //! `http://127.0.0.1:P/mcp` (port 0 picks a free one). Prints the URL on stdout once it
-//! listens, serves until SIGINT or SIGTERM, then ends every session.
+//! listens (its SIGINT and SIGTERM handlers are in place by then), serves until SIGINT or
+//! SIGTERM, then ends every session.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -36,15 +37,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let server = match oxmcp_conformance::server::serve(addr).await {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("conformance-server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("{}", server.url());
+    // The handlers exist before the URL is printed: whoever reads it may signal at once.
     let (mut interrupt, mut terminate) = match (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
@@ -55,6 +48,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let server = match oxmcp_conformance::server::serve(addr).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("conformance-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", server.url());
     tokio::select! {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}

@@ -23,6 +23,7 @@ use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
 use oxmcp::transport::stdio::stdio;
 use oxmcp_examples::everything_server::{build_with_tasks, task_config};
+use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -131,13 +132,16 @@ async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C.
+/// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C (SIGINT).
+/// The SIGINT handler is in place before the listening line: whoever reads it may signal at
+/// once.
 async fn serve_http(port: u16, db: Option<PathBuf>) -> Result<(), Failure> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let server = server(db, OwnerPolicy::default()).await?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let http = oxmcp::http::serve(addr, move |t| server.serve(t)).await?;
     eprintln!("everything-server: listening on {}", http.url());
-    tokio::signal::ctrl_c().await?;
+    interrupt.recv().await;
     http.shutdown().await;
     Ok(())
 }

@@ -21,12 +21,10 @@ use oxmcp_types::{ErrorData, Message, ProtocolVersion, RequestId};
 use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::guard::SESSION_ID_HEADER;
-use super::post::{
-    INITIALIZE, cancelled_id, decoded, lookup, polling, prime_stateless, session_not_found,
-    stateless_session,
-};
+use super::post::{INITIALIZE, cancelled_id, decoded, lookup, polling};
+use super::refusal::session_not_found;
 use super::registered::Registered;
-use super::session::{Answer, BatchAnswers, Session};
+use super::session::{Answer, BatchAnswers, Session, prime_stateless, stateless_session};
 use crate::sse;
 
 /// Answers a POSTed JSON array.
@@ -130,6 +128,27 @@ async fn run(
         prime_stateless(session, version).await;
     }
     let any_request = accepted.contains(&true);
+    let Ok(early) = forward(session, items, accepted).await else {
+        return session_not_found();
+    };
+    if prime.is_some() && !any_request {
+        // A stateless batch without requests: nothing more will come for its session.
+        session.close_input();
+    }
+    answer(inner, session, answers, early, registered).await
+}
+
+/// The session ended while the batch's elements were forwarded.
+struct Gone;
+
+/// Forwards the elements in order, except the requests the session did not accept
+/// (`accepted`, one per request) and the elements that did not decode: those get their
+/// error responses, returned to go first in the answer.
+async fn forward(
+    session: &Session,
+    items: Vec<Result<Message, DecodeError>>,
+    accepted: Vec<bool>,
+) -> Result<Vec<Vec<u8>>, Gone> {
     let mut accepted = accepted.into_iter();
     let mut early = Vec::new();
     for item in items {
@@ -151,16 +170,24 @@ async fn run(
             _ => None,
         };
         if session.forward(decoded(message)).await.is_err() {
-            return session_not_found();
+            return Err(Gone);
         }
         if let Some(id) = cancelled {
             session.cancelled(&id);
         }
     }
-    if prime.is_some() && !any_request {
-        // A stateless batch without requests: nothing more will come for its session.
-        session.close_input();
-    }
+    Ok(early)
+}
+
+/// The answer to a forwarded batch: the `early` errors and the responses as one JSON array
+/// (202 when there is none), or the SSE stream of the batch with the `early` errors first.
+async fn answer(
+    inner: &ServiceInner,
+    session: &Session,
+    answers: BatchAnswers,
+    early: Vec<Vec<u8>>,
+    registered: Registered<'_>,
+) -> Response<McpBody> {
     match answers {
         BatchAnswers::Json(receivers) => {
             let mut parts: Vec<Bytes> = early.into_iter().map(Bytes::from).collect();

@@ -1,5 +1,5 @@
 //! Checks done on headers before a body is read: Host and Origin (DNS-rebinding
-//! protection), Accept, Content-Type and `MCP-Protocol-Version`.
+//! protection), Content-Length, Accept, Content-Type and `MCP-Protocol-Version`.
 
 use http::request::Parts;
 use http::{HeaderMap, header};
@@ -114,6 +114,15 @@ pub(crate) fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
                     .strip_suffix("/*")
                     .is_some_and(|k| k.eq_ignore_ascii_case(kind))
         })
+}
+
+/// Whether the declared `Content-Length` is over `limit` (checked before any byte is read).
+pub(crate) fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|len| len > limit as u64)
 }
 
 /// Whether `Content-Type` is `application/json` (parameters allowed).

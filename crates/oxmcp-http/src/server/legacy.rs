@@ -18,32 +18,27 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http::Method;
 use http::request::Parts;
-use http::{HeaderValue, Method, Response, StatusCode, header};
+use http::{Response, StatusCode};
 use oxmcp_types::jsonrpc;
-use oxmcp_types::{ErrorData, Message, ProtocolVersion};
+use oxmcp_types::{Message, ProtocolVersion};
 use tokio_util::sync::CancellationToken;
 
 use super::body::{self, McpBody};
 use super::guard;
-use super::post::{
-    INITIALIZE, bad_version, decoded, new_session_id, read_body, session_not_found, too_large,
-    too_many_sessions,
+use super::post::{INITIALIZE, decoded, is_batch, new_session_id, read_body};
+use super::refusal::{
+    bad_version, method_not_allowed, no_session_id, not_json, session_not_found, too_large,
+    too_many_sessions, undecodable,
 };
-use super::session::{Session, SessionKind};
-use super::{ServiceInner, batch, rejected};
+use super::session::{OpenStream, Session, SessionKind};
+use super::{Principal, ServiceInner, batch, rejected};
 use crate::sse;
 
 /// The query parameter that names the session in the POST URL.
 pub(crate) const SESSION_PARAM: &str = "sessionId";
-
-fn method_not_allowed(allow: &'static str) -> Response<McpBody> {
-    let mut response = body::invalid(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
-    response
-}
 
 /// `GET` on the SSE path: a new session and its stream.
 pub(crate) async fn open(
@@ -54,24 +49,12 @@ pub(crate) async fn open(
     if parts.method != Method::GET {
         return method_not_allowed("GET");
     }
-    let principal = match inner.auth.authenticate(&parts).await {
+    let principal = match checked_open(inner, &parts).await {
         Ok(principal) => principal,
-        Err(rejection) => return rejected(rejection),
+        Err(refusal) => return refusal,
     };
-    if !guard::accepts(&parts.headers, "text/event-stream") {
-        return body::invalid(
-            StatusCode::NOT_ACCEPTABLE,
-            "not acceptable: Accept must list text/event-stream",
-        );
-    }
-    if let Err(value) = guard::protocol_version(&parts.headers) {
-        return bad_version(&value);
-    }
     let Ok(id) = new_session_id() else {
-        return body::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorData::internal_error("no secure random numbers for a session id"),
-        );
+        return no_session_id();
     };
     let (session, transport) = Session::new(
         id.clone(),
@@ -92,18 +75,51 @@ pub(crate) async fn open(
     };
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
+    let endpoint = endpoint(messages_path, &id);
+    open.first
+        .push_front(sse::named_event("endpoint", endpoint.as_bytes()));
+    stream_response(inner, &session, open)
+}
+
+/// The checks of the `GET` that opens a session: the auth hook, `Accept` (406) and
+/// `MCP-Protocol-Version` (400). Returns the principal the hook named.
+async fn checked_open(
+    inner: &ServiceInner,
+    parts: &Parts,
+) -> Result<Option<Principal>, Response<McpBody>> {
+    let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
+    if !guard::accepts(&parts.headers, "text/event-stream") {
+        return Err(body::invalid(
+            StatusCode::NOT_ACCEPTABLE,
+            "not acceptable: Accept must list text/event-stream",
+        ));
+    }
+    if let Err(value) = guard::protocol_version(&parts.headers) {
+        return Err(bad_version(&value));
+    }
+    Ok(principal)
+}
+
+/// The (relative) URL the client of session `id` POSTs to.
+fn endpoint(messages_path: &str, id: &str) -> String {
     let separator = if messages_path.contains('?') {
         '&'
     } else {
         '?'
     };
-    let endpoint = format!("{messages_path}{separator}{SESSION_PARAM}={id}");
-    open.first
-        .push_front(sse::named_event("endpoint", endpoint.as_bytes()));
-    // The end of the stream's connection ends the session.
+    format!("{messages_path}{separator}{SESSION_PARAM}={id}")
+}
+
+/// The SSE response that carries the session's one stream; the end of its connection
+/// ends the session.
+fn stream_response(
+    inner: &ServiceInner,
+    session: &Arc<Session>,
+    open: OpenStream,
+) -> Response<McpBody> {
     let closed = CancellationToken::new();
     let watch = closed.clone();
-    let weak = Arc::downgrade(&session);
+    let weak = Arc::downgrade(session);
     tokio::spawn(async move {
         watch.cancelled().await;
         if let Some(session) = weak.upgrade() {
@@ -125,7 +141,8 @@ fn session_param(parts: &Parts) -> Option<&str> {
         .find_map(|pair| pair.strip_prefix(SESSION_PARAM)?.strip_prefix('='))
 }
 
-/// `POST` on the messages path: one message for a legacy session.
+/// `POST` on the messages path: one message (or a batch) for a legacy session, 202 once
+/// the engine took it.
 pub(crate) async fn message<B>(inner: &ServiceInner, parts: Parts, body: B) -> Response<McpBody>
 where
     B: http_body::Body + Send + 'static,
@@ -136,74 +153,21 @@ where
         return method_not_allowed("POST");
     }
     let config = &inner.settings.config;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > config.max_body_bytes as u64) {
+    if guard::declared_over(&parts.headers, config.max_body_bytes) {
         return too_large(config.max_body_bytes);
     }
-    let principal = match inner.auth.authenticate(&parts).await {
-        Ok(principal) => principal,
-        Err(rejection) => return rejected(rejection),
-    };
-    if !guard::is_json_content(&parts.headers) {
-        return body::invalid(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported media type: Content-Type must be application/json",
-        );
-    }
-    if let Err(value) = guard::protocol_version(&parts.headers) {
-        return bad_version(&value);
-    }
-    let Some(id) = session_param(&parts) else {
-        return body::invalid(
-            StatusCode::BAD_REQUEST,
-            "bad request: missing sessionId query parameter",
-        );
-    };
-    let Some(session) = inner
-        .registry
-        .get(id)
-        .filter(|s| s.is_legacy() && s.belongs_to(principal.as_deref()))
-    else {
-        return session_not_found();
+    let session = match checked_message(inner, &parts).await {
+        Ok(session) => session,
+        Err(refusal) => return refusal,
     };
     let bytes = match read_body(body, config.max_body_bytes, config).await {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
     session.touch();
-    let messages = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        // A batch: the same checks as on the Streamable HTTP endpoint.
-        let items = match batch::checked_items(config, &bytes) {
-            Ok(items) => items,
-            Err(refusal) => return *refusal,
-        };
-        let version = session.protocol_version();
-        if !version.allows_batches() {
-            return batch::not_allowed(version);
-        }
-        let mut messages = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Ok(message) => messages.push(message),
-                Err(e) => {
-                    let error = Message::Error(e.to_error_response()).to_vec();
-                    session.legacy_send(error.into()).await;
-                }
-            }
-        }
-        messages
-    } else {
-        match jsonrpc::decode(&bytes, config.max_json_depth) {
-            Ok(message) => vec![message],
-            Err(e) => {
-                let body = Message::Error(e.to_error_response()).to_vec();
-                return body::json(StatusCode::BAD_REQUEST, body);
-            }
-        }
+    let messages = match messages_of(inner, &session, &bytes).await {
+        Ok(messages) => messages,
+        Err(refusal) => return refusal,
     };
     for message in messages {
         if let Message::Request(request) = &message
@@ -216,4 +180,64 @@ where
         }
     }
     body::status(StatusCode::ACCEPTED)
+}
+
+/// The checks of a `POST` before its body is read: the auth hook, `Content-Type` (415),
+/// `MCP-Protocol-Version` (400), then the session named by the query (400 without one,
+/// 404 for an unknown one or one of another principal).
+async fn checked_message(
+    inner: &ServiceInner,
+    parts: &Parts,
+) -> Result<Arc<Session>, Response<McpBody>> {
+    let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
+    if !guard::is_json_content(&parts.headers) {
+        return Err(not_json());
+    }
+    if let Err(value) = guard::protocol_version(&parts.headers) {
+        return Err(bad_version(&value));
+    }
+    let Some(id) = session_param(parts) else {
+        return Err(body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: missing sessionId query parameter",
+        ));
+    };
+    inner
+        .registry
+        .get(id)
+        .filter(|s| s.is_legacy() && s.belongs_to(principal.as_deref()))
+        .ok_or_else(session_not_found)
+}
+
+/// The messages of a POSTed body, to forward in order. A batch gets the checks of
+/// Streamable HTTP batches, and its elements that do not decode get their errors on the
+/// session's stream.
+async fn messages_of(
+    inner: &ServiceInner,
+    session: &Session,
+    bytes: &Bytes,
+) -> Result<Vec<Message>, Response<McpBody>> {
+    let config = &inner.settings.config;
+    if !is_batch(bytes) {
+        return match jsonrpc::decode(bytes, config.max_json_depth) {
+            Ok(message) => Ok(vec![message]),
+            Err(e) => Err(undecodable(&e)),
+        };
+    }
+    let items = batch::checked_items(config, bytes).map_err(|refusal| *refusal)?;
+    let version = session.protocol_version();
+    if !version.allows_batches() {
+        return Err(batch::not_allowed(version));
+    }
+    let mut messages = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Ok(message) => messages.push(message),
+            Err(e) => {
+                let error = Message::Error(e.to_error_response()).to_vec();
+                session.legacy_send(error.into()).await;
+            }
+        }
+    }
+    Ok(messages)
 }

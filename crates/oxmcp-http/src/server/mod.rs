@@ -17,6 +17,7 @@ mod config;
 mod guard;
 mod legacy;
 mod post;
+mod refusal;
 mod registered;
 mod registry;
 mod serve;
@@ -154,7 +155,7 @@ pub(crate) struct ServiceInner {
 
 /// The MCP endpoint as a tower `Service<http::Request<B>>`: mount it in axum
 /// (`Router::route_service("/mcp", service)`), in plain hyper (through
-/// `hyper_util::service::TowerToHyperService`), or use [`serve`]. Cheap to clone; clones
+/// `hyper_util::service::TowerToHyperService`), or use [`serve`](fn@serve). Cheap to clone; clones
 /// share their sessions.
 #[derive(Clone)]
 pub struct McpService {
@@ -254,14 +255,7 @@ impl McpService {
             Method::POST => post::post(&self.inner, parts, body).await,
             Method::GET => stream::get(&self.inner, parts).await,
             Method::DELETE => stream::delete(&self.inner, parts).await,
-            _ => {
-                let mut response =
-                    body::invalid(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
-                response
-            }
+            _ => refusal::method_not_allowed("GET, POST, DELETE"),
         }
     }
 }

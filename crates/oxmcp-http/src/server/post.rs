@@ -1,12 +1,12 @@
 //! POST: one JSON-RPC message from the client.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::request::Parts;
-use http::{HeaderValue, Response, StatusCode, header};
+use http::{HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
 use oxmcp_core::transport::Frame;
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
@@ -18,13 +18,19 @@ use tokio::sync::oneshot;
 
 use super::body::{self, McpBody};
 use super::guard::{self, SESSION_ID_HEADER};
+use super::refusal::{
+    bad_version, no_session_id, not_json, session_not_found, too_large, too_many_sessions,
+    undecodable,
+};
 use super::registered::Registered;
-use super::session::{Answer, Session, SessionKind};
+use super::session::{Answer, Session, SessionKind, prime_stateless, stateless_session};
 use super::{Principal, ServiceInner, batch, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
 pub(crate) const CANCELLED: &str = "notifications/cancelled";
 
+/// Answers a POST on the Streamable HTTP endpoint: the checks, then one message (or a
+/// batch) for a new session (`initialize`), an existing one, or a stateless one.
 pub(crate) async fn post<B>(inner: &ServiceInner, parts: Parts, body: B) -> Response<McpBody>
 where
     B: http_body::Body + Send + 'static,
@@ -32,49 +38,27 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let config = &inner.settings.config;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > config.max_body_bytes as u64) {
+    if guard::declared_over(&parts.headers, config.max_body_bytes) {
         return too_large(config.max_body_bytes);
     }
     let principal = match inner.auth.authenticate(&parts).await {
         Ok(principal) => principal,
         Err(rejection) => return rejected(rejection),
     };
-    if !guard::accepts(&parts.headers, "application/json")
-        || !guard::accepts(&parts.headers, "text/event-stream")
-    {
-        return body::invalid(
-            StatusCode::NOT_ACCEPTABLE,
-            "not acceptable: Accept must list application/json and text/event-stream",
-        );
-    }
-    if !guard::is_json_content(&parts.headers) {
-        return body::invalid(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported media type: Content-Type must be application/json",
-        );
-    }
-    let header_version = match guard::protocol_version(&parts.headers) {
-        Ok(v) => v,
-        Err(value) => return bad_version(&value),
+    let header_version = match checked_headers(&parts) {
+        Ok(version) => version,
+        Err(refusal) => return *refusal,
     };
     let bytes = match read_body(body, config.max_body_bytes, config).await {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+    if is_batch(&bytes) {
         return batch::post(inner, &parts, principal.as_deref(), header_version, &bytes).await;
     }
     let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
         Ok(message) => message,
-        Err(e) => {
-            let body = Message::Error(e.to_error_response()).to_vec();
-            return body::json(StatusCode::BAD_REQUEST, body);
-        }
+        Err(e) => return undecodable(&e),
     };
     if config.stateless {
         return stateless(inner, message, header_version).await;
@@ -84,15 +68,34 @@ where
         (Message::Request(request), None) if request.method == INITIALIZE => {
             initialize(inner, request, principal).await
         }
-        (_, None) => body::invalid(
-            StatusCode::BAD_REQUEST,
-            "bad request: missing Mcp-Session-Id header",
-        ),
+        (_, None) => NoSession::Missing.response(),
         (message, Some(id)) => match lookup(inner, Some(id), principal.as_deref()) {
             Ok(session) => existing(inner, &session, message).await,
             Err(refusal) => refusal.response(),
         },
     }
+}
+
+/// The header checks of a POST after auth: `Accept` (406), `Content-Type` (415) and
+/// `MCP-Protocol-Version` (400), whose version it returns.
+fn checked_headers(parts: &Parts) -> Result<Option<ProtocolVersion>, Box<Response<McpBody>>> {
+    if !guard::accepts(&parts.headers, "application/json")
+        || !guard::accepts(&parts.headers, "text/event-stream")
+    {
+        return Err(Box::new(body::invalid(
+            StatusCode::NOT_ACCEPTABLE,
+            "not acceptable: Accept must list application/json and text/event-stream",
+        )));
+    }
+    if !guard::is_json_content(&parts.headers) {
+        return Err(Box::new(not_json()));
+    }
+    guard::protocol_version(&parts.headers).map_err(|value| Box::new(bad_version(&value)))
+}
+
+/// Whether a POSTed body is a JSON array (a JSON-RPC batch).
+pub(crate) fn is_batch(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
 /// Why a request names no usable Streamable HTTP session.
@@ -130,24 +133,8 @@ pub(crate) fn lookup(
         .ok_or(NoSession::Unknown)
 }
 
-pub(crate) fn too_large(limit: usize) -> Response<McpBody> {
-    body::invalid(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("payload too large: the limit is {limit} bytes"),
-    )
-}
-
-pub(crate) fn bad_version(value: &str) -> Response<McpBody> {
-    body::invalid(
-        StatusCode::BAD_REQUEST,
-        format!("bad request: unsupported MCP-Protocol-Version `{value}`"),
-    )
-}
-
-pub(crate) fn session_not_found() -> Response<McpBody> {
-    body::invalid(StatusCode::NOT_FOUND, "session not found")
-}
-
+/// Reads a body of at most `limit` bytes within the configured time: 408 when it takes
+/// too long, 413 over the limit, 400 when it cannot be read.
 pub(crate) async fn read_body<B>(
     body: B,
     limit: usize,
@@ -195,26 +182,33 @@ fn answer_error(id: RequestId, error: ErrorData) -> Response<McpBody> {
     body::json(StatusCode::OK, body)
 }
 
+/// The version an `initialize` request asks for, negotiated; 400 with a JSON-RPC error
+/// when its params do not parse.
+fn negotiated_version(request: &Request) -> Result<ProtocolVersion, Box<Response<McpBody>>> {
+    let params = request.params.as_deref().map_or("null", |p| p.get());
+    match serde_json::from_str::<InitializeRequestParams>(params) {
+        Ok(params) => Ok(ProtocolVersion::negotiate(&params.protocol_version)),
+        Err(e) => {
+            let error = ErrorData::invalid_params(format!("invalid initialize params: {e}"));
+            let body = Message::Error(ErrorResponse::new(Some(request.id.clone()), error));
+            Err(Box::new(body::json(StatusCode::BAD_REQUEST, body.to_vec())))
+        }
+    }
+}
+
+/// `initialize` without `Mcp-Session-Id`: a new Streamable HTTP session, whose id the
+/// response carries; none is left behind when the engine answers with an error.
 async fn initialize(
     inner: &ServiceInner,
     request: Request,
     principal: Option<Principal>,
 ) -> Response<McpBody> {
-    let params: InitializeRequestParams =
-        match serde_json::from_str(request.params.as_deref().map_or("null", |p| p.get())) {
-            Ok(params) => params,
-            Err(e) => {
-                let error = ErrorData::invalid_params(format!("invalid initialize params: {e}"));
-                let body = Message::Error(ErrorResponse::new(Some(request.id), error)).to_vec();
-                return body::json(StatusCode::BAD_REQUEST, body);
-            }
-        };
-    let version = ProtocolVersion::negotiate(&params.protocol_version);
+    let version = match negotiated_version(&request) {
+        Ok(version) => version,
+        Err(refusal) => return *refusal,
+    };
     let Ok(id) = new_session_id() else {
-        return body::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorData::internal_error("no secure random numbers for a session id"),
-        );
+        return no_session_id();
     };
     let (session, transport) = Session::new(
         id.clone(),
@@ -257,19 +251,6 @@ async fn initialize(
     response
 }
 
-/// 503 with `Retry-After`: the session cap is reached.
-pub(crate) fn too_many_sessions(inner: &ServiceInner) -> Response<McpBody> {
-    let mut response = body::error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorData::internal_error("too many sessions; retry later"),
-    );
-    let secs = inner.settings.config.retry_after.as_secs().max(1);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    response
-}
-
 /// The id of a `notifications/cancelled` notification's request, if it is one.
 pub(crate) fn cancelled_id(notification: &jsonrpc::Notification) -> Option<RequestId> {
     (notification.method == CANCELLED)
@@ -278,6 +259,8 @@ pub(crate) fn cancelled_id(notification: &jsonrpc::Notification) -> Option<Reque
         .and_then(|p| p.request_id)
 }
 
+/// One message for an existing Streamable HTTP session: a request is answered on this
+/// POST, anything else gets 202 once the engine took it.
 async fn existing(
     inner: &ServiceInner,
     session: &Arc<Session>,
@@ -363,39 +346,6 @@ fn respond(
         }
         Err(_) => session_not_found(),
     }
-}
-
-fn synthetic_initialize(version: ProtocolVersion) -> Vec<u8> {
-    format!(
-        r#"{{"jsonrpc":"2.0","id":"oxmcp-stateless-initialize","method":"initialize","params":{{"protocolVersion":"{version}","capabilities":{{}},"clientInfo":{{"name":"stateless-client","version":"0"}}}}}}"#
-    )
-    .into_bytes()
-}
-
-const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
-
-/// Starts the short-lived session of one stateless POST.
-pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) -> Arc<Session> {
-    let (session, transport) = Session::new(
-        Arc::from(""),
-        version,
-        inner.settings.clone(),
-        Weak::new(),
-        SessionKind::Stateless,
-    );
-    let running = inner.factory.start(transport);
-    let _ = session.handle.set(running.handle().clone());
-    session
-}
-
-/// Initializes a stateless session on the spot. Call it after the POST's requests are
-/// registered: the session's input ends once no request is waiting, and the answer to this
-/// `initialize` must not end it early.
-pub(crate) async fn prime_stateless(session: &Session, version: ProtocolVersion) {
-    let _ = session
-        .forward(Frame::Message(synthetic_initialize(version)))
-        .await;
-    let _ = session.forward(Frame::Message(INITIALIZED.to_vec())).await;
 }
 
 /// Stateless mode: a short-lived session, initialized on the spot, serves one message.

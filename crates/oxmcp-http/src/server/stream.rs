@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use http::request::Parts;
-use http::{Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 
 use super::body::{self, McpBody};
 use super::guard::{self, LAST_EVENT_ID_HEADER, SESSION_ID_HEADER};
-use super::post::{NoSession, bad_version, lookup, session_not_found};
-use super::session::{ResumeError, Session};
+use super::post::{NoSession, lookup, polling};
+use super::refusal::{bad_version, session_not_found};
+use super::session::{OpenStream, ResumeError, Session};
 use super::{ServiceInner, rejected};
 use crate::event_store::EventId;
-use oxmcp_types::ProtocolVersion;
 
 /// Auth, `MCP-Protocol-Version` and session checks shared by GET and DELETE.
 async fn session_of(
@@ -32,6 +32,7 @@ async fn session_of(
     Ok(session)
 }
 
+/// GET: resumes a stream after `Last-Event-ID`, or opens the session's standalone stream.
 pub(crate) async fn get(inner: &ServiceInner, parts: Parts) -> Response<McpBody> {
     let config = &inner.settings.config;
     if config.stateless {
@@ -50,42 +51,8 @@ pub(crate) async fn get(inner: &ServiceInner, parts: Parts) -> Response<McpBody>
         Ok(session) => session,
         Err(response) => return response,
     };
-    let polling = config
-        .sse_polling
-        .filter(|_| config.event_store.is_some() && session.version >= ProtocolVersion::V2025_11_25)
-        .map(|p| (p.close_after, p.retry));
     if let Some(last) = parts.headers.get(LAST_EVENT_ID_HEADER) {
-        let Some(after) = last
-            .to_str()
-            .ok()
-            .and_then(|v| v.trim().parse::<EventId>().ok())
-        else {
-            return body::invalid(
-                StatusCode::BAD_REQUEST,
-                "bad request: malformed Last-Event-ID",
-            );
-        };
-        return match session.resume(after).await {
-            Ok(open) => body::sse_response(McpBody::sse(
-                open.first,
-                Some(open.rx),
-                open.last_seq,
-                config.sse_keep_alive,
-                polling,
-            )),
-            Err(ResumeError::Unknown) => body::invalid(
-                StatusCode::BAD_REQUEST,
-                "bad request: Last-Event-ID names no event of this session",
-            ),
-            Err(ResumeError::Gone) => body::invalid(
-                StatusCode::GONE,
-                "gone: the events after Last-Event-ID are no longer kept; they cannot be replayed",
-            ),
-            Err(ResumeError::Unsupported) => body::invalid(
-                StatusCode::BAD_REQUEST,
-                "bad request: this server does not keep events for resumption",
-            ),
-        };
+        return resume(inner, &session, last).await;
     }
     if !config.standalone_stream {
         return body::invalid(
@@ -94,17 +61,53 @@ pub(crate) async fn get(inner: &ServiceInner, parts: Parts) -> Response<McpBody>
         );
     }
     match session.open_standalone().await {
-        Some(open) => body::sse_response(McpBody::sse(
-            open.first,
-            Some(open.rx),
-            0,
-            config.sse_keep_alive,
-            polling,
-        )),
+        Some(open) => stream_response(inner, &session, open),
         None => session_not_found(),
     }
 }
 
+/// GET with `Last-Event-ID`: the stream of that event, from the event after it.
+async fn resume(inner: &ServiceInner, session: &Session, last: &HeaderValue) -> Response<McpBody> {
+    let Some(after) = last
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<EventId>().ok())
+    else {
+        return body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: malformed Last-Event-ID",
+        );
+    };
+    match session.resume(after).await {
+        Ok(open) => stream_response(inner, session, open),
+        Err(ResumeError::Unknown) => body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: Last-Event-ID names no event of this session",
+        ),
+        Err(ResumeError::Gone) => body::invalid(
+            StatusCode::GONE,
+            "gone: the events after Last-Event-ID are no longer kept; they cannot be replayed",
+        ),
+        Err(ResumeError::Unsupported) => body::invalid(
+            StatusCode::BAD_REQUEST,
+            "bad request: this server does not keep events for resumption",
+        ),
+    }
+}
+
+/// The SSE response of a GET (live events after those of `open.last_seq` only).
+fn stream_response(inner: &ServiceInner, session: &Session, open: OpenStream) -> Response<McpBody> {
+    let config = &inner.settings.config;
+    body::sse_response(McpBody::sse(
+        open.first,
+        Some(open.rx),
+        open.last_seq,
+        config.sse_keep_alive,
+        polling(inner, session),
+    ))
+}
+
+/// DELETE: the client ends its session (405 when the server does not allow it).
 pub(crate) async fn delete(inner: &ServiceInner, parts: Parts) -> Response<McpBody> {
     let config = &inner.settings.config;
     if config.stateless || !config.allow_delete {

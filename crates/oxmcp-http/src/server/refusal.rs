@@ -1,0 +1,73 @@
+//! The HTTP refusals the endpoints share (Streamable HTTP and legacy HTTP+SSE alike), so
+//! that every endpoint says the same thing for the same problem.
+
+use http::{HeaderValue, Response, StatusCode, header};
+use oxmcp_types::{ErrorData, Message};
+
+use super::ServiceInner;
+use super::body::{self, McpBody};
+
+/// 405 with the `Allow` header listing the methods the endpoint takes.
+pub(crate) fn method_not_allowed(allow: &'static str) -> Response<McpBody> {
+    let mut response = body::invalid(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+/// 413: a body (declared or read) over `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> Response<McpBody> {
+    body::invalid(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("payload too large: the limit is {limit} bytes"),
+    )
+}
+
+/// 415: a POST whose `Content-Type` is not `application/json`.
+pub(crate) fn not_json() -> Response<McpBody> {
+    body::invalid(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported media type: Content-Type must be application/json",
+    )
+}
+
+/// 400: an `MCP-Protocol-Version` header naming no supported revision.
+pub(crate) fn bad_version(value: &str) -> Response<McpBody> {
+    body::invalid(
+        StatusCode::BAD_REQUEST,
+        format!("bad request: unsupported MCP-Protocol-Version `{value}`"),
+    )
+}
+
+/// 400 with the JSON-RPC error of a body that does not decode.
+pub(crate) fn undecodable(error: &oxmcp_types::jsonrpc::DecodeError) -> Response<McpBody> {
+    let body = Message::Error(error.to_error_response()).to_vec();
+    body::json(StatusCode::BAD_REQUEST, body)
+}
+
+/// 404: an unknown or ended session (or one that belongs to another principal).
+pub(crate) fn session_not_found() -> Response<McpBody> {
+    body::invalid(StatusCode::NOT_FOUND, "session not found")
+}
+
+/// 500: the operating system gave no random numbers for a session id.
+pub(crate) fn no_session_id() -> Response<McpBody> {
+    body::error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorData::internal_error("no secure random numbers for a session id"),
+    )
+}
+
+/// 503 with `Retry-After`: the session cap is reached.
+pub(crate) fn too_many_sessions(inner: &ServiceInner) -> Response<McpBody> {
+    let mut response = body::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorData::internal_error("too many sessions; retry later"),
+    );
+    let secs = inner.settings.config.retry_after.as_secs().max(1);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}

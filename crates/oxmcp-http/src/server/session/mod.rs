@@ -1,0 +1,240 @@
+//! One MCP session over HTTP: the transport handed to the engine, and the routing of each
+//! outgoing message to exactly one stream.
+//!
+//! A session is one of three kinds ([`SessionKind`]); what they share is here: the engine's
+//! input, the state behind one lock, idleness, the end. The rest is by topic:
+//!
+//! - [`streams`]: the SSE streams (sequence numbers, the event store, resumption), which
+//!   Streamable HTTP and legacy sessions share;
+//! - [`streamable`]: the exchanges of Streamable HTTP, each POSTed request answered on its
+//!   own POST, each outgoing message routed to exactly one stream;
+//! - [`stateless`]: the short-lived session of one stateless POST;
+//! - [`legacy`]: the legacy HTTP+SSE session (2024-11-05) and its one stream;
+//! - [`transport`]: the public face, the [`HttpSessionTransport`] the engine runs on.
+
+mod legacy;
+mod stateless;
+mod streamable;
+mod streams;
+mod transport;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+
+use bytes::Bytes;
+use oxmcp_core::SessionHandle;
+use oxmcp_core::transport::{Frame, FrameSink, OutboundMessage, Route, TransportError};
+use oxmcp_types::{ProtocolVersion, RequestId};
+use tokio::sync::mpsc;
+
+use super::registry::Registry;
+use super::{Principal, Settings};
+
+pub(crate) use legacy::LegacyState;
+pub(crate) use stateless::{prime_stateless, stateless_session};
+pub(crate) use streamable::{Answer, BatchAnswers};
+pub(crate) use streams::{OpenStream, ResumeError};
+pub use transport::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
+
+use streamable::Exchange;
+use streams::StreamRecord;
+
+/// What kind of session this is.
+#[derive(Debug)]
+pub(crate) enum SessionKind {
+    /// A Streamable HTTP session with an `Mcp-Session-Id`.
+    Streamable,
+    /// The short-lived session of one stateless POST: its input ends once its requests are
+    /// answered.
+    Stateless,
+    /// A legacy HTTP+SSE session (2024-11-05): every message goes on its one SSE stream as
+    /// an `event: message`. Until the engine answered an `initialize` with a result, its
+    /// open stream does not keep it from being reaped.
+    Legacy(LegacyState),
+}
+
+/// What a session keeps behind its one lock.
+#[derive(Default)]
+struct State {
+    /// The open requests, by id.
+    exchanges: HashMap<RequestId, Exchange>,
+    /// The streams, live and recently completed (kept for resumption).
+    streams: HashMap<u64, StreamRecord>,
+    /// The completed streams still kept, oldest first.
+    completed: VecDeque<u64>,
+    /// The id of the next stream.
+    next_stream: u64,
+    /// The standalone stream: of the latest GET, or a legacy session's one stream.
+    standalone: Option<u64>,
+    /// Unrelated messages waiting for a GET to open a standalone stream.
+    backlog: VecDeque<Bytes>,
+    /// Whether the session has ended.
+    closed: bool,
+}
+
+/// One MCP session.
+pub(crate) struct Session {
+    /// The `Mcp-Session-Id` (a legacy session's `sessionId`; empty when stateless).
+    pub(crate) id: Arc<str>,
+    /// The version negotiated when the session was made (see
+    /// [`protocol_version`](Self::protocol_version) for legacy sessions).
+    pub(crate) version: ProtocolVersion,
+    /// What every session of the service shares.
+    settings: Arc<Settings>,
+    /// Where POSTed messages go: the engine's sink, from its start until the input ends.
+    inbound: Mutex<Option<FrameSink>>,
+    /// The streams and open requests.
+    state: Mutex<State>,
+    /// The engine session, once started (closed when the session ends).
+    pub(crate) handle: OnceLock<SessionHandle>,
+    /// When the session was last used, in milliseconds of [`Settings::now_ms`].
+    last_active: AtomicU64,
+    /// The registry the session leaves when it ends (none when stateless).
+    registry: Weak<Registry>,
+    /// Streamable, stateless or legacy.
+    kind: SessionKind,
+    /// Whom the session belongs to (see [`AuthHook::authenticate`](super::AuthHook)).
+    principal: OnceLock<Principal>,
+}
+
+/// Locks `m`, poisoned or not (a panic elsewhere does not take the session down with it).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Session {
+    /// A session and the transport its engine runs on.
+    pub(crate) fn new(
+        id: Arc<str>,
+        version: ProtocolVersion,
+        settings: Arc<Settings>,
+        registry: Weak<Registry>,
+        kind: SessionKind,
+    ) -> (Arc<Self>, HttpSessionTransport) {
+        let session = Arc::new(Self {
+            id,
+            version,
+            last_active: AtomicU64::new(settings.now_ms()),
+            settings,
+            inbound: Mutex::new(None),
+            state: Mutex::new(State {
+                next_stream: 1,
+                ..State::default()
+            }),
+            handle: OnceLock::new(),
+            registry,
+            kind,
+            principal: OnceLock::new(),
+        });
+        let transport = HttpSessionTransport::new(&session);
+        (session, transport)
+    }
+
+    /// Whether the session keeps its events for resumption: a Streamable HTTP session with
+    /// an event store.
+    fn resumable(&self) -> bool {
+        matches!(self.kind, SessionKind::Streamable) && self.settings.config.event_store.is_some()
+    }
+
+    /// Binds the session to the principal of the request that created it, if any.
+    pub(crate) fn bind(&self, principal: Option<Principal>) {
+        if let Some(principal) = principal {
+            let _ = self.principal.set(principal);
+        }
+    }
+
+    /// Whether a request from `principal` may use the session: the same principal it was
+    /// bound to, or none on both sides.
+    pub(crate) fn belongs_to(&self, principal: Option<&str>) -> bool {
+        self.principal.get().map(|p| &**p) == principal
+    }
+
+    /// The protocol version of the session: for a legacy session, the one the engine
+    /// negotiated (2024-11-05 until then).
+    pub(crate) fn protocol_version(&self) -> ProtocolVersion {
+        match &self.kind {
+            SessionKind::Legacy(legacy) => legacy.negotiated().unwrap_or(self.version),
+            _ => self.version,
+        }
+    }
+
+    /// Marks activity (for idle reaping).
+    pub(crate) fn touch(&self) {
+        self.last_active
+            .store(self.settings.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Whether the session has had nothing going on for `idle_ms` (at `now_ms`).
+    pub(crate) fn is_idle(&self, now_ms: u64, idle_ms: u64) -> bool {
+        if now_ms.saturating_sub(self.last_active.load(Ordering::Relaxed)) < idle_ms {
+            return false;
+        }
+        if self.legacy_uninitialized() {
+            return true;
+        }
+        let state = lock(&self.state);
+        state.exchanges.is_empty()
+            && state
+                .streams
+                .values()
+                .all(|s| s.conn.as_ref().is_none_or(mpsc::Sender::is_closed))
+    }
+
+    /// Hands one incoming message to the engine, in this task (no queue, no task switch).
+    pub(crate) async fn forward(&self, frame: Frame) -> Result<(), TransportError> {
+        let sink = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
+        sink.push(frame).await
+    }
+
+    /// Ends the engine's input: it finishes what it has and ends the session.
+    pub(crate) fn close_input(&self) {
+        lock(&self.inbound).take();
+    }
+
+    /// Routes one outgoing message.
+    async fn route(&self, message: OutboundMessage) {
+        if let SessionKind::Legacy(legacy) = &self.kind {
+            // The legacy transport has one stream for everything.
+            self.route_legacy(legacy, message).await;
+            return;
+        }
+        let bytes = Bytes::from(message.bytes);
+        match message.route {
+            Route::Response(id) => self.respond(&id, bytes).await,
+            Route::Related(id) => self.related(&id, bytes).await,
+            _ => self.unrelated(bytes).await,
+        }
+    }
+
+    /// Ends the session: drops its streams and waiting requests, closes the engine.
+    pub(crate) async fn end(&self) {
+        {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            state.exchanges.clear();
+            state.streams.clear();
+            state.backlog.clear();
+        }
+        lock(&self.inbound).take();
+        if let Some(handle) = self.handle.get() {
+            handle.close();
+        }
+        if let Some(registry) = self.registry.upgrade() {
+            registry.remove(&self.id);
+        }
+        if self.resumable()
+            && let Some(store) = &self.settings.config.event_store
+        {
+            store.remove_session(&self.id).await;
+        }
+    }
+
+    /// Whether the session has ended.
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.state).closed
+    }
+}

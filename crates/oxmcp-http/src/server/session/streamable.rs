@@ -1,0 +1,269 @@
+//! The exchanges of Streamable HTTP: each POSTed request is answered on its own POST, and
+//! each outgoing message goes to exactly one stream. Stateless POSTs use them too.
+//!
+//! A request waits for its first message: a result that comes first is a JSON body
+//! ([`Answer::Json`]); a related message that comes first (or any message, in
+//! [`ResponseMode::Sse`]) switches the POST to an SSE stream
+//! ([`Answer::Sse`]) that carries every message related to the request and ends with its
+//! response. The requests of a JSON-RPC batch share one stream ([`BatchAnswers`]). A message
+//! related to no open request goes to the standalone stream of a GET, or waits in a bounded
+//! backlog until a GET opens one.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use oxmcp_types::{ProtocolVersion, RequestId};
+use tokio::sync::oneshot;
+
+use super::streams::OpenStream;
+use super::{Session, State, lock};
+use crate::server::ResponseMode;
+use crate::server::body::SseItem;
+use crate::sse;
+
+/// What a POST waiting for its request's first message gets.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// The result came first: a JSON body.
+    Json(Bytes),
+    /// A related message came first (or the mode is SSE): an SSE stream.
+    Sse(OpenStream),
+    /// The client cancelled the request: the stream ends without a result.
+    Cancelled,
+}
+
+/// How an open request is answered.
+pub(super) enum Exchange {
+    /// The POST waits for the request's first message.
+    Waiting(oneshot::Sender<Answer>),
+    /// The POST's SSE stream carries the request's messages.
+    Stream(u64),
+    /// One request of a JSON-RPC batch answered on a stream shared by the batch: the stream
+    /// ends with the last of their responses.
+    Batch(u64),
+}
+
+/// How the requests of a batch are answered.
+#[derive(Debug)]
+pub(crate) enum BatchAnswers {
+    /// One waiting answer per accepted request (JSON mode).
+    Json(Vec<oneshot::Receiver<Answer>>),
+    /// One SSE stream for all of them.
+    Sse(OpenStream),
+}
+
+/// Whether a request of the batch answered on `stream` is still waiting for its response.
+fn batch_open(state: &State, stream: u64) -> bool {
+    state
+        .exchanges
+        .values()
+        .any(|e| matches!(e, Exchange::Batch(s) if *s == stream))
+}
+
+impl Session {
+    /// Registers a POSTed request before it is forwarded. `None` when a request with the
+    /// same id is still running (the caller answers that itself).
+    pub(crate) fn begin_exchange(&self, id: RequestId) -> Option<oneshot::Receiver<Answer>> {
+        let mut state = lock(&self.state);
+        if state.closed || state.exchanges.contains_key(&id) {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        if self.settings.config.response_mode == ResponseMode::Sse {
+            let (stream, open) = self.open_stream(&mut state);
+            state.exchanges.insert(id, Exchange::Stream(stream));
+            let _ = tx.send(Answer::Sse(open));
+        } else {
+            state.exchanges.insert(id, Exchange::Waiting(tx));
+        }
+        Some(rx)
+    }
+
+    /// The client cancelled request `id`: its POST ends without a result.
+    pub(crate) fn cancelled(&self, id: &RequestId) {
+        let mut state = lock(&self.state);
+        match state.exchanges.remove(id) {
+            Some(Exchange::Waiting(tx)) => {
+                let _ = tx.send(Answer::Cancelled);
+            }
+            Some(Exchange::Stream(stream)) => self.finish_stream(&mut state, stream),
+            Some(Exchange::Batch(stream)) if !batch_open(&state, stream) => {
+                self.finish_stream(&mut state, stream);
+            }
+            Some(Exchange::Batch(_)) | None => {}
+        }
+    }
+
+    /// Forgets requests whose POST went away before their answers came (see
+    /// [`Registered`](crate::server::registered::Registered)). A stateless session with
+    /// nothing left to answer ends its input.
+    pub(crate) fn abandon(&self, ids: &[RequestId]) {
+        let mut state = lock(&self.state);
+        for id in ids {
+            match state.exchanges.remove(id) {
+                Some(Exchange::Stream(stream)) => self.finish_stream(&mut state, stream),
+                Some(Exchange::Batch(stream)) if !batch_open(&state, stream) => {
+                    self.finish_stream(&mut state, stream);
+                }
+                _ => {}
+            }
+        }
+        let ended = self.is_stateless() && state.exchanges.is_empty();
+        drop(state);
+        if ended {
+            self.close_input();
+        }
+    }
+
+    /// Registers the requests of a JSON-RPC batch before they are forwarded: one waiting
+    /// answer each in JSON mode, otherwise one SSE stream for the whole batch. Returns, in
+    /// the order of `ids`, whether each was accepted (an id in flight, or repeated in the
+    /// batch, is not); `None` once the session has ended.
+    pub(crate) fn begin_batch(&self, ids: &[RequestId]) -> Option<(BatchAnswers, Vec<bool>)> {
+        let mut state = lock(&self.state);
+        if state.closed {
+            return None;
+        }
+        let accepted: Vec<bool> = {
+            let mut seen = std::collections::HashSet::new();
+            ids.iter()
+                .map(|id| !state.exchanges.contains_key(id) && seen.insert(id))
+                .collect()
+        };
+        let mut taken = ids.iter().zip(&accepted).filter(|(_, ok)| **ok);
+        if self.settings.config.response_mode == ResponseMode::Json || !accepted.contains(&true) {
+            let mut answers = Vec::new();
+            for (id, _) in taken {
+                let (tx, rx) = oneshot::channel();
+                state.exchanges.insert(id.clone(), Exchange::Waiting(tx));
+                answers.push(rx);
+            }
+            return Some((BatchAnswers::Json(answers), accepted));
+        }
+        let (stream, open) = self.open_stream(&mut state);
+        for (id, _) in &mut taken {
+            state.exchanges.insert(id.clone(), Exchange::Batch(stream));
+        }
+        Some((BatchAnswers::Sse(open), accepted))
+    }
+
+    /// Routes the response to request `id`: to its waiting POST, or as the last message of
+    /// its stream (of the batch's stream, for the last response of a batch).
+    pub(super) async fn respond(&self, id: &RequestId, bytes: Bytes) {
+        let (exchange, batch_done) = {
+            let mut state = lock(&self.state);
+            let exchange = state.exchanges.remove(id);
+            let done = match exchange {
+                Some(Exchange::Batch(stream)) => !batch_open(&state, stream),
+                _ => false,
+            };
+            (exchange, done)
+        };
+        let answered = exchange.is_some();
+        match exchange {
+            Some(Exchange::Waiting(tx)) => {
+                if tx.send(Answer::Json(bytes)).is_err() {
+                    tracing::debug!(%id, "the client left before the response");
+                }
+            }
+            Some(Exchange::Stream(stream)) => self.deliver(stream, bytes, true).await,
+            Some(Exchange::Batch(stream)) => self.deliver(stream, bytes, batch_done).await,
+            None => tracing::debug!(%id, "dropping a response to no open request"),
+        }
+        if self.is_stateless() && answered && lock(&self.state).exchanges.is_empty() {
+            // The POST's last request is answered: end the engine's input. Not on the
+            // answer to the built-in `initialize` (no exchange): the POST's own messages
+            // still have to come in.
+            self.close_input();
+        }
+    }
+
+    /// The stream of request `id`, switching a POST still waiting for its first message to
+    /// SSE (unless the mode is JSON). `None` when the request has no open exchange.
+    fn stream_of(&self, state: &mut State, id: &RequestId) -> Option<u64> {
+        match state.exchanges.get(id) {
+            Some(Exchange::Stream(stream) | Exchange::Batch(stream)) => Some(*stream),
+            Some(Exchange::Waiting(_))
+                if self.settings.config.response_mode != ResponseMode::Json =>
+            {
+                let (stream, open) = self.open_stream(state);
+                if let Some(Exchange::Waiting(tx)) =
+                    state.exchanges.insert(id.clone(), Exchange::Stream(stream))
+                {
+                    let _ = tx.send(Answer::Sse(open));
+                }
+                Some(stream)
+            }
+            _ => None,
+        }
+    }
+
+    /// Routes a message sent on behalf of request `id`: on its stream, or (when it has none)
+    /// as an unrelated message.
+    pub(super) async fn related(&self, id: &RequestId, bytes: Bytes) {
+        let stream = self.stream_of(&mut lock(&self.state), id);
+        match stream {
+            Some(stream) => self.deliver(stream, bytes, false).await,
+            None => self.unrelated(bytes).await,
+        }
+    }
+
+    /// Routes a message related to no request: on the standalone stream while a connection
+    /// carries it (or it is resumable), else into the backlog the next GET receives.
+    pub(super) async fn unrelated(&self, bytes: Bytes) {
+        let target = {
+            let mut state = lock(&self.state);
+            let live = state.standalone.filter(|s| {
+                self.resumable()
+                    || state
+                        .streams
+                        .get(s)
+                        .is_some_and(|r| r.conn.as_ref().is_some_and(|c| !c.is_closed()))
+            });
+            if live.is_none() {
+                if state.backlog.len() >= self.settings.config.standalone_backlog {
+                    state.backlog.pop_front();
+                    tracing::debug!("standalone backlog full: dropped the oldest message");
+                }
+                if self.settings.config.standalone_backlog > 0 {
+                    state.backlog.push_back(bytes.clone());
+                }
+            }
+            live
+        };
+        if let Some(stream) = target {
+            self.deliver(stream, bytes, false).await;
+        }
+    }
+
+    /// Ends the connection that carries request `id`'s stream after a `retry` hint, while
+    /// the request goes on: the client resumes with `Last-Event-ID` and gets the rest of
+    /// the stream (SEP-1699). A POST still waiting for its first message is answered with
+    /// an SSE stream (its priming event, then the hint). Only for resumable sessions on
+    /// 2025-11-25 or later (clients before that are not told they may resume); false when
+    /// the request has no open exchange or the response mode is JSON.
+    pub(crate) fn close_request_stream(&self, id: &RequestId, retry: Duration) -> bool {
+        if !self.resumable() || self.version < ProtocolVersion::V2025_11_25 {
+            return false;
+        }
+        let mut state = lock(&self.state);
+        let Some(stream) = self.stream_of(&mut state, id) else {
+            return false;
+        };
+        let Some(record) = state.streams.get_mut(&stream) else {
+            return false;
+        };
+        if let Some(conn) = record.conn.take() {
+            let millis = u64::try_from(retry.as_millis()).unwrap_or(u64::MAX);
+            // The hint has no sequence number: it is never replayed.
+            let hint = SseItem {
+                seq: 0,
+                bytes: sse::retry(millis),
+            };
+            if conn.try_send(hint).is_err() {
+                tracing::debug!(stream, "the retry hint did not fit the connection queue");
+            }
+        }
+        true
+    }
+}
