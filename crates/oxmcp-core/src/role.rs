@@ -20,7 +20,7 @@ pub trait Role: Debug + Send + Sync + 'static + sealed::Sealed {
     /// The capabilities this side declares.
     type OwnCapabilities: Debug + Clone + Send + Sync + 'static;
     /// The capabilities the other side declares.
-    type PeerCapabilities: Debug + Clone + Send + Sync + 'static;
+    type PeerCapabilities: Debug + Clone + Default + Send + Sync + 'static;
 
     /// Whether this side handles the incoming request `method`, given what it declared.
     fn handles(method: &str, own: &Self::OwnCapabilities) -> Support;

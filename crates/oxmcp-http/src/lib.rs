@@ -43,6 +43,6 @@ pub use client::{HttpClientConfig, HttpClientError, HttpClientTransport, Session
 pub use event_store::{EventId, EventStore, EventStoreError, MemoryEventStore};
 pub use server::{
     AllowedHosts, AllowedOrigins, AuthHook, AuthRejection, HttpServerConfig, HttpSessionTransport,
-    LegacySseConfig, McpBody, McpService, NoAuth, Principal, ResponseMode, ServeError, Server,
-    SessionFactory, SessionStreams, SsePolling, serve, serve_with,
+    LegacySseConfig, McpBody, McpService, NoAuth, Principal, RemoteAddr, ResponseMode, ServeError,
+    Server, SessionFactory, SessionStreams, SsePolling, serve, serve_with,
 };

@@ -17,6 +17,7 @@ use super::dispatch;
 use super::notifications;
 use super::outbound::Control;
 use super::state::{Inner, InnerParts, lock};
+use super::{FixedContext, SessionInfo};
 use crate::extensions::Extensions;
 use crate::handler::BoxFuture;
 use crate::role::Role;
@@ -138,8 +139,17 @@ impl SessionHandle {
 /// at all if it pushes its frames.
 pub(crate) fn start<R: Role, T: Transport>(
     transport: T,
-    parts: InnerParts<R>,
+    mut parts: InnerParts<R>,
 ) -> (Arc<Inner<R>>, SessionHandle) {
+    if let (None, Some(fixed)) = (&parts.source, transport.negotiated()) {
+        let info = SessionInfo::new(
+            fixed.protocol_version,
+            R::PeerCapabilities::default(),
+            fixed.peer_info,
+            None,
+        );
+        parts.source = Some(Arc::new(FixedContext::new(info)));
+    }
     let (mut reader, writer) = transport.split();
     let inner = Inner::with_writer(parts, Box::new(writer));
     let control: Arc<dyn Control> = inner.clone();

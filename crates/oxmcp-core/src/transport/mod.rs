@@ -15,7 +15,7 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
-use oxmcp_types::{Message, RequestId};
+use oxmcp_types::{Implementation, Message, ProtocolVersion, RequestId};
 
 use crate::extensions::Extensions;
 use crate::handler::BoxFuture;
@@ -196,12 +196,43 @@ pub trait TransportWriter: Send + 'static {
     fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send;
 }
 
+/// What a transport fixes for every request of its session, when the session has no
+/// `initialize` of its own (see [`Transport::negotiated`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Negotiated {
+    /// The version every request is handled under.
+    pub protocol_version: ProtocolVersion,
+    /// Who the peer is, as far as the transport can say.
+    pub peer_info: Implementation,
+}
+
+impl Negotiated {
+    /// Requests are handled under `protocol_version`, from a peer that declared nothing.
+    pub fn new(protocol_version: ProtocolVersion, peer_info: Implementation) -> Self {
+        Self {
+            protocol_version,
+            peer_info,
+        }
+    }
+}
+
 /// A bidirectional transport that splits into its two halves.
 pub trait Transport: Send + 'static {
     /// The receiving half.
     type Reader: TransportReader;
     /// The sending half.
     type Writer: TransportWriter;
+
+    /// What this transport fixes for every request of its session, if anything: a
+    /// transport whose sessions never see an `initialize` of their own (the stateless
+    /// Streamable HTTP mode, one short session per POST) returns the version to handle its
+    /// requests under, and the session then runs under a
+    /// [`FixedContext`](crate::session::FixedContext) with a peer that declared no
+    /// capabilities, from the start. The default, `None`, negotiates in `initialize`.
+    fn negotiated(&self) -> Option<Negotiated> {
+        None
+    }
 
     /// Splits the transport.
     fn split(self) -> (Self::Reader, Self::Writer);

@@ -18,20 +18,23 @@ use http::{Response, StatusCode};
 use oxmcp_types::jsonrpc::{self, DecodeError, ErrorResponse};
 use oxmcp_types::{ErrorData, Message, ProtocolVersion, RequestId};
 
+use super::Principal;
 use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::guard::SESSION_ID_HEADER;
-use super::post::{INITIALIZE, cancelled_id, decoded, lookup, polling};
+use super::inbound::Inbound;
+use super::post::{INITIALIZE, cancelled_id, lookup, polling};
 use super::refusal::session_not_found;
 use super::registered::Registered;
-use super::session::{Answer, BatchAnswers, Session, prime_stateless, stateless_session};
+use super::session::{Answer, BatchAnswers, Session, stateless_session};
 use crate::sse;
 
 /// Answers a POSTed JSON array.
 pub(crate) async fn post(
     inner: &ServiceInner,
     parts: &Parts,
-    principal: Option<&str>,
+    principal: Option<&Principal>,
+    inbound: &Inbound,
     header_version: Option<ProtocolVersion>,
     bytes: &[u8],
 ) -> Response<McpBody> {
@@ -46,7 +49,7 @@ pub(crate) async fn post(
             return not_allowed(version);
         }
         let session = stateless_session(inner, version);
-        return run(inner, &session, items, Some(version)).await;
+        return run(inner, &session, items, inbound, true).await;
     }
     let session = match lookup(inner, parts.headers.get(SESSION_ID_HEADER), principal) {
         Ok(session) => session,
@@ -56,7 +59,7 @@ pub(crate) async fn post(
         return not_allowed(session.version);
     }
     session.touch();
-    run(inner, &session, items, None).await
+    run(inner, &session, items, inbound, false).await
 }
 
 pub(crate) fn not_allowed(version: ProtocolVersion) -> Response<McpBody> {
@@ -100,12 +103,13 @@ pub(crate) fn checked_items(
 }
 
 /// Forwards the elements in order and answers once their responses are known (JSON) or
-/// right away (SSE). `prime` initializes a stateless session after registering the batch.
+/// right away (SSE). A `stateless` session's input ends when a batch has no request.
 async fn run(
     inner: &ServiceInner,
     session: &Arc<Session>,
     items: Vec<Result<Message, DecodeError>>,
-    prime: Option<ProtocolVersion>,
+    inbound: &Inbound,
+    stateless: bool,
 ) -> Response<McpBody> {
     let ids: Vec<RequestId> = items
         .iter()
@@ -124,14 +128,11 @@ async fn run(
         .map(|(id, _)| id.clone())
         .collect();
     let registered = Registered::new(session, taken);
-    if let Some(version) = prime {
-        prime_stateless(session, version).await;
-    }
     let any_request = accepted.contains(&true);
-    let Ok(early) = forward(session, items, accepted).await else {
+    let Ok(early) = forward(session, items, accepted, inbound).await else {
         return session_not_found();
     };
-    if prime.is_some() && !any_request {
+    if stateless && !any_request {
         // A stateless batch without requests: nothing more will come for its session.
         session.close_input();
     }
@@ -148,6 +149,7 @@ async fn forward(
     session: &Session,
     items: Vec<Result<Message, DecodeError>>,
     accepted: Vec<bool>,
+    inbound: &Inbound,
 ) -> Result<Vec<Vec<u8>>, Gone> {
     let mut accepted = accepted.into_iter();
     let mut early = Vec::new();
@@ -169,7 +171,7 @@ async fn forward(
             Message::Notification(n) => cancelled_id(n),
             _ => None,
         };
-        if session.forward(decoded(message)).await.is_err() {
+        if session.forward(inbound.frame(message)).await.is_err() {
             return Err(Gone);
         }
         if let Some(id) = cancelled {

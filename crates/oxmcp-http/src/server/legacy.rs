@@ -28,7 +28,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::body::{self, McpBody};
 use super::guard;
-use super::post::{INITIALIZE, decoded, is_batch, new_session_id, read_body};
+use super::inbound::Inbound;
+use super::post::{INITIALIZE, is_batch, new_session_id, read_body};
 use super::refusal::{
     bad_version, method_not_allowed, no_session_id, not_json, session_not_found, too_large,
     too_many_sessions, undecodable,
@@ -65,7 +66,7 @@ pub(crate) async fn open(
         Arc::downgrade(&inner.registry),
         SessionKind::legacy(),
     );
-    session.bind(principal);
+    session.bind(principal.as_ref());
     if !inner.registry.try_insert(session.clone()) {
         return too_many_sessions(inner);
     }
@@ -86,8 +87,9 @@ pub(crate) async fn open(
 async fn checked_open(
     inner: &ServiceInner,
     parts: &Parts,
-) -> Result<Option<Principal>, Response<McpBody>> {
+) -> Result<Option<Arc<Principal>>, Response<McpBody>> {
     let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
+    let principal = principal.map(Arc::new);
     if !guard::accepts(&parts.headers, "text/event-stream") {
         return Err(body::invalid(
             StatusCode::NOT_ACCEPTABLE,
@@ -156,8 +158,8 @@ where
     if guard::declared_over(&parts.headers, config.max_body_bytes) {
         return too_large(config.max_body_bytes);
     }
-    let session = match checked_message(inner, &parts).await {
-        Ok(session) => session,
+    let (session, principal) = match checked_message(inner, &parts).await {
+        Ok(checked) => checked,
         Err(refusal) => return refusal,
     };
     let bytes = match read_body(body, config.max_body_bytes, config).await {
@@ -165,6 +167,7 @@ where
         Err(response) => return response,
     };
     session.touch();
+    let inbound = Inbound::new(Arc::new(parts), principal.as_ref());
     let messages = match messages_of(inner, &session, &bytes).await {
         Ok(messages) => messages,
         Err(refusal) => return refusal,
@@ -175,7 +178,7 @@ where
         {
             session.legacy_initialize(&request.id);
         }
-        if session.forward(decoded(message)).await.is_err() {
+        if session.forward(inbound.frame(message)).await.is_err() {
             return session_not_found();
         }
     }
@@ -188,8 +191,9 @@ where
 async fn checked_message(
     inner: &ServiceInner,
     parts: &Parts,
-) -> Result<Arc<Session>, Response<McpBody>> {
+) -> Result<(Arc<Session>, Option<Arc<Principal>>), Response<McpBody>> {
     let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
+    let principal = principal.map(Arc::new);
     if !guard::is_json_content(&parts.headers) {
         return Err(not_json());
     }
@@ -202,11 +206,12 @@ async fn checked_message(
             "bad request: missing sessionId query parameter",
         ));
     };
-    inner
+    let session = inner
         .registry
         .get(id)
         .filter(|s| s.is_legacy() && s.belongs_to(principal.as_deref()))
-        .ok_or_else(session_not_found)
+        .ok_or_else(session_not_found)?;
+    Ok((session, principal))
 }
 
 /// The messages of a POSTed body, to forward in order. A batch gets the checks of

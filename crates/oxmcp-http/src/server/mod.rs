@@ -15,6 +15,7 @@ mod batch;
 mod body;
 mod config;
 mod guard;
+mod inbound;
 mod legacy;
 mod post;
 mod refusal;
@@ -40,6 +41,11 @@ pub use config::{
     AllowedHosts, AllowedOrigins, HttpServerConfig, LegacySseConfig, ResponseMode, SsePolling,
 };
 pub use guard::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
+pub use inbound::RemoteAddr;
+/// Who an accepted request comes from, as the [`AuthHook`] names it: the engine's
+/// [`Principal`](oxmcp_core::Principal), which handlers read with
+/// [`RequestContext::principal`](oxmcp_core::RequestContext::principal).
+pub use oxmcp_core::Principal;
 pub use serve::{DEFAULT_PATH, ServeError, Server, serve, serve_with};
 pub use session::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
 
@@ -97,17 +103,15 @@ impl AuthRejection {
     }
 }
 
-/// Who an accepted request comes from, as the [`AuthHook`] names it (for example the
-/// subject of a token). Compared as an opaque string.
-pub type Principal = Arc<str>;
-
 /// Authenticates each request after the Host/Origin and size checks, before parsing.
 ///
 /// A hook that knows who is calling implements [`authenticate`](Self::authenticate) too:
-/// a session is then bound to the principal of the request that created it, and every
-/// later request for it (POST, GET and DELETE, and POSTs to a legacy session) must come
-/// from the same principal, or gets 404 as if the session did not exist; a leaked session
-/// id is no use to another caller.
+/// the [`Principal`] it names reaches every handler of the request
+/// ([`RequestContext::principal`](oxmcp_core::RequestContext::principal)) and owns the
+/// tasks the request creates; a session is bound to the principal of the request that
+/// created it, and every later request for it (POST, GET and DELETE, and POSTs to a legacy
+/// session) must come from the same caller (same issuer and subject), or gets 404 as if the
+/// session did not exist; a leaked session id is no use to another caller.
 pub trait AuthHook: Send + Sync + 'static {
     /// Accepts or refuses a request from its headers.
     fn authorize<'a>(&'a self, parts: &'a Parts) -> BoxFuture<'a, Result<(), AuthRejection>>;

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
-use oxmcp_core::transport::Frame;
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
 use oxmcp_types::{
     CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
@@ -18,12 +17,13 @@ use tokio::sync::oneshot;
 
 use super::body::{self, McpBody};
 use super::guard::{self, SESSION_ID_HEADER};
+use super::inbound::Inbound;
 use super::refusal::{
     bad_version, no_session_id, not_json, session_not_found, too_large, too_many_sessions,
     undecodable,
 };
 use super::registered::Registered;
-use super::session::{Answer, Session, SessionKind, prime_stateless, stateless_session};
+use super::session::{Answer, Session, SessionKind, stateless_session};
 use super::{Principal, ServiceInner, batch, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
@@ -42,7 +42,7 @@ where
         return too_large(config.max_body_bytes);
     }
     let principal = match inner.auth.authenticate(&parts).await {
-        Ok(principal) => principal,
+        Ok(principal) => principal.map(Arc::new),
         Err(rejection) => return rejected(rejection),
     };
     let header_version = match checked_headers(&parts) {
@@ -53,24 +53,27 @@ where
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
+    let parts = Arc::new(parts);
+    let inbound = Inbound::new(parts.clone(), principal.as_ref());
     if is_batch(&bytes) {
-        return batch::post(inner, &parts, principal.as_deref(), header_version, &bytes).await;
+        let caller = principal.as_deref();
+        return batch::post(inner, &parts, caller, &inbound, header_version, &bytes).await;
     }
     let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
         Ok(message) => message,
         Err(e) => return undecodable(&e),
     };
     if config.stateless {
-        return stateless(inner, message, header_version).await;
+        return stateless(inner, message, &inbound, header_version).await;
     }
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
-            initialize(inner, request, principal).await
+            initialize(inner, request, principal.as_ref(), &inbound).await
         }
         (_, None) => NoSession::Missing.response(),
         (message, Some(id)) => match lookup(inner, Some(id), principal.as_deref()) {
-            Ok(session) => existing(inner, &session, message).await,
+            Ok(session) => existing(inner, &session, message, &inbound).await,
             Err(refusal) => refusal.response(),
         },
     }
@@ -123,7 +126,7 @@ impl NoSession {
 pub(crate) fn lookup(
     inner: &ServiceInner,
     header: Option<&HeaderValue>,
-    principal: Option<&str>,
+    principal: Option<&Principal>,
 ) -> Result<Arc<Session>, NoSession> {
     let id = header.ok_or(NoSession::Missing)?;
     id.to_str()
@@ -172,11 +175,6 @@ pub(crate) fn new_session_id() -> Result<Arc<str>, getrandom::Error> {
     Ok(Arc::from(id))
 }
 
-/// The message, decoded once here, goes to the engine as it is.
-pub(crate) fn decoded(message: Message) -> Frame {
-    Frame::Decoded(message)
-}
-
 fn answer_error(id: RequestId, error: ErrorData) -> Response<McpBody> {
     let body = Message::Error(ErrorResponse::new(Some(id), error)).to_vec();
     body::json(StatusCode::OK, body)
@@ -201,7 +199,8 @@ fn negotiated_version(request: &Request) -> Result<ProtocolVersion, Box<Response
 async fn initialize(
     inner: &ServiceInner,
     request: Request,
-    principal: Option<Principal>,
+    principal: Option<&Arc<Principal>>,
+    inbound: &Inbound,
 ) -> Response<McpBody> {
     let version = match negotiated_version(&request) {
         Ok(version) => version,
@@ -229,7 +228,7 @@ async fn initialize(
         return session_not_found();
     };
     if session
-        .forward(decoded(Message::Request(request)))
+        .forward(inbound.frame(Message::Request(request)))
         .await
         .is_err()
     {
@@ -265,6 +264,7 @@ async fn existing(
     inner: &ServiceInner,
     session: &Arc<Session>,
     message: Message,
+    inbound: &Inbound,
 ) -> Response<McpBody> {
     session.touch();
     match message {
@@ -280,7 +280,7 @@ async fn existing(
             };
             let registered = Registered::new(session, vec![request.id.clone()]);
             if session
-                .forward(decoded(Message::Request(request)))
+                .forward(inbound.frame(Message::Request(request)))
                 .await
                 .is_err()
             {
@@ -293,7 +293,7 @@ async fn existing(
         Message::Notification(notification) => {
             let cancelled = cancelled_id(&notification);
             let message = Message::Notification(notification);
-            if session.forward(decoded(message)).await.is_err() {
+            if session.forward(inbound.frame(message)).await.is_err() {
                 return session_not_found();
             }
             if let Some(id) = cancelled {
@@ -302,7 +302,7 @@ async fn existing(
             body::status(StatusCode::ACCEPTED)
         }
         other => {
-            if session.forward(decoded(other)).await.is_err() {
+            if session.forward(inbound.frame(other)).await.is_err() {
                 return session_not_found();
             }
             body::status(StatusCode::ACCEPTED)
@@ -348,10 +348,13 @@ fn respond(
     }
 }
 
-/// Stateless mode: a short-lived session, initialized on the spot, serves one message.
+/// Stateless mode: a short-lived session under a fixed context (the version of the request,
+/// a client that declared nothing) serves one message; an `initialize` is answered and
+/// changes nothing.
 async fn stateless(
     inner: &ServiceInner,
     message: Message,
+    inbound: &Inbound,
     header_version: Option<ProtocolVersion>,
 ) -> Response<McpBody> {
     let (request, is_initialize) = match &message {
@@ -374,10 +377,7 @@ async fn stateless(
     let rx = request.clone().and_then(|id| session.begin_exchange(id));
     // Ends the session's input if the client leaves before the answer.
     let registered = Registered::new(&session, request.into_iter().collect());
-    if !is_initialize {
-        prime_stateless(&session, version).await;
-    }
-    if session.forward(decoded(message)).await.is_err() {
+    if session.forward(inbound.frame(message)).await.is_err() {
         return session_not_found();
     }
     match rx {

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::body;
+use super::inbound::RemoteAddr;
 use super::{HttpServerConfig, McpService, SessionFactory};
 
 /// The path [`serve`] answers on.
@@ -170,8 +171,8 @@ async fn accept_loop(
             () = stop.cancelled() => break,
             accepted = accept(&listener) => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, remote) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: wait a little rather than spin.
                 tracing::warn!(error = %e, "accept failed");
@@ -181,6 +182,7 @@ async fn accept_loop(
         };
         connections.spawn(connection(
             stream,
+            remote,
             service.clone(),
             path.clone(),
             stop.clone(),
@@ -190,9 +192,16 @@ async fn accept_loop(
     connections.wait().await;
 }
 
-async fn connection(stream: TcpStream, service: McpService, path: String, stop: CancellationToken) {
+async fn connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    service: McpService,
+    path: String,
+    stop: CancellationToken,
+) {
     let header_timeout = service.config().header_read_timeout;
-    let handler = hyper::service::service_fn(move |request: Request<Incoming>| {
+    let handler = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(RemoteAddr(remote));
         let service = service.clone();
         let on_path = request.uri().path() == path || service.is_legacy_path(request.uri().path());
         async move {

@@ -25,7 +25,7 @@ async fn session_of(
     let session = lookup(
         inner,
         parts.headers.get(SESSION_ID_HEADER),
-        principal.as_deref(),
+        principal.as_ref(),
     )
     .map_err(NoSession::response)?;
     session.touch();

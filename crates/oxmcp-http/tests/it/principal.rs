@@ -1,8 +1,6 @@
 //! Sessions bound to the principal the auth hook named: another caller with the session id
 //! gets 404, on Streamable HTTP and legacy endpoints alike.
 
-use std::sync::Arc;
-
 use http::request::Parts;
 use oxmcp_http::event_store::BoxFuture;
 use oxmcp_http::{
@@ -17,7 +15,7 @@ struct Names;
 
 fn name_of(parts: &Parts) -> Option<Principal> {
     let value = parts.headers.get("authorization")?.to_str().ok()?;
-    value.strip_prefix("Bearer ").map(Arc::from)
+    value.strip_prefix("Bearer ").map(Principal::new)
 }
 
 impl AuthHook for Names {

@@ -32,7 +32,7 @@ use super::registry::Registry;
 use super::{Principal, Settings};
 
 pub(crate) use legacy::LegacyState;
-pub(crate) use stateless::{prime_stateless, stateless_session};
+pub(crate) use stateless::stateless_session;
 pub(crate) use streamable::{Answer, BatchAnswers};
 pub(crate) use streams::{OpenStream, ResumeError};
 pub use transport::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
@@ -95,7 +95,7 @@ pub(crate) struct Session {
     /// Streamable, stateless or legacy.
     kind: SessionKind,
     /// Whom the session belongs to (see [`AuthHook::authenticate`](super::AuthHook)).
-    principal: OnceLock<Principal>,
+    principal: OnceLock<Arc<Principal>>,
 }
 
 /// Locks `m`, poisoned or not (a panic elsewhere does not take the session down with it).
@@ -138,16 +138,20 @@ impl Session {
     }
 
     /// Binds the session to the principal of the request that created it, if any.
-    pub(crate) fn bind(&self, principal: Option<Principal>) {
+    pub(crate) fn bind(&self, principal: Option<&Arc<Principal>>) {
         if let Some(principal) = principal {
-            let _ = self.principal.set(principal);
+            let _ = self.principal.set(principal.clone());
         }
     }
 
-    /// Whether a request from `principal` may use the session: the same principal it was
-    /// bound to, or none on both sides.
-    pub(crate) fn belongs_to(&self, principal: Option<&str>) -> bool {
-        self.principal.get().map(|p| &**p) == principal
+    /// Whether a request from `principal` may use the session: the same caller (issuer
+    /// and subject) it was bound to, or none on both sides.
+    pub(crate) fn belongs_to(&self, principal: Option<&Principal>) -> bool {
+        match (self.principal.get(), principal) {
+            (Some(bound), Some(caller)) => bound.same_caller(caller),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     /// The protocol version of the session: for a legacy session, the one the engine

@@ -1,28 +1,22 @@
 //! The short-lived session of one stateless POST ([`HttpServerConfig::stateless`]): it has
-//! no id and is in no registry, is initialized on the spot with a synthetic `initialize`
-//! (empty client capabilities), and its input ends once the POST's requests are answered
-//! (or, for a POST without requests, once its messages are in), which ends it.
+//! no id and is in no registry, needs no `initialize`: its transport fixes the context of
+//! its requests (the POST's protocol version, a client that declared nothing, see
+//! [`Transport::negotiated`](oxmcp_core::transport::Transport::negotiated)), and its input
+//! ends once the POST's requests are answered (or, for a POST without requests, once its
+//! messages are in), which ends it.
 //!
 //! [`HttpServerConfig::stateless`]: crate::HttpServerConfig::stateless
 
 use std::sync::{Arc, Weak};
 
-use oxmcp_core::transport::Frame;
-use oxmcp_types::ProtocolVersion;
+use oxmcp_core::transport::Negotiated;
+use oxmcp_types::{Implementation, ProtocolVersion};
 
 use super::{Session, SessionKind};
 use crate::server::ServiceInner;
 
-/// The `initialize` request a stateless session is given before the POST's messages.
-fn synthetic_initialize(version: ProtocolVersion) -> Vec<u8> {
-    format!(
-        r#"{{"jsonrpc":"2.0","id":"oxmcp-stateless-initialize","method":"initialize","params":{{"protocolVersion":"{version}","capabilities":{{}},"clientInfo":{{"name":"stateless-client","version":"0"}}}}}}"#
-    )
-    .into_bytes()
-}
-
-/// The `notifications/initialized` that follows it.
-const INITIALIZED: &[u8] = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+/// The `clientInfo.name` a stateless session reports: the client never introduced itself.
+pub(crate) const STATELESS_CLIENT: &str = "stateless-client";
 
 /// Starts the short-lived session of one stateless POST.
 pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) -> Arc<Session> {
@@ -33,19 +27,11 @@ pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) 
         Weak::new(),
         SessionKind::Stateless,
     );
+    let client = Implementation::new(STATELESS_CLIENT, "0");
+    let transport = transport.with_negotiated(Negotiated::new(version, client));
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
     session
-}
-
-/// Initializes a stateless session on the spot. Call it after the POST's requests are
-/// registered: the session's input ends once no request is waiting, and the answer to this
-/// `initialize` must not end it early.
-pub(crate) async fn prime_stateless(session: &Session, version: ProtocolVersion) {
-    let _ = session
-        .forward(Frame::Message(synthetic_initialize(version)))
-        .await;
-    let _ = session.forward(Frame::Message(INITIALIZED.to_vec())).await;
 }
 
 impl Session {

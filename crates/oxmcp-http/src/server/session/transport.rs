@@ -5,7 +5,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use oxmcp_core::transport::{
-    Frame, FrameSink, OutboundMessage, Transport, TransportError, TransportReader, TransportWriter,
+    Frame, FrameSink, Negotiated, OutboundMessage, Transport, TransportError, TransportReader,
+    TransportWriter,
 };
 use oxmcp_types::{ProtocolVersion, RequestId};
 
@@ -17,6 +18,8 @@ use super::{Session, lock};
 pub struct HttpSessionTransport {
     reader: HttpSessionReader,
     writer: HttpSessionWriter,
+    /// What a stateless session's requests are handled under.
+    negotiated: Option<Negotiated>,
 }
 
 impl HttpSessionTransport {
@@ -29,7 +32,14 @@ impl HttpSessionTransport {
             writer: HttpSessionWriter {
                 session: session.clone(),
             },
+            negotiated: None,
         }
+    }
+
+    /// This transport, fixing what its session's requests are handled under.
+    pub(super) fn with_negotiated(mut self, negotiated: Negotiated) -> Self {
+        self.negotiated = Some(negotiated);
+        self
     }
 
     /// The `Mcp-Session-Id` of the session (empty in stateless mode).
@@ -118,6 +128,10 @@ impl SessionStreams {
 impl Transport for HttpSessionTransport {
     type Reader = HttpSessionReader;
     type Writer = HttpSessionWriter;
+
+    fn negotiated(&self) -> Option<Negotiated> {
+        self.negotiated.clone()
+    }
 
     fn split(self) -> (HttpSessionReader, HttpSessionWriter) {
         (self.reader, self.writer)
