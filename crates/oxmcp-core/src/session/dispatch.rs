@@ -182,6 +182,7 @@ fn initialize<R: Role>(
             params,
         )
         .ok_or_else(|| ErrorData::method_not_found(InitializeRequest::METHOD))?;
+        tracing::debug!(role = R::NAME, version = %result.protocol_version, "initialize answered (negotiated per request: nothing kept)");
         return to_result(&result);
     }
     if !inner.begin_initialize() {
@@ -197,6 +198,7 @@ fn initialize<R: Role>(
     )
     .ok_or_else(|| ErrorData::method_not_found(InitializeRequest::METHOD))?;
     let _ = inner.info.set(info);
+    tracing::debug!(role = R::NAME, version = %result.protocol_version, "initialize answered");
     to_result(&result)
 }
 

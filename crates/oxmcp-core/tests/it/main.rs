@@ -12,6 +12,7 @@ mod engine_capabilities;
 mod engine_lifecycle;
 mod engine_malformed;
 mod engine_requests;
+mod extension_points;
 mod router_logging;
 mod router_notifications;
 mod router_prompts;
