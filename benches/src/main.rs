@@ -7,7 +7,7 @@
 //! [--server-exe PATH]`.
 //! `oxmcp-bench load PORT CLIENTS SECS` drives a server already running (for profiling it).
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
-//! (IMPL: `oxmcp`, `oxmcp-sse`, `rmcp`, `raw`). `--server-exe` runs the servers from another
+//! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`). `--server-exe` runs the servers from another
 //! build of this program (an A/B comparison with one load generator).
 
 mod http_load;
@@ -114,7 +114,7 @@ async fn run_all(options: &Options) {
     let wanted = |part: &str| options.only.as_deref().is_none_or(|o| o == part);
     let mut rows = Vec::new();
     if wanted("http") {
-        for which in ["oxmcp", "oxmcp-sse", "rmcp", "raw"] {
+        for which in ["oxmcp", "oxmcp-sse", "oxmcp-stateless", "rmcp", "raw"] {
             if options.runs(which) {
                 rows.extend(http_rows(which, options.secs).await);
             }

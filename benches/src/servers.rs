@@ -72,6 +72,8 @@ pub(crate) enum Impl {
     Oxmcp,
     /// oxmcp with every answer on an SSE stream (what rmcp's stateful mode does).
     OxmcpSse,
+    /// oxmcp in its stateless mode (no sessions: every POST is served on its own).
+    OxmcpStateless,
     /// rmcp 3.11 with its defaults (stateful, SSE answers).
     Rmcp,
     /// The ceiling: hyper answering each POST with a fixed JSON body (no MCP at all).
@@ -83,6 +85,7 @@ impl Impl {
         match name {
             "oxmcp" => Some(Self::Oxmcp),
             "oxmcp-sse" => Some(Self::OxmcpSse),
+            "oxmcp-stateless" => Some(Self::OxmcpStateless),
             "rmcp" => Some(Self::Rmcp),
             "raw" => Some(Self::Raw),
             _ => None,
@@ -101,14 +104,16 @@ async fn print_port(addr: SocketAddr) -> std::io::Result<()> {
 pub(crate) async fn serve_http(which: Impl) -> Result<(), Box<dyn std::error::Error>> {
     let any: SocketAddr = "127.0.0.1:0".parse()?;
     match which {
-        Impl::Oxmcp | Impl::OxmcpSse => {
+        Impl::Oxmcp | Impl::OxmcpSse | Impl::OxmcpStateless => {
             let server = oxmcp_server();
             let mode = if which == Impl::OxmcpSse {
                 ResponseMode::Sse
             } else {
                 ResponseMode::Auto
             };
-            let config = HttpServerConfig::default().with_response_mode(mode);
+            let config = HttpServerConfig::default()
+                .with_response_mode(mode)
+                .with_stateless(which == Impl::OxmcpStateless);
             let service = McpService::new(move |t| server.serve(t), config);
             let running = serve_with(any, service, "/mcp").await?;
             print_port(running.local_addr()).await?;
@@ -142,7 +147,7 @@ pub(crate) async fn serve_http(which: Impl) -> Result<(), Box<dyn std::error::Er
 /// Serves over stdio until stdin ends.
 pub(crate) async fn serve_stdio(which: Impl) -> Result<(), Box<dyn std::error::Error>> {
     match which {
-        Impl::Oxmcp | Impl::OxmcpSse => {
+        Impl::Oxmcp | Impl::OxmcpSse | Impl::OxmcpStateless => {
             oxmcp_server()
                 .serve(oxmcp_core::transport::stdio())
                 .wait()
