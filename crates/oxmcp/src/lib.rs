@@ -112,10 +112,11 @@ pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, To
 /// Tasks: the engine, its settings and the store contract, with the in-memory store.
 pub use oxmcp_core::tasks;
 pub use oxmcp_core::{
-    ClientConfig, Handler, HandlerResult, IncomingNotification, IncomingRequest, InitializeError,
-    McpServer, NoHandler, NotificationContext, NotifyError, Peer, RequestContext, RequestError,
-    RequestOptions, RunningClient, RunningServer, ServerConfig, SessionConfig, SessionEnd,
-    SessionHandle, SessionInfo, connect, role, serve_server, to_result, transport,
+    ClientConfig, Extensions, Handler, HandlerResult, IncomingNotification, IncomingRequest,
+    InitializeError, McpServer, Middleware, Next, NoHandler, NotificationContext, NotifyError,
+    Peer, Principal, RequestContext, RequestError, RequestOptions, RunningClient, RunningServer,
+    ServerConfig, SessionConfig, SessionEnd, SessionExtensions, SessionHandle, SessionInfo,
+    connect, middleware, role, serve_server, to_result, transport,
 };
 /// Streamable HTTP: the server (`McpService`, `serve`) and the client transport
 /// (`HttpClientTransport`). Enabled by the `http` feature.
