@@ -12,39 +12,17 @@
 //!   changeable while it runs.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::session::state::lock;
 
 type Value = Arc<dyn Any + Send + Sync>;
 
-/// `TypeId`s are already hashes: no need to hash them again.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Map = HashMap<TypeId, Value, BuildHasherDefault<IdHasher>>;
-
 /// A map of values keyed by their type (at most one value per type), like
-/// `http::Extensions`. Empty maps allocate nothing; clones share the values.
+/// `http::Extensions`. An empty map allocates nothing, and clones share the values and the
+/// map itself (a clone costs a reference count; the first insert into a shared map copies
+/// it). A request carries a handful of values at most, so lookups scan a short list.
 ///
 /// ```
 /// use oxmcp_core::Extensions;
@@ -62,7 +40,7 @@ type Map = HashMap<TypeId, Value, BuildHasherDefault<IdHasher>>;
 /// ```
 #[derive(Clone, Default)]
 pub struct Extensions {
-    map: Option<Box<Map>>,
+    entries: Option<Arc<[(TypeId, Value)]>>,
 }
 
 impl fmt::Debug for Extensions {
@@ -80,6 +58,16 @@ impl Extensions {
         Self::default()
     }
 
+    fn entries(&self) -> &[(TypeId, Value)] {
+        self.entries.as_deref().unwrap_or_default()
+    }
+
+    fn find(&self, id: TypeId) -> Option<&Value> {
+        self.entries()
+            .iter()
+            .find_map(|(key, value)| (*key == id).then_some(value))
+    }
+
     /// Inserts `value`, returning the value of the same type it replaces.
     pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) -> Option<Arc<T>> {
         self.insert_arc(Arc::new(value))
@@ -87,40 +75,51 @@ impl Extensions {
 
     /// Inserts a shared value, returning the value of the same type it replaces.
     pub fn insert_arc<T: Send + Sync + 'static>(&mut self, value: Arc<T>) -> Option<Arc<T>> {
-        let previous = self
-            .map
-            .get_or_insert_with(Box::default)
-            .insert(TypeId::of::<T>(), value)?;
-        previous.downcast().ok()
+        let id = TypeId::of::<T>();
+        let mut entries: Vec<(TypeId, Value)> = self.entries().to_vec();
+        let previous = match entries.iter_mut().find(|(key, _)| *key == id) {
+            Some(entry) => Some(std::mem::replace(&mut entry.1, value)),
+            None => {
+                entries.push((id, value));
+                None
+            }
+        };
+        self.entries = Some(entries.into());
+        previous?.downcast().ok()
     }
 
     /// The value of type `T`, if there is one.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.map.as_ref()?.get(&TypeId::of::<T>())?.downcast_ref()
+        self.find(TypeId::of::<T>())?.downcast_ref()
     }
 
     /// The value of type `T` as a shared handle, if there is one.
     pub fn get_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        let value = self.map.as_ref()?.get(&TypeId::of::<T>())?.clone();
-        value.downcast().ok()
+        self.find(TypeId::of::<T>())?.clone().downcast().ok()
     }
 
     /// Removes and returns the value of type `T`.
     pub fn remove<T: Send + Sync + 'static>(&mut self) -> Option<Arc<T>> {
-        let value = self.map.as_mut()?.remove(&TypeId::of::<T>())?;
-        value.downcast().ok()
+        let id = TypeId::of::<T>();
+        let removed = self.find(id)?.clone();
+        let rest: Vec<(TypeId, Value)> = self
+            .entries()
+            .iter()
+            .filter(|(key, _)| *key != id)
+            .cloned()
+            .collect();
+        self.entries = (!rest.is_empty()).then(|| rest.into());
+        removed.downcast().ok()
     }
 
     /// Whether there is a value of type `T`.
     pub fn contains<T: Send + Sync + 'static>(&self) -> bool {
-        self.map
-            .as_ref()
-            .is_some_and(|m| m.contains_key(&TypeId::of::<T>()))
+        self.find(TypeId::of::<T>()).is_some()
     }
 
     /// How many values there are.
     pub fn len(&self) -> usize {
-        self.map.as_ref().map_or(0, |m| m.len())
+        self.entries().len()
     }
 
     /// Whether there is none.
@@ -130,10 +129,17 @@ impl Extensions {
 
     /// Adds every value of `other`, replacing values of the same types.
     pub fn extend(&mut self, other: Self) {
-        let Some(other) = other.map else { return };
-        match &mut self.map {
-            Some(map) => map.extend(*other),
-            None => self.map = Some(other),
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        for (id, value) in other.entries() {
+            let mut entries: Vec<(TypeId, Value)> = self.entries().to_vec();
+            match entries.iter_mut().find(|(key, _)| key == id) {
+                Some(entry) => entry.1 = value.clone(),
+                None => entries.push((*id, value.clone())),
+            }
+            self.entries = Some(entries.into());
         }
     }
 }
