@@ -28,6 +28,20 @@ pub struct SessionConfig {
     pub max_in_flight_requests: usize,
     /// How many outgoing messages may wait for the transport before senders wait (default 1024).
     pub outbound_queue: usize,
+    /// How many bytes of outgoing messages may wait for the transport before senders wait
+    /// (default 16 MiB; a single larger message still goes out, alone).
+    pub max_outbound_bytes: usize,
+    /// How many of our requests may wait for the peer's answers at once; past it a new
+    /// request fails at once with [`RequestError::TooManyOutgoing`](crate::RequestError)
+    /// (default 256).
+    pub max_outgoing_requests: usize,
+    /// The longest identifier the peer may hand us, in bytes of its JSON: a request id
+    /// (longer: -32600, answered with a `null` id) or a progress token (longer: -32602)
+    /// (default 256).
+    pub max_id_bytes: usize,
+    /// Whether a server refuses requests other than `ping` (-32600) between its answer to
+    /// `initialize` and `notifications/initialized`, as the lifecycle orders (default true).
+    pub strict_lifecycle: bool,
     /// How many incoming notifications may wait for in-order handling before reading pauses
     /// (default 1024).
     pub notification_queue: usize,
@@ -51,6 +65,10 @@ impl Default for SessionConfig {
             max_batch_messages: 64,
             max_in_flight_requests: 1024,
             outbound_queue: 1024,
+            max_outbound_bytes: 16 * 1024 * 1024,
+            max_outgoing_requests: 256,
+            max_id_bytes: 256,
+            strict_lifecycle: true,
             notification_queue: 1024,
             request_timeout: Duration::from_secs(60),
             max_request_timeout: Duration::from_secs(600),

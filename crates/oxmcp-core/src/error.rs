@@ -36,6 +36,13 @@ pub enum RequestError {
     /// The session is not initialized far enough for this method.
     #[error("`{0}` cannot be sent before the session is initialized")]
     NotInitialized(String),
+    /// As many of our requests as [`SessionConfig::max_outgoing_requests`](crate::SessionConfig)
+    /// allows already wait for the peer's answers; this one was not sent.
+    #[error("too many requests wait for the peer's answers (the limit is {limit})")]
+    TooManyOutgoing {
+        /// The limit.
+        limit: usize,
+    },
     /// The session ended before an answer arrived.
     #[error("the session is closed")]
     Closed,
@@ -59,6 +66,35 @@ impl RequestError {
         match self {
             Self::Remote(e) => Some(e),
             _ => None,
+        }
+    }
+}
+
+impl RequestError {
+    /// A copy of this error, for callers that share one request's outcome (serde's errors
+    /// are kept as their text).
+    pub(crate) fn duplicate(&self) -> Self {
+        use serde::de::Error as _;
+        match self {
+            Self::Remote(e) => Self::Remote(e.clone()),
+            Self::Timeout(d) => Self::Timeout(*d),
+            Self::Cancelled => Self::Cancelled,
+            Self::CapabilityNotNegotiated { method, capability } => Self::CapabilityNotNegotiated {
+                method: method.clone(),
+                capability,
+            },
+            Self::WrongDirection { method, role } => Self::WrongDirection {
+                method: method.clone(),
+                role,
+            },
+            Self::NotInitialized(method) => Self::NotInitialized(method.clone()),
+            Self::TooManyOutgoing { limit } => Self::TooManyOutgoing { limit: *limit },
+            Self::Closed => Self::Closed,
+            Self::Serialize(e) => Self::Serialize(serde_json::Error::custom(e.to_string())),
+            Self::InvalidResult { method, source } => Self::InvalidResult {
+                method: method.clone(),
+                source: serde_json::Error::custom(source.to_string()),
+            },
         }
     }
 }

@@ -17,6 +17,8 @@ use crate::session::SessionInfo;
 pub trait Role: Debug + Send + Sync + 'static + sealed::Sealed {
     /// `"server"` or `"client"`, for logs and errors.
     const NAME: &'static str;
+    /// Whether this side answers `initialize` (the server).
+    const ANSWERS_INITIALIZE: bool;
     /// The capabilities this side declares.
     type OwnCapabilities: Debug + Clone + Send + Sync + 'static;
     /// The capabilities the other side declares.
@@ -56,6 +58,7 @@ pub struct Client;
 
 impl Role for Server {
     const NAME: &'static str = "server";
+    const ANSWERS_INITIALIZE: bool = true;
     type OwnCapabilities = ServerCapabilities;
     type PeerCapabilities = ClientCapabilities;
 
@@ -89,6 +92,7 @@ impl Role for Server {
 
 impl Role for Client {
     const NAME: &'static str = "client";
+    const ANSWERS_INITIALIZE: bool = false;
     type OwnCapabilities = ClientCapabilities;
     type PeerCapabilities = ServerCapabilities;
 

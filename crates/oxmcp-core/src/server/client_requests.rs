@@ -33,13 +33,11 @@ use oxmcp_types::elicitation::{
     ElicitationCompleteNotificationParams, ElicitationSchema, StringFormat,
     UrlElicitationRequiredData,
 };
-use oxmcp_types::methods::{
-    CreateMessageRequest, ElicitRequest, ElicitationCompleteNotification, ListRootsRequest,
-};
+use oxmcp_types::methods::{CreateMessageRequest, ElicitRequest, ElicitationCompleteNotification};
 use oxmcp_types::sampling::{CreateMessageRequestParams, CreateMessageResult, IncludeContext};
 use oxmcp_types::{
-    AdaptToVersion, ClientCapabilities, ElicitRequestParams, ErrorData, ProtocolVersion,
-    RequestParams, Root, SamplingMessageContentBlock,
+    AdaptToVersion, ClientCapabilities, ElicitRequestParams, ErrorData, ProtocolVersion, Root,
+    SamplingMessageContentBlock,
 };
 use serde::de::DeserializeOwned;
 
@@ -374,10 +372,7 @@ impl Peer<Server> {
         if info.peer_capabilities.roots.is_none() {
             return Err(missing("roots"));
         }
-        let result = self
-            .request::<ListRootsRequest>(&RequestParams::default())
-            .await?;
-        Ok(result.roots)
+        Ok(super::roots::list_roots(self).await?)
     }
 }
 

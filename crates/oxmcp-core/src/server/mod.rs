@@ -6,6 +6,7 @@ pub mod completion;
 pub mod pagination;
 pub mod prompts;
 pub mod resources;
+mod roots;
 mod router;
 mod sessions;
 pub mod task_requests;

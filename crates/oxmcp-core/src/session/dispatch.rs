@@ -113,6 +113,10 @@ pub(super) async fn reply<R: Role>(
 async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions: Extensions) {
     let id = request.id.clone();
     let method = request.method.as_str();
+    if let Some(refusal) = oversized_id(&id, inner.config.max_id_bytes) {
+        // Echoing a huge id would hand the peer an amplifier: the error goes with `null`.
+        return send_error(inner, ErrorResponse::new(None, refusal)).await;
+    }
     if method == PingRequest::METHOD {
         return reply(inner, id, to_result(&EmptyResult::default())).await;
     }
@@ -121,6 +125,18 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions
     {
         let answer = initialize(inner, request.params.as_deref());
         return reply(inner, id, answer).await;
+    }
+    // A server has answered `initialize` and waits for `notifications/initialized`. (A
+    // client in the same phase may already be sending it: it refuses nothing.)
+    if R::ANSWERS_INITIALIZE
+        && inner.config.strict_lifecycle
+        && inner.source.is_none()
+        && inner.phase() == Phase::Initializing
+    {
+        let e = ErrorData::invalid_request(format!(
+            "`{method}` received before notifications/initialized"
+        ));
+        return reply(inner, id, Err(e)).await;
     }
     let session = match negotiated(inner, &request, &extensions) {
         Ok(session) => session,
@@ -166,6 +182,16 @@ fn negotiated<R: Role>(
             request.method
         ))
     })
+}
+
+/// -32600 for a request id whose JSON is longer than `max` bytes.
+fn oversized_id(id: &RequestId, max: usize) -> Option<ErrorData> {
+    let RequestId::String(text) = id else {
+        return None;
+    };
+    // The JSON of a string is at least its length plus two quotes.
+    (text.len() + 2 > max)
+        .then(|| ErrorData::invalid_request(format!("request id longer than {max} bytes")))
 }
 
 fn initialize<R: Role>(

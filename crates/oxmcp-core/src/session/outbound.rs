@@ -80,6 +80,8 @@ enum Slot {
 
 struct State {
     queue: VecDeque<OutboundMessage>,
+    /// The bytes of the messages in `queue`.
+    bytes: usize,
     slot: Slot,
     /// The last task started to write the queue (aborted if closing cannot wait for it).
     drainer: Option<AbortHandle>,
@@ -90,6 +92,8 @@ pub(crate) struct Outbound {
     me: Weak<Self>,
     state: Mutex<State>,
     capacity: usize,
+    /// The bytes the queue may hold (a single larger message still goes, alone).
+    max_bytes: usize,
     /// Senders waiting for room in a full queue.
     space: Notify,
     /// Woken whenever the writer goes back to its slot (closing waits for it).
@@ -111,6 +115,7 @@ impl fmt::Debug for Outbound {
         };
         f.debug_struct("Outbound")
             .field("queued", &state.queue.len())
+            .field("bytes", &state.bytes)
             .field("capacity", &self.capacity)
             .field("writer", &slot)
             .finish()
@@ -118,10 +123,11 @@ impl fmt::Debug for Outbound {
 }
 
 impl Outbound {
-    /// A queue of `capacity` messages (at least one) in front of `writer`.
+    /// A queue of `capacity` messages (at least one) and `max_bytes` bytes in front of
+    /// `writer`.
     pub(crate) fn new(
         writer: Box<dyn DynWriter>,
-        capacity: usize,
+        (capacity, max_bytes): (usize, usize),
         closed: CancellationToken,
         control: Weak<dyn Control>,
     ) -> Arc<Self> {
@@ -129,10 +135,12 @@ impl Outbound {
             me: me.clone(),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
+                bytes: 0,
                 slot: Slot::Idle(writer),
                 drainer: None,
             }),
             capacity: capacity.max(1),
+            max_bytes,
             space: Notify::new(),
             returned: Notify::new(),
             closed,
@@ -177,14 +185,13 @@ impl Outbound {
     ) -> Result<(), TrySendError<OutboundMessage>> {
         let writer = {
             let mut state = lock(&self.state);
+            let full = self.is_full(&state, message.bytes.len());
             match state.slot {
                 Slot::Closed => return Err(TrySendError::Closed(message)),
-                Slot::Busy if state.queue.len() >= self.capacity => {
-                    return Err(TrySendError::Full(message));
-                }
+                Slot::Busy if full => return Err(TrySendError::Full(message)),
                 _ => {}
             }
-            state.queue.push_back(message);
+            push(&mut state, message);
             take_idle(&mut state)
         };
         if let Some(writer) = writer {
@@ -204,12 +211,12 @@ impl Outbound {
             let space = self.space.notified();
             {
                 let mut state = lock(&self.state);
-                let full = state.queue.len() >= self.capacity;
+                let full = self.is_full(&state, message.bytes.len());
                 match state.slot {
                     Slot::Closed => return Err(SendError(message)),
                     Slot::Busy if full => {}
                     _ => {
-                        state.queue.push_back(message);
+                        push(&mut state, message);
                         return Ok(take_idle(&mut state));
                     }
                 }
@@ -218,11 +225,26 @@ impl Outbound {
         }
     }
 
+    /// Whether a message of `incoming` bytes must wait: the queue holds as many messages or
+    /// bytes as it may (an empty queue always takes one message, however large).
+    fn is_full(&self, state: &State, incoming: usize) -> bool {
+        state.queue.len() >= self.capacity
+            || (!state.queue.is_empty() && state.bytes.saturating_add(incoming) > self.max_bytes)
+    }
+
     /// The next queued message, for the task holding the writer.
     fn pop(&self) -> Option<OutboundMessage> {
-        let message = lock(&self.state).queue.pop_front();
+        let message = {
+            let mut state = lock(&self.state);
+            let message = state.queue.pop_front();
+            if let Some(message) = &message {
+                state.bytes -= message.bytes.len();
+            }
+            message
+        };
         if message.is_some() {
-            self.space.notify_one();
+            // Room for more than one small message may have opened: wake every sender.
+            self.space.notify_waiters();
         }
         message
     }
@@ -302,6 +324,7 @@ impl Outbound {
             let mut state = lock(&self.state);
             state.slot = Slot::Closed;
             state.queue = VecDeque::new();
+            state.bytes = 0;
         }
         self.space.notify_waiters();
         self.returned.notify_waiters();
@@ -355,9 +378,16 @@ impl Outbound {
             let mut state = lock(&self.state);
             state.slot = Slot::Closed;
             state.queue = VecDeque::new();
+            state.bytes = 0;
         }
         self.space.notify_waiters();
     }
+}
+
+/// Appends `message` to the queue, counting its bytes.
+fn push(state: &mut State, message: OutboundMessage) {
+    state.bytes += message.bytes.len();
+    state.queue.push_back(message);
 }
 
 /// Takes the writer out of its slot if it is idle (marking it busy).

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::SessionInfo;
 use super::hook::{OutboundHook, WaitHold, release};
-use super::state::{Inner, InnerParts, Pending, Phase};
+use super::state::{Inner, InnerParts, NotPending, Pending, Phase};
 use crate::capability::Support;
 use crate::error::{NotifyError, RequestError};
 use crate::extensions::SessionExtensions;
@@ -404,8 +404,12 @@ impl<R: Role> Peer<R> {
                 progress: progress_tx,
             },
         );
-        if !registered {
-            return Err(RequestError::Closed);
+        match registered {
+            Ok(()) => {}
+            Err(NotPending::Closed) => return Err(RequestError::Closed),
+            Err(NotPending::Full { limit }) => {
+                return Err(RequestError::TooManyOutgoing { limit });
+            }
         }
         // Whatever happens to this future, an entry still pending when it ends is removed
         // and the peer told; answered, timed-out and cancelled requests are already gone.

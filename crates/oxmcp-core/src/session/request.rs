@@ -30,24 +30,45 @@ pub(super) fn answer(id: RequestId, result: HandlerResult) -> OutboundMessage {
     OutboundMessage::new(message.to_vec(), Route::Response(id))
 }
 
-/// `_meta.progressToken`, read only when the params mention it at all.
-fn find_progress_token(params: Option<&RawValue>) -> Option<ProgressToken> {
+/// `_meta.progressToken`, read only when the params mention it at all: a string or an
+/// integer of at most `max_bytes` bytes, else -32602 (params that are not an object with a
+/// `_meta` object are left to the handler, which sees them whole).
+fn find_progress_token(
+    params: Option<&RawValue>,
+    max_bytes: usize,
+) -> Result<Option<ProgressToken>, ErrorData> {
     #[derive(Deserialize)]
-    struct MetaOnly {
-        #[serde(rename = "_meta")]
-        meta: Option<ProgressMeta>,
+    struct MetaOnly<'a> {
+        #[serde(rename = "_meta", borrow)]
+        meta: Option<ProgressMeta<'a>>,
     }
     #[derive(Deserialize)]
-    struct ProgressMeta {
-        #[serde(rename = "progressToken")]
-        progress_token: Option<ProgressToken>,
+    struct ProgressMeta<'a> {
+        #[serde(rename = "progressToken", borrow)]
+        progress_token: Option<&'a RawValue>,
     }
-    let text = params?.get();
-    memchr::memmem::find(text.as_bytes(), b"progressToken")?;
-    serde_json::from_str::<MetaOnly>(text)
-        .ok()?
-        .meta?
-        .progress_token
+    let Some(text) = params.map(RawValue::get) else {
+        return Ok(None);
+    };
+    if memchr::memmem::find(text.as_bytes(), b"progressToken").is_none() {
+        return Ok(None);
+    }
+    let Ok(MetaOnly { meta: Some(meta) }) = serde_json::from_str::<MetaOnly<'_>>(text) else {
+        return Ok(None);
+    };
+    let Some(raw) = meta.progress_token else {
+        return Ok(None);
+    };
+    if raw.get().len() > max_bytes {
+        return Err(ErrorData::invalid_params(format!(
+            "_meta.progressToken is longer than {max_bytes} bytes"
+        )));
+    }
+    serde_json::from_str::<ProgressToken>(raw.get())
+        .map(Some)
+        .map_err(|_| {
+            ErrorData::invalid_params("_meta.progressToken must be a string or an integer")
+        })
 }
 
 /// Registers a request as in flight, unless the limit is reached, its id is taken, or the
@@ -84,11 +105,15 @@ pub(super) async fn start<R: Role>(
     extensions: Extensions,
 ) {
     let id = request.id;
+    let max_id = inner.config.max_id_bytes;
+    let token = match find_progress_token(request.params.as_deref(), max_id) {
+        Ok(token) => token,
+        Err(refusal) => return reply(inner, id, Err(refusal)).await,
+    };
     let state = RequestState::new(CancellationToken::new());
     if let Some(refusal) = admit(inner, &id, &state) {
         return reply(inner, id, Err(refusal)).await;
     }
-    let token = find_progress_token(request.params.as_deref());
     // A session negotiated per request hands the request's state to its peer too.
     let own = inner.source.is_some().then(|| session.clone());
     let peer = Peer::new(inner.clone(), Route::Related(id.clone())).with_info(own);

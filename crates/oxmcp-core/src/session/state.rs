@@ -39,6 +39,15 @@ pub(crate) struct Pending {
     pub(crate) progress: Option<mpsc::Sender<ProgressNotificationParams>>,
 }
 
+/// Why an outgoing request could not wait for its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotPending {
+    /// The session can no longer receive answers.
+    Closed,
+    /// As many requests as allowed already wait.
+    Full { limit: usize },
+}
+
 /// One of the peer's requests while it runs.
 #[derive(Debug)]
 pub(crate) struct RequestState {
@@ -159,10 +168,10 @@ impl<R: Role> Inner<R> {
             None => (Phase::New, None),
         };
         let info = info.map_or_else(OnceLock::new, OnceLock::from);
+        let limits = (parts.config.outbound_queue, parts.config.max_outbound_bytes);
         Arc::new_cyclic(|me: &Weak<Self>| {
             let control: Weak<dyn Control> = me.clone();
-            let outbound =
-                Outbound::new(writer, parts.config.outbound_queue, closed.clone(), control);
+            let outbound = Outbound::new(writer, limits, closed.clone(), control);
             Self {
                 id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
                 notifications: Notifications::new(parts.config.notification_queue),
@@ -286,15 +295,19 @@ impl<R: Role> Inner<R> {
         drop(pending);
     }
 
-    /// Registers an outgoing request; false once the session can no longer get answers.
-    pub(crate) fn add_pending(&self, id: RequestId, pending: Pending) -> bool {
-        match lock(&self.pending).as_mut() {
-            Some(map) => {
-                map.insert(id, pending);
-                true
-            }
-            None => false,
+    /// Registers an outgoing request, unless the session can no longer get answers or as
+    /// many requests as allowed already wait.
+    pub(crate) fn add_pending(&self, id: RequestId, pending: Pending) -> Result<(), NotPending> {
+        let mut pending_map = lock(&self.pending);
+        let Some(map) = pending_map.as_mut() else {
+            return Err(NotPending::Closed);
+        };
+        let limit = self.config.max_outgoing_requests;
+        if map.len() >= limit {
+            return Err(NotPending::Full { limit });
         }
+        map.insert(id, pending);
+        Ok(())
     }
 
     /// Forgets an outgoing request, returning it if it was still waiting.

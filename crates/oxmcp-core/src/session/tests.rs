@@ -85,6 +85,10 @@ struct Setup {
 }
 
 fn setup(capacity: usize, fail: bool) -> Setup {
+    setup_with(capacity, usize::MAX, fail)
+}
+
+fn setup_with(capacity: usize, max_bytes: usize, fail: bool) -> Setup {
     let log = Arc::new(Log::default());
     let gate = Arc::new(Semaphore::new(0));
     let ended = Arc::new(Ended::default());
@@ -96,7 +100,12 @@ fn setup(capacity: usize, fail: bool) -> Setup {
         gate: gate.clone(),
         fail,
     };
-    let out = Outbound::new(Box::new(writer), capacity, closed.clone(), control);
+    let out = Outbound::new(
+        Box::new(writer),
+        (capacity, max_bytes),
+        closed.clone(),
+        control,
+    );
     Setup {
         out,
         log,
@@ -158,6 +167,46 @@ async fn a_full_queue_makes_senders_wait_for_room() {
     tokio::time::timeout(GUARD, fourth).await.unwrap().unwrap();
     tokio::time::timeout(GUARD, first).await.unwrap().unwrap();
     assert_eq!(wait_written(&s.log, 4).await, [1, 2, 3, 4]);
+}
+
+fn sized(n: u8, len: usize) -> OutboundMessage {
+    OutboundMessage::new(vec![n; len], Route::Unrelated)
+}
+
+#[tokio::test]
+async fn the_queue_holds_no_more_bytes_than_its_budget() {
+    let s = setup_with(64, 10, false);
+    let first = holder(&s, 1).await;
+    s.out.send(sized(2, 4)).await.unwrap();
+    s.out.send(sized(3, 4)).await.unwrap();
+    // 8 bytes queued: 4 more would pass the budget of 10, so the sender waits...
+    let mut waiting = Box::pin(s.out.send(sized(4, 4)));
+    assert!(
+        (&mut waiting).now_or_never().is_none(),
+        "over the byte budget"
+    );
+    assert!(s.out.try_send(sized(6, 4)).is_err(), "try_send refuses too");
+    // ...while a message that fits is taken.
+    s.out.try_send(sized(5, 1)).unwrap();
+    s.gate.add_permits(16);
+    tokio::time::timeout(GUARD, waiting).await.unwrap().unwrap();
+    tokio::time::timeout(GUARD, first).await.unwrap().unwrap();
+    let written = wait_written(&s.log, 14).await;
+    assert_eq!(written, [1, 2, 2, 2, 2, 3, 3, 3, 3, 5, 4, 4, 4, 4]);
+}
+
+#[tokio::test]
+async fn a_message_larger_than_the_budget_goes_alone() {
+    let s = setup_with(64, 2, false);
+    let first = holder(&s, 1).await;
+    // The queue is empty: it takes one message, however large.
+    s.out.send(sized(2, 5)).await.unwrap();
+    let mut waiting = Box::pin(s.out.send(sized(3, 1)));
+    assert!((&mut waiting).now_or_never().is_none(), "nothing joins it");
+    s.gate.add_permits(8);
+    tokio::time::timeout(GUARD, waiting).await.unwrap().unwrap();
+    tokio::time::timeout(GUARD, first).await.unwrap().unwrap();
+    assert_eq!(wait_written(&s.log, 7).await, [1, 2, 2, 2, 2, 2, 3]);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod engine_lifecycle;
 mod engine_malformed;
 mod engine_requests;
 mod extension_points;
+mod hardening;
 mod router_logging;
 mod router_notifications;
 mod router_prompts;
