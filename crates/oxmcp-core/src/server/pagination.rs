@@ -79,6 +79,10 @@ impl CursorCodec {
 
     /// The position a cursor of `kind` continues after.
     pub(crate) fn decode(&self, kind: ListKind, cursor: &str) -> Result<u64, CursorError> {
+        // Longer than any cursor we make: refused before anything is decoded or allocated.
+        if cursor.len() > (BODY_LEN + TAG_LEN).div_ceil(3) * 4 {
+            return Err(CursorError::Malformed);
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(cursor)
             .map_err(|_| CursorError::Malformed)?;
@@ -125,6 +129,18 @@ mod tests {
         assert_eq!(
             codec.decode(ListKind::Prompts, &forged),
             Err(CursorError::Forged)
+        );
+    }
+
+    #[test]
+    fn cursors_longer_than_ours_are_refused_before_decoding() {
+        let codec = CursorCodec::random();
+        let cursor = codec.encode(ListKind::Tools, 3);
+        assert_eq!(codec.decode(ListKind::Tools, &cursor), Ok(3));
+        let long = format!("{cursor}{}", "A".repeat(1 << 20));
+        assert_eq!(
+            codec.decode(ListKind::Tools, &long),
+            Err(CursorError::Malformed)
         );
     }
 
