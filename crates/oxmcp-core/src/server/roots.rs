@@ -1,8 +1,12 @@
 //! `roots/list` with at most one request in flight per session: callers that ask while one
-//! waits for the client share its answer. A client that sends
+//! waits for the client share its answer, and no more of them wait than
+//! [`SessionConfig::max_outgoing_requests`](crate::SessionConfig) (the others fail at once
+//! with [`RequestError::TooManyOutgoing`]). A client that sends
 //! `notifications/roots/list_changed` in a loop, with a server that refreshes its roots on
-//! each, costs one outstanding request, not one per notification.
+//! each, costs one outstanding request and a bounded number of waiters, not one request per
+//! notification.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use oxmcp_types::methods::ListRootsRequest;
@@ -21,6 +25,17 @@ type Shared = Result<Arc<Vec<Root>>, Arc<RequestError>>;
 #[derive(Default)]
 struct InFlight {
     current: Mutex<Option<watch::Receiver<Option<Shared>>>>,
+    /// How many callers wait on the request in flight.
+    joined: AtomicUsize,
+}
+
+/// Counts a caller among the waiters until dropped.
+struct Joined<'a>(&'a AtomicUsize);
+
+impl Drop for Joined<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Either the request in flight to wait on, or the sender of a new one.
@@ -51,12 +66,22 @@ pub(super) async fn list_roots(peer: &Peer<Server>) -> Result<Vec<Root>, Request
         match role {
             Turn::Lead(tx) => return lead(peer, &in_flight, tx).await,
             Turn::Join(rx) => {
+                let limit = peer_limit(peer);
+                let joined = Joined(&in_flight.joined);
+                if joined.0.fetch_add(1, Ordering::AcqRel) >= limit {
+                    return Err(RequestError::TooManyOutgoing { limit });
+                }
                 if let Some(shared) = join(rx).await {
                     return unshare(shared);
                 }
             }
         }
     }
+}
+
+/// How many callers may wait on one request.
+fn peer_limit(peer: &Peer<Server>) -> usize {
+    peer.inner.config.max_outgoing_requests
 }
 
 /// Sends the request, shares its answer, and clears the slot (also when dropped early).
