@@ -144,7 +144,10 @@ pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
         let response = match response {
             Ok(r) => r,
             Err(e) => {
-                let e = ErrorData::internal_error(format!("HTTP request failed: {e}"));
+                let e = ErrorData::internal_error(format!(
+                    "HTTP request failed: {}",
+                    super::tls::describe(&e)
+                ));
                 return fail_request(&shared, id, e).await;
             }
         };
@@ -351,8 +354,9 @@ pub(crate) async fn post_one_way(shared: &Arc<Shared>, body: Bytes) -> Result<()
     let mut renewed = false;
     loop {
         let (response, sent) = send_post(shared, body.clone()).await;
-        let response =
-            response.map_err(|e| transport_error(format!("HTTP request failed: {e}")))?;
+        let response = response.map_err(|e| {
+            transport_error(format!("HTTP request failed: {}", super::tls::describe(&e)))
+        })?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND
             && let Some(stale) = sent

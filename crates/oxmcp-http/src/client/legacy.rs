@@ -62,7 +62,7 @@ async fn open(shared: &Arc<Shared>) -> Result<(), String> {
     let response = tokio::time::timeout(wait, with_custom_headers(shared, builder).send())
         .await
         .map_err(|_| format!("no answer to the GET within {wait:?}"))?
-        .map_err(|e| format!("the GET failed: {e}"))?;
+        .map_err(|e| format!("the GET failed: {}", super::tls::describe(&e)))?;
     if !response.status().is_success() || !is_sse(&response) {
         return Err(format!(
             "the GET was answered {} without an event stream",
@@ -174,7 +174,7 @@ async fn post(shared: &Shared, body: Bytes) -> Result<(), Refusal> {
         .await
         .map_err(|e| Refusal {
             gone: false,
-            why: format!("HTTP request failed: {e}"),
+            why: format!("HTTP request failed: {}", super::tls::describe(&e)),
         })?;
     let status = response.status();
     if status.is_success() {

@@ -34,6 +34,9 @@
 mod exchange;
 mod legacy;
 mod renew;
+mod tls;
+
+pub use tls::{TlsConfig, TlsError};
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -92,6 +95,8 @@ pub struct HttpClientConfig {
     /// How long the legacy fallback waits for the server's SSE stream and its `endpoint`
     /// event (default 10 s).
     pub legacy_endpoint_timeout: Duration,
+    /// TLS settings: extra root certificates, a client certificate, the backend.
+    pub tls: TlsConfig,
 }
 
 impl Default for HttpClientConfig {
@@ -108,6 +113,7 @@ impl Default for HttpClientConfig {
             reinitialize_timeout: Duration::from_secs(30),
             legacy_fallback: true,
             legacy_endpoint_timeout: Duration::from_secs(10),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -122,6 +128,25 @@ pub enum HttpClientError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     Build(#[source] reqwest::Error),
+    /// A TLS setting could not be used, or the URL is `https:` and no TLS backend is
+    /// compiled in.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+impl HttpClientConfig {
+    /// A reqwest client with these TLS settings that follows no redirects, as the transport
+    /// uses (other crates, such as oxmcp-auth, build theirs with it to share the TLS
+    /// settings).
+    pub fn build_http_client(&self) -> Result<reqwest::Client, HttpClientError> {
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true);
+        self.tls
+            .apply(builder)?
+            .build()
+            .map_err(HttpClientError::Build)
+    }
 }
 
 type Inbound = Result<Frame, TransportError>;
@@ -188,11 +213,7 @@ impl HttpClientTransport {
 
     /// A transport with these settings.
     pub fn with_config(url: &str, config: HttpClientConfig) -> Result<Self, HttpClientError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .build()
-            .map_err(HttpClientError::Build)?;
+        let http = config.build_http_client()?;
         Self::with_client(url, http, config)
     }
 
@@ -205,6 +226,9 @@ impl HttpClientTransport {
         let url = reqwest::Url::parse(url).map_err(|_| HttpClientError::InvalidUrl(url.into()))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HttpClientError::InvalidUrl(url.to_string()));
+        }
+        if url.scheme() == "https" && !tls::HAS_TLS {
+            return Err(TlsError::NoBackend.into());
         }
         let (tx, rx) = mpsc::channel(256);
         let shared = Arc::new(Shared {
