@@ -31,11 +31,13 @@
 //! ends, the session ends. Each legacy POST is awaited (until its `202`) before the next
 //! message is sent, which keeps them in order: one slow POST holds up the ones after it.
 
+pub mod auth;
 mod exchange;
 mod legacy;
 mod renew;
 mod tls;
 
+pub use auth::{AccessToken, AuthError, AuthProvider, Challenge, ChallengeOutcome, StaticToken};
 pub use tls::{TlsConfig, TlsError};
 
 use std::collections::HashSet;
@@ -97,6 +99,11 @@ pub struct HttpClientConfig {
     pub legacy_endpoint_timeout: Duration,
     /// TLS settings: extra root certificates, a client certificate, the backend.
     pub tls: TlsConfig,
+    /// The source of bearer tokens (none by default); see [`auth`].
+    pub auth: Option<Arc<dyn AuthProvider>>,
+    /// How many times one request may be sent again after the provider answered a
+    /// challenge (401, or 403 `insufficient_scope`) (default 3).
+    pub max_auth_rounds: usize,
 }
 
 impl Default for HttpClientConfig {
@@ -114,6 +121,8 @@ impl Default for HttpClientConfig {
             legacy_fallback: true,
             legacy_endpoint_timeout: Duration::from_secs(10),
             tls: TlsConfig::default(),
+            auth: None,
+            max_auth_rounds: 3,
         }
     }
 }
