@@ -63,6 +63,17 @@ pub struct Challenge {
     pub url: String,
 }
 
+impl Challenge {
+    /// A challenge (the transport makes them; this is for providers' tests and wrappers).
+    pub fn new(status: StatusCode, www_authenticate: Vec<String>, url: impl Into<String>) -> Self {
+        Self {
+            status,
+            www_authenticate,
+            url: url.into(),
+        }
+    }
+}
+
 /// What the transport does after handing a challenge to the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
