@@ -48,7 +48,6 @@ use oxmcp_http::client::{
     AccessToken, AuthError, AuthProvider, Challenge, ChallengeOutcome, TlsConfig,
 };
 use oxmcp_http::event_store::BoxFuture;
-use url::Url;
 
 pub use challenge::BearerChallenge;
 pub use discovery::Discovered;
@@ -60,6 +59,8 @@ pub use registration::{ClientMetadataDocument, PreRegistered};
 pub use safety::{InternalAddresses, UrlPolicy};
 pub use store::{FileTokenStore, MemoryTokenStore, RegisteredClient, StoreKey, TokenStore};
 pub use token::{AuthMethod, ClientIdentity, Secret, StoredTokens, TokenSet};
+/// The URL type of the hooks ([`OpenUrl`], [`AuthorizationHandler`]).
+pub use url::Url;
 
 /// The extension identifier of the client credentials grant (SEP-1046).
 pub const CLIENT_CREDENTIALS_EXTENSION: &str = "io.modelcontextprotocol/oauth-client-credentials";
