@@ -36,7 +36,9 @@ pub enum TlsError {
     },
 }
 
-/// The TLS settings of the client (see the [module docs](self) for the backends).
+/// The TLS settings of the client. The backend is chosen by cargo features of oxmcp-http:
+/// `rustls` (the default, with the platform's roots), `native-tls`, and `webpki-roots` (for
+/// [`webpki_roots`](Self::webpki_roots)).
 ///
 /// ```
 /// use oxmcp_http::client::TlsConfig;
