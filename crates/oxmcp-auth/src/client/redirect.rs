@@ -398,4 +398,38 @@ mod tests {
             "abc"
         );
     }
+
+    #[tokio::test]
+    async fn the_loopback_listener_gives_up_after_its_timeout() {
+        let handler = LoopbackRedirect::bind(0, Arc::new(|_: &Url| Ok(())))
+            .await
+            .unwrap()
+            .with_timeout(Duration::from_millis(100));
+        let fetcher = Fetcher::new(
+            url("http://127.0.0.1/"),
+            &Default::default(),
+            Default::default(),
+            Default::default(),
+        )
+        .unwrap();
+        let error = handler
+            .authorize(
+                &url("https://as.example.com/authorize"),
+                UserAgent { fetcher: &fetcher },
+            )
+            .await
+            .expect_err("no redirect came");
+        assert!(error.to_string().contains("no redirect within"), "{error}");
+        let refusing = LoopbackRedirect::bind(0, Arc::new(|_: &Url| Err("no browser".to_owned())))
+            .await
+            .unwrap();
+        let error = refusing
+            .authorize(
+                &url("https://as.example.com/authorize"),
+                UserAgent { fetcher: &fetcher },
+            )
+            .await
+            .expect_err("the hook failed");
+        assert!(error.to_string().contains("no browser"), "{error}");
+    }
 }

@@ -112,3 +112,58 @@ async fn a_server_without_pkce_s256_is_refused() {
     assert!(error.to_string().contains("PKCE"), "{error}");
     assert_eq!(mock.state.authorizations.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn registrations_are_never_reused_at_another_authorization_server() {
+    let store: Arc<dyn oxmcp_auth::client::TokenStore> =
+        Arc::new(oxmcp_auth::client::MemoryTokenStore::new());
+    let first = mock::start().await;
+    let second = mock::start().await;
+    for mock in [&first, &second] {
+        let mut config = OAuthConfig::new("auth-test");
+        config.store = store.clone();
+        let oauth = oauth(mock, config);
+        let client = connect_with(mock, &oauth).await.unwrap();
+        client.peer().ping().await.unwrap();
+        client.close().await;
+    }
+    // Each server saw its own registration and issued its own token.
+    assert_eq!(first.state.registrations.load(Ordering::SeqCst), 1);
+    assert_eq!(second.state.registrations.load(Ordering::SeqCst), 1);
+    assert_eq!(second.state.authorizations.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn oauth_calls_time_out() {
+    // A metadata server that accepts the connection and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mock = mock::start().await;
+    let mut config = OAuthConfig::new("auth-test");
+    let mut limits = oxmcp_auth::client::FetchLimits::default();
+    limits.timeout = std::time::Duration::from_millis(300);
+    config.limits = limits;
+    let client = OAuthClient::new(
+        &mock.mcp_url(),
+        config,
+        Arc::new(HeadlessRedirect::new("http://127.0.0.1:1/callback")),
+    )
+    .unwrap();
+    let challenge = oxmcp_http::client::Challenge::new(
+        http::StatusCode::UNAUTHORIZED,
+        vec![format!(r#"Bearer resource_metadata="{silent}/prm""#)],
+        mock.mcp_url(),
+    );
+    let started = std::time::Instant::now();
+    let error = oxmcp_http::client::AuthProvider::on_challenge(&client, &challenge, None)
+        .await
+        .expect_err("timed out");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(error.to_string().contains("timed out"), "{error}");
+}

@@ -199,3 +199,19 @@ async fn a_static_token_goes_on_every_request() {
     assert!(seen.iter().all(|a| a.as_deref() == Some("Bearer good")));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn max_auth_rounds_is_a_setting() {
+    let (server, _) = guarded().await;
+    let provider = Scripted::new(vec!["bad1", "bad2", "good"]);
+    let mut config = with_provider(provider.clone());
+    config.max_auth_rounds = 1;
+    let transport = HttpClientTransport::with_config(&server.url(), config).unwrap();
+    assert!(
+        connect(transport, client_config(), NoHandler)
+            .await
+            .is_err()
+    );
+    assert_eq!(provider.challenges.load(Ordering::SeqCst), 1);
+    server.shutdown().await;
+}
