@@ -197,6 +197,8 @@ struct Current {
 #[derive(Debug, Default)]
 struct State {
     discovered: Option<Arc<Discovered>>,
+    /// The challenge's `resource_metadata` discovery started from.
+    discovered_from: Option<String>,
     current: Option<Current>,
     registered: HashMap<String, RegisteredClient>,
 }
@@ -431,14 +433,21 @@ impl OAuthClient {
 
     /// Discovery, run once (again when a challenge names other metadata).
     async fn discovery(&self, bearer: &BearerChallenge) -> Result<Arc<Discovered>, OAuthError> {
-        let known = self.state().discovered.clone();
+        let hint = bearer.resource_metadata().map(str::to_owned);
+        let known = {
+            let state = self.state();
+            let same = hint.is_none() || state.discovered_from == hint;
+            state.discovered.clone().filter(|_| same)
+        };
         if let Some(found) = known {
             return Ok(found);
         }
         let found = Arc::new(
             discovery::discover(&self.inner.fetcher, &self.inner.server, Some(bearer)).await?,
         );
-        self.state().discovered = Some(found.clone());
+        let mut state = self.state();
+        state.discovered = Some(found.clone());
+        state.discovered_from = hint;
         Ok(found)
     }
 
