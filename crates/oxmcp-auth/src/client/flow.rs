@@ -41,6 +41,41 @@ fn scope_param(scopes: &[String]) -> Option<String> {
     (!scopes.is_empty()).then(|| scopes.join(" "))
 }
 
+/// The authorization request: the endpoint with the parameters of the code flow.
+fn authorization_url(
+    discovered: &Discovered,
+    client: &ClientIdentity,
+    redirect_uri: &str,
+    pkce: &Pkce,
+    state: &str,
+    scopes: &[String],
+) -> Result<Url, OAuthError> {
+    let endpoint = discovered
+        .metadata
+        .authorization_endpoint
+        .as_deref()
+        .ok_or_else(|| OAuthError::Metadata {
+            url: discovered.issuer.clone(),
+            reason: "no authorization_endpoint".into(),
+        })?;
+    let mut url = safety::parse(endpoint)?;
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &client.client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("code_challenge", &pkce.challenge)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", state)
+            .append_pair("resource", &discovered.resource);
+        if let Some(scope) = scope_param(scopes) {
+            query.append_pair("scope", &scope);
+        }
+    }
+    Ok(url)
+}
+
 impl OAuthClient {
     /// Runs the configured grant for `scopes` and makes its tokens current.
     pub(super) async fn obtain(
@@ -221,29 +256,7 @@ impl OAuthClient {
         {
             scopes.push(OFFLINE_ACCESS.to_owned());
         }
-        let endpoint =
-            metadata
-                .authorization_endpoint
-                .as_deref()
-                .ok_or_else(|| OAuthError::Metadata {
-                    url: discovered.issuer.clone(),
-                    reason: "no authorization_endpoint".into(),
-                })?;
-        let mut url = safety::parse(endpoint)?;
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &client.client_id)
-                .append_pair("redirect_uri", &redirect_uri)
-                .append_pair("code_challenge", &pkce.challenge)
-                .append_pair("code_challenge_method", "S256")
-                .append_pair("state", &state)
-                .append_pair("resource", &discovered.resource);
-            if let Some(scope) = scope_param(&scopes) {
-                query.append_pair("scope", &scope);
-            }
-        }
+        let url = authorization_url(discovered, &client, &redirect_uri, &pkce, &state, &scopes)?;
         safety::check_open(&url, self.inner.fetcher.policy())?;
         let agent = UserAgent {
             fetcher: &self.inner.fetcher,
