@@ -23,6 +23,11 @@
 //! default, [`HttpClientConfig::max_auth_rounds`](oxmcp_http::HttpClientConfig)).
 //! An access token that expires is refreshed before use, once for all the requests that
 //! meet it (single flight). Safety rules: [`safety`].
+//!
+//! The authorization runs inside the request that met the 401, often the `initialize`,
+//! which waits for the user meanwhile: hosts with interactive logins raise
+//! `ClientConfig::initialize_timeout` (30 s by default) and the request timeout of the
+//! session to leave the user time to log in.
 
 pub mod challenge;
 pub mod discovery;
