@@ -1,7 +1,7 @@
 //! `conformance-client URL`: runs the client scenario named by `MCP_CONFORMANCE_SCENARIO`
 //! against the suite's mock server at `URL` (the last argument). Exits 0 when the scenario
-//! ran to its end, 1 when it failed, 2 for a usage error or a scenario it refuses (the
-//! authorization scenarios, which belong to the authorization issue).
+//! ran to its end, 1 when it failed, 2 for a usage error or an unknown scenario. The
+//! authorization scenarios read their data from `MCP_CONFORMANCE_CONTEXT`.
 
 use std::process::ExitCode;
 

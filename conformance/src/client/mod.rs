@@ -3,9 +3,9 @@
 //! oxmcp client connects over Streamable HTTP ([`HttpClientTransport`]) and does what the
 //! scenario expects of a client; the mock server records the checks.
 //!
-//! The authorization scenarios (`auth/...`) are refused with
-//! [`ScenarioError::AuthorizationNotSupported`]: they belong to the authorization issue.
+//! The authorization scenarios (`auth/...`) run through oxmcp-auth ([`auth`]).
 
+pub mod auth;
 mod elicitation;
 
 use std::str::FromStr;
@@ -14,7 +14,9 @@ use std::time::Duration;
 use oxmcp_core::client::{ClientHandler, PaginationError};
 use oxmcp_core::{ClientConfig, InitializeError, McpClient, RequestError};
 use oxmcp_http::{HttpClientError, HttpClientTransport};
-use oxmcp_types::{CallToolRequestParams, CallToolResult, Implementation, JsonObject};
+use oxmcp_types::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, Implementation, JsonObject,
+};
 use serde_json::json;
 
 /// The `clientInfo` name the client sends.
@@ -35,6 +37,9 @@ pub enum Scenario {
     /// `sse-retry`: call `test_reconnection`, whose SSE stream the server closes; the
     /// transport reconnects after the server's `retry` with `Last-Event-ID` (SEP-1699).
     SseRetry,
+    /// An authorization scenario (`auth/...`, one of [`auth::SCENARIOS`]): connect through
+    /// OAuth, list the tools, call `test-tool` if offered.
+    Auth(&'static str),
 }
 
 impl Scenario {
@@ -51,6 +56,9 @@ impl Scenario {
 
     /// The scenario's name in the suite.
     pub fn name(self) -> &'static str {
+        if let Self::Auth(name) = self {
+            return name;
+        }
         Self::ALL
             .iter()
             .find(|(_, s)| *s == self)
@@ -62,8 +70,8 @@ impl FromStr for Scenario {
     type Err = ScenarioError;
 
     fn from_str(name: &str) -> Result<Self, ScenarioError> {
-        if name.starts_with("auth/") {
-            return Err(ScenarioError::AuthorizationNotSupported(name.to_owned()));
+        if let Some(known) = auth::SCENARIOS.iter().find(|n| **n == name) {
+            return Ok(Self::Auth(known));
         }
         Self::ALL
             .iter()
@@ -77,17 +85,17 @@ impl FromStr for Scenario {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScenarioError {
-    /// An authorization scenario: not implemented by this binary yet.
-    #[error(
-        "scenario `{0}` needs OAuth authorization, which conformance-client does not implement yet \
-         (it belongs to the authorization issue); refusing to run it"
-    )]
-    AuthorizationNotSupported(String),
     /// A name this binary does not know.
     #[error(
-        "unknown scenario `{0}` (known: initialize, tools_call, elicitation-sep1034-client-defaults, sse-retry)"
+        "unknown scenario `{0}` (known: initialize, tools_call, elicitation-sep1034-client-defaults, sse-retry, and the auth/ scenarios)"
     )]
     Unknown(String),
+    /// The OAuth client could not be set up.
+    #[error("cannot set up authorization: {0}")]
+    Auth(#[from] oxmcp_auth::client::OAuthError),
+    /// `MCP_CONFORMANCE_CONTEXT` is unusable.
+    #[error("{0}")]
+    Context(String),
     /// The transport could not be made.
     #[error("cannot use the server URL: {0}")]
     Transport(#[from] HttpClientError),
@@ -118,8 +126,22 @@ pub async fn run(scenario: Scenario, url: &str) -> Result<(), ScenarioError> {
         Scenario::ElicitationDefaults => elicitation::accept_with_defaults(ClientHandler::new()),
         _ => ClientHandler::new(),
     };
-    let transport = HttpClientTransport::new(url)?;
-    let client = McpClient::connect(transport, config(), handler).await?;
+    let (transport, config) = match scenario {
+        Scenario::Auth(name) => {
+            let context = auth::Context::from_env().map_err(ScenarioError::Context)?;
+            let (http, extension) = auth::http_config(name, url, &context)?;
+            let mut config = config();
+            if let Some(extension) = extension {
+                let caps: ClientCapabilities =
+                    serde_json::from_value(json!({ "extensions": { extension: {} } }))
+                        .unwrap_or_default();
+                config = config.with_capabilities(caps);
+            }
+            (HttpClientTransport::with_config(url, http)?, config)
+        }
+        _ => (HttpClientTransport::new(url)?, config()),
+    };
+    let client = McpClient::connect(transport, config, handler).await?;
     let outcome = match scenario {
         Scenario::Initialize => {
             let has_tools = client
@@ -143,6 +165,7 @@ pub async fn run(scenario: Scenario, url: &str) -> Result<(), ScenarioError> {
         Scenario::SseRetry => call(&client, "test_reconnection", JsonObject::new())
             .await
             .map(drop),
+        Scenario::Auth(_) => authorized_calls(&client).await,
     };
     client.close().await;
     outcome
@@ -181,4 +204,14 @@ async fn tools_call(client: &McpClient) -> Result<(), ScenarioError> {
         _ => JsonObject::new(),
     };
     call(client, "add_numbers", arguments).await.map(drop)
+}
+
+/// What an authorization scenario does once connected: list the tools (the first request
+/// that needs a token in the step-up scenarios) and call `test-tool` when offered.
+async fn authorized_calls(client: &McpClient) -> Result<(), ScenarioError> {
+    let tools = list_tools(client).await?;
+    if tools.iter().any(|t| t == "test-tool") {
+        call(client, "test-tool", JsonObject::new()).await?;
+    }
+    Ok(())
 }

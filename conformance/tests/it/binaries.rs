@@ -6,17 +6,18 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test]
-async fn conformance_client_refuses_the_authorization_scenarios_clearly() {
+async fn conformance_client_reports_an_unusable_scenario_context() {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance-client"))
         .arg("http://127.0.0.1:9/mcp")
-        .env("MCP_CONFORMANCE_SCENARIO", "auth/metadata-default")
+        .env("MCP_CONFORMANCE_SCENARIO", "auth/pre-registration")
+        .env("MCP_CONFORMANCE_CONTEXT", "not json")
         .output()
         .await
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("auth/metadata-default") && stderr.contains("authorization"),
+        stderr.contains("auth/pre-registration") && stderr.contains("MCP_CONFORMANCE_CONTEXT"),
         "{stderr}"
     );
 }

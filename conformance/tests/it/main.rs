@@ -4,6 +4,7 @@
 mod binaries;
 mod everything_http;
 mod fixture;
+mod oidc_provider;
 mod sdk_clients;
 mod sdk_server;
 mod support;

@@ -107,6 +107,10 @@
 //! `ToolRoute::with_task_support`. Clients call tools as tasks with
 //! `McpClient::call_tool_as_task`.
 
+/// OAuth 2.1 for the HTTP client (`auth::client::OAuthClient`). Enabled by the `auth`
+/// feature.
+#[cfg(feature = "auth")]
+pub use oxmcp_auth as auth;
 pub use oxmcp_core as core;
 pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, ToolRoute};
 /// Tasks: the engine, its settings and the store contract, with the in-memory store.

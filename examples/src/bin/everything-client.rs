@@ -2,14 +2,21 @@
 //! `oxmcp_examples::everything_client`). Exits 0 only if every check passed.
 //!
 //! Usage: `everything-client -- CMD [ARGS...]` (spawns the server and talks stdio), or
-//! `everything-client http://127.0.0.1:P/mcp` (Streamable HTTP).
+//! `everything-client [--auth code|client-credentials] http://127.0.0.1:P/mcp` (Streamable
+//! HTTP, with OAuth 2.1 when `--auth` is given; see
+//! `oxmcp_examples::everything_client::auth` for its environment variables).
 
 use std::process::ExitCode;
 
 use oxmcp::transport::child::StderrMode;
-use oxmcp_examples::everything_client::{run, run_http};
+use oxmcp_examples::everything_client::auth::AuthMode;
+use oxmcp_examples::everything_client::{run, run_http_with};
 
-const USAGE: &str = "usage: everything-client -- CMD [ARGS...] | everything-client URL";
+const USAGE: &str = "usage: everything-client -- CMD [ARGS...] | everything-client [--auth code|client-credentials] URL";
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -18,8 +25,15 @@ async fn main() -> ExitCode {
         Some((dashes, command)) if dashes == "--" && !command.is_empty() => {
             run(command, StderrMode::Inherit).await
         }
-        Some((url, [])) if url.starts_with("http://") || url.starts_with("https://") => {
-            run_http(url).await
+        Some((url, [])) if is_url(url) => run_http_with(url, None).await,
+        Some((flag, [mode, url])) if flag == "--auth" && is_url(url) => {
+            match mode.parse::<AuthMode>() {
+                Ok(mode) => run_http_with(url, Some(mode)).await,
+                Err(e) => {
+                    eprintln!("{e}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            }
         }
         _ => {
             eprintln!("{USAGE}");

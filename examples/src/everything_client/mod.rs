@@ -10,6 +10,7 @@
 
 pub mod against_oxmcp;
 pub mod against_reference;
+pub mod auth;
 pub mod host;
 
 use std::fmt::Display;
@@ -103,8 +104,22 @@ pub async fn run(
 /// Connects to the Streamable HTTP endpoint `url`, runs the checks that fit the server and
 /// closes the session (with `DELETE`).
 pub async fn run_http(url: &str) -> Result<Report, Box<dyn std::error::Error>> {
+    run_http_with(url, None).await
+}
+
+/// [`run_http`] with OAuth 2.1 ([`auth`]) when `auth` is given.
+pub async fn run_http_with(
+    url: &str,
+    auth: Option<auth::AuthMode>,
+) -> Result<Report, Box<dyn std::error::Error>> {
     println!("connecting to {url}");
-    let transport = oxmcp::http::HttpClientTransport::new(url)?;
+    let transport = match auth {
+        Some(mode) => {
+            let config = auth::http_config(url, mode).await?;
+            oxmcp::http::HttpClientTransport::with_config(url, config)?
+        }
+        None => oxmcp::http::HttpClientTransport::new(url)?,
+    };
     let client = McpClient::connect(transport, client_config(), host::handler()).await?;
     Ok(summarize(exercise(&client).await))
 }

@@ -182,3 +182,23 @@ async fn minimal_server_binary() {
     client.close().await;
     assert!(child.shutdown().await.unwrap().success());
 }
+
+#[tokio::test]
+async fn everything_client_auth_option_is_checked() {
+    let output = tokio::process::Command::new(CLIENT)
+        .args(["--auth", "bogus", "http://127.0.0.1:9/mcp"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown --auth mode"));
+    let output = tokio::process::Command::new(CLIENT)
+        .args(["--auth", "client-credentials", "http://127.0.0.1:9/mcp"])
+        .env_remove("OXMCP_CLIENT_ID")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OXMCP_CLIENT_ID"), "{stderr}");
+}

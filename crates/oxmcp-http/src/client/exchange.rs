@@ -14,6 +14,7 @@ use oxmcp_types::{ErrorData, Message, RequestId};
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
+use super::auth::{self, SendError};
 use super::{Shared, legacy, lock, renew};
 use crate::server::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 use crate::sse::SseReader;
@@ -53,15 +54,18 @@ fn with_headers(
 pub(crate) async fn send_post(
     shared: &Shared,
     body: Bytes,
-) -> (reqwest::Result<reqwest::Response>, SentSession) {
-    let builder = shared
-        .http
-        .post(shared.url.clone())
-        .header(header::ACCEPT, "application/json, text/event-stream")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body);
-    let (builder, session) = with_headers(shared, builder);
-    (builder.send().await, session)
+) -> (Result<reqwest::Response, SendError>, SentSession) {
+    let session = lock(&shared.session_id).clone();
+    let build = || {
+        let builder = shared
+            .http
+            .post(shared.url.clone())
+            .header(header::ACCEPT, "application/json, text/event-stream")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.clone());
+        with_headers(shared, builder).0
+    };
+    (auth::send(shared, build).await, session)
 }
 
 pub(crate) fn transport_error(message: String) -> TransportError {
@@ -274,16 +278,19 @@ async fn read_sse(
 async fn send_get(
     shared: &Shared,
     last_event_id: Option<&str>,
-) -> (reqwest::Result<reqwest::Response>, SentSession) {
-    let mut builder = shared
-        .http
-        .get(shared.url.clone())
-        .header(header::ACCEPT, "text/event-stream");
-    if let Some(id) = last_event_id {
-        builder = builder.header(LAST_EVENT_ID_HEADER, id);
-    }
-    let (builder, session) = with_headers(shared, builder);
-    (builder.send().await, session)
+) -> (Result<reqwest::Response, SendError>, SentSession) {
+    let session = lock(&shared.session_id).clone();
+    let build = || {
+        let mut builder = shared
+            .http
+            .get(shared.url.clone())
+            .header(header::ACCEPT, "text/event-stream");
+        if let Some(id) = last_event_id {
+            builder = builder.header(LAST_EVENT_ID_HEADER, id);
+        }
+        with_headers(shared, builder).0
+    };
+    (auth::send(shared, build).await, session)
 }
 
 /// Waits the server's `retry` (or the default) unless the transport closes first.
@@ -442,8 +449,8 @@ pub(crate) async fn delete(shared: &Shared) {
     if lock(&shared.session_id).is_none() {
         return;
     }
-    let (builder, _) = with_headers(shared, shared.http.delete(shared.url.clone()));
-    match tokio::time::timeout(Duration::from_secs(5), builder.send()).await {
+    let build = || with_headers(shared, shared.http.delete(shared.url.clone())).0;
+    match tokio::time::timeout(Duration::from_secs(5), auth::send(shared, build)).await {
         Ok(Ok(r)) if r.status().is_success() || r.status() == StatusCode::METHOD_NOT_ALLOWED => {}
         Ok(Ok(r)) => tracing::debug!(status = %r.status(), "DELETE of the session refused"),
         Ok(Err(e)) => tracing::debug!(error = %e, "DELETE of the session failed"),

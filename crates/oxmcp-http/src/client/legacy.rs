@@ -11,6 +11,7 @@ use http::{StatusCode, header};
 use oxmcp_core::transport::TransportError;
 use oxmcp_types::{ErrorData, Message, RequestId};
 
+use super::auth;
 use super::exchange::{fail_request, incoming, is_sse, session_ended, with_custom_headers};
 use super::{Shared, lock};
 use crate::server::PROTOCOL_VERSION_HEADER;
@@ -54,12 +55,15 @@ pub(crate) async fn fall_back(
 
 /// GETs the server URL, waits for the `endpoint` event, and keeps reading the stream.
 async fn open(shared: &Arc<Shared>) -> Result<(), String> {
-    let builder = shared
-        .http
-        .get(shared.url.clone())
-        .header(header::ACCEPT, "text/event-stream");
+    let build = || {
+        let builder = shared
+            .http
+            .get(shared.url.clone())
+            .header(header::ACCEPT, "text/event-stream");
+        with_custom_headers(shared, builder)
+    };
     let wait = shared.config.legacy_endpoint_timeout;
-    let response = tokio::time::timeout(wait, with_custom_headers(shared, builder).send())
+    let response = tokio::time::timeout(wait, auth::send(shared, build))
         .await
         .map_err(|_| format!("no answer to the GET within {wait:?}"))?
         .map_err(|e| format!("the GET failed: {e}"))?;
@@ -161,21 +165,21 @@ async fn post(shared: &Shared, body: Bytes) -> Result<(), Refusal> {
             why: "no legacy endpoint".to_owned(),
         });
     };
-    let mut builder = shared
-        .http
-        .post(endpoint.clone())
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body);
-    if let Some(version) = lock(&shared.protocol_version).clone() {
-        builder = builder.header(PROTOCOL_VERSION_HEADER, version);
-    }
-    let response = with_custom_headers(shared, builder)
-        .send()
-        .await
-        .map_err(|e| Refusal {
-            gone: false,
-            why: format!("HTTP request failed: {e}"),
-        })?;
+    let build = || {
+        let mut builder = shared
+            .http
+            .post(endpoint.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.clone());
+        if let Some(version) = lock(&shared.protocol_version).clone() {
+            builder = builder.header(PROTOCOL_VERSION_HEADER, version);
+        }
+        with_custom_headers(shared, builder)
+    };
+    let response = auth::send(shared, build).await.map_err(|e| Refusal {
+        gone: false,
+        why: format!("HTTP request failed: {e}"),
+    })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());

@@ -31,9 +31,14 @@
 //! ends, the session ends. Each legacy POST is awaited (until its `202`) before the next
 //! message is sent, which keeps them in order: one slow POST holds up the ones after it.
 
+pub mod auth;
 mod exchange;
 mod legacy;
 mod renew;
+mod tls;
+
+pub use auth::{AccessToken, AuthError, AuthProvider, Challenge, ChallengeOutcome, StaticToken};
+pub use tls::{TlsConfig, TlsError};
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -92,6 +97,13 @@ pub struct HttpClientConfig {
     /// How long the legacy fallback waits for the server's SSE stream and its `endpoint`
     /// event (default 10 s).
     pub legacy_endpoint_timeout: Duration,
+    /// TLS settings: extra root certificates, a client certificate, the backend.
+    pub tls: TlsConfig,
+    /// The source of bearer tokens (none by default); see [`auth`].
+    pub auth: Option<Arc<dyn AuthProvider>>,
+    /// How many times one request may be sent again after the provider answered a
+    /// challenge (401, or 403 `insufficient_scope`) (default 3).
+    pub max_auth_rounds: usize,
 }
 
 impl Default for HttpClientConfig {
@@ -108,6 +120,9 @@ impl Default for HttpClientConfig {
             reinitialize_timeout: Duration::from_secs(30),
             legacy_fallback: true,
             legacy_endpoint_timeout: Duration::from_secs(10),
+            tls: TlsConfig::default(),
+            auth: None,
+            max_auth_rounds: 3,
         }
     }
 }
@@ -122,6 +137,25 @@ pub enum HttpClientError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     Build(#[source] reqwest::Error),
+    /// A TLS setting could not be used, or the URL is `https:` and no TLS backend is
+    /// compiled in.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+impl HttpClientConfig {
+    /// A reqwest client with these TLS settings that follows no redirects, as the transport
+    /// uses (other crates, such as oxmcp-auth, build theirs with it to share the TLS
+    /// settings).
+    pub fn build_http_client(&self) -> Result<reqwest::Client, HttpClientError> {
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true);
+        self.tls
+            .apply(builder)?
+            .build()
+            .map_err(HttpClientError::Build)
+    }
 }
 
 type Inbound = Result<Frame, TransportError>;
@@ -188,11 +222,7 @@ impl HttpClientTransport {
 
     /// A transport with these settings.
     pub fn with_config(url: &str, config: HttpClientConfig) -> Result<Self, HttpClientError> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .build()
-            .map_err(HttpClientError::Build)?;
+        let http = config.build_http_client()?;
         Self::with_client(url, http, config)
     }
 
@@ -205,6 +235,9 @@ impl HttpClientTransport {
         let url = reqwest::Url::parse(url).map_err(|_| HttpClientError::InvalidUrl(url.into()))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HttpClientError::InvalidUrl(url.to_string()));
+        }
+        if url.scheme() == "https" && !tls::HAS_TLS {
+            return Err(TlsError::NoBackend.into());
         }
         let (tx, rx) = mpsc::channel(256);
         let shared = Arc::new(Shared {

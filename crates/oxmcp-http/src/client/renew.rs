@@ -11,6 +11,7 @@ use oxmcp_types::jsonrpc;
 use oxmcp_types::{Message, RequestId};
 use serde::Deserialize;
 
+use super::auth;
 use super::exchange::{is_sse, read_limited, with_custom_headers};
 use super::{Shared, lock};
 use crate::server::{PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
@@ -89,14 +90,17 @@ async fn new_session(
     let n = shared.renewals.fetch_add(1, Ordering::Relaxed) + 1;
     let id = RequestId::String(format!("oxmcp-reinitialize-{n}").into());
     request.id = id.clone();
-    let builder = shared
-        .http
-        .post(shared.url.clone())
-        .header(header::ACCEPT, "application/json, text/event-stream")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Message::Request(request).to_vec());
-    let response = with_custom_headers(shared, builder)
-        .send()
+    let body = Bytes::from(Message::Request(request).to_vec());
+    let build = || {
+        let builder = shared
+            .http
+            .post(shared.url.clone())
+            .header(header::ACCEPT, "application/json, text/event-stream")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.clone());
+        with_custom_headers(shared, builder)
+    };
+    let response = auth::send(shared, build)
         .await
         .map_err(|e| format!("the new initialize failed: {e}"))?;
     if response.status() != StatusCode::OK {
@@ -113,17 +117,20 @@ async fn new_session(
     *created = Some(session.clone());
     let answer = answer_of(shared, response, &id).await?;
     check_version(shared, &answer)?;
-    let mut builder = shared
-        .http
-        .post(shared.url.clone())
-        .header(header::ACCEPT, "application/json, text/event-stream")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(SESSION_ID_HEADER, session.clone())
-        .body(Bytes::from_static(INITIALIZED));
-    if let Some(version) = lock(&shared.protocol_version).clone() {
-        builder = builder.header(PROTOCOL_VERSION_HEADER, version);
-    }
-    match with_custom_headers(shared, builder).send().await {
+    let build = || {
+        let mut builder = shared
+            .http
+            .post(shared.url.clone())
+            .header(header::ACCEPT, "application/json, text/event-stream")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(SESSION_ID_HEADER, session.clone())
+            .body(Bytes::from_static(INITIALIZED));
+        if let Some(version) = lock(&shared.protocol_version).clone() {
+            builder = builder.header(PROTOCOL_VERSION_HEADER, version);
+        }
+        with_custom_headers(shared, builder)
+    };
+    match auth::send(shared, build).await {
         Ok(r) if r.status().is_success() => Ok(session),
         Ok(r) => Err(format!(
             "the server answered {} to notifications/initialized",
@@ -193,11 +200,14 @@ fn check_version(shared: &Shared, answer: &[u8]) -> Result<(), String> {
 
 /// Ends a session the client will not use (best effort).
 async fn discard(shared: &Shared, session: HeaderValue) {
-    let builder = shared
-        .http
-        .delete(shared.url.clone())
-        .header(SESSION_ID_HEADER, session);
-    let sent = with_custom_headers(shared, builder).send();
+    let build = || {
+        let builder = shared
+            .http
+            .delete(shared.url.clone())
+            .header(SESSION_ID_HEADER, session.clone());
+        with_custom_headers(shared, builder)
+    };
+    let sent = auth::send(shared, build);
     if let Err(e) = sent.await {
         tracing::debug!(error = %e, "DELETE of an unused session failed");
     }

@@ -2,10 +2,12 @@
 //! concern.
 
 mod batches;
+mod client_auth;
 mod client_e2e;
 mod client_fallback;
 mod client_foreign;
 mod client_reinitialize;
+mod client_tls;
 mod context;
 mod idle_sessions;
 mod interop_legacy;
