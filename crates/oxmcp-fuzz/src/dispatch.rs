@@ -63,7 +63,7 @@ fn server() -> McpServer {
 }
 
 /// Sends the handshake and then `data` (as lines) to a server, and reads until it closes:
-/// every line it writes is one well-formed JSON-RPC message, and it ends within [`HANG`].
+/// every line it writes is one well-formed JSON-RPC message, and it ends within 5 s.
 pub fn server_dispatch(data: &[u8]) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

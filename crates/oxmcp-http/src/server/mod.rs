@@ -43,7 +43,7 @@ pub use config::{
 pub use guard::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 pub use inbound::RemoteAddr;
 /// Who an accepted request comes from, as the [`AuthHook`] names it: the engine's
-/// [`Principal`](oxmcp_core::Principal), which handlers read with
+/// `Principal`, which handlers read with
 /// [`RequestContext::principal`](oxmcp_core::RequestContext::principal).
 pub use oxmcp_core::Principal;
 pub use serve::{DEFAULT_PATH, ServeError, Server, serve, serve_with};
