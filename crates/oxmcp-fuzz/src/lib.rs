@@ -10,7 +10,7 @@ mod parsers;
 
 pub use dispatch::server_dispatch;
 pub use framing::line_framing;
-pub use parsers::{elicitation_schema, jsonrpc_decode, sse_reader, uri_template};
+pub use parsers::{elicitation_schema, jsonrpc_decode, sse_reader, uri_template, www_authenticate};
 
 /// The body of one fuzz target.
 pub type Target = fn(&[u8]);
@@ -23,4 +23,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sse_reader", sse_reader),
     ("uri_template", uri_template),
     ("elicitation_schema", elicitation_schema),
+    ("www_authenticate", www_authenticate),
 ];

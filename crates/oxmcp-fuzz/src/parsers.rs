@@ -1,6 +1,7 @@
-//! Targets over the parsers: JSON-RPC decoding, the client's SSE reader, URI templates and
-//! elicitation form schemas.
+//! Targets over the parsers: JSON-RPC decoding, the client's SSE reader, URI templates,
+//! elicitation form schemas and `WWW-Authenticate` challenges.
 
+use oxmcp_auth::client::challenge::parse_bearer;
 use oxmcp_core::server::resources::UriTemplate;
 use oxmcp_core::validate::form_schema_from_json;
 use oxmcp_http::sse::SseReader;
@@ -61,5 +62,22 @@ pub fn uri_template(data: &[u8]) {
 pub fn elicitation_schema(data: &[u8]) {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
         let _ = form_schema_from_json(&value);
+    }
+}
+
+/// Parses the lines of the input as `WWW-Authenticate` header values: the `Bearer`
+/// challenge found, if any, answers its accessors, and its parameter names are lowercase.
+pub fn www_authenticate(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let values: Vec<String> = text.lines().map(str::to_owned).collect();
+    if let Some(challenge) = parse_bearer(&values) {
+        let _ = (
+            challenge.resource_metadata(),
+            challenge.scopes(),
+            challenge.error(),
+        );
+        for name in challenge.params.keys() {
+            assert_eq!(*name, name.to_lowercase(), "parameter names are lowercased");
+        }
     }
 }
