@@ -24,6 +24,12 @@ pub enum ResponseMode {
 }
 
 /// Which `Host` header values are accepted (DNS-rebinding protection).
+///
+/// Whatever the setting, a request must name its host once: two `Host` headers, a
+/// malformed one (IPv6 literals are parsed: `[::1].evil.com` is no loopback name), or an
+/// absolute-form request-target whose authority disagrees with `Host` get 400 (RFC 9112,
+/// section 3.2). The host checked is that of the request-target when it has one (and of
+/// HTTP/2's `:authority`), else that of `Host`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AllowedHosts {
@@ -39,7 +45,7 @@ pub enum AllowedHosts {
 }
 
 /// Which `Origin` header values are accepted. Requests without `Origin` (not from a
-/// browser) are always accepted.
+/// browser) are always accepted; requests with two get 400, whatever the setting.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AllowedOrigins {

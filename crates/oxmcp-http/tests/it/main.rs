@@ -9,6 +9,7 @@ mod client_foreign;
 mod client_reinitialize;
 mod client_tls;
 mod context;
+mod edge;
 mod idle_sessions;
 mod interop_legacy;
 mod isolation;
