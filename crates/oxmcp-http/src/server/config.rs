@@ -157,6 +157,13 @@ pub struct HttpServerConfig {
     pub body_read_timeout: Duration,
     /// How long reading a request's headers may take, for [`serve`](crate::serve) (default 30 s).
     pub header_read_timeout: Duration,
+    /// The most connections open at once, for [`serve`](crate::serve) (default 1,024; keep
+    /// it under the process's file-descriptor limit). Near it, and when the process runs out
+    /// of descriptors, a new connection is taken by closing an idle one: first one that has
+    /// not sent a whole request header, oldest first, then the one idle longest between
+    /// requests. Connections with a request or an SSE stream in flight are never closed for
+    /// room; when all are busy, the new connection is closed.
+    pub max_connections: usize,
     /// How deep JSON may nest in a request body (default 64).
     pub max_json_depth: usize,
     /// The most messages in one JSON-RPC batch (sessions on 2025-03-26 only); a longer
@@ -205,6 +212,7 @@ impl Default for HttpServerConfig {
             max_body_bytes: 4 << 20,
             body_read_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
             sse_queue: 256,
@@ -289,6 +297,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
+        self
+    }
+
+    /// Sets the connection cap of [`serve`](crate::serve).
+    #[must_use]
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
         self
     }
 

@@ -17,6 +17,7 @@ mod authority;
 mod batch;
 mod body;
 mod config;
+mod connections;
 mod guard;
 mod inbound;
 mod legacy;

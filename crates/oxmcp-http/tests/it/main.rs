@@ -8,6 +8,7 @@ mod client_fallback;
 mod client_foreign;
 mod client_reinitialize;
 mod client_tls;
+mod connections;
 mod context;
 mod edge;
 mod idle_sessions;
