@@ -192,7 +192,20 @@ pub struct HttpServerConfig {
     /// The most sessions at once; past it `initialize` gets 503 with `Retry-After`
     /// (default 10,000).
     pub max_sessions: usize,
-    /// The `Retry-After` value of a 503 (default 5 s).
+    /// The most sessions one client may have at once; past it `initialize` gets 429 with
+    /// `Retry-After` (default 256). A client is the [`Principal`](crate::Principal) the
+    /// [`AuthHook`](crate::AuthHook) names, else the remote address (IPv6 by its /64) that
+    /// [`serve`](crate::serve) puts in each request's extensions as a
+    /// [`RemoteAddr`](crate::RemoteAddr). Behind another server (axum, hyper), insert a
+    /// `RemoteAddr` yourself (e.g. from axum's `ConnectInfo`); requests without one share
+    /// no per-client bucket and only `max_sessions` applies. Behind a reverse proxy every
+    /// anonymous client has the proxy's address: raise this cap, or authenticate.
+    pub max_sessions_per_client: usize,
+    /// Sessions whose client has not finished initializing (sent neither
+    /// `notifications/initialized` nor any request after `initialize`) this long after
+    /// they were made are ended (default 10 s), so unused sessions do not hold the table.
+    pub init_timeout: Duration,
+    /// The `Retry-After` value of a 503 or 429 (default 5 s).
     pub retry_after: Duration,
     /// The legacy HTTP+SSE endpoints for 2024-11-05 clients (default off). Their sessions
     /// share the cap, the idle timeout, the checks and the limits above; they have no
@@ -223,6 +236,8 @@ impl Default for HttpServerConfig {
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
+            max_sessions_per_client: 256,
+            init_timeout: Duration::from_secs(10),
             retry_after: Duration::from_secs(5),
             legacy_sse: None,
         }
@@ -304,6 +319,20 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
+        self
+    }
+
+    /// Sets the per-client session cap.
+    #[must_use]
+    pub fn with_max_sessions_per_client(mut self, max: usize) -> Self {
+        self.max_sessions_per_client = max;
+        self
+    }
+
+    /// Sets how long a session may stay uninitialized.
+    #[must_use]
+    pub fn with_init_timeout(mut self, timeout: Duration) -> Self {
+        self.init_timeout = timeout;
         self
     }
 

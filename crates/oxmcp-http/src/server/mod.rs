@@ -16,6 +16,7 @@
 mod authority;
 mod batch;
 mod body;
+mod client;
 mod config;
 mod connections;
 mod guard;

@@ -16,6 +16,7 @@ use oxmcp_types::{
 use tokio::sync::oneshot;
 
 use super::body::{self, McpBody};
+use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
 use super::inbound::Inbound;
 use super::refusal::{
@@ -69,7 +70,8 @@ where
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
-            initialize(inner, request, principal.as_ref(), &inbound).await
+            let client = ClientKey::of(&parts, principal.as_deref());
+            initialize(inner, request, principal.as_ref(), client, &inbound).await
         }
         (_, None) => NoSession::Missing.response(),
         (message, Some(id)) => match lookup(inner, Some(id), principal.as_deref()) {
@@ -200,6 +202,7 @@ async fn initialize(
     inner: &ServiceInner,
     request: Request,
     principal: Option<&Arc<Principal>>,
+    client: ClientKey,
     inbound: &Inbound,
 ) -> Response<McpBody> {
     let version = match negotiated_version(&request) {
@@ -217,8 +220,8 @@ async fn initialize(
         SessionKind::Streamable,
     );
     session.bind(principal);
-    if !inner.registry.try_insert(session.clone()) {
-        return too_many_sessions(inner);
+    if let Err(full) = inner.registry.try_insert(session.clone(), client) {
+        return too_many_sessions(inner, full);
     }
     inner.registry.ensure_reaper();
     let running = inner.factory.start(transport);

@@ -11,6 +11,7 @@ mod client_tls;
 mod connections;
 mod context;
 mod edge;
+mod fairness;
 mod idle_sessions;
 mod interop_legacy;
 mod isolation;
