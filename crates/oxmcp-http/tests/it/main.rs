@@ -25,3 +25,4 @@ mod server_streams;
 mod stateless;
 mod stream_close;
 mod support;
+mod versions;
