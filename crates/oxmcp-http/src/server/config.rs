@@ -173,9 +173,18 @@ pub struct HttpServerConfig {
     /// server closes that connection; the messages stay in the event store and the client
     /// gets them by resuming (default 256).
     pub sse_queue: usize,
+    /// Bytes queued for one SSE connection (default 4 MiB): past it the connection is closed
+    /// as when [`sse_queue`](Self::sse_queue) is full. With an event store the client
+    /// resumes with `Last-Event-ID` and loses nothing; without one the rest of that stream
+    /// is dropped (logged as a warning) and the client sees its stream end without the
+    /// response. One event larger than the budget still goes out, alone.
+    pub sse_queue_bytes: usize,
     /// Unrelated messages kept while no GET stream is open, delivered when one opens; past
     /// it the oldest are dropped (default 64).
     pub standalone_backlog: usize,
+    /// Bytes of unrelated messages kept while no GET stream is open; past it the oldest are
+    /// dropped, the newest message always kept (default 1 MiB).
+    pub standalone_backlog_bytes: usize,
     /// A comment line sent on idle SSE connections this often, so dead ones are noticed
     /// (default 15 s; `None` for never).
     pub sse_keep_alive: Option<Duration>,
@@ -229,7 +238,9 @@ impl Default for HttpServerConfig {
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
             sse_queue: 256,
+            sse_queue_bytes: 4 << 20,
             standalone_backlog: 64,
+            standalone_backlog_bytes: 1 << 20,
             sse_keep_alive: Some(Duration::from_secs(15)),
             sse_polling: None,
             event_store: Some(Arc::new(MemoryEventStore::default())),
@@ -298,6 +309,21 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_sse_queue(mut self, messages: usize) -> Self {
         self.sse_queue = messages;
+        self
+    }
+
+    /// Sets the per-connection SSE queue's byte budget.
+    #[must_use]
+    pub fn with_sse_queue_bytes(mut self, bytes: usize) -> Self {
+        self.sse_queue_bytes = bytes;
+        self
+    }
+
+    /// Sets the standalone backlog's bounds, in messages and in bytes.
+    #[must_use]
+    pub fn with_standalone_backlog(mut self, messages: usize, bytes: usize) -> Self {
+        self.standalone_backlog = messages;
+        self.standalone_backlog_bytes = bytes;
         self
     }
 

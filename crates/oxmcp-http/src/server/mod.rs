@@ -23,6 +23,7 @@ mod guard;
 mod inbound;
 mod legacy;
 mod post;
+mod queue;
 mod refusal;
 mod registered;
 mod registry;

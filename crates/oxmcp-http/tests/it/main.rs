@@ -2,6 +2,7 @@
 //! concern.
 
 mod batches;
+mod budgets;
 mod client_auth;
 mod client_e2e;
 mod client_fallback;

@@ -26,8 +26,8 @@ use bytes::Bytes;
 use oxmcp_core::SessionHandle;
 use oxmcp_core::transport::{Frame, FrameSink, OutboundMessage, Route, TransportError};
 use oxmcp_types::{Message, ProtocolVersion, RequestId};
-use tokio::sync::mpsc;
 
+use super::queue::QueueTx;
 use super::registry::Registry;
 use super::{Principal, Settings};
 
@@ -189,7 +189,7 @@ impl Session {
             && state
                 .streams
                 .values()
-                .all(|s| s.conn.as_ref().is_none_or(mpsc::Sender::is_closed))
+                .all(|s| s.conn.as_ref().is_none_or(QueueTx::is_closed))
     }
 
     /// Whether the session was made `init_ms` ago (at `now_ms`) or more and the client has
