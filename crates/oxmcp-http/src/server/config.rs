@@ -157,6 +157,12 @@ pub struct HttpServerConfig {
     pub body_read_timeout: Duration,
     /// How long reading a request's headers may take, for [`serve`](crate::serve) (default 30 s).
     pub header_read_timeout: Duration,
+    /// Whether a request on a session whose `MCP-Protocol-Version` header names a supported
+    /// version other than the session's gets 400 (default false: such a request is served
+    /// under the session's version). An unsupported version always gets 400. Off by
+    /// default because the official conformance suite sends `2025-03-26` on sessions of
+    /// 2025-11-25 and expects them served (scenario `server-sse-multiple-streams`).
+    pub strict_version_header: bool,
     /// The most connections open at once, for [`serve`](crate::serve) (default 1,024; keep
     /// it under the process's file-descriptor limit). Near it, and when the process runs out
     /// of descriptors, a new connection is taken by closing an idle one: first one that has
@@ -234,6 +240,7 @@ impl Default for HttpServerConfig {
             max_body_bytes: 4 << 20,
             body_read_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            strict_version_header: false,
             max_connections: 1024,
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
@@ -338,6 +345,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
+        self
+    }
+
+    /// Turns the strict `MCP-Protocol-Version` check on or off.
+    #[must_use]
+    pub fn with_strict_version_header(mut self, strict: bool) -> Self {
+        self.strict_version_header = strict;
         self
     }
 

@@ -6,8 +6,9 @@
 //! size limits (413, before any parsing), the [`AuthHook`], the Accept / Content-Type /
 //! `MCP-Protocol-Version` checks (406, 415, 400), parsing (400 with a JSON-RPC error), and
 //! only then the session lookup (400 without `Mcp-Session-Id`, 404 for an unknown or ended
-//! session, 400 when `MCP-Protocol-Version` names another version than the session's). A
-//! session is created only for a valid `initialize`.
+//! session; with [`HttpServerConfig::strict_version_header`], 400 when
+//! `MCP-Protocol-Version` names another version than the session's). A session is created
+//! only for a valid `initialize`.
 //!
 //! A POSTed JSON array is a JSON-RPC batch, accepted only on sessions that negotiated
 //! 2025-03-26 (the one revision with batches; others get 400). The legacy HTTP+SSE

@@ -141,7 +141,8 @@ impl NoSession {
 }
 
 /// The Streamable HTTP session named by `Mcp-Session-Id`, if it belongs to `principal`
-/// and speaks the version `MCP-Protocol-Version` names, when it names one.
+/// and (with [`strict_version_header`](super::HttpServerConfig::strict_version_header))
+/// speaks the version `MCP-Protocol-Version` names, when it names one.
 pub(crate) fn lookup(
     inner: &ServiceInner,
     header: Option<&HeaderValue>,
@@ -156,10 +157,14 @@ pub(crate) fn lookup(
         .filter(|session| !session.is_legacy() && session.belongs_to(principal))
         .ok_or(NoSession::Unknown)?;
     match version {
-        Some(header) if header != session.version => Err(NoSession::WrongVersion {
-            session: session.version,
-            header,
-        }),
+        Some(header)
+            if header != session.version && inner.settings.config.strict_version_header =>
+        {
+            Err(NoSession::WrongVersion {
+                session: session.version,
+                header,
+            })
+        }
         _ => Ok(session),
     }
 }
