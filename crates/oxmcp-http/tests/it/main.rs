@@ -11,6 +11,7 @@ mod client_reinitialize;
 mod client_tls;
 mod connections;
 mod context;
+mod descriptors;
 mod edge;
 mod fairness;
 mod idle_sessions;
