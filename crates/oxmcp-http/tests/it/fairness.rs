@@ -119,3 +119,38 @@ async fn sessions_never_initialized_expire_fast() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn behind_axum_connect_info_gives_the_remote_address() {
+    use axum::extract::{ConnectInfo, Request};
+    use oxmcp_http::RemoteAddr;
+    use std::net::SocketAddr;
+
+    let config = HttpServerConfig::default().with_max_sessions_per_client(1);
+    let (service, _) = service(config);
+    let app =
+        axum::Router::new()
+            .route_service("/mcp", service)
+            .layer(axum::middleware::map_request(
+                |ConnectInfo(addr): ConnectInfo<SocketAddr>, mut request: Request| async move {
+                    request.extensions_mut().insert(RemoteAddr(addr));
+                    request
+                },
+            ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let url = format!("http://{addr}/mcp");
+    let one = client_from("127.0.0.1");
+    assert_eq!(initialize_from(&one, &url).await.status(), 200);
+    assert_eq!(initialize_from(&one, &url).await.status(), 429);
+    let two = client_from("127.0.0.2");
+    assert_eq!(initialize_from(&two, &url).await.status(), 200);
+    task.abort();
+}
