@@ -208,7 +208,7 @@ pub struct HttpServerConfig {
     /// (default 10,000).
     pub max_sessions: usize,
     /// The most sessions one client may have at once; past it `initialize` gets 429 with
-    /// `Retry-After` (default 256). A client is the [`Principal`](crate::Principal) the
+    /// `Retry-After` (default 1,024, a tenth of the default table). A client is the [`Principal`](crate::Principal) the
     /// [`AuthHook`](crate::AuthHook) names, else the remote address (IPv6 by its /64) that
     /// [`serve`](crate::serve) puts in each request's extensions as a
     /// [`RemoteAddr`](crate::RemoteAddr). Behind another server (axum, hyper), insert a
@@ -254,7 +254,7 @@ impl Default for HttpServerConfig {
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
-            max_sessions_per_client: 256,
+            max_sessions_per_client: 1024,
             init_timeout: Duration::from_secs(10),
             retry_after: Duration::from_secs(5),
             legacy_sse: None,

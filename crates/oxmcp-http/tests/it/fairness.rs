@@ -32,12 +32,12 @@ async fn initialize_from(client: &reqwest::Client, url: &str) -> reqwest::Respon
 
 #[tokio::test]
 async fn a_flood_from_one_address_leaves_room_for_another() {
-    // The default per-client cap (256), under a table of 300.
-    let (server, _) = start(HttpServerConfig::default().with_max_sessions(300)).await;
+    // The default per-client cap (1,024), under a table of 1,100.
+    let (server, _) = start(HttpServerConfig::default().with_max_sessions(1100)).await;
     let url = server.url();
     let flood = client_from("127.0.0.1");
     let mut accepted = 0;
-    for _ in 0..300 {
+    for _ in 0..1100 {
         let resp = initialize_from(&flood, &url).await;
         if resp.status() == 200 {
             accepted += 1;
@@ -54,12 +54,12 @@ async fn a_flood_from_one_address_leaves_room_for_another() {
                 .contains("too many sessions")
         );
     }
-    assert_eq!(accepted, 256);
+    assert_eq!(accepted, 1024);
     // Another address gets in at once.
     let other = client_from("127.0.0.2");
     let resp = initialize_from(&other, &url).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(server.service().session_count(), 257);
+    assert_eq!(server.service().session_count(), 1025);
     server.shutdown().await;
 }
 
