@@ -51,7 +51,8 @@ pub(crate) async fn post(
         let session = stateless_session(inner, version);
         return run(inner, &session, items, inbound, true).await;
     }
-    let session = match lookup(inner, parts.headers.get(SESSION_ID_HEADER), principal) {
+    let id = parts.headers.get(SESSION_ID_HEADER);
+    let session = match lookup(inner, id, principal, header_version) {
         Ok(session) => session,
         Err(refusal) => return refusal.response(),
     };

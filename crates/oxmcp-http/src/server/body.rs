@@ -13,10 +13,10 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body::{Body, Frame, SizeHint};
 use oxmcp_types::jsonrpc::ErrorResponse;
 use oxmcp_types::{ErrorData, Message};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::DropGuard;
 
+use super::queue::QueueRx;
 use crate::sse;
 
 /// One encoded SSE event on its way to a connection. `seq` is its place in the stream
@@ -53,7 +53,7 @@ impl fmt::Debug for McpBody {
 struct SseBody {
     /// Sent first: the priming event, replayed events.
     pending: VecDeque<Bytes>,
-    rx: Option<mpsc::Receiver<SseItem>>,
+    rx: Option<QueueRx>,
     last_seq: u64,
     keep_alive: Option<(Duration, Pin<Box<Sleep>>)>,
     /// When the server closes the connection (SSE polling), and the `retry` hint it sends.
@@ -80,7 +80,7 @@ impl McpBody {
 
     pub(crate) fn sse(
         first: VecDeque<Bytes>,
-        rx: Option<mpsc::Receiver<SseItem>>,
+        rx: Option<QueueRx>,
         last_seq: u64,
         keep_alive: Option<Duration>,
         close: Option<(Duration, Duration)>,

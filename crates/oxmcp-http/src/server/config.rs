@@ -24,6 +24,12 @@ pub enum ResponseMode {
 }
 
 /// Which `Host` header values are accepted (DNS-rebinding protection).
+///
+/// Whatever the setting, a request must name its host once: two `Host` headers, a
+/// malformed one (IPv6 literals are parsed: `[::1].evil.com` is no loopback name), or an
+/// absolute-form request-target whose authority disagrees with `Host` get 400 (RFC 9112,
+/// section 3.2). The host checked is that of the request-target when it has one (and of
+/// HTTP/2's `:authority`), else that of `Host`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AllowedHosts {
@@ -39,7 +45,7 @@ pub enum AllowedHosts {
 }
 
 /// Which `Origin` header values are accepted. Requests without `Origin` (not from a
-/// browser) are always accepted.
+/// browser) are always accepted; requests with two get 400, whatever the setting.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AllowedOrigins {
@@ -151,6 +157,19 @@ pub struct HttpServerConfig {
     pub body_read_timeout: Duration,
     /// How long reading a request's headers may take, for [`serve`](crate::serve) (default 30 s).
     pub header_read_timeout: Duration,
+    /// Whether a request on a session whose `MCP-Protocol-Version` header names a supported
+    /// version other than the session's gets 400 (default false: such a request is served
+    /// under the session's version). An unsupported version always gets 400. Off by
+    /// default because the official conformance suite sends `2025-03-26` on sessions of
+    /// 2025-11-25 and expects them served (scenario `server-sse-multiple-streams`).
+    pub strict_version_header: bool,
+    /// The most connections open at once, for [`serve`](crate::serve) (default 1,024; keep
+    /// it under the process's file-descriptor limit). Near it, and when the process runs out
+    /// of descriptors, a new connection is taken by closing an idle one: first one that has
+    /// not sent a whole request header, oldest first, then the one idle longest between
+    /// requests. Connections with a request or an SSE stream in flight are never closed for
+    /// room; when all are busy, the new connection is closed.
+    pub max_connections: usize,
     /// How deep JSON may nest in a request body (default 64).
     pub max_json_depth: usize,
     /// The most messages in one JSON-RPC batch (sessions on 2025-03-26 only); a longer
@@ -160,9 +179,18 @@ pub struct HttpServerConfig {
     /// server closes that connection; the messages stay in the event store and the client
     /// gets them by resuming (default 256).
     pub sse_queue: usize,
+    /// Bytes queued for one SSE connection (default 4 MiB): past it the connection is closed
+    /// as when [`sse_queue`](Self::sse_queue) is full. With an event store the client
+    /// resumes with `Last-Event-ID` and loses nothing; without one the rest of that stream
+    /// is dropped (logged as a warning) and the client sees its stream end without the
+    /// response. One event larger than the budget still goes out, alone.
+    pub sse_queue_bytes: usize,
     /// Unrelated messages kept while no GET stream is open, delivered when one opens; past
     /// it the oldest are dropped (default 64).
     pub standalone_backlog: usize,
+    /// Bytes of unrelated messages kept while no GET stream is open; past it the oldest are
+    /// dropped, the newest message always kept (default 1 MiB).
+    pub standalone_backlog_bytes: usize,
     /// A comment line sent on idle SSE connections this often, so dead ones are noticed
     /// (default 15 s; `None` for never).
     pub sse_keep_alive: Option<Duration>,
@@ -179,7 +207,20 @@ pub struct HttpServerConfig {
     /// The most sessions at once; past it `initialize` gets 503 with `Retry-After`
     /// (default 10,000).
     pub max_sessions: usize,
-    /// The `Retry-After` value of a 503 (default 5 s).
+    /// The most sessions one client may have at once; past it `initialize` gets 429 with
+    /// `Retry-After` (default 1,024, a tenth of the default table). A client is the [`Principal`](crate::Principal) the
+    /// [`AuthHook`](crate::AuthHook) names, else the remote address (IPv6 by its /64) that
+    /// [`serve`](crate::serve) puts in each request's extensions as a
+    /// [`RemoteAddr`](crate::RemoteAddr). Behind another server (axum, hyper), insert a
+    /// `RemoteAddr` yourself (e.g. from axum's `ConnectInfo`); requests without one share
+    /// no per-client bucket and only `max_sessions` applies. Behind a reverse proxy every
+    /// anonymous client has the proxy's address: raise this cap, or authenticate.
+    pub max_sessions_per_client: usize,
+    /// Sessions whose client has not finished initializing (sent neither
+    /// `notifications/initialized` nor any request after `initialize`) this long after
+    /// they were made are ended (default 10 s), so unused sessions do not hold the table.
+    pub init_timeout: Duration,
+    /// The `Retry-After` value of a 503 or 429 (default 5 s).
     pub retry_after: Duration,
     /// The legacy HTTP+SSE endpoints for 2024-11-05 clients (default off). Their sessions
     /// share the cap, the idle timeout, the checks and the limits above; they have no
@@ -199,16 +240,22 @@ impl Default for HttpServerConfig {
             max_body_bytes: 4 << 20,
             body_read_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            strict_version_header: false,
+            max_connections: 1024,
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
             sse_queue: 256,
+            sse_queue_bytes: 4 << 20,
             standalone_backlog: 64,
+            standalone_backlog_bytes: 1 << 20,
             sse_keep_alive: Some(Duration::from_secs(15)),
             sse_polling: None,
             event_store: Some(Arc::new(MemoryEventStore::default())),
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
+            max_sessions_per_client: 1024,
+            init_timeout: Duration::from_secs(10),
             retry_after: Duration::from_secs(5),
             legacy_sse: None,
         }
@@ -272,6 +319,21 @@ impl HttpServerConfig {
         self
     }
 
+    /// Sets the per-connection SSE queue's byte budget.
+    #[must_use]
+    pub fn with_sse_queue_bytes(mut self, bytes: usize) -> Self {
+        self.sse_queue_bytes = bytes;
+        self
+    }
+
+    /// Sets the standalone backlog's bounds, in messages and in bytes.
+    #[must_use]
+    pub fn with_standalone_backlog(mut self, messages: usize, bytes: usize) -> Self {
+        self.standalone_backlog = messages;
+        self.standalone_backlog_bytes = bytes;
+        self
+    }
+
     /// Sets the idle timeout of sessions.
     #[must_use]
     pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
@@ -283,6 +345,34 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
+        self
+    }
+
+    /// Turns the strict `MCP-Protocol-Version` check on or off.
+    #[must_use]
+    pub fn with_strict_version_header(mut self, strict: bool) -> Self {
+        self.strict_version_header = strict;
+        self
+    }
+
+    /// Sets the connection cap of [`serve`](crate::serve).
+    #[must_use]
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets the per-client session cap.
+    #[must_use]
+    pub fn with_max_sessions_per_client(mut self, max: usize) -> Self {
+        self.max_sessions_per_client = max;
+        self
+    }
+
+    /// Sets how long a session may stay uninitialized.
+    #[must_use]
+    pub fn with_init_timeout(mut self, timeout: Duration) -> Self {
+        self.init_timeout = timeout;
         self
     }
 

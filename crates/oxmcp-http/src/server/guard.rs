@@ -2,9 +2,11 @@
 //! protection), Content-Length, Accept, Content-Type and `MCP-Protocol-Version`.
 
 use http::request::Parts;
-use http::{HeaderMap, header};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use oxmcp_types::ProtocolVersion;
 
+use super::authority::{self, Authority};
+use super::body::{self, McpBody};
 use super::config::{AllowedHosts, AllowedOrigins};
 
 /// The `MCP-Protocol-Version` header.
@@ -14,76 +16,128 @@ pub const SESSION_ID_HEADER: &str = "mcp-session-id";
 /// The `Last-Event-ID` header.
 pub const LAST_EVENT_ID_HEADER: &str = "last-event-id";
 
-fn is_loopback_host(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host == "127.0.0.1"
-        || host == "[::1]"
-        || host == "::1"
+/// Why a request was refused at the edge, before anything else is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edge {
+    /// A malformed or ambiguous request (two `Host` or `Origin` headers, an authority that
+    /// does not parse, a `Host` that disagrees with an absolute request-target): 400.
+    Malformed(&'static str),
+    /// A well-formed `Host` or `Origin` that is not allowed (DNS rebinding): 403.
+    Forbidden(&'static str),
 }
 
-/// The host part of `host[:port]` (IPv6 literals keep their brackets).
-fn strip_port(authority: &str) -> &str {
-    if authority.starts_with('[') {
-        return match authority.find(']') {
-            Some(end) => &authority[..=end],
-            None => authority,
-        };
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => authority,
+impl Edge {
+    /// The HTTP refusal.
+    pub(crate) fn response(self) -> Response<McpBody> {
+        match self {
+            Self::Malformed(why) => {
+                body::invalid(StatusCode::BAD_REQUEST, format!("bad request: {why}"))
+            }
+            Self::Forbidden(why) => {
+                body::invalid(StatusCode::FORBIDDEN, format!("forbidden: {why}"))
+            }
+        }
     }
 }
 
-/// Whether the request's `Host` (or URI authority, for HTTP/2) is acceptable.
-pub(crate) fn host_allowed(parts: &Parts, allowed: &AllowedHosts) -> bool {
-    if *allowed == AllowedHosts::Any {
-        return true;
+/// The one value of header `name`: `Ok(None)` when absent, `Err` when given twice.
+fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&HeaderValue>, ()> {
+    let mut values = headers.get_all(name).into_iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(());
     }
-    let authority = match parts.headers.get(header::HOST) {
-        Some(value) => match value.to_str() {
-            Ok(v) => v,
-            Err(_) => return false,
-        },
-        None => match parts.uri.authority() {
-            Some(a) => a.as_str(),
-            None => return false,
-        },
+    Ok(first)
+}
+
+/// The port a URI of this scheme means when it names none.
+fn default_port(parts: &Parts) -> u16 {
+    if parts
+        .uri
+        .scheme_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("https"))
+    {
+        443
+    } else {
+        80
+    }
+}
+
+/// The authority the request is for: that of an absolute-form request-target (or an
+/// HTTP/2 `:authority`) when given, which a `Host` header must then agree with, else the
+/// one `Host` header (RFC 9112, section 3.2). `Ok(None)` when the request names none.
+fn target_authority(parts: &Parts) -> Result<Option<Authority>, Edge> {
+    let header = single(&parts.headers, header::HOST)
+        .map_err(|()| Edge::Malformed("more than one Host header"))?
+        .map(|value| {
+            value
+                .to_str()
+                .ok()
+                .and_then(authority::parse)
+                .ok_or(Edge::Malformed("malformed Host header"))
+        })
+        .transpose()?;
+    let Some(target) = parts.uri.authority() else {
+        return Ok(header);
     };
-    let host = strip_port(authority.trim());
-    if is_loopback_host(host) {
-        return true;
+    let target = authority::parse(target.as_str())
+        .ok_or(Edge::Malformed("malformed authority in the request-target"))?;
+    if let Some(header) = header {
+        let port = default_port(parts);
+        if header.host != target.host || header.port.unwrap_or(port) != target.port.unwrap_or(port)
+        {
+            return Err(Edge::Malformed(
+                "the Host header and the request-target name different hosts",
+            ));
+        }
     }
-    match allowed {
-        AllowedHosts::List(list) => list
-            .iter()
-            .any(|h| strip_port(h).eq_ignore_ascii_case(host)),
-        _ => false,
-    }
+    Ok(Some(target))
 }
 
-/// Whether the request's `Origin`, if any, is acceptable.
-pub(crate) fn origin_allowed(headers: &HeaderMap, allowed: &AllowedOrigins) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
+/// Checks the host the request is for: exactly one, well-formed (400 otherwise), and
+/// allowed (403 otherwise). With [`AllowedHosts::Any`] a well-formed request naming no
+/// host is accepted.
+pub(crate) fn check_host(parts: &Parts, allowed: &AllowedHosts) -> Result<(), Edge> {
+    let target = target_authority(parts)?;
+    if *allowed == AllowedHosts::Any {
+        return Ok(());
+    }
+    let target = target.ok_or(Edge::Malformed("missing Host header"))?;
+    if target.host.is_loopback() {
+        return Ok(());
+    }
+    if let AllowedHosts::List(list) = allowed
+        && list
+            .iter()
+            .filter_map(|h| authority::parse(h))
+            .any(|h| h.host == target.host)
+    {
+        return Ok(());
+    }
+    Err(Edge::Forbidden("Host not allowed"))
+}
+
+/// Checks the request's `Origin`, if any: at most one (400 otherwise), and allowed (403
+/// otherwise).
+pub(crate) fn check_origin(headers: &HeaderMap, allowed: &AllowedOrigins) -> Result<(), Edge> {
+    let Some(origin) = single(headers, header::ORIGIN)
+        .map_err(|()| Edge::Malformed("more than one Origin header"))?
+    else {
+        return Ok(());
     };
     if *allowed == AllowedOrigins::Any {
-        return true;
+        return Ok(());
     }
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
+    let forbidden = Edge::Forbidden("Origin not allowed");
+    let origin = origin.to_str().map_err(|_| forbidden)?;
     if let AllowedOrigins::List(list) = allowed
         && list.iter().any(|o| o.eq_ignore_ascii_case(origin))
     {
-        return true;
+        return Ok(());
     }
-    let rest = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    match rest {
-        Some(authority) if !authority.contains('/') => is_loopback_host(strip_port(authority)),
-        _ => false,
+    match authority::parse_origin(origin) {
+        Some((_, authority)) if authority.host.is_loopback() => Ok(()),
+        _ => Err(forbidden),
     }
 }
 
@@ -160,51 +214,99 @@ mod tests {
         builder.body(()).unwrap().into_parts().0
     }
 
+    fn uri_parts(uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut builder = Request::builder().uri(uri);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    fn status(result: Result<(), Edge>) -> Result<(), u16> {
+        result.map_err(|e| match e {
+            Edge::Malformed(_) => 400,
+            Edge::Forbidden(_) => 403,
+        })
+    }
+
     #[test]
     fn hosts() {
         let loopback = AllowedHosts::Loopback;
+        let host = |v: &str| status(check_host(&parts(&[("host", v)]), &loopback));
         for ok in [
             "localhost",
             "localhost:8080",
             "127.0.0.1:1",
             "[::1]:3000",
+            "[::1]",
             "LOCALHOST",
         ] {
-            assert!(host_allowed(&parts(&[("host", ok)]), &loopback), "{ok}");
+            assert_eq!(host(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "evil.com",
-            "evil.com:80",
-            "127.0.0.1.evil.com",
-            "[::2]:1",
+        for forbidden in ["evil.com", "evil.com:80", "127.0.0.1.evil.com", "[::2]:1"] {
+            assert_eq!(host(forbidden), Err(403), "{forbidden}");
+        }
+        for malformed in [
             "",
+            "[::1].evil.com:8080",
+            "[::1]evil.com",
+            "[::1]:80.evil.com",
+            "localhost:80@evil.com",
+            "localhost,evil.com",
         ] {
-            assert!(!host_allowed(&parts(&[("host", bad)]), &loopback), "{bad}");
+            assert_eq!(host(malformed), Err(400), "{malformed}");
         }
-        assert!(!host_allowed(&parts(&[]), &loopback));
+        assert_eq!(status(check_host(&parts(&[]), &loopback)), Err(400));
+        let two = parts(&[("host", "localhost"), ("host", "localhost")]);
+        assert_eq!(status(check_host(&two, &loopback)), Err(400));
+        assert_eq!(status(check_host(&two, &AllowedHosts::Any)), Err(400));
         let list = AllowedHosts::List(vec!["mcp.example.com".into()]);
-        assert!(host_allowed(
-            &parts(&[("host", "MCP.example.com:443")]),
-            &list
-        ));
-        assert!(!host_allowed(
-            &parts(&[("host", "other.example.com")]),
-            &list
-        ));
-        assert!(host_allowed(&parts(&[("host", "x")]), &AllowedHosts::Any));
+        let listed = |v: &str| status(check_host(&parts(&[("host", v)]), &list));
+        assert_eq!(listed("MCP.example.com:443"), Ok(()));
+        assert_eq!(listed("localhost:1"), Ok(()));
+        assert_eq!(listed("other.example.com"), Err(403));
+        assert!(check_host(&parts(&[("host", "x")]), &AllowedHosts::Any).is_ok());
+        assert!(check_host(&parts(&[]), &AllowedHosts::Any).is_ok());
+    }
+
+    #[test]
+    fn absolute_form_targets() {
+        let loopback = AllowedHosts::Loopback;
+        let check = |uri: &str, host: Option<&str>| {
+            let headers: Vec<_> = host.map(|h| ("host", h)).into_iter().collect();
+            status(check_host(&uri_parts(uri, &headers), &loopback))
+        };
+        assert_eq!(
+            check("http://localhost:8080/mcp", Some("localhost:8080")),
+            Ok(())
+        );
+        assert_eq!(check("http://127.0.0.1/mcp", Some("127.0.0.1:80")), Ok(()));
+        assert_eq!(check("https://[::1]/mcp", Some("[::1]:443")), Ok(()));
+        // HTTP/2 requests carry the authority in the URI only.
+        assert_eq!(check("http://[::1]:9/mcp", None), Ok(()));
+        // The request-target names another host than Host: 400; a foreign one alone: 403.
+        assert_eq!(check("http://evil.com/mcp", Some("localhost")), Err(400));
+        assert_eq!(
+            check("http://localhost:1/mcp", Some("localhost:2")),
+            Err(400)
+        );
+        assert_eq!(check("http://evil.com/mcp", None), Err(403));
+        assert_eq!(check("http://evil.com/mcp", Some("evil.com")), Err(403));
+        assert_eq!(check("http://a@localhost/mcp", Some("localhost")), Err(400));
     }
 
     #[test]
     fn origins() {
         let o = |v: &str| parts(&[("origin", v)]).headers;
         let loopback = AllowedOrigins::Loopback;
-        assert!(origin_allowed(&parts(&[]).headers, &loopback));
+        let check = |v: &str| status(check_origin(&o(v), &loopback));
+        assert!(check_origin(&parts(&[]).headers, &loopback).is_ok());
         for ok in [
             "http://localhost:5173",
             "https://127.0.0.1",
             "http://[::1]:9",
         ] {
-            assert!(origin_allowed(&o(ok), &loopback), "{ok}");
+            assert_eq!(check(ok), Ok(()), "{ok}");
         }
         for bad in [
             "null",
@@ -212,12 +314,24 @@ mod tests {
             "file://localhost",
             "http://localhost.evil.com",
             "http://localhost/x",
+            "http://[::1].evil.com",
+            "http://[::1]evil.com",
+            "http://localhost@evil.com",
         ] {
-            assert!(!origin_allowed(&o(bad), &loopback), "{bad}");
+            assert_eq!(check(bad), Err(403), "{bad}");
         }
+        let two = parts(&[
+            ("origin", "http://localhost"),
+            ("origin", "http://localhost"),
+        ]);
+        assert_eq!(status(check_origin(&two.headers, &loopback)), Err(400));
+        assert_eq!(
+            status(check_origin(&two.headers, &AllowedOrigins::Any)),
+            Err(400)
+        );
         let list = AllowedOrigins::List(vec!["https://app.example.com".into()]);
-        assert!(origin_allowed(&o("https://app.example.com"), &list));
-        assert!(!origin_allowed(&o("https://app.example.com.evil"), &list));
+        assert!(check_origin(&o("https://app.example.com"), &list).is_ok());
+        assert!(check_origin(&o("https://app.example.com.evil"), &list).is_err());
     }
 
     #[test]

@@ -15,6 +15,13 @@ use oxmcp_types::Message;
 /// The address of the client of a connection accepted by [`serve`](super::serve), in the
 /// HTTP extensions of each of its requests (and so in the request's
 /// [`Parts`](http::request::Parts) that handlers see).
+///
+/// The per-client session cap counts anonymous clients by it
+/// ([`max_sessions_per_client`](super::HttpServerConfig::max_sessions_per_client)). Behind
+/// another server, insert it yourself: in axum, serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()` and add a
+/// `middleware::map_request` layer that copies `ConnectInfo<SocketAddr>` into the request's
+/// extensions as a `RemoteAddr`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 

@@ -27,6 +27,7 @@ use oxmcp_types::{Message, ProtocolVersion};
 use tokio_util::sync::CancellationToken;
 
 use super::body::{self, McpBody};
+use super::client::ClientKey;
 use super::guard;
 use super::inbound::Inbound;
 use super::post::{INITIALIZE, is_batch, new_session_id, read_body};
@@ -67,8 +68,9 @@ pub(crate) async fn open(
         SessionKind::legacy(),
     );
     session.bind(principal.as_ref());
-    if !inner.registry.try_insert(session.clone()) {
-        return too_many_sessions(inner);
+    let client = ClientKey::of(&parts, principal.as_deref());
+    if let Err(full) = inner.registry.try_insert(session.clone(), client) {
+        return too_many_sessions(inner, full);
     }
     inner.registry.ensure_reaper();
     let Some(mut open) = session.open_standalone().await else {

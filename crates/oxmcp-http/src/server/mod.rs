@@ -1,23 +1,31 @@
 //! The Streamable HTTP server: [`McpService`], a tower `Service` for one MCP endpoint.
 //!
-//! Every request goes through the same steps, in this order: Host and Origin checks (403),
+//! Every request goes through the same steps, in this order: Host and Origin checks (400
+//! for two `Host` or `Origin` headers, a malformed one, or a `Host` that disagrees with an
+//! absolute-form request-target; 403 for a host or origin not allowed),
 //! size limits (413, before any parsing), the [`AuthHook`], the Accept / Content-Type /
 //! `MCP-Protocol-Version` checks (406, 415, 400), parsing (400 with a JSON-RPC error), and
 //! only then the session lookup (400 without `Mcp-Session-Id`, 404 for an unknown or ended
-//! session). A session is created only for a valid `initialize`.
+//! session; with [`HttpServerConfig::strict_version_header`], 400 when
+//! `MCP-Protocol-Version` names another version than the session's). A session is created
+//! only for a valid `initialize`.
 //!
 //! A POSTed JSON array is a JSON-RPC batch, accepted only on sessions that negotiated
 //! 2025-03-26 (the one revision with batches; others get 400). The legacy HTTP+SSE
 //! endpoints of 2024-11-05 are off by default ([`LegacySseConfig`]); their sessions share the
 //! registry, the cap, the reaper and the checks.
 
+mod authority;
 mod batch;
 mod body;
+mod client;
 mod config;
+mod connections;
 mod guard;
 mod inbound;
 mod legacy;
 mod post;
+mod queue;
 mod refusal;
 mod registered;
 mod registry;
@@ -241,11 +249,10 @@ impl McpService {
     {
         let (parts, body) = request.into_parts();
         let config = &self.inner.settings.config;
-        if !guard::host_allowed(&parts, &config.allowed_hosts) {
-            return body::invalid(StatusCode::FORBIDDEN, "forbidden: Host not allowed");
-        }
-        if !guard::origin_allowed(&parts.headers, &config.allowed_origins) {
-            return body::invalid(StatusCode::FORBIDDEN, "forbidden: Origin not allowed");
+        if let Err(refusal) = guard::check_host(&parts, &config.allowed_hosts)
+            .and_then(|()| guard::check_origin(&parts.headers, &config.allowed_origins))
+        {
+            return refusal.response();
         }
         if let Some(legacy_sse) = &config.legacy_sse {
             if parts.uri.path() == legacy_sse.sse_path {

@@ -16,6 +16,7 @@ use oxmcp_types::{
 use tokio::sync::oneshot;
 
 use super::body::{self, McpBody};
+use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
 use super::inbound::Inbound;
 use super::refusal::{
@@ -69,13 +70,16 @@ where
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
-            initialize(inner, request, principal.as_ref(), &inbound).await
+            let client = ClientKey::of(&parts, principal.as_deref());
+            initialize(inner, request, principal.as_ref(), client, &inbound).await
         }
         (_, None) => NoSession::Missing.response(),
-        (message, Some(id)) => match lookup(inner, Some(id), principal.as_deref()) {
-            Ok(session) => existing(inner, &session, message, &inbound).await,
-            Err(refusal) => refusal.response(),
-        },
+        (message, Some(id)) => {
+            match lookup(inner, Some(id), principal.as_deref(), header_version) {
+                Ok(session) => existing(inner, &session, message, &inbound).await,
+                Err(refusal) => refusal.response(),
+            }
+        }
     }
 }
 
@@ -108,6 +112,13 @@ pub(crate) enum NoSession {
     Missing,
     /// An unknown or ended session (or a legacy one, which is not reachable here): 404.
     Unknown,
+    /// An `MCP-Protocol-Version` header naming another version than the session's: 400.
+    WrongVersion {
+        /// The session's version.
+        session: ProtocolVersion,
+        /// The header's.
+        header: ProtocolVersion,
+    },
 }
 
 impl NoSession {
@@ -118,22 +129,44 @@ impl NoSession {
                 "bad request: missing Mcp-Session-Id header",
             ),
             Self::Unknown => session_not_found(),
+            Self::WrongVersion { session, header } => body::invalid(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "bad request: MCP-Protocol-Version {header} is not the version of this \
+                     session ({session})"
+                ),
+            ),
         }
     }
 }
 
-/// The Streamable HTTP session named by `Mcp-Session-Id`, if it belongs to `principal`.
+/// The Streamable HTTP session named by `Mcp-Session-Id`, if it belongs to `principal`
+/// and (with [`strict_version_header`](super::HttpServerConfig::strict_version_header))
+/// speaks the version `MCP-Protocol-Version` names, when it names one.
 pub(crate) fn lookup(
     inner: &ServiceInner,
     header: Option<&HeaderValue>,
     principal: Option<&Principal>,
+    version: Option<ProtocolVersion>,
 ) -> Result<Arc<Session>, NoSession> {
     let id = header.ok_or(NoSession::Missing)?;
-    id.to_str()
+    let session = id
+        .to_str()
         .ok()
         .and_then(|id| inner.registry.get(id))
         .filter(|session| !session.is_legacy() && session.belongs_to(principal))
-        .ok_or(NoSession::Unknown)
+        .ok_or(NoSession::Unknown)?;
+    match version {
+        Some(header)
+            if header != session.version && inner.settings.config.strict_version_header =>
+        {
+            Err(NoSession::WrongVersion {
+                session: session.version,
+                header,
+            })
+        }
+        _ => Ok(session),
+    }
 }
 
 /// Reads a body of at most `limit` bytes within the configured time: 408 when it takes
@@ -200,6 +233,7 @@ async fn initialize(
     inner: &ServiceInner,
     request: Request,
     principal: Option<&Arc<Principal>>,
+    client: ClientKey,
     inbound: &Inbound,
 ) -> Response<McpBody> {
     let version = match negotiated_version(&request) {
@@ -217,8 +251,8 @@ async fn initialize(
         SessionKind::Streamable,
     );
     session.bind(principal);
-    if !inner.registry.try_insert(session.clone()) {
-        return too_many_sessions(inner);
+    if let Err(full) = inner.registry.try_insert(session.clone(), client) {
+        return too_many_sessions(inner, full);
     }
     inner.registry.ensure_reaper();
     let running = inner.factory.start(transport);

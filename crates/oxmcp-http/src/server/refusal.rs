@@ -6,6 +6,7 @@ use oxmcp_types::{ErrorData, Message};
 
 use super::ServiceInner;
 use super::body::{self, McpBody};
+use super::registry::Full;
 
 /// 405 with the `Allow` header listing the methods the endpoint takes.
 pub(crate) fn method_not_allowed(allow: &'static str) -> Response<McpBody> {
@@ -59,12 +60,20 @@ pub(crate) fn no_session_id() -> Response<McpBody> {
     )
 }
 
-/// 503 with `Retry-After`: the session cap is reached.
-pub(crate) fn too_many_sessions(inner: &ServiceInner) -> Response<McpBody> {
-    let mut response = body::error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorData::internal_error("too many sessions; retry later"),
-    );
+/// 503 (the service's session cap is reached) or 429 (the client's is), with
+/// `Retry-After` and a JSON-RPC error.
+pub(crate) fn too_many_sessions(inner: &ServiceInner, full: Full) -> Response<McpBody> {
+    let (status, message) = match full {
+        Full::Service => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many sessions; retry later",
+        ),
+        Full::Client => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many sessions from this client; end some (DELETE) or retry later",
+        ),
+    };
+    let mut response = body::error(status, ErrorData::internal_error(message));
     let secs = inner.settings.config.retry_after.as_secs().max(1);
     response
         .headers_mut()

@@ -1,4 +1,5 @@
-//! The sessions of one service: lookup by id, the cap, and the idle reaper.
+//! The sessions of one service: lookup by id, the caps (all sessions, and per client), and
+//! the reaper of idle and never-initialized sessions.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -6,67 +7,98 @@ use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use super::Settings;
+use super::client::ClientKey;
 use super::session::Session;
 
 /// The live sessions of a service.
 pub(crate) struct Registry {
-    sessions: RwLock<HashMap<Arc<str>, Arc<Session>>>,
+    table: RwLock<Table>,
     settings: Arc<Settings>,
     reaper: AtomicBool,
+}
+
+/// The sessions, whom each is counted against, and how many each client has.
+#[derive(Default)]
+struct Table {
+    sessions: HashMap<Arc<str>, Arc<Session>>,
+    client_of: HashMap<Arc<str>, ClientKey>,
+    per_client: HashMap<ClientKey, usize>,
+}
+
+/// Why a session was not added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Full {
+    /// The service has [`max_sessions`](super::HttpServerConfig::max_sessions).
+    Service,
+    /// The client has
+    /// [`max_sessions_per_client`](super::HttpServerConfig::max_sessions_per_client).
+    Client,
 }
 
 impl Registry {
     pub(crate) fn new(settings: Arc<Settings>) -> Self {
         Self {
-            sessions: RwLock::new(HashMap::new()),
+            table: RwLock::new(Table::default()),
             settings,
             reaper: AtomicBool::new(false),
         }
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+        self.table.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Table> {
+        self.table.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
-        self.sessions
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
-            .cloned()
+        self.read().sessions.get(id).cloned()
     }
 
     pub(crate) fn remove(&self, id: &str) {
-        self.sessions
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(id);
+        let mut table = self.write();
+        if table.sessions.remove(id).is_none() {
+            return;
+        }
+        let Some(client) = table.client_of.remove(id) else {
+            return;
+        };
+        if let Some(count) = table.per_client.get_mut(&client) {
+            *count -= 1;
+            if *count == 0 {
+                table.per_client.remove(&client);
+            }
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.sessions
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.read().sessions.len()
     }
 
-    /// Adds a session unless the cap is reached.
-    pub(crate) fn try_insert(&self, session: Arc<Session>) -> bool {
-        let mut sessions = self
-            .sessions
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if sessions.len() >= self.settings.config.max_sessions {
-            return false;
+    /// Adds a session of `client` unless a cap is reached: the service's, or the client's
+    /// (a client of unknown address has only the service's).
+    pub(crate) fn try_insert(&self, session: Arc<Session>, client: ClientKey) -> Result<(), Full> {
+        let config = &self.settings.config;
+        let mut table = self.write();
+        if table.sessions.len() >= config.max_sessions {
+            return Err(Full::Service);
         }
-        sessions.insert(session.id.clone(), session);
-        true
+        if client != ClientKey::Unknown {
+            if table.per_client.get(&client).copied().unwrap_or(0) >= config.max_sessions_per_client
+            {
+                return Err(Full::Client);
+            }
+            *table.per_client.entry(client.clone()).or_insert(0) += 1;
+            table.client_of.insert(session.id.clone(), client);
+        }
+        table.sessions.insert(session.id.clone(), session);
+        Ok(())
     }
 
     /// Every session (for shutdown).
     pub(crate) fn all(&self) -> Vec<Arc<Session>> {
-        self.sessions
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .cloned()
-            .collect()
+        self.read().sessions.values().cloned().collect()
     }
 
     /// Starts the reaper task once (it needs a runtime, so it starts with the first session).
@@ -76,7 +108,8 @@ impl Registry {
             return;
         }
         let idle = self.settings.config.idle_timeout;
-        let period = (idle / 4).clamp(Duration::from_millis(10), Duration::from_secs(30));
+        let init = self.settings.config.init_timeout;
+        let period = (idle.min(init) / 4).clamp(Duration::from_millis(10), Duration::from_secs(30));
         let weak: Weak<Self> = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
@@ -88,14 +121,15 @@ impl Registry {
                 };
                 let now = registry.settings.now_ms();
                 let idle_ms = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX);
-                let idle_sessions: Vec<_> = registry
+                let init_ms = u64::try_from(init.as_millis()).unwrap_or(u64::MAX);
+                let expired: Vec<_> = registry
                     .all()
                     .into_iter()
-                    .filter(|s| s.is_idle(now, idle_ms))
+                    .filter(|s| s.is_idle(now, idle_ms) || s.never_initialized(now, init_ms))
                     .collect();
                 drop(registry);
-                for session in idle_sessions {
-                    tracing::debug!(session = %session.id, "ending an idle session");
+                for session in expired {
+                    tracing::debug!(session = %session.id, "ending an idle or uninitialized session");
                     session.end().await;
                 }
             }

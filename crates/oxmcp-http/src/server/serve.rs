@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, StatusCode};
@@ -13,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::body;
+use super::connections::{Connections, Registration, Tracked};
 use super::inbound::RemoteAddr;
 use super::{HttpServerConfig, McpService, SessionFactory};
 
@@ -64,6 +66,7 @@ pub struct Server {
     service: McpService,
     stop: CancellationToken,
     task: JoinHandle<()>,
+    connections: Arc<Connections>,
 }
 
 impl Server {
@@ -75,6 +78,12 @@ impl Server {
     /// The URL of the MCP endpoint, e.g. `http://127.0.0.1:8080/mcp`.
     pub fn url(&self) -> String {
         format!("http://{}{}", self.local_addr, self.path)
+    }
+
+    /// How many connections are open (at most
+    /// [`max_connections`](HttpServerConfig::max_connections)).
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
     }
 
     /// The service (for its session count, or to end all sessions).
@@ -136,11 +145,13 @@ pub async fn serve_with(
         .local_addr()
         .map_err(|source| ServeError::Bind { addr, source })?;
     let stop = CancellationToken::new();
+    let connections = Arc::new(Connections::new(service.config().max_connections));
     let task = tokio::spawn(accept_loop(
         listener,
         service.clone(),
         path.to_owned(),
         stop.clone(),
+        connections.clone(),
     ));
     Ok(Server {
         local_addr,
@@ -148,6 +159,7 @@ pub async fn serve_with(
         service,
         stop,
         task,
+        connections,
     })
 }
 
@@ -159,11 +171,17 @@ pub(crate) async fn accept(listener: &TcpListener) -> std::io::Result<(TcpStream
     Ok((stream, peer))
 }
 
+/// Whether an accept failed for want of file descriptors (`EMFILE`, `ENFILE`).
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(23 | 24))
+}
+
 async fn accept_loop(
     listener: TcpListener,
     service: McpService,
     path: String,
     stop: CancellationToken,
+    open: Arc<Connections>,
 ) {
     let connections = tokio_util::task::TaskTracker::new();
     loop {
@@ -174,18 +192,25 @@ async fn accept_loop(
         let (stream, remote) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
-                // Out of file descriptors and the like: wait a little rather than spin.
+                // Out of file descriptors: make room by closing an idle connection, as at
+                // the cap. Otherwise (or with none idle) wait a little rather than spin.
                 tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                if !(out_of_descriptors(&e) && open.close_one()) {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
                 continue;
             }
+        };
+        let Some(registration) = open.admit(&stop) else {
+            drop(stream);
+            continue;
         };
         connections.spawn(connection(
             stream,
             remote,
             service.clone(),
             path.clone(),
-            stop.clone(),
+            registration,
         ));
     }
     connections.close();
@@ -197,20 +222,25 @@ async fn connection(
     remote: SocketAddr,
     service: McpService,
     path: String,
-    stop: CancellationToken,
+    registration: Registration,
 ) {
     let header_timeout = service.config().header_read_timeout;
+    let state = registration.state.clone();
     let handler = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        let busy = state.begin();
         request.extensions_mut().insert(RemoteAddr(remote));
         let service = service.clone();
         let on_path = request.uri().path() == path || service.is_legacy_path(request.uri().path());
         async move {
-            if !on_path {
-                return Ok::<_, Infallible>(body::invalid(StatusCode::NOT_FOUND, "not found"));
-            }
-            Ok(service.handle(request).await)
+            let response = if on_path {
+                service.handle(request).await
+            } else {
+                body::invalid(StatusCode::NOT_FOUND, "not found")
+            };
+            Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
         }
     });
+    let close = registration.state.close.clone();
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
@@ -222,11 +252,17 @@ async fn connection(
                 tracing::debug!(error = %e, "HTTP connection ended with an error");
             }
         }
-        () = stop.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
+        () = close.cancelled() => {
+            // The server stops, or the connection is closed for room: requests in flight
+            // finish first; an idle connection (perhaps half-way through a header) is
+            // closed at once by dropping it.
+            if registration.state.is_busy() {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
         }
     }
+    drop(registration);
 }
 
 #[cfg(test)]

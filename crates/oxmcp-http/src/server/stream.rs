@@ -19,13 +19,12 @@ async fn session_of(
     parts: &Parts,
 ) -> Result<Arc<Session>, Response<McpBody>> {
     let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
-    if let Err(value) = guard::protocol_version(&parts.headers) {
-        return Err(bad_version(&value));
-    }
+    let version = guard::protocol_version(&parts.headers).map_err(|value| bad_version(&value))?;
     let session = lookup(
         inner,
         parts.headers.get(SESSION_ID_HEADER),
         principal.as_ref(),
+        version,
     )
     .map_err(NoSession::response)?;
     session.touch();

@@ -2,13 +2,18 @@
 //! concern.
 
 mod batches;
+mod budgets;
 mod client_auth;
 mod client_e2e;
 mod client_fallback;
 mod client_foreign;
 mod client_reinitialize;
 mod client_tls;
+mod connections;
 mod context;
+mod descriptors;
+mod edge;
+mod fairness;
 mod idle_sessions;
 mod interop_legacy;
 mod isolation;
@@ -22,3 +27,4 @@ mod server_streams;
 mod stateless;
 mod stream_close;
 mod support;
+mod versions;

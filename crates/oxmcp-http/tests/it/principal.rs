@@ -137,3 +137,40 @@ async fn a_legacy_session_answers_only_its_principal() {
     assert_eq!(answer["result"]["protocolVersion"], "2024-11-05");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_per_client_session_cap_counts_each_principal_apart() {
+    let config = HttpServerConfig::default()
+        .with_legacy_sse(Some(LegacySseConfig::default()))
+        .with_max_sessions_per_client(2);
+    let (service, _) = service(config);
+    let server = serve_with(
+        "127.0.0.1:0".parse().unwrap(),
+        service.with_auth(Names),
+        "/mcp",
+    )
+    .await
+    .unwrap();
+    let url = server.url();
+    let open = |user: &'static str| {
+        as_user(http().post(&url), user, None)
+            .body(init_body("2025-11-25"))
+            .send()
+    };
+    assert_eq!(open("alice").await.unwrap().status(), 200);
+    assert_eq!(open("alice").await.unwrap().status(), 200);
+    let refused = open("alice").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "5");
+    // A legacy session counts against the same cap.
+    let sse = url.replace("/mcp", "/sse");
+    let legacy = as_user(http().get(&sse), "alice", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), 429);
+    // Bob, from the same address, has his own bucket.
+    assert_eq!(open("bob").await.unwrap().status(), 200);
+    assert_eq!(server.service().session_count(), 3);
+    server.shutdown().await;
+}

@@ -1,5 +1,6 @@
 //! A test server handler, a raw HTTP client with an SSE event reader, and setup helpers.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -185,7 +186,23 @@ pub(crate) fn init_body(version: &str) -> String {
     .to_string()
 }
 
-/// A POST with the right headers, a session id and a protocol version if given.
+/// The protocol version of each session [`initialize`] made, by session id: the
+/// `MCP-Protocol-Version` header the helpers send with it (the server refuses another).
+static VERSIONS: std::sync::LazyLock<std::sync::Mutex<HashMap<String, String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// `req` with the session's `Mcp-Session-Id`, and its `MCP-Protocol-Version` when
+/// [`initialize`] made it (none otherwise: the server then assumes the session's).
+fn with_session(req: reqwest::RequestBuilder, session: &str) -> reqwest::RequestBuilder {
+    let version = VERSIONS.lock().unwrap().get(session).cloned();
+    let req = req.header("mcp-session-id", session);
+    match version {
+        Some(v) => req.header("mcp-protocol-version", v),
+        None => req,
+    }
+}
+
+/// A POST with the right headers, and a session id (and its protocol version) if given.
 pub(crate) async fn post(url: &str, session: Option<&str>, body: &str) -> reqwest::Response {
     let mut req = http()
         .post(url)
@@ -193,9 +210,7 @@ pub(crate) async fn post(url: &str, session: Option<&str>, body: &str) -> reqwes
         .header("content-type", "application/json")
         .body(body.to_owned());
     if let Some(s) = session {
-        req = req
-            .header("mcp-session-id", s)
-            .header("mcp-protocol-version", "2025-11-25");
+        req = with_session(req, s);
     }
     req.send().await.unwrap()
 }
@@ -210,6 +225,10 @@ pub(crate) async fn initialize(url: &str, version: &str) -> String {
         .to_owned();
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["result"]["protocolVersion"], version);
+    VERSIONS
+        .lock()
+        .unwrap()
+        .insert(id.clone(), version.to_owned());
     let resp = post(
         url,
         Some(&id),
@@ -307,11 +326,10 @@ pub(crate) async fn get(
     session: &str,
     last_event_id: Option<&str>,
 ) -> reqwest::Response {
-    let mut req = http()
-        .get(url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", session)
-        .header("mcp-protocol-version", "2025-11-25");
+    let mut req = with_session(
+        http().get(url).header("accept", "text/event-stream"),
+        session,
+    );
     if let Some(id) = last_event_id {
         req = req.header("last-event-id", id);
     }

@@ -19,15 +19,15 @@ mod streams;
 mod transport;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use bytes::Bytes;
 use oxmcp_core::SessionHandle;
 use oxmcp_core::transport::{Frame, FrameSink, OutboundMessage, Route, TransportError};
-use oxmcp_types::{ProtocolVersion, RequestId};
-use tokio::sync::mpsc;
+use oxmcp_types::{Message, ProtocolVersion, RequestId};
 
+use super::queue::QueueTx;
 use super::registry::Registry;
 use super::{Principal, Settings};
 
@@ -90,6 +90,11 @@ pub(crate) struct Session {
     pub(crate) handle: OnceLock<SessionHandle>,
     /// When the session was last used, in milliseconds of [`Settings::now_ms`].
     last_active: AtomicU64,
+    /// When the session was made, in milliseconds of [`Settings::now_ms`].
+    created_ms: u64,
+    /// Whether the client finished initializing: it sent `notifications/initialized`, or a
+    /// request other than `initialize`.
+    established: AtomicBool,
     /// The registry the session leaves when it ends (none when stateless).
     registry: Weak<Registry>,
     /// Streamable, stateless or legacy.
@@ -116,6 +121,8 @@ impl Session {
             id,
             version,
             last_active: AtomicU64::new(settings.now_ms()),
+            created_ms: settings.now_ms(),
+            established: AtomicBool::new(false),
             settings,
             inbound: Mutex::new(None),
             state: Mutex::new(State {
@@ -182,11 +189,38 @@ impl Session {
             && state
                 .streams
                 .values()
-                .all(|s| s.conn.as_ref().is_none_or(mpsc::Sender::is_closed))
+                .all(|s| s.conn.as_ref().is_none_or(QueueTx::is_closed))
+    }
+
+    /// Whether the session was made `init_ms` ago (at `now_ms`) or more and the client has
+    /// not finished initializing it, with no request in flight (its `initialize` answered).
+    pub(crate) fn never_initialized(&self, now_ms: u64, init_ms: u64) -> bool {
+        !self.established.load(Ordering::Relaxed)
+            && now_ms.saturating_sub(self.created_ms) >= init_ms
+            && lock(&self.state).exchanges.is_empty()
+    }
+
+    /// Notes that the client finished initializing, when `frame` shows it.
+    fn note_established(&self, frame: &Frame) {
+        if self.established.load(Ordering::Relaxed) {
+            return;
+        }
+        let (Frame::Decoded(message) | Frame::DecodedWith { message, .. }) = frame else {
+            return;
+        };
+        let established = match message {
+            Message::Notification(n) => n.method == "notifications/initialized",
+            Message::Request(r) => r.method != "initialize",
+            _ => false,
+        };
+        if established {
+            self.established.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Hands one incoming message to the engine, in this task (no queue, no task switch).
     pub(crate) async fn forward(&self, frame: Frame) -> Result<(), TransportError> {
+        self.note_established(&frame);
         let sink = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
         sink.push(frame).await
     }

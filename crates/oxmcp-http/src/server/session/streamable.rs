@@ -9,6 +9,7 @@
 //! related to no open request goes to the standalone stream of a GET, or waits in a bounded
 //! backlog until a GET opens one.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,8 +18,8 @@ use tokio::sync::oneshot;
 
 use super::streams::OpenStream;
 use super::{Session, State, lock};
-use crate::server::ResponseMode;
 use crate::server::body::SseItem;
+use crate::server::{HttpServerConfig, ResponseMode};
 use crate::sse;
 
 /// What a POST waiting for its request's first message gets.
@@ -58,6 +59,24 @@ fn batch_open(state: &State, stream: u64) -> bool {
         .exchanges
         .values()
         .any(|e| matches!(e, Exchange::Batch(s) if *s == stream))
+}
+
+/// Keeps `bytes` in the standalone backlog, dropping the oldest messages past its bounds
+/// in messages and in bytes (the newest is always kept, unless the backlog is off).
+fn backlog(backlog: &mut VecDeque<Bytes>, bytes: Bytes, config: &HttpServerConfig) {
+    if config.standalone_backlog == 0 {
+        return;
+    }
+    let mut total: usize = backlog.iter().map(Bytes::len).sum::<usize>() + bytes.len();
+    backlog.push_back(bytes);
+    while backlog.len() > config.standalone_backlog
+        || (backlog.len() > 1 && total > config.standalone_backlog_bytes)
+    {
+        if let Some(dropped) = backlog.pop_front() {
+            total -= dropped.len();
+            tracing::debug!("standalone backlog full: dropped the oldest message");
+        }
+    }
 }
 
 impl Session {
@@ -221,13 +240,7 @@ impl Session {
                         .is_some_and(|r| r.conn.as_ref().is_some_and(|c| !c.is_closed()))
             });
             if live.is_none() {
-                if state.backlog.len() >= self.settings.config.standalone_backlog {
-                    state.backlog.pop_front();
-                    tracing::debug!("standalone backlog full: dropped the oldest message");
-                }
-                if self.settings.config.standalone_backlog > 0 {
-                    state.backlog.push_back(bytes.clone());
-                }
+                backlog(&mut state.backlog, bytes.clone(), &self.settings.config);
             }
             live
         };

@@ -4,26 +4,28 @@
 //! Messages of a stream get sequence numbers 1, 2, ...; with an event store they carry the
 //! SSE id `<stream>-<seq>` and are appended to the store before they are queued for the
 //! connection, so a client that lost the connection resumes with `Last-Event-ID`
-//! ([`Session::resume`]). The connection queue is bounded: when a slow reader lets it fill
-//! up, the connection is closed (its body ends after what is queued) and later messages of
-//! the stream only go to the store, from where the client gets them by resuming.
+//! ([`Session::resume`]). The connection queue is bounded in messages and in bytes: when a
+//! slow reader lets it fill up, the connection is closed (its body ends after what is
+//! queued) and later messages of the stream only go to the store, from where the client
+//! gets them by resuming. Without an event store they are dropped (with a warning): the
+//! client sees its stream end early, without the response.
 
 use std::collections::VecDeque;
 
 use bytes::Bytes;
 use oxmcp_types::ProtocolVersion;
-use tokio::sync::mpsc;
 
 use super::{Session, State, lock};
 use crate::event_store::EventId;
 use crate::server::body::SseItem;
+use crate::server::queue::{self, QueueRx, QueueTx, Refused};
 use crate::sse;
 
 /// A stream just opened for a connection.
 #[derive(Debug)]
 pub(crate) struct OpenStream {
     pub(crate) first: VecDeque<Bytes>,
-    pub(crate) rx: mpsc::Receiver<SseItem>,
+    pub(crate) rx: QueueRx,
     /// The sequence number of the last event in `first` (live events up to it are dropped).
     pub(crate) last_seq: u64,
 }
@@ -38,7 +40,7 @@ pub(super) struct StreamRecord {
     /// Whether the stream ended (no more messages go to it).
     pub(super) complete: bool,
     /// The queue of the connection that carries the stream, while one does.
-    pub(super) conn: Option<mpsc::Sender<SseItem>>,
+    pub(super) conn: Option<QueueTx>,
 }
 
 /// Why a resumption was refused.
@@ -53,12 +55,18 @@ pub(crate) enum ResumeError {
 }
 
 impl Session {
+    /// A connection queue of the configured bounds.
+    fn queue(&self) -> (QueueTx, QueueRx) {
+        let config = &self.settings.config;
+        queue::channel(config.sse_queue, config.sse_queue_bytes)
+    }
+
     /// Opens a new stream with a connection (its first event is the priming event, when the
     /// session is resumable and on 2025-11-25 or later).
     pub(super) fn open_stream(&self, state: &mut State) -> (u64, OpenStream) {
         let stream = state.next_stream;
         state.next_stream += 1;
-        let (tx, rx) = mpsc::channel(self.settings.config.sse_queue.max(1));
+        let (tx, rx) = self.queue();
         state.streams.insert(
             stream,
             StreamRecord {
@@ -159,11 +167,20 @@ impl Session {
         {
             match conn.try_send(item) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(Refused::Full) if resumable => {
                     tracing::debug!(stream, "slow SSE reader: closing its connection");
                     record.conn = None;
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => record.conn = None,
+                Err(Refused::Full) => {
+                    tracing::warn!(
+                        session = %self.id,
+                        stream,
+                        "slow SSE reader: closing its connection; without an event store the \
+                         rest of this stream is dropped"
+                    );
+                    record.conn = None;
+                }
+                Err(Refused::Closed) => record.conn = None,
             }
         }
         if last {
@@ -193,7 +210,7 @@ impl Session {
         };
         let (first, last_seq) = replayed(after, events, stored_seq)?;
         // A stream that was complete ends after its replay.
-        let rx = rx.unwrap_or_else(|| mpsc::channel(1).1);
+        let rx = rx.unwrap_or_else(QueueRx::ended);
         Ok(OpenStream {
             first,
             rx,
@@ -204,15 +221,11 @@ impl Session {
     /// The first step of [`resume`](Self::resume): checks that `after` names an event of
     /// this session and, unless its stream is complete, attaches a new connection to the
     /// stream. Returns the stream's `stored_seq` and the connection's receiver.
-    fn attach(
-        &self,
-        after: EventId,
-    ) -> Result<(u64, Option<mpsc::Receiver<SseItem>>), ResumeError> {
+    fn attach(&self, after: EventId) -> Result<(u64, Option<QueueRx>), ResumeError> {
         let mut state = lock(&self.state);
         if after.stream == 0 || after.stream >= state.next_stream {
             return Err(ResumeError::Unknown);
         }
-        let queue = self.settings.config.sse_queue.max(1);
         let Some(record) = state.streams.get_mut(&after.stream) else {
             return Err(ResumeError::Gone);
         };
@@ -222,7 +235,7 @@ impl Session {
         let rx = if record.complete {
             None
         } else {
-            let (tx, rx) = mpsc::channel(queue);
+            let (tx, rx) = self.queue();
             record.conn = Some(tx);
             Some(rx)
         };
