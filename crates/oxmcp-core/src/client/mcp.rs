@@ -20,6 +20,7 @@ use super::tasks::PollPolicy;
 use super::tools::{ToolApprovals, ToolChanges};
 use super::{ClientConfig, RunningClient, connect};
 use crate::error::{InitializeError, NotifyError, RequestError};
+use crate::extensions::Extensions;
 use crate::role::Client;
 use crate::session::state::lock;
 use crate::session::{Peer, SessionEnd};
@@ -118,6 +119,7 @@ pub struct McpClient {
     approvals: Arc<Mutex<ToolApprovals>>,
     retry: UrlRetryPolicy,
     task_poll: PollPolicy,
+    extensions: Extensions,
 }
 
 impl McpClient {
@@ -140,6 +142,7 @@ impl McpClient {
             approvals: Arc::default(),
             retry: UrlRetryPolicy::default(),
             task_poll: PollPolicy::default(),
+            extensions: Extensions::new(),
         })
     }
 
@@ -148,6 +151,20 @@ impl McpClient {
     pub fn with_retry_policy(mut self, policy: UrlRetryPolicy) -> Self {
         self.retry = policy;
         self
+    }
+
+    /// Keeps a value for extensions of the client (one per type), readable with
+    /// [`extension`](Self::extension): the task extension keeps its poll policy there.
+    /// Clones made before keep the values they had.
+    #[must_use]
+    pub fn with_extension<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// The value of type `T` kept with [`with_extension`](Self::with_extension).
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
     }
 
     /// Sends requests to the server: every typed method is on [`Peer<Client>`].

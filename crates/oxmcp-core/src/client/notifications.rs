@@ -53,8 +53,9 @@ impl<T> fmt::Debug for Subscription<T> {
 
 impl<T> Subscription<T> {
     /// A subscriber of `rx` that ends when `closed` is cancelled (and everything queued was
-    /// delivered) or when every sender is gone.
-    pub(crate) fn new(rx: broadcast::Receiver<T>, closed: CancellationToken) -> Self {
+    /// delivered) or when every sender is gone: for extensions with notification topics of
+    /// their own.
+    pub fn new(rx: broadcast::Receiver<T>, closed: CancellationToken) -> Self {
         Self { rx, closed }
     }
 }

@@ -95,7 +95,9 @@ pub struct Paginator<M: ListMethod, R: Role = Client> {
 }
 
 impl<M: ListMethod, R: Role> Paginator<M, R> {
-    pub(crate) fn new(peer: Peer<R>) -> Self {
+    /// A paginator of `M` over `peer`, from the first page (for list methods the engine
+    /// has no method of its own for, such as `tasks/list` of the `oxmcp-tasks` crate).
+    pub fn new(peer: Peer<R>) -> Self {
         Self {
             peer,
             next: Some(None),

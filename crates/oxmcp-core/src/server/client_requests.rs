@@ -76,7 +76,7 @@ pub enum ClientRequestError {
     #[error("the session is not initialized")]
     NotInitialized,
     /// The params ask for a task; these helpers wait for an immediate result (the
-    /// `*_as_task` methods of [`task_requests`](super::task_requests) send tasks).
+    /// `*_as_task` methods of the `oxmcp-tasks` crate send tasks).
     #[error("the params ask for a task: use the `_as_task` method instead")]
     TaskAugmented,
     /// The sampling messages break the tool-use balance rules.
@@ -125,7 +125,11 @@ pub enum ElicitOutcome<T> {
 
 type Caps = ClientCapabilities;
 
-pub(super) fn require_version(
+/// Checks that the session speaks `required` or later, for `feature` (the error names it).
+///
+/// These `require_*` checks are the local refusals of requests to the client, for
+/// extensions that send requests of their own (task-augmented ones, for example).
+pub fn require_version(
     info: &SessionInfo<Server>,
     feature: &'static str,
     required: ProtocolVersion,
@@ -145,8 +149,9 @@ pub(super) fn missing(capability: &'static str) -> ClientRequestError {
     ClientRequestError::CapabilityMissing { capability }
 }
 
-/// Checks that URL-mode elicitation may be used in this session.
-pub(super) fn require_url_mode(info: &SessionInfo<Server>) -> Result<(), ClientRequestError> {
+/// Checks that URL-mode elicitation may be used in this session (2025-11-25, and the
+/// client declared `elicitation.url`).
+pub fn require_url_mode(info: &SessionInfo<Server>) -> Result<(), ClientRequestError> {
     require_version(info, "URL-mode elicitation", ProtocolVersion::V2025_11_25)?;
     let caps: &Caps = &info.peer_capabilities;
     match &caps.elicitation {
@@ -155,8 +160,9 @@ pub(super) fn require_url_mode(info: &SessionInfo<Server>) -> Result<(), ClientR
     }
 }
 
-/// Checks that form-mode elicitation with `schema` may be used in this session.
-pub(super) fn require_form_mode(
+/// Checks that form-mode elicitation with `schema` may be used in this session (the client
+/// declared form mode; multi-select fields need 2025-11-25).
+pub fn require_form_mode(
     info: &SessionInfo<Server>,
     schema: &ElicitationSchema,
 ) -> Result<(), ClientRequestError> {
@@ -178,7 +184,7 @@ pub(super) fn require_form_mode(
 
 /// Checks what a sampling request needs: `sampling`, and `sampling.tools` / a 2025-11-25
 /// session for tools, `sampling.context` for `includeContext` beyond `none`.
-pub(super) fn require_sampling(
+pub fn require_sampling(
     info: &SessionInfo<Server>,
     params: &CreateMessageRequestParams,
 ) -> Result<(), ClientRequestError> {
@@ -317,7 +323,7 @@ impl Peer<Server> {
         let info = self.session_info()?;
         require_url_mode(info)?;
         let url = url.into();
-        if !crate::validate::form_answer::format_is_valid(StringFormat::Uri, &url) {
+        if !crate::validate::format_is_valid(StringFormat::Uri, &url) {
             return Err(ClientRequestError::InvalidUrl(url));
         }
         let params = ElicitRequestUrlParams::new(message, elicitation_id, url);

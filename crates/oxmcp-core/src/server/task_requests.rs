@@ -154,7 +154,7 @@ impl Peer<Server> {
             }
             ElicitRequestParams::Url(url) => {
                 require_url_mode(info)?;
-                if !crate::validate::form_answer::format_is_valid(StringFormat::Uri, &url.url) {
+                if !crate::validate::format_is_valid(StringFormat::Uri, &url.url) {
                     return Err(ClientRequestError::InvalidUrl(url.url.clone()));
                 }
                 None

@@ -215,8 +215,17 @@ fn check_string(s: &StringSchema, value: &ElicitValue) -> Option<FieldProblem> {
     (!format_is_valid(format, text)).then_some(FieldProblem::InvalidFormat { format })
 }
 
-/// Checks a string format with the `jsonschema` crate's format validators (compiled once).
-pub(crate) fn format_is_valid(format: StringFormat, text: &str) -> bool {
+/// Whether `text` is a valid string of `format` (`email`, `uri`, `date`, `date-time`), as a
+/// form answer's field is checked (the `jsonschema` crate's format validators, compiled once).
+///
+/// ```
+/// use oxmcp_core::validate::format_is_valid;
+/// use oxmcp_types::elicitation::StringFormat;
+///
+/// assert!(format_is_valid(StringFormat::Uri, "https://example.com/consent"));
+/// assert!(!format_is_valid(StringFormat::Uri, "not a uri"));
+/// ```
+pub fn format_is_valid(format: StringFormat, text: &str) -> bool {
     static VALIDATORS: OnceLock<Vec<(StringFormat, Option<jsonschema::Validator>)>> =
         OnceLock::new();
     let validators = VALIDATORS.get_or_init(|| {

@@ -5,10 +5,12 @@
 //! or before it sends the host's answer; so each side catches what the spec forbids before
 //! anything goes on the wire.
 
-pub(crate) mod form_answer;
+mod form_answer;
 mod form_schema;
 mod tool_balance;
 
-pub use form_answer::{FieldError, FieldProblem, FormAnswerError, validate_form_answer};
+pub use form_answer::{
+    FieldError, FieldProblem, FormAnswerError, format_is_valid, validate_form_answer,
+};
 pub use form_schema::{FormSchemaError, form_schema_for, form_schema_from_json};
 pub use tool_balance::{ToolBalanceError, check_tool_balance};
