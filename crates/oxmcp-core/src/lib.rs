@@ -55,7 +55,6 @@ mod principal;
 pub mod role;
 pub mod server;
 pub mod session;
-pub mod tasks;
 pub mod transport;
 pub mod validate;
 

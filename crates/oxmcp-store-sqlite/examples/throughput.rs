@@ -7,10 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oxmcp_core::tasks::{
-    CreateLimits, MemoryTaskStore, TaskOwner, TaskRecord, TaskStore, TaskUpdate,
-};
 use oxmcp_store_sqlite::{SqliteOptions, SqliteTaskStore, Synchronous};
+use oxmcp_tasks::{CreateLimits, MemoryTaskStore, TaskOwner, TaskRecord, TaskStore, TaskUpdate};
 use oxmcp_types::tasks::{Task, TaskStatus};
 use serde_json::value::RawValue;
 

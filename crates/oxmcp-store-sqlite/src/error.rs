@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use oxmcp_core::tasks::StoreError;
+use oxmcp_tasks::StoreError;
 use rusqlite::ErrorCode;
 
 /// Why [`SqliteTaskStore::open`](crate::SqliteTaskStore::open) failed.

@@ -4,7 +4,7 @@
 //! atomic against every other connection, in this process or another. Each write runs in
 //! its own savepoint, so a refused one leaves nothing behind.
 
-use oxmcp_core::tasks::{
+use oxmcp_tasks::{
     CreateLimits, ListPosition, StoreError, TaskOwner, TaskPage, TaskRecord, TaskUpdate,
 };
 use rusqlite::{Connection, OptionalExtension, Savepoint, params};

@@ -1,6 +1,6 @@
 //! A [`TaskRecord`] as a row of `tasks`, and back.
 
-use oxmcp_core::tasks::{StoreError, TaskOutcome, TaskOwner, TaskRecord};
+use oxmcp_tasks::{StoreError, TaskOutcome, TaskOwner, TaskRecord};
 use oxmcp_types::ErrorData;
 use oxmcp_types::tasks::{Task, TaskStatus};
 use rusqlite::{Row, ToSql};

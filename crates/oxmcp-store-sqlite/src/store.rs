@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oxmcp_core::tasks::{
+use oxmcp_tasks::{
     CreateLimits, ListPosition, StoreFuture, TaskOwner, TaskPage, TaskRecord, TaskStore, TaskUpdate,
 };
 
@@ -21,7 +21,7 @@ use crate::worker::{Access, Worker};
 /// Several stores (in one process or several) may open the same file for storage: SQLite's
 /// locking keeps them consistent, and the store says it is [shared](TaskStore::shared), so
 /// an engine running a task watches its record for a cancellation made by another process.
-/// But [`TaskEngine::recover`](oxmcp_core::tasks::TaskEngine::recover) must run only when
+/// But [`TaskEngine::recover`](oxmcp_tasks::TaskEngine::recover) must run only when
 /// no other live process serves tasks from the file: it takes every unfinished task in it
 /// for one interrupted by a stopped process, and would resume or fail the running tasks of
 /// the others.

@@ -11,7 +11,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use oxmcp_core::tasks::StoreError;
+use oxmcp_tasks::StoreError;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 

@@ -95,17 +95,20 @@
 //!
 //! - `macros` (default): [`macro@tool_router`] and [`macro@tool`], [`macro@prompt_router`]
 //!   and [`macro@prompt`].
+//! - `tasks` (default): tasks, for both roles (`oxmcp::tasks`, the `oxmcp-tasks` crate).
 //! - `http`: Streamable HTTP, server and client (`oxmcp::http`).
-//! - `sqlite`: the durable task store in embedded SQLite (`oxmcp::sqlite::SqliteTaskStore`).
+//! - `sqlite`: the durable task store in embedded SQLite (`oxmcp::sqlite::SqliteTaskStore`);
+//!   implies `tasks`.
 //!
 //! # Tasks
 //!
-//! [`tasks`] (MCP 2025-11-25, SEP-1686): a [`TaskEngine`](tasks::TaskEngine) over a
-//! [`TaskStore`](tasks::TaskStore) ([`MemoryTaskStore`](tasks::MemoryTaskStore), or the
+//! With the `tasks` feature (on by default), `oxmcp::tasks` (MCP 2025-11-25, SEP-1686, the
+//! `oxmcp-tasks` crate): a `TaskEngine` over a `TaskStore` (`MemoryTaskStore`, or the
 //! SQLite store with the `sqlite` feature) runs task-augmented requests; give one to
-//! `McpServer::builder(..).tasks(engine)` and mark tools with
+//! `McpServer::builder(..).tasks(engine)` (`TasksServerBuilderExt`) and mark tools with
 //! `ToolRoute::with_task_support`. Clients call tools as tasks with
-//! `McpClient::call_tool_as_task`.
+//! `McpClient::call_tool_as_task` (`McpClientTasksExt`). The [`prelude`] brings the
+//! extension traits into scope.
 
 /// OAuth 2.1 for the HTTP client (`auth::client::OAuthClient`). Enabled by the `auth`
 /// feature.
@@ -113,8 +116,6 @@
 pub use oxmcp_auth as auth;
 pub use oxmcp_core as core;
 pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, ToolRoute};
-/// Tasks: the engine, its settings and the store contract, with the in-memory store.
-pub use oxmcp_core::tasks;
 pub use oxmcp_core::{
     ClientConfig, Extensions, Handler, HandlerResult, IncomingNotification, IncomingRequest,
     InitializeError, McpServer, Middleware, Next, NoHandler, NotificationContext, NotifyError,
@@ -132,6 +133,10 @@ pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
 /// `sqlite` feature.
 #[cfg(feature = "sqlite")]
 pub use oxmcp_store_sqlite as sqlite;
+/// Tasks, for both roles: the engine, its settings, the store contract and the in-memory
+/// store; task handles, polling and the extension traits. Enabled by the `tasks` feature.
+#[cfg(feature = "tasks")]
+pub use oxmcp_tasks as tasks;
 pub use oxmcp_types as types;
 /// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
 /// a direct dependency (see [the macros guide](crate#tools-with-macros)).
@@ -144,9 +149,11 @@ pub use serde_json;
 
 /// The names most servers use: `use oxmcp::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "tasks")]
     pub use crate::tasks::{
-        MemoryTaskStore, TaskConfig, TaskEngine, TasksClientExt as _, TasksServerBuilderExt as _,
-        TasksServerExt as _,
+        ClientTaskRequests as _, McpClientTasksExt as _, MemoryTaskStore, ServerTaskRequests as _,
+        TaskConfig, TaskContextExt as _, TaskEngine, TaskRequests as _, TasksClientExt as _,
+        TasksServerBuilderExt as _, TasksServerExt as _,
     };
     pub use crate::{Json, McpServer, RequestContext, ToolError, role::Server};
     #[cfg(feature = "macros")]
@@ -157,7 +164,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private;
 
-/// The README's examples, compiled as doc tests so that the guide stays true.
+/// The README's examples, compiled as doc tests so that the guide stays true. They use the
+/// default features (tasks among them).
 #[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "tasks"))]
 pub struct ReadmeDoctests;

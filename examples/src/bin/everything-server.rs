@@ -13,7 +13,7 @@
 //! Logs go to stderr (`RUST_LOG` filters them); the `tracing` events of request handlers
 //! also reach the client as `notifications/message`.
 
-use oxmcp::core::tasks::TasksServerExt as _;
+use oxmcp::tasks::TasksServerExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

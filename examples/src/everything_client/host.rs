@@ -3,7 +3,7 @@
 //! opening it, and roots. Requests that come for a task (with the related-task `_meta`)
 //! are shown with their task and remembered ([`asked_for_task`]).
 
-use oxmcp::core::tasks::TasksClientExt as _;
+use oxmcp::tasks::TasksClientExt as _;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 

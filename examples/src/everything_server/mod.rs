@@ -27,7 +27,7 @@ pub mod sampling;
 pub mod tasks;
 pub mod tools;
 
-use oxmcp::core::tasks::TasksServerBuilderExt as _;
+use oxmcp::tasks::TasksServerBuilderExt as _;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -36,8 +36,8 @@ use std::time::Duration;
 use oxmcp::Peer;
 use oxmcp::core::McpServer;
 use oxmcp::core::server::RegistrationError;
-use oxmcp::core::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
 use oxmcp::role::Server;
+use oxmcp::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
 use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};
 use oxmcp::types::{Implementation, LoggingLevel};
 use serde_json::json;
@@ -118,7 +118,7 @@ pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
 }
 
 /// [`build`] with the task engine `engine` (over a durable store, for example). Call
-/// [`recover_tasks`](oxmcp::core::tasks::TasksServerExt::recover_tasks) before serving when its store may hold tasks of an earlier
+/// [`recover_tasks`](oxmcp::tasks::TasksServerExt::recover_tasks) before serving when its store may hold tasks of an earlier
 /// process.
 pub fn build_with_tasks(engine: TaskEngine) -> Result<(McpServer, Arc<State>), RegistrationError> {
     let state = Arc::new(State::new());

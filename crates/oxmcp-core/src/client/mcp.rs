@@ -10,13 +10,10 @@ use oxmcp_types::methods::{NotificationMethod, RootsListChangedNotification};
 use oxmcp_types::{NotificationParams, ProtocolVersion, Root, Tool};
 use tokio::sync::{mpsc, watch};
 
-mod tasks;
-
 use super::handler::ClientHandler;
 use super::notifications::{ServerNotifications, SubscriptionError};
 use super::pagination::PaginationError;
 use super::requests::{UrlElicitation, UrlElicitationSource};
-use super::tasks::PollPolicy;
 use super::tools::{ToolApprovals, ToolChanges};
 use super::{ClientConfig, RunningClient, connect};
 use crate::error::{InitializeError, NotifyError, RequestError};
@@ -118,7 +115,6 @@ pub struct McpClient {
     handler: ClientHandler,
     approvals: Arc<Mutex<ToolApprovals>>,
     retry: UrlRetryPolicy,
-    task_poll: PollPolicy,
     extensions: Extensions,
 }
 
@@ -141,7 +137,6 @@ impl McpClient {
             handler,
             approvals: Arc::default(),
             retry: UrlRetryPolicy::default(),
-            task_poll: PollPolicy::default(),
             extensions: Extensions::new(),
         })
     }

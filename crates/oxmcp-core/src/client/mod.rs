@@ -9,7 +9,6 @@ mod mcp;
 mod notifications;
 mod pagination;
 mod requests;
-pub mod tasks;
 mod tools;
 
 pub use handler::{ClientHandler, DEFAULT_MAX_FORM_ATTEMPTS};

@@ -16,7 +16,6 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::tasks::TaskStatusFeed;
 use crate::handler::IncomingNotification;
 use crate::session::RequestOptions;
 
@@ -122,7 +121,7 @@ struct Topics {
     prompts_changed: broadcast::Sender<()>,
     resource_updated: broadcast::Sender<ResourceUpdatedNotificationParams>,
     elicitation_complete: broadcast::Sender<String>,
-    task_status: TaskStatusFeed,
+    task_status: broadcast::Sender<Task>,
     other: broadcast::Sender<OtherNotification>,
 }
 
@@ -164,7 +163,7 @@ impl ServerNotifications {
                 prompts_changed: broadcast::channel(capacity).0,
                 resource_updated: broadcast::channel(capacity).0,
                 elicitation_complete: broadcast::channel(capacity).0,
-                task_status: TaskStatusFeed::with_capacity(capacity),
+                task_status: broadcast::channel(capacity).0,
                 other: broadcast::channel(capacity).0,
             }),
             closed: Arc::new(OnceLock::new()),
@@ -223,13 +222,7 @@ impl ServerNotifications {
     /// `notifications/tasks/status`: the state of tasks this client created on the server
     /// (the server may send them or not; task handles poll as well).
     pub fn task_status(&self) -> Subscription<Task> {
-        self.task_status_feed().subscribe()
-    }
-
-    /// The `notifications/tasks/status` feed, for task handles.
-    pub fn task_status_feed(&self) -> TaskStatusFeed {
-        let closed = self.closed.get().cloned().unwrap_or_default();
-        self.topics.task_status.bound_to(closed)
+        self.subscribe(&self.topics.task_status)
     }
 
     /// Notifications of other methods (custom or experimental).
@@ -267,10 +260,9 @@ impl ServerNotifications {
                 n.params().map(|p| t.resource_updated.send(p).is_ok())
             }
             ElicitationCompleteNotification::METHOD => Ok(false),
-            TaskStatusNotification::METHOD => n.params().map(|p: Task| {
-                t.task_status.publish(p);
-                true
-            }),
+            TaskStatusNotification::METHOD => {
+                n.params().map(|p: Task| t.task_status.send(p).is_ok())
+            }
             other => {
                 let params = n.params().unwrap_or(Value::Null);
                 let item = OtherNotification {

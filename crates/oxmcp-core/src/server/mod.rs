@@ -9,7 +9,6 @@ pub mod resources;
 mod roots;
 mod router;
 mod sessions;
-pub mod task_requests;
 pub mod tools;
 pub mod tracing_bridge;
 

@@ -10,12 +10,12 @@ use http::request::Parts;
 use oxmcp_core::middleware::{Middleware, Next};
 use oxmcp_core::role::Server as ServerRole;
 use oxmcp_core::server::tools::{ToolError, ToolRoute};
-use oxmcp_core::tasks::{MemoryTaskStore, TaskConfig, TasksServerBuilderExt as _};
 use oxmcp_core::{HandlerResult, IncomingRequest, McpServer, Principal, RequestContext, to_result};
 use oxmcp_http::event_store::BoxFuture;
 use oxmcp_http::{
     AuthHook, AuthRejection, HttpServerConfig, McpService, RemoteAddr, Server, serve_with,
 };
+use oxmcp_tasks::{MemoryTaskStore, TaskConfig, TasksServerBuilderExt as _};
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{CallToolResult, ErrorData, Implementation, Tool};
 use serde_json::{Value, json};

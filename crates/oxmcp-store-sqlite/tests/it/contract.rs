@@ -2,8 +2,8 @@
 //! default options (`synchronous=FULL`, group commit), and the whole suite once more with
 //! `synchronous=NORMAL`, a queue of one and no group commit.
 
-use oxmcp_core::tasks::store_contract as c;
 use oxmcp_store_sqlite::{SqliteOptions, SqliteTaskStore, Synchronous};
+use oxmcp_tasks::store_contract as c;
 
 use crate::support::TempDir;
 

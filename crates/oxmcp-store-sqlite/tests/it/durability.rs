@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oxmcp_core::tasks::{CreateLimits, LimitKind, StoreError, TaskRecord, TaskStore, TaskUpdate};
 use oxmcp_store_sqlite::SqliteTaskStore;
+use oxmcp_tasks::{CreateLimits, LimitKind, StoreError, TaskRecord, TaskStore, TaskUpdate};
 use oxmcp_types::tasks::TaskStatus;
 
 use crate::support::{T0, TempDir, mixed_owner, mixed_record, mixed_status, mixed_update};

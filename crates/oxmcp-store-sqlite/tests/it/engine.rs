@@ -2,16 +2,16 @@
 //! listed and cancelled; and a cancellation written by another process (another store on
 //! the same file) reaching the running work, since the store says it is shared.
 
-use oxmcp_core::tasks::TasksServerBuilderExt as _;
+use oxmcp_tasks::TasksServerBuilderExt as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use oxmcp_core::server::McpServer;
 use oxmcp_core::server::tools::ToolRoute;
-use oxmcp_core::tasks::{TaskConfig, TaskEngine, TaskStore, TaskUpdate};
 use oxmcp_core::transport::memory;
 use oxmcp_core::{ClientConfig, NoHandler, RequestError, RunningClient, RunningServer, connect};
 use oxmcp_store_sqlite::SqliteTaskStore;
+use oxmcp_tasks::{TaskConfig, TaskEngine, TaskStore, TaskUpdate};
 use oxmcp_types::tasks::TaskStatus;
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{ErrorCode, Implementation};

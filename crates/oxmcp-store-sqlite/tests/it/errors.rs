@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use oxmcp_core::tasks::{CreateLimits, StoreError, TaskStore};
 use oxmcp_store_sqlite::rusqlite::Connection;
 use oxmcp_store_sqlite::{OpenError, SqliteOptions, SqliteTaskStore};
+use oxmcp_tasks::{CreateLimits, StoreError, TaskStore};
 
 use crate::support::{T0, TempDir, mixed_owner, mixed_record};
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use oxmcp_core::tasks::{TaskOutcome, TaskOwner, TaskRecord, TaskUpdate};
+use oxmcp_tasks::{TaskOutcome, TaskOwner, TaskRecord, TaskUpdate};
 use oxmcp_types::ErrorData;
 use oxmcp_types::tasks::{Task, TaskStatus};
 use serde_json::json;
@@ -75,7 +75,7 @@ pub(crate) fn mixed_record(i: usize) -> TaskRecord {
     let task = Task::new(
         format!("task-{i:03}"),
         TaskStatus::Working,
-        oxmcp_core::tasks::wire_timestamp(created),
+        oxmcp_tasks::wire_timestamp(created),
     )
     .with_ttl(ttl)
     .with_poll_interval(500);

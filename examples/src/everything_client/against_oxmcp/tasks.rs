@@ -3,9 +3,11 @@
 //! fails, a cancelled task, the `taskSupport: required` refusal, and `tasks/list`.
 
 use oxmcp::core::client::McpClient;
-use oxmcp::core::client::tasks::TaskHandle;
 use oxmcp::role::Client;
 use oxmcp::tasks::CANCELLED_MESSAGE;
+use oxmcp::tasks::McpClientTasksExt as _;
+use oxmcp::tasks::TaskHandle;
+use oxmcp::tasks::TaskRequests as _;
 use oxmcp::types::tasks::{RELATED_TASK_META_KEY, TaskStatus};
 use oxmcp::types::{CallToolRequestParams, CallToolResult, ErrorCode, TaskMetadata, Tool};
 use serde_json::{Value, json};

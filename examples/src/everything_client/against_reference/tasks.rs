@@ -10,7 +10,7 @@
 //! `trigger-elicitation-request-async` send this client task-augmented requests, which it
 //! receives as tasks (the host's handler is a task receiver) while the server polls them.
 //!
-//! [`TaskHandle::wait_for_result`]: oxmcp::core::client::tasks::TaskHandle::wait_for_result
+//! [`TaskHandle::wait_for_result`]: oxmcp::tasks::TaskHandle::wait_for_result
 
 use oxmcp::core::client::McpClient;
 use oxmcp::types::tasks::TaskStatus;

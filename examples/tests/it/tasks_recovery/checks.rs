@@ -1,5 +1,7 @@
 //! The checks before the kill and after the restart, through the database and the protocol.
 
+use oxmcp::tasks::McpClientTasksExt as _;
+use oxmcp::tasks::TaskRequests as _;
 use std::collections::BTreeMap;
 
 use oxmcp::core::client::McpClient;

@@ -1,5 +1,7 @@
 //! The 100 tasks: which tool each runs, with which ttl, and the state it is in at the kill.
 
+use oxmcp::tasks::McpClientTasksExt as _;
+use oxmcp::tasks::TaskRequests as _;
 use std::collections::BTreeMap;
 
 use oxmcp::core::client::McpClient;

@@ -305,13 +305,13 @@ impl ToolRoute {
 
     /// Marks the tool's task work as safe to run again: when the server stops while a task
     /// of this tool runs and restarts on the same durable store,
-    /// [`TasksServerExt::recover_tasks`](crate::tasks::TasksServerExt::recover_tasks) runs the call
+    /// `TasksServerExt::recover_tasks` of the `oxmcp-tasks` crate runs the call
     /// again with the stored arguments, in a context without a connection to the client.
     /// Tasks of other tools fail with an "interrupted" status message instead. Only for
     /// tools whose work may be repeated (idempotent, or checkpointing on its own).
     ///
     /// The resumed task keeps its owner, so its result is reachable only when the server
-    /// gives its tasks a fixed owner ([`OwnerPolicy::Fixed`](crate::tasks::OwnerPolicy::Fixed),
+    /// gives its tasks a fixed owner (`OwnerPolicy::Fixed` of `oxmcp-tasks`,
     /// or later an authenticated principal): a task owned by a session of the stopped
     /// process runs again, but no session of the new one can read it.
     #[must_use]

@@ -1,0 +1,603 @@
+//! The storage contract of tasks: [`TaskStore`], what it stores ([`TaskRecord`]), and how
+//! it fails ([`StoreError`]). The engine is the only writer of task state; a store only
+//! keeps records and applies each change atomically.
+//!
+//! Implementations: [`MemoryTaskStore`](super::MemoryTaskStore) here, the durable SQLite
+//! store in the `oxmcp-store-sqlite` crate. Every implementation must pass the shared
+//! contract tests (`oxmcp_tasks::store_contract`, behind the `store-contract` feature).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use oxmcp_types::ErrorData;
+use oxmcp_types::tasks::{Task, TaskStatus};
+use serde_json::value::RawValue;
+
+/// A boxed future, so that [`TaskStore`] can be used as `Arc<dyn TaskStore>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Who a task belongs to: the authenticated principal, else the session that created it.
+/// Opaque to the store, compared byte for byte. Every read and write names the owner; a
+/// task of another owner is reported exactly like a task that does not exist.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskOwner(String);
+
+impl TaskOwner {
+    /// An owner named `key` (for example `principal:alice` or `session:<random>`).
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TaskOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Owners may name principals; print a prefix only.
+        let shown: String = self.0.chars().take(12).collect();
+        write!(f, "TaskOwner({shown}…)")
+    }
+}
+
+/// How a terminal task ended: exactly what the underlying request returned.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum TaskOutcome {
+    /// The request's result, as the JSON text it was (kept byte for byte).
+    Result(Box<RawValue>),
+    /// The request's JSON-RPC error.
+    Error(ErrorData),
+}
+
+impl PartialEq for TaskOutcome {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Result(a), Self::Result(b)) => a.get() == b.get(),
+            (Self::Error(a), Self::Error(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Everything a store keeps about one task.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TaskRecord {
+    /// The task as the wire shows it (id, status, statusMessage, timestamps, ttl,
+    /// pollInterval). `_meta` and unknown members are not stored.
+    pub task: Task,
+    /// Who may see it.
+    pub owner: TaskOwner,
+    /// The method of the request the task wraps (`tools/call`, `sampling/createMessage`,
+    /// `elicitation/create`).
+    pub method: String,
+    /// The params of that request (without `task`), so that a resumable handler can run
+    /// again after a restart. Kept byte for byte.
+    pub params: Option<Box<RawValue>>,
+    /// Creation time, milliseconds since the Unix epoch (the wire `createdAt` is derived).
+    pub created_at_ms: i64,
+    /// Last status change, milliseconds since the Unix epoch.
+    pub updated_at_ms: i64,
+    /// When the store may delete the task: `created_at_ms + ttl`; `None` = never.
+    pub expires_at_ms: Option<i64>,
+    /// Set exactly when the status is `completed` or `failed`.
+    pub outcome: Option<TaskOutcome>,
+}
+
+impl PartialEq for TaskRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.task == other.task
+            && self.owner == other.owner
+            && self.method == other.method
+            && self.params.as_ref().map(|p| p.get()) == other.params.as_ref().map(|p| p.get())
+            && self.created_at_ms == other.created_at_ms
+            && self.updated_at_ms == other.updated_at_ms
+            && self.expires_at_ms == other.expires_at_ms
+            && self.outcome == other.outcome
+    }
+}
+
+impl TaskRecord {
+    /// A record of `task` for `owner`, wrapping a `method` request, created at
+    /// `created_at_ms`: last updated then too, expiring `task.ttl` ms later (never when the
+    /// ttl is `None`), without params or outcome.
+    pub fn new(
+        task: Task,
+        owner: TaskOwner,
+        method: impl Into<String>,
+        created_at_ms: i64,
+    ) -> Self {
+        let expires_at_ms = task
+            .ttl
+            .map(|ttl| created_at_ms.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)));
+        Self {
+            task,
+            owner,
+            method: method.into(),
+            params: None,
+            created_at_ms,
+            updated_at_ms: created_at_ms,
+            expires_at_ms,
+            outcome: None,
+        }
+    }
+
+    /// Sets the params of the wrapped request.
+    #[must_use]
+    pub fn with_params(mut self, params: Box<RawValue>) -> Self {
+        self.params = Some(params);
+        self
+    }
+
+    /// Sets the time of the last status change.
+    #[must_use]
+    pub fn with_updated_at_ms(mut self, updated_at_ms: i64) -> Self {
+        self.updated_at_ms = updated_at_ms;
+        self
+    }
+
+    /// Sets the expiry time (`None`: never).
+    #[must_use]
+    pub fn with_expires_at_ms(mut self, expires_at_ms: Option<i64>) -> Self {
+        self.expires_at_ms = expires_at_ms;
+        self
+    }
+
+    /// Sets the outcome.
+    #[must_use]
+    pub fn with_outcome(mut self, outcome: TaskOutcome) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+
+    /// Whether the task has expired at `now_ms` (`expires_at_ms` at or before it).
+    pub fn is_expired(&self, now_ms: i64) -> bool {
+        self.expires_at_ms.is_some_and(|at| at <= now_ms)
+    }
+
+    /// Checks that the record has an outcome exactly when its status is `completed` or
+    /// `failed` ([`StoreError::InvalidOutcome`] otherwise). Stores call this in `create`.
+    pub fn check_outcome(&self) -> Result<(), StoreError> {
+        check_outcome(self.task.status, self.outcome.is_some())
+    }
+
+    /// Applies `update` as every store must: refuses an outcome that does not match the new
+    /// status ([`StoreError::InvalidOutcome`]) and a transition that
+    /// [`TaskStatus::can_become`] does not allow ([`StoreError::InvalidTransition`]);
+    /// otherwise sets the status, the status message, the outcome and the time of the
+    /// change (`updated_at_ms` and the wire `lastUpdatedAt`). On error `self` is unchanged.
+    /// Owner and expiry checks are the caller's.
+    ///
+    /// Time never goes back: a change dated before the last one (a wall clock stepped back,
+    /// another process whose clock lags) is dated at the last one, so that requestors,
+    /// which order statuses by `lastUpdatedAt`, never see a later status as older.
+    pub fn apply(&mut self, update: TaskUpdate) -> Result<(), StoreError> {
+        check_outcome(update.status, update.outcome.is_some())?;
+        let current = self.task.status;
+        if !current.can_become(update.status) {
+            return Err(StoreError::InvalidTransition {
+                current,
+                requested: update.status,
+            });
+        }
+        let now_ms = update.now_ms.max(self.updated_at_ms);
+        self.task.status = update.status;
+        self.task.status_message = update.status_message;
+        self.task.last_updated_at = wire_timestamp(now_ms);
+        self.updated_at_ms = now_ms;
+        self.outcome = update.outcome;
+        Ok(())
+    }
+}
+
+fn check_outcome(status: TaskStatus, has_outcome: bool) -> Result<(), StoreError> {
+    let wants_outcome = matches!(status, TaskStatus::Completed | TaskStatus::Failed);
+    if wants_outcome == has_outcome {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidOutcome { status })
+    }
+}
+
+/// The wire form of a time (`createdAt`, `lastUpdatedAt`): ISO 8601 in UTC with
+/// milliseconds, as JavaScript's `Date.toISOString` writes it. Times before 1970 and after
+/// 9999 are clamped to those years, so the output always has this shape.
+///
+/// ```
+/// use oxmcp_tasks::wire_timestamp;
+/// assert_eq!(wire_timestamp(0), "1970-01-01T00:00:00.000Z");
+/// assert_eq!(wire_timestamp(1_764_064_800_123), "2025-11-25T10:00:00.123Z");
+/// ```
+pub fn wire_timestamp(ms: i64) -> String {
+    const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    let ms = ms.clamp(0, MAX_MS);
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    let (hours, minutes) = (in_day / 3_600_000, in_day / 60_000 % 60);
+    let (seconds, millis) = (in_day / 1000 % 60, in_day % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// One change of a task's state, applied atomically by [`TaskStore::update`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TaskUpdate {
+    /// The new status; the store refuses it unless
+    /// [`TaskStatus::can_become`](oxmcp_types::tasks::TaskStatus::can_become) allows it
+    /// from the current one.
+    pub status: TaskStatus,
+    /// The new status message (`None` clears it).
+    pub status_message: Option<String>,
+    /// The outcome, for `completed` and `failed`.
+    pub outcome: Option<TaskOutcome>,
+    /// The time of the change (becomes `lastUpdatedAt`), ms since the Unix epoch.
+    pub now_ms: i64,
+}
+
+impl TaskUpdate {
+    /// A change to `status` at `now_ms`, without message or outcome.
+    pub fn new(status: TaskStatus, now_ms: i64) -> Self {
+        Self {
+            status,
+            status_message: None,
+            outcome: None,
+            now_ms,
+        }
+    }
+
+    /// Sets the status message.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.status_message = Some(message.into());
+        self
+    }
+
+    /// Sets the outcome.
+    #[must_use]
+    pub fn with_outcome(mut self, outcome: TaskOutcome) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+}
+
+/// Where a page of [`TaskStore::list`] starts: after the task with this creation time and
+/// id (tasks are listed by `(created_at_ms, task_id)` ascending).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPosition {
+    /// `created_at_ms` of the last task of the previous page.
+    pub created_at_ms: i64,
+    /// Its id.
+    pub task_id: String,
+}
+
+/// One page of [`TaskStore::list`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskPage {
+    /// At most `limit` records, in `(created_at_ms, task_id)` order.
+    pub records: Vec<TaskRecord>,
+    /// Whether more records follow the last one.
+    pub more: bool,
+}
+
+/// The limits [`TaskStore::create`] enforces, per owner.
+///
+/// ```
+/// use oxmcp_tasks::CreateLimits;
+///
+/// let limits = CreateLimits::new(100, 1000);
+/// assert_eq!((limits.max_unfinished_per_owner, limits.max_per_owner), (100, 1000));
+/// assert_eq!(CreateLimits::UNLIMITED.max_per_owner, usize::MAX);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CreateLimits {
+    /// How many unexpired tasks that are not terminal (`working`, `input_required`) the
+    /// owner may have.
+    pub max_unfinished_per_owner: usize,
+    /// How many unexpired tasks the owner may have stored, finished ones included.
+    pub max_per_owner: usize,
+}
+
+impl CreateLimits {
+    /// No limit.
+    pub const UNLIMITED: Self = Self {
+        max_unfinished_per_owner: usize::MAX,
+        max_per_owner: usize::MAX,
+    };
+
+    /// At most `max_unfinished_per_owner` unfinished tasks and `max_per_owner` tasks in
+    /// all per owner.
+    pub const fn new(max_unfinished_per_owner: usize, max_per_owner: usize) -> Self {
+        Self {
+            max_unfinished_per_owner,
+            max_per_owner,
+        }
+    }
+
+    /// Checks an owner's counts (of unexpired tasks) before one more is created.
+    pub fn check(&self, unfinished: usize, all: usize) -> Result<(), StoreError> {
+        if unfinished >= self.max_unfinished_per_owner {
+            return Err(StoreError::LimitReached {
+                kind: LimitKind::UnfinishedPerOwner,
+                limit: self.max_unfinished_per_owner,
+            });
+        }
+        if all >= self.max_per_owner {
+            return Err(StoreError::LimitReached {
+                kind: LimitKind::PerOwner,
+                limit: self.max_per_owner,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which limit of [`CreateLimits`] refused a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// [`CreateLimits::max_unfinished_per_owner`].
+    UnfinishedPerOwner,
+    /// [`CreateLimits::max_per_owner`].
+    PerOwner,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No task with this id belongs to this owner (it may not exist, belong to someone
+    /// else, or have expired: the caller cannot tell which).
+    #[error("task not found")]
+    NotFound,
+    /// The transition is not allowed from the current status (which is returned).
+    #[error("task is {current:?}: cannot become {requested:?}")]
+    InvalidTransition {
+        /// The status the task has.
+        current: TaskStatus,
+        /// The status that was asked for.
+        requested: TaskStatus,
+    },
+    /// A task with this id exists already.
+    #[error("task id already in use")]
+    Duplicate,
+    /// An outcome was given with a status other than `completed` or `failed`, or one of
+    /// those without an outcome.
+    #[error(
+        "an outcome goes with completed and failed only, and they need one (status {status:?})"
+    )]
+    InvalidOutcome {
+        /// The status the record or update has.
+        status: TaskStatus,
+    },
+    /// The owner has as many tasks as a limit of [`CreateLimits`] allows.
+    #[error("too many tasks ({kind:?} limit {limit})")]
+    LimitReached {
+        /// Which limit.
+        kind: LimitKind,
+        /// Its value.
+        limit: usize,
+    },
+    /// The backend failed (I/O, database, corruption); the message names the cause.
+    #[error("task store failed: {0}")]
+    Backend(String),
+}
+
+/// Durable (or not) storage of task records. All methods are atomic with respect to each
+/// other: of 100 concurrent updates of one task to `cancelled`, exactly one succeeds.
+///
+/// Implementations must not hold locks across `.await` points of their callers and must
+/// pass the contract tests in `store_contract`.
+pub trait TaskStore: Send + Sync + 'static {
+    /// Inserts a new record, unless the id is taken ([`StoreError::Duplicate`]) or the
+    /// owner is at a limit of `limits` ([`StoreError::LimitReached`], checked as
+    /// [`CreateLimits::check`] does: unfinished tasks first, then all). Ids are unique
+    /// across owners. Expiry is judged at `record.created_at_ms`: an expired task counts
+    /// for neither the limits nor duplicates (its id may be used again). A record whose
+    /// outcome does not match its status is refused ([`StoreError::InvalidOutcome`]).
+    fn create(&self, record: TaskRecord, limits: CreateLimits) -> StoreFuture<'_, ()>;
+
+    /// Whether other processes may change the records behind this store's back (a database
+    /// that several processes open). The engine then reads the record of each task it
+    /// runs every [`store_poll_interval`](super::TaskConfig::store_poll_interval), to see
+    /// a cancellation made elsewhere; for a store of this process alone it never polls.
+    /// Default: false.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// The record of task `task_id` if it belongs to `owner` and has not expired at
+    /// `now_ms` (an expired one is reported as [`StoreError::NotFound`]).
+    fn get<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        task_id: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, TaskRecord>;
+
+    /// [`get`](Self::get) without the params and the outcome (both `None` in the record
+    /// returned, whatever its status): what `tasks/get` and the watch of a running task
+    /// need, without reading what may be megabytes. The default reads the whole record and
+    /// drops them; a store that can read less should.
+    fn get_summary<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        task_id: &'a str,
+        now_ms: i64,
+    ) -> StoreFuture<'a, TaskRecord> {
+        Box::pin(async move {
+            let mut record = self.get(owner, task_id, now_ms).await?;
+            record.params = None;
+            record.outcome = None;
+            Ok(record)
+        })
+    }
+
+    /// Applies `update` if the task belongs to `owner`, has not expired at `update.now_ms`,
+    /// and its current status may become `update.status`, as [`TaskRecord::apply`] does;
+    /// returns the record as it is afterwards.
+    fn update<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        task_id: &'a str,
+        update: TaskUpdate,
+    ) -> StoreFuture<'a, TaskRecord>;
+
+    /// The owner's unexpired tasks, oldest first, starting after `after`, at most `limit`.
+    fn list<'a>(
+        &'a self,
+        owner: &'a TaskOwner,
+        after: Option<&'a ListPosition>,
+        limit: usize,
+        now_ms: i64,
+    ) -> StoreFuture<'a, TaskPage>;
+
+    /// Every unexpired task of any owner that is not terminal (`working` or
+    /// `input_required`): what a restarted process must resume or fail.
+    fn unfinished(&self, now_ms: i64) -> StoreFuture<'_, Vec<TaskRecord>>;
+
+    /// Deletes every task whose `expires_at_ms` is at or before `now_ms`; returns how many.
+    fn purge_expired(&self, now_ms: i64) -> StoreFuture<'_, usize>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_timestamps_of_known_instants() {
+        assert_eq!(wire_timestamp(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            wire_timestamp(4_107_542_399_999),
+            "2100-02-28T23:59:59.999Z"
+        );
+        assert_eq!(wire_timestamp(-5), "1970-01-01T00:00:00.000Z");
+        assert_eq!(wire_timestamp(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(wire_timestamp(i64::MIN), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_follows_the_calendar() {
+        let mut previous = civil_from_days(-1);
+        for days in 0..146_097 {
+            let (y, m, d) = civil_from_days(days);
+            let next_day = (y, m, d) == (previous.0, previous.1, previous.2 + 1);
+            let next_month = (y, m, d) == (previous.0, previous.1 + 1, 1);
+            let next_year = (y, m, d) == (previous.0 + 1, 1, 1);
+            assert!(
+                next_day || next_month || next_year,
+                "{previous:?} then {y}-{m}-{d}"
+            );
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let length = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
+            assert!(d <= length[usize::try_from(m - 1).unwrap()], "{y}-{m}-{d}");
+            previous = (y, m, d);
+        }
+        assert_eq!(previous, (2369, 12, 31), "400 years after 1970-01-01");
+    }
+
+    #[test]
+    fn apply_sets_the_time_of_the_change_and_refuses_without_changing() {
+        let task = Task::new("t", TaskStatus::Working, wire_timestamp(1000));
+        let mut record = TaskRecord::new(task, TaskOwner::new("o"), "tools/call", 1000);
+        let before = record.clone();
+        let refused = record.apply(TaskUpdate::new(TaskStatus::Working, 2000));
+        assert!(matches!(refused, Err(StoreError::InvalidTransition { .. })));
+        let refused = record.apply(TaskUpdate::new(TaskStatus::Completed, 2000));
+        assert_eq!(
+            refused,
+            Err(StoreError::InvalidOutcome {
+                status: TaskStatus::Completed
+            })
+        );
+        assert_eq!(record, before);
+        record
+            .apply(TaskUpdate::new(TaskStatus::Cancelled, 2000).with_message("bye"))
+            .unwrap();
+        assert_eq!(record.updated_at_ms, 2000);
+        assert_eq!(record.task.last_updated_at, "1970-01-01T00:00:02.000Z");
+        assert_eq!(record.task.status_message.as_deref(), Some("bye"));
+    }
+
+    #[test]
+    fn time_never_goes_back() {
+        let task = Task::new("t", TaskStatus::Working, wire_timestamp(5000));
+        let mut record = TaskRecord::new(task, TaskOwner::new("o"), "tools/call", 5000);
+        record
+            .apply(TaskUpdate::new(TaskStatus::InputRequired, 9000))
+            .unwrap();
+        // The clock stepped back: the next change is dated at the last one, not before.
+        record
+            .apply(TaskUpdate::new(TaskStatus::Working, 7000))
+            .unwrap();
+        assert_eq!(record.updated_at_ms, 9000);
+        assert_eq!(record.task.last_updated_at, wire_timestamp(9000));
+        record
+            .apply(TaskUpdate::new(TaskStatus::Cancelled, 9500))
+            .unwrap();
+        assert_eq!(record.updated_at_ms, 9500);
+    }
+
+    #[test]
+    fn limits_check_unfinished_tasks_first() {
+        let limits = CreateLimits::new(2, 3);
+        assert_eq!(limits.check(1, 2), Ok(()));
+        let unfinished = limits.check(2, 3).unwrap_err();
+        assert_eq!(
+            unfinished,
+            StoreError::LimitReached {
+                kind: LimitKind::UnfinishedPerOwner,
+                limit: 2
+            }
+        );
+        let all = limits.check(0, 3).unwrap_err();
+        assert_eq!(
+            all,
+            StoreError::LimitReached {
+                kind: LimitKind::PerOwner,
+                limit: 3
+            }
+        );
+    }
+
+    #[test]
+    fn a_huge_ttl_saturates_the_expiry() {
+        let task = Task::new("t", TaskStatus::Working, "x").with_ttl(Some(u64::MAX));
+        let record = TaskRecord::new(task, TaskOwner::new("o"), "tools/call", 5);
+        assert_eq!(record.expires_at_ms, Some(i64::MAX));
+        assert!(!record.is_expired(i64::MAX - 1));
+    }
+}

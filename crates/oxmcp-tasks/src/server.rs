@@ -1,0 +1,146 @@
+//! Tasks on [`McpServer`]: the middleware that receives task-augmented `tools/call` and
+//! answers the `tasks/*` requests, the builder methods that install it, and recovery at
+//! startup.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use oxmcp_types::methods::{CallToolRequest, RequestMethod};
+use oxmcp_types::{CallToolRequestParams, ProtocolVersion, ServerCapabilities};
+
+use oxmcp_core::augment::TaskAugmentation;
+use oxmcp_core::context::RequestContext;
+use oxmcp_core::handler::{HandlerResult, IncomingRequest};
+use oxmcp_core::middleware::{Middleware, Next};
+use oxmcp_core::role::Server;
+use oxmcp_core::server::{McpServer, McpServerBuilder};
+
+use crate::receiver::runner::{EngineRunner, outcome};
+use crate::{Recovery, ResumeWork, StoreError, TaskConfig, TaskEngine, TaskRecord, TaskStore};
+
+/// The task extension of a server (installed by [`TasksServerBuilderExt::tasks`]): declares
+/// `tasks`, answers `tasks/*`, and offers the engine as the runner of task-augmented
+/// `tools/call` of 2025-11-25 sessions.
+struct ServerTasks {
+    engine: TaskEngine,
+    runner: TaskAugmentation<Server>,
+}
+
+impl Middleware<Server> for ServerTasks {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        mut cx: RequestContext<Server>,
+        next: Next<Server>,
+    ) -> HandlerResult {
+        if TaskEngine::handles(&request.method) {
+            return self.engine.answer(&request, &cx).await;
+        }
+        if request.method == CallToolRequest::METHOD
+            && cx.protocol_version() >= ProtocolVersion::V2025_11_25
+            && mentions_task(&request)
+        {
+            cx.extensions_mut().insert(self.runner.clone());
+        }
+        next.run(request, cx).await
+    }
+
+    fn capabilities(&self, own: &mut ServerCapabilities) {
+        own.tasks = Some(TaskEngine::server_capability());
+    }
+}
+
+/// Whether the params may hold a `task` member (a quick look at the raw text; the router
+/// parses them).
+pub(crate) fn mentions_task(request: &IncomingRequest) -> bool {
+    request
+        .params
+        .as_ref()
+        .is_some_and(|p| memchr::memmem::find(p.get().as_bytes(), b"\"task\"").is_some())
+}
+
+/// Tasks on [`McpServerBuilder`].
+pub trait TasksServerBuilderExt {
+    /// Receives task-augmented `tools/call` with `engine`: the server declares
+    /// `tasks: {list, cancel, requests: {tools: {call}}}` (to 2025-11-25 sessions; older
+    /// revisions have no tasks) and answers `tasks/get`, `tasks/result`, `tasks/list` and
+    /// `tasks/cancel`. Each tool's `execution.taskSupport` decides how it may be called:
+    ///
+    /// - absent or `forbidden`: a call with `task` is answered with -32601;
+    /// - `optional`: either way;
+    /// - `required`: a call without `task` is answered with -32601. The tool-level rules of
+    ///   the spec say -32601; its error section allows -32600 instead; oxmcp follows the
+    ///   tool-level rules (a client should accept either).
+    ///
+    /// Without an engine, a `task` member is ignored and the call is answered normally, as
+    /// the spec requires of receivers that do not declare tasks (a `required` tool cannot
+    /// be called then: -32601).
+    #[must_use]
+    fn tasks(self, engine: TaskEngine) -> Self;
+
+    /// [`tasks`](Self::tasks) with a new engine over `store`.
+    #[must_use]
+    fn task_store(self, store: impl TaskStore, config: TaskConfig) -> Self;
+}
+
+impl TasksServerBuilderExt for McpServerBuilder {
+    fn tasks(self, engine: TaskEngine) -> Self {
+        let runner = TaskAugmentation(Arc::new(EngineRunner(engine.clone())));
+        self.layer(ServerTasks {
+            engine: engine.clone(),
+            runner,
+        })
+        .extension(engine)
+    }
+
+    fn task_store(self, store: impl TaskStore, config: TaskConfig) -> Self {
+        self.tasks(TaskEngine::new(store, config))
+    }
+}
+
+/// Tasks on [`McpServer`].
+pub trait TasksServerExt {
+    /// The task engine, if the server receives tasks.
+    fn task_engine(&self) -> Option<&TaskEngine>;
+
+    /// The startup step for a durable task store: every task that was running when the
+    /// previous server process stopped is run again when its tool is
+    /// [`resumable`](oxmcp_core::server::tools::ToolRoute::resumable), and otherwise moved to
+    /// `failed` ("interrupted: the server stopped while the task was running"). Call it
+    /// once, before serving, and only when no other live process serves tasks from the
+    /// same store. A resumed result is reachable only with a fixed task owner (see
+    /// [`TaskEngine::recover`]). Without an engine it does nothing.
+    fn recover_tasks(&self) -> impl Future<Output = Result<Recovery, StoreError>> + Send;
+}
+
+impl TasksServerExt for McpServer {
+    fn task_engine(&self) -> Option<&TaskEngine> {
+        self.extension::<TaskEngine>()
+    }
+
+    async fn recover_tasks(&self) -> Result<Recovery, StoreError> {
+        let Some(engine) = self.task_engine() else {
+            return Ok(Recovery::default());
+        };
+        engine
+            .recover::<Server>(|record| {
+                let params = resumable_call(self, record)?;
+                let server = self.clone();
+                Some(ResumeWork::new(move |cx| async move {
+                    let answer = server.call_tool_directly(params, cx).await;
+                    outcome(CallToolRequest::METHOD, answer)
+                }))
+            })
+            .await
+    }
+}
+
+/// The params of a stored `tools/call` task whose tool is resumable.
+fn resumable_call(server: &McpServer, record: &TaskRecord) -> Option<CallToolRequestParams> {
+    if record.method != CallToolRequest::METHOD {
+        return None;
+    }
+    let params: CallToolRequestParams = serde_json::from_str(record.params.as_ref()?.get()).ok()?;
+    let options = server.tool_task_options(&params.name)?;
+    options.resumable().then_some(params)
+}
