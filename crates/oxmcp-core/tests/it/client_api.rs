@@ -272,3 +272,43 @@ async fn requests_the_server_did_not_declare_are_refused_locally() {
         })
     ));
 }
+
+/// `notifications/tasks/status` is a notification topic like the others (the task extension
+/// follows its handles' tasks with a feed of its own).
+#[tokio::test]
+async fn task_status_notifications_reach_their_stream() {
+    use oxmcp_core::client::McpClient;
+    use oxmcp_core::transport::memory;
+    use oxmcp_core::{ClientConfig, ServerConfig, serve_server};
+    use oxmcp_types::methods::TaskStatusNotification;
+    use oxmcp_types::{Implementation, ServerCapabilities, Task, TaskStatus};
+
+    let caps: ServerCapabilities = serde_json::from_value(json!({"tasks": {}})).unwrap();
+    let config = ServerConfig::new(Implementation::new("tasks", "1.0")).with_capabilities(caps);
+    let (a, b) = memory::duplex(64);
+    let server = serve_server(a, config, crate::client_support::FakeServer::new());
+    let host = ClientConfig::new(Implementation::new("host", "1.0"));
+    let client = McpClient::connect(b, host, ClientHandler::new())
+        .await
+        .unwrap();
+    let mut status = client.notifications().task_status();
+    client.peer().ping().await.unwrap();
+
+    let task = Task::new("t1", TaskStatus::Working, "2025-11-25T10:00:00.000Z");
+    server
+        .peer()
+        .notify::<TaskStatusNotification>(&task)
+        .await
+        .unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(5), status.recv())
+        .await
+        .expect("the status notification")
+        .unwrap();
+    assert_eq!(
+        (seen.task_id.as_str(), seen.status),
+        ("t1", TaskStatus::Working)
+    );
+
+    client.close().await;
+    assert_eq!(status.recv().await, Err(SubscriptionError::Closed));
+}
