@@ -243,8 +243,10 @@ impl Outbound {
             message
         };
         if message.is_some() {
-            // Room for more than one small message may have opened: wake every sender.
-            self.space.notify_waiters();
+            // One sender per message taken: a woken sender whose message still does not fit
+            // waits again, and the next message taken wakes the next one (an empty queue
+            // takes any message, so a waiter always gets in eventually).
+            self.space.notify_one();
         }
         message
     }
