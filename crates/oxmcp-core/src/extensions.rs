@@ -76,15 +76,32 @@ impl Extensions {
     /// Inserts a shared value, returning the value of the same type it replaces.
     pub fn insert_arc<T: Send + Sync + 'static>(&mut self, value: Arc<T>) -> Option<Arc<T>> {
         let id = TypeId::of::<T>();
-        let mut entries: Vec<(TypeId, Value)> = self.entries().to_vec();
-        let previous = match entries.iter_mut().find(|(key, _)| *key == id) {
-            Some(entry) => Some(std::mem::replace(&mut entry.1, value)),
-            None => {
-                entries.push((id, value));
-                None
-            }
+        let value: Value = value;
+        let previous = self.find(id).cloned();
+        // One allocation: the new slice is built at its final length.
+        let entries: Arc<[(TypeId, Value)]> = match previous {
+            Some(_) => self
+                .entries()
+                .iter()
+                .map(|(key, old)| {
+                    (
+                        *key,
+                        if *key == id {
+                            value.clone()
+                        } else {
+                            old.clone()
+                        },
+                    )
+                })
+                .collect(),
+            None => self
+                .entries()
+                .iter()
+                .cloned()
+                .chain(std::iter::once((id, value)))
+                .collect(),
         };
-        self.entries = Some(entries.into());
+        self.entries = Some(entries);
         previous?.downcast().ok()
     }
 
