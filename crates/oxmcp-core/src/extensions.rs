@@ -52,6 +52,30 @@ impl fmt::Debug for Extensions {
     }
 }
 
+/// One value ready to go into an [`Extensions`] map, for
+/// [`Extensions::from_entries`].
+#[derive(Clone)]
+pub struct ExtensionEntry {
+    id: TypeId,
+    value: Value,
+}
+
+impl ExtensionEntry {
+    /// An entry holding `value` under its type.
+    pub fn new<T: Send + Sync + 'static>(value: Arc<T>) -> Self {
+        Self {
+            id: TypeId::of::<T>(),
+            value,
+        }
+    }
+}
+
+impl fmt::Debug for ExtensionEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtensionEntry").finish_non_exhaustive()
+    }
+}
+
 impl Extensions {
     /// An empty map.
     pub fn new() -> Self {
@@ -75,23 +99,20 @@ impl Extensions {
 
     /// Inserts a shared value, returning the value of the same type it replaces.
     pub fn insert_arc<T: Send + Sync + 'static>(&mut self, value: Arc<T>) -> Option<Arc<T>> {
-        let id = TypeId::of::<T>();
-        let value: Value = value;
+        self.put(TypeId::of::<T>(), value)?.downcast().ok()
+    }
+
+    /// Puts `value` under `id`, returning the value it replaces. One allocation: the new
+    /// slice is built at its final length.
+    fn put(&mut self, id: TypeId, value: Value) -> Option<Value> {
         let previous = self.find(id).cloned();
-        // One allocation: the new slice is built at its final length.
         let entries: Arc<[(TypeId, Value)]> = match previous {
             Some(_) => self
                 .entries()
                 .iter()
                 .map(|(key, old)| {
-                    (
-                        *key,
-                        if *key == id {
-                            value.clone()
-                        } else {
-                            old.clone()
-                        },
-                    )
+                    let kept = if *key == id { &value } else { old };
+                    (*key, kept.clone())
                 })
                 .collect(),
             None => self
@@ -102,7 +123,41 @@ impl Extensions {
                 .collect(),
         };
         self.entries = Some(entries);
-        previous?.downcast().ok()
+        previous
+    }
+
+    /// A map of `entries`, a later entry replacing an earlier one of the same type. When the
+    /// iterator knows its exact length (an array, an `Option`, chains of them), the map is
+    /// built in one allocation, which matters on a transport's per-message path.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmcp_core::{ExtensionEntry, Extensions};
+    ///
+    /// let tenant: Option<Arc<u32>> = Some(Arc::new(7));
+    /// let ext = Extensions::from_entries(
+    ///     std::iter::once(ExtensionEntry::new(Arc::new("request")))
+    ///         .chain(tenant.map(ExtensionEntry::new)),
+    /// );
+    /// assert_eq!((ext.get::<&str>(), ext.get::<u32>()), (Some(&"request"), Some(&7)));
+    /// ```
+    pub fn from_entries<I: IntoIterator<Item = ExtensionEntry>>(entries: I) -> Self {
+        let entries: Arc<[(TypeId, Value)]> =
+            entries.into_iter().map(|e| (e.id, e.value)).collect();
+        let unique = entries
+            .iter()
+            .enumerate()
+            .all(|(i, (id, _))| entries[..i].iter().all(|(other, _)| other != id));
+        if unique {
+            return Self {
+                entries: (!entries.is_empty()).then_some(entries),
+            };
+        }
+        let mut map = Self::new();
+        for (id, value) in entries.iter() {
+            map.put(*id, value.clone());
+        }
+        map
     }
 
     /// The value of type `T`, if there is one.
@@ -251,6 +306,22 @@ mod tests {
         ext.extend(other);
         assert_eq!((ext.get::<u32>(), ext.get::<u64>()), (Some(&3), Some(&9)));
         assert_eq!(format!("{ext:?}"), "Extensions { len: 3 }");
+    }
+
+    #[test]
+    fn maps_built_from_entries_keep_the_last_value_of_each_type() {
+        let ext = Extensions::from_entries([
+            ExtensionEntry::new(Arc::new(1u32)),
+            ExtensionEntry::new(Arc::new("a")),
+            ExtensionEntry::new(Arc::new(2u32)),
+        ]);
+        assert_eq!(
+            (ext.len(), ext.get::<u32>(), ext.get::<&str>()),
+            (2, Some(&2), Some(&"a"))
+        );
+        assert!(Extensions::from_entries(None).is_empty());
+        let one = Extensions::from_entries(Some(ExtensionEntry::new(Arc::new(5u8))));
+        assert_eq!(one.get::<u8>(), Some(&5));
     }
 
     #[test]

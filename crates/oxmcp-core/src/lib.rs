@@ -63,7 +63,7 @@ pub use client::{ClientHandler, McpClient};
 pub use config::SessionConfig;
 pub use context::{Completion, NotificationContext, RequestContext};
 pub use error::{InitializeError, NotifyError, RequestError};
-pub use extensions::{Extensions, SessionExtensions};
+pub use extensions::{ExtensionEntry, Extensions, SessionExtensions};
 pub use handler::{
     BoxFuture, Handler, HandlerResult, IncomingNotification, IncomingRequest, NoHandler, to_result,
 };

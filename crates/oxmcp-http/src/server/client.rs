@@ -3,8 +3,6 @@
 
 use std::net::IpAddr;
 
-use http::request::Parts;
-
 use super::Principal;
 use super::inbound::RemoteAddr;
 
@@ -24,11 +22,11 @@ pub(crate) enum ClientKey {
 
 impl ClientKey {
     /// The bucket of a request: its principal when there is one, else its remote address.
-    pub(crate) fn of(parts: &Parts, principal: Option<&Principal>) -> Self {
+    pub(crate) fn of(principal: Option<&Principal>, remote: Option<&RemoteAddr>) -> Self {
         if let Some(p) = principal {
             return Self::Principal(p.key());
         }
-        match parts.extensions.get::<RemoteAddr>() {
+        match remote {
             Some(RemoteAddr(addr)) => Self::Addr(bucket(addr.ip())),
             None => Self::Unknown,
         }
@@ -49,28 +47,23 @@ fn bucket(ip: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::Request;
 
-    fn parts_from(addr: Option<&str>) -> Parts {
-        let mut parts = Request::new(()).into_parts().0;
-        if let Some(addr) = addr {
-            parts.extensions.insert(RemoteAddr(addr.parse().unwrap()));
-        }
-        parts
+    fn remote(addr: &str) -> RemoteAddr {
+        RemoteAddr(addr.parse().unwrap())
     }
 
     #[test]
     fn buckets() {
-        let key = |a: &str| ClientKey::of(&parts_from(Some(a)), None);
+        let key = |a: &str| ClientKey::of(None, Some(&remote(a)));
         assert_eq!(key("127.0.0.1:1"), key("127.0.0.1:2"));
         assert_ne!(key("127.0.0.1:1"), key("127.0.0.2:1"));
         assert_eq!(key("[2001:db8::1]:1"), key("[2001:db8::ffff:2]:9"));
         assert_ne!(key("[2001:db8::1]:1"), key("[2001:db8:0:1::1]:1"));
         assert_eq!(key("[::ffff:10.0.0.1]:1"), key("10.0.0.1:5"));
-        assert_eq!(ClientKey::of(&parts_from(None), None), ClientKey::Unknown);
+        assert_eq!(ClientKey::of(None, None), ClientKey::Unknown);
         let principal = Principal::new("alice");
         assert!(matches!(
-            ClientKey::of(&parts_from(Some("127.0.0.1:1")), Some(&principal)),
+            ClientKey::of(Some(&principal), Some(&remote("127.0.0.1:1"))),
             ClientKey::Principal(_)
         ));
     }

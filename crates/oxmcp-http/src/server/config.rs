@@ -210,9 +210,8 @@ pub struct HttpServerConfig {
     /// The most sessions one client may have at once; past it `initialize` gets 429 with
     /// `Retry-After` (default 1,024, a tenth of the default table). A client is the [`Principal`](crate::Principal) the
     /// [`AuthHook`](crate::AuthHook) names, else the remote address (IPv6 by its /64) that
-    /// [`serve`](crate::serve) puts in each request's extensions as a
-    /// [`RemoteAddr`](crate::RemoteAddr). Behind another server (axum, hyper), insert a
-    /// `RemoteAddr` yourself (e.g. from axum's `ConnectInfo`); requests without one share
+    /// [`serve`](crate::serve) knows as a [`RemoteAddr`](crate::RemoteAddr). Behind another
+    /// server (axum, hyper), insert a `RemoteAddr` into the HTTP request's extensions yourself (e.g. from axum's `ConnectInfo`); requests without one share
     /// no per-client bucket and only `max_sessions` applies. Behind a reverse proxy every
     /// anonymous client has the proxy's address: raise this cap, or authenticate.
     pub max_sessions_per_client: usize,

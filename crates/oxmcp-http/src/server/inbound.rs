@@ -1,27 +1,27 @@
 //! What each message of an HTTP request carries to the engine: the request's parts
-//! (method, URI, headers, and the HTTP extensions, such as the [`RemoteAddr`] of a
-//! connection accepted by [`serve`](super::serve)) and the [`Principal`] the
-//! [`AuthHook`](super::AuthHook) named. A handler reads them from its context:
-//! `cx.extensions().get::<http::request::Parts>()` and `cx.principal()`.
+//! (method, URI, headers, HTTP extensions), the [`RemoteAddr`] of its connection when
+//! known, and the [`Principal`] the [`AuthHook`](super::AuthHook) named. A handler reads
+//! them from its context: `cx.extensions().get::<http::request::Parts>()`,
+//! `cx.extensions().get::<RemoteAddr>()` and `cx.principal()`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http::request::Parts;
 use oxmcp_core::transport::Frame;
-use oxmcp_core::{Extensions, Principal};
+use oxmcp_core::{ExtensionEntry, Extensions, Principal};
 use oxmcp_types::Message;
 
-/// The address of the client of a connection accepted by [`serve`](super::serve), in the
-/// HTTP extensions of each of its requests (and so in the request's
-/// [`Parts`](http::request::Parts) that handlers see).
+/// The address of a request's client: in the [`Extensions`] of each message of a request
+/// that came through [`serve`](super::serve) (`cx.extensions().get::<RemoteAddr>()`).
 ///
 /// The per-client session cap counts anonymous clients by it
 /// ([`max_sessions_per_client`](super::HttpServerConfig::max_sessions_per_client)). Behind
 /// another server, insert it yourself: in axum, serve with
 /// `into_make_service_with_connect_info::<SocketAddr>()` and add a
-/// `middleware::map_request` layer that copies `ConnectInfo<SocketAddr>` into the request's
-/// extensions as a `RemoteAddr`.
+/// `middleware::map_request` layer that copies `ConnectInfo<SocketAddr>` into the HTTP
+/// request's extensions as a `RemoteAddr` (the service moves it to the messages'
+/// extensions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 
@@ -32,14 +32,19 @@ pub(crate) struct Inbound {
 }
 
 impl Inbound {
-    /// What a request with `parts`, from `principal`, brings.
-    pub(crate) fn new(parts: Arc<Parts>, principal: Option<&Arc<Principal>>) -> Self {
-        let mut extensions = Extensions::new();
-        extensions.insert_arc(parts);
-        if let Some(principal) = principal {
-            extensions.insert_arc(principal.clone());
+    /// What a request with `parts`, from `principal` at `remote`, brings (one allocation:
+    /// these are on every POST's path).
+    pub(crate) fn new(
+        parts: Arc<Parts>,
+        principal: Option<&Arc<Principal>>,
+        remote: Option<&Arc<RemoteAddr>>,
+    ) -> Self {
+        let entries = std::iter::once(ExtensionEntry::new(parts))
+            .chain(principal.map(|p| ExtensionEntry::new(p.clone())))
+            .chain(remote.map(|r| ExtensionEntry::new(r.clone())));
+        Self {
+            extensions: Extensions::from_entries(entries),
         }
-        Self { extensions }
     }
 
     /// `message` as a frame carrying the request's extensions.

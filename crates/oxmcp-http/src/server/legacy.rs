@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use super::body::{self, McpBody};
 use super::client::ClientKey;
 use super::guard;
-use super::inbound::Inbound;
+use super::inbound::{Inbound, RemoteAddr};
 use super::post::{INITIALIZE, is_batch, new_session_id, read_body};
 use super::refusal::{
     bad_version, method_not_allowed, no_session_id, not_json, session_not_found, too_large,
@@ -47,6 +47,7 @@ pub(crate) async fn open(
     inner: &ServiceInner,
     parts: Parts,
     messages_path: &str,
+    remote: Option<Arc<RemoteAddr>>,
 ) -> Response<McpBody> {
     if parts.method != Method::GET {
         return method_not_allowed("GET");
@@ -68,7 +69,7 @@ pub(crate) async fn open(
         SessionKind::legacy(),
     );
     session.bind(principal.as_ref());
-    let client = ClientKey::of(&parts, principal.as_deref());
+    let client = ClientKey::of(principal.as_deref(), remote.as_deref());
     if let Err(full) = inner.registry.try_insert(session.clone(), client) {
         return too_many_sessions(inner, full);
     }
@@ -147,7 +148,12 @@ fn session_param(parts: &Parts) -> Option<&str> {
 
 /// `POST` on the messages path: one message (or a batch) for a legacy session, 202 once
 /// the engine took it.
-pub(crate) async fn message<B>(inner: &ServiceInner, parts: Parts, body: B) -> Response<McpBody>
+pub(crate) async fn message<B>(
+    inner: &ServiceInner,
+    parts: Parts,
+    body: B,
+    remote: Option<Arc<RemoteAddr>>,
+) -> Response<McpBody>
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -169,7 +175,7 @@ where
         Err(response) => return response,
     };
     session.touch();
-    let inbound = Inbound::new(Arc::new(parts), principal.as_ref());
+    let inbound = Inbound::new(Arc::new(parts), principal.as_ref(), remote.as_ref());
     let messages = match messages_of(inner, &session, &bytes).await {
         Ok(messages) => messages,
         Err(refusal) => return refusal,

@@ -240,14 +240,31 @@ impl McpService {
         }
     }
 
-    /// Answers one HTTP request.
+    /// Answers one HTTP request (a [`RemoteAddr`] in its HTTP extensions names its client).
     pub async fn handle<B>(&self, request: Request<B>) -> Response<McpBody>
     where
         B: http_body::Body + Send + 'static,
         B::Data: Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        self.handle_from(request, None).await
+    }
+
+    /// Answers one HTTP request from `remote` ([`serve`] knows it per connection, so that
+    /// no request pays for an HTTP extensions map), else from the [`RemoteAddr`] in the
+    /// request's HTTP extensions.
+    pub(crate) async fn handle_from<B>(
+        &self,
+        request: Request<B>,
+        remote: Option<Arc<RemoteAddr>>,
+    ) -> Response<McpBody>
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let (parts, body) = request.into_parts();
+        let remote = remote.or_else(|| parts.extensions.get::<RemoteAddr>().copied().map(Arc::new));
         let config = &self.inner.settings.config;
         if let Err(refusal) = guard::check_host(&parts, &config.allowed_hosts)
             .and_then(|()| guard::check_origin(&parts.headers, &config.allowed_origins))
@@ -256,14 +273,14 @@ impl McpService {
         }
         if let Some(legacy_sse) = &config.legacy_sse {
             if parts.uri.path() == legacy_sse.sse_path {
-                return legacy::open(&self.inner, parts, &legacy_sse.messages_path).await;
+                return legacy::open(&self.inner, parts, &legacy_sse.messages_path, remote).await;
             }
             if parts.uri.path() == legacy_sse.messages_path {
-                return legacy::message(&self.inner, parts, body).await;
+                return legacy::message(&self.inner, parts, body, remote).await;
             }
         }
         match parts.method {
-            Method::POST => post::post(&self.inner, parts, body).await,
+            Method::POST => post::post(&self.inner, parts, body, remote).await,
             Method::GET => stream::get(&self.inner, parts).await,
             Method::DELETE => stream::delete(&self.inner, parts).await,
             _ => refusal::method_not_allowed("GET, POST, DELETE"),

@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 use super::body::{self, McpBody};
 use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
-use super::inbound::Inbound;
+use super::inbound::{Inbound, RemoteAddr};
 use super::refusal::{
     bad_version, no_session_id, not_json, session_not_found, too_large, too_many_sessions,
     undecodable,
@@ -32,7 +32,12 @@ pub(crate) const CANCELLED: &str = "notifications/cancelled";
 
 /// Answers a POST on the Streamable HTTP endpoint: the checks, then one message (or a
 /// batch) for a new session (`initialize`), an existing one, or a stateless one.
-pub(crate) async fn post<B>(inner: &ServiceInner, parts: Parts, body: B) -> Response<McpBody>
+pub(crate) async fn post<B>(
+    inner: &ServiceInner,
+    parts: Parts,
+    body: B,
+    remote: Option<Arc<RemoteAddr>>,
+) -> Response<McpBody>
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -55,7 +60,7 @@ where
         Err(response) => return response,
     };
     let parts = Arc::new(parts);
-    let inbound = Inbound::new(parts.clone(), principal.as_ref());
+    let inbound = Inbound::new(parts.clone(), principal.as_ref(), remote.as_ref());
     if is_batch(&bytes) {
         let caller = principal.as_deref();
         return batch::post(inner, &parts, caller, &inbound, header_version, &bytes).await;
@@ -70,7 +75,7 @@ where
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
-            let client = ClientKey::of(&parts, principal.as_deref());
+            let client = ClientKey::of(principal.as_deref(), remote.as_deref());
             initialize(inner, request, principal.as_ref(), client, &inbound).await
         }
         (_, None) => NoSession::Missing.response(),

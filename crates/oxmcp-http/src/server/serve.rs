@@ -226,14 +226,15 @@ async fn connection(
 ) {
     let header_timeout = service.config().header_read_timeout;
     let state = registration.state.clone();
-    let handler = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+    let remote = Arc::new(RemoteAddr(remote));
+    let handler = hyper::service::service_fn(move |request: Request<Incoming>| {
         let busy = state.begin();
-        request.extensions_mut().insert(RemoteAddr(remote));
+        let remote = remote.clone();
         let service = service.clone();
         let on_path = request.uri().path() == path || service.is_legacy_path(request.uri().path());
         async move {
             let response = if on_path {
-                service.handle(request).await
+                service.handle_from(request, Some(remote)).await
             } else {
                 body::invalid(StatusCode::NOT_FOUND, "not found")
             };

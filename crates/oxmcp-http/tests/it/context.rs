@@ -106,7 +106,7 @@ fn whoami() -> ToolRoute {
             .and_then(|p| p.headers.get("x-tenant"))
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
-        let remote = parts.and_then(|p| p.extensions.get::<RemoteAddr>());
+        let remote = cx.extensions().get::<RemoteAddr>();
         let loopback = remote.is_some_and(|r| r.0.ip().is_loopback());
         let text = format!("{subject}|{issuer}|{tenant}|{loopback}");
         Ok::<_, ToolError>(CallToolResult::text(text))
