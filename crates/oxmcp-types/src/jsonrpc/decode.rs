@@ -319,18 +319,18 @@ impl<'de: 'a, 'a> Visitor<'de> for EnvelopeVisitor<'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
         let mut env = Envelope::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let slot = match key.as_ref() {
+        while let Some(EnvelopeKey(key)) = map.next_key::<EnvelopeKey>()? {
+            let Some(key) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let slot = match key {
                 "jsonrpc" => &mut env.jsonrpc,
                 "id" => &mut env.id,
                 "method" => &mut env.method,
                 "params" => &mut env.params,
                 "result" => &mut env.result,
-                "error" => &mut env.error,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+                _ => &mut env.error,
             };
             if slot.is_some() {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
@@ -338,5 +338,31 @@ impl<'de: 'a, 'a> Visitor<'de> for EnvelopeVisitor<'a> {
             *slot = Some(map.next_value::<&'de RawValue>()?);
         }
         Ok(env)
+    }
+}
+
+/// A key of a message object: one of the envelope's members (by its static name), or
+/// `None` for any other key. Read without allocating, even when the key has escapes
+/// (a `Cow<str>` key would always be copied into a `String`).
+struct EnvelopeKey(Option<&'static str>);
+
+impl<'de> Deserialize<'de> for EnvelopeKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(EnvelopeKeyVisitor)
+    }
+}
+
+struct EnvelopeKeyVisitor;
+
+impl Visitor<'_> for EnvelopeKeyVisitor {
+    type Value = EnvelopeKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<EnvelopeKey, E> {
+        const MEMBERS: [&str; 6] = ["jsonrpc", "id", "method", "params", "result", "error"];
+        Ok(EnvelopeKey(MEMBERS.into_iter().find(|m| *m == key)))
     }
 }

@@ -152,6 +152,15 @@ fn duplicate_envelope_keys_are_refused() {
 }
 
 #[test]
+fn escaped_envelope_keys_are_the_same_members() {
+    let msg =
+        Message::from_slice(br#"{"jsonrpc":"2.0","\u0069d":1,"m\u0065thod":"ping"}"#).unwrap();
+    assert_eq!(msg.method(), Some("ping"));
+    let dup = br#"{"jsonrpc":"2.0","id":1,"\u0069d":2,"method":"ping"}"#;
+    assert!(invalid(dup).1.contains("duplicate key `id`"));
+}
+
+#[test]
 fn unknown_envelope_members_are_ignored() {
     let msg = Message::from_slice(br#"{"jsonrpc":"2.0","x":[1,{"y":2}],"id":1,"method":"ping"}"#)
         .unwrap();
