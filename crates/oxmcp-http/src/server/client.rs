@@ -34,7 +34,7 @@ impl ClientKey {
 }
 
 /// The address a client is counted by: IPv4 (and IPv4-mapped IPv6) as is, IPv6 by /64.
-fn bucket(ip: IpAddr) -> IpAddr {
+pub(crate) fn bucket(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

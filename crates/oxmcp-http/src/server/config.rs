@@ -170,6 +170,13 @@ pub struct HttpServerConfig {
     /// requests. Connections with a request or an SSE stream in flight are never closed for
     /// room; when all are busy, the new connection is closed.
     pub max_connections: usize,
+    /// The most of those connections one client (an address; IPv6 by its /64) may hold
+    /// (default 256, a quarter of the default cap): past it, its new connection takes the
+    /// place of one of its own idle connections, or is closed when all of them are busy,
+    /// so that one client's long calls and SSE streams cannot take every connection.
+    /// Behind a reverse proxy every client has the proxy's address: raise it to
+    /// `max_connections`.
+    pub max_connections_per_client: usize,
     /// How deep JSON may nest in a request body (default 64).
     pub max_json_depth: usize,
     /// The most messages in one JSON-RPC batch (sessions on 2025-03-26 only); a longer
@@ -241,6 +248,7 @@ impl Default for HttpServerConfig {
             header_read_timeout: Duration::from_secs(30),
             strict_version_header: false,
             max_connections: 1024,
+            max_connections_per_client: 256,
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
             sse_queue: 256,
@@ -358,6 +366,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
+        self
+    }
+
+    /// Sets the per-client connection cap of [`serve`](crate::serve).
+    #[must_use]
+    pub fn with_max_connections_per_client(mut self, max: usize) -> Self {
+        self.max_connections_per_client = max;
         self
     }
 

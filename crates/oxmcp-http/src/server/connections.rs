@@ -7,8 +7,14 @@
 //! then those waiting between requests, longest idle first. A connection with a request
 //! in flight (an SSE stream included, until its body ends) is never closed for room; when
 //! every connection is busy, the new one is closed instead.
+//!
+//! One client (an address; IPv6 by its /64) may hold a share of the connections at most,
+//! so that a client whose connections are all busy (long calls, SSE streams) cannot lock
+//! the others out: past its share, its new connection takes room from its own idle ones,
+//! or is closed.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,6 +28,8 @@ use tokio_util::sync::CancellationToken;
 /// What the accept loop knows of one connection.
 #[derive(Debug)]
 pub(crate) struct ConnState {
+    /// Its client's bucket (see [`bucket`](super::client::bucket)).
+    client: IpAddr,
     /// When it was accepted.
     accepted: Instant,
     /// Requests whose header was received.
@@ -109,10 +117,11 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
     }
 }
 
-/// The open connections and their cap.
+/// The open connections and their caps.
 #[derive(Debug)]
 pub(crate) struct Connections {
     cap: usize,
+    per_client: usize,
     table: Mutex<Table>,
 }
 
@@ -120,6 +129,21 @@ pub(crate) struct Connections {
 struct Table {
     next: u64,
     open: HashMap<u64, Arc<ConnState>>,
+    /// Open connections per client bucket (entries at zero are removed).
+    by_client: HashMap<IpAddr, usize>,
+}
+
+impl Table {
+    fn remove(&mut self, id: u64) -> Option<Arc<ConnState>> {
+        let state = self.open.remove(&id)?;
+        if let Some(count) = self.by_client.get_mut(&state.client) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_client.remove(&state.client);
+            }
+        }
+        Some(state)
+    }
 }
 
 /// Removes its connection from the table when the connection's task ends.
@@ -132,14 +156,16 @@ pub(crate) struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.connections.table().open.remove(&self.id);
+        self.connections.table().remove(self.id);
     }
 }
 
 impl Connections {
-    pub(crate) fn new(cap: usize) -> Self {
+    /// At most `cap` connections, `per_client` of them from one client.
+    pub(crate) fn new(cap: usize, per_client: usize) -> Self {
         Self {
             cap: cap.max(1),
+            per_client: per_client.max(1),
             table: Mutex::new(Table::default()),
         }
     }
@@ -155,15 +181,22 @@ impl Connections {
 
     /// Closes the idle connection that should go first; false when every one is busy.
     pub(crate) fn close_one(&self) -> bool {
+        self.close_idle(None)
+    }
+
+    /// Closes the idle connection (of `client`, when given) that should go first; false
+    /// when every such connection is busy.
+    fn close_idle(&self, client: Option<IpAddr>) -> bool {
         let now = Instant::now();
         let mut table = self.table();
         let victim = table
             .open
             .iter()
+            .filter(|(_, state)| client.is_none_or(|c| state.client == c))
             .filter_map(|(id, state)| state.victim_rank(now).map(|rank| (rank, *id)))
             .max()
             .map(|(_, id)| id);
-        let Some(state) = victim.and_then(|id| table.open.remove(&id)) else {
+        let Some(state) = victim.and_then(|id| table.remove(id)) else {
             return false;
         };
         drop(table);
@@ -172,9 +205,26 @@ impl Connections {
         true
     }
 
-    /// Counts a new connection, closing an idle one first when at the cap; `None` (the
-    /// new connection is to be closed) when at the cap with every connection busy.
-    pub(crate) fn admit(self: &Arc<Self>, stop: &CancellationToken) -> Option<Registration> {
+    fn of_client(&self, client: IpAddr) -> usize {
+        self.table().by_client.get(&client).copied().unwrap_or(0)
+    }
+
+    /// Counts a new connection from `client` (its bucket), closing an idle one first when
+    /// at a cap (one of the client's own at its share); `None` (the new connection is to
+    /// be closed) when at a cap with every such connection busy.
+    pub(crate) fn admit(
+        self: &Arc<Self>,
+        client: IpAddr,
+        stop: &CancellationToken,
+    ) -> Option<Registration> {
+        if self.of_client(client) >= self.per_client && !self.close_idle(Some(client)) {
+            tracing::warn!(
+                cap = self.per_client,
+                %client,
+                "per-client connection cap reached, every connection of the client busy"
+            );
+            return None;
+        }
         if self.len() >= self.cap && !self.close_one() {
             tracing::warn!(
                 cap = self.cap,
@@ -183,6 +233,7 @@ impl Connections {
             return None;
         }
         let state = Arc::new(ConnState {
+            client,
             accepted: Instant::now(),
             requests: AtomicU64::new(0),
             busy: AtomicUsize::new(0),
@@ -193,6 +244,7 @@ impl Connections {
         let id = table.next;
         table.next += 1;
         table.open.insert(id, state.clone());
+        *table.by_client.entry(client).or_default() += 1;
         Some(Registration {
             connections: self.clone(),
             id,
@@ -205,31 +257,57 @@ impl Connections {
 mod tests {
     use super::*;
 
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    const AWAY: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
     #[tokio::test(start_paused = true)]
     async fn idle_connections_go_first_and_busy_ones_never() {
         let stop = CancellationToken::new();
-        let conns = Arc::new(Connections::new(3));
-        let served = conns.admit(&stop).unwrap();
+        let conns = Arc::new(Connections::new(3, 3));
+        let served = conns.admit(HOME, &stop).unwrap();
         drop(served.state.begin());
         tokio::time::advance(std::time::Duration::from_secs(1)).await;
-        let busy = conns.admit(&stop).unwrap();
+        let busy = conns.admit(HOME, &stop).unwrap();
         let _busy_guard = busy.state.begin();
-        let silent = conns.admit(&stop).unwrap();
+        let silent = conns.admit(HOME, &stop).unwrap();
         tokio::time::advance(std::time::Duration::from_secs(1)).await;
         // At the cap: the one that never sent a header goes first, though it is the youngest.
-        let fourth = conns.admit(&stop).unwrap();
+        let fourth = conns.admit(HOME, &stop).unwrap();
         assert!(silent.state.close.is_cancelled());
         assert!(!served.state.close.is_cancelled());
         // Then the one idle between requests.
-        let fifth = conns.admit(&stop).unwrap();
+        let fifth = conns.admit(HOME, &stop).unwrap();
         assert!(fourth.state.close.is_cancelled(), "never sent a header");
         let _fifth_busy = fifth.state.begin();
-        let sixth = conns.admit(&stop).unwrap();
+        let sixth = conns.admit(HOME, &stop).unwrap();
         assert!(served.state.close.is_cancelled());
         // Every connection busy: the next one is refused.
         let _sixth_busy = sixth.state.begin();
-        assert!(conns.admit(&stop).is_none());
+        assert!(conns.admit(HOME, &stop).is_none());
         assert!(!busy.state.close.is_cancelled());
         assert_eq!(conns.len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_client_holds_its_share_at_most() {
+        let stop = CancellationToken::new();
+        let conns = Arc::new(Connections::new(4, 2));
+        let first = conns.admit(HOME, &stop).unwrap();
+        let _first_busy = first.state.begin();
+        let idle = conns.admit(HOME, &stop).unwrap();
+        // At its share, the client's new connection takes room from its own idle one...
+        let third = conns.admit(HOME, &stop).unwrap();
+        assert!(idle.state.close.is_cancelled());
+        drop(idle);
+        // ...and with both busy it is refused, while another client still gets in.
+        let _third_busy = third.state.begin();
+        assert!(conns.admit(HOME, &stop).is_none());
+        assert!(!first.state.close.is_cancelled() && !third.state.close.is_cancelled());
+        let away = conns.admit(AWAY, &stop).unwrap();
+        assert_eq!((conns.of_client(HOME), conns.of_client(AWAY)), (2, 1));
+        // Closed connections free their client's share.
+        drop((first, third, away));
+        assert_eq!((conns.of_client(HOME), conns.len()), (0, 0));
+        assert!(conns.table().by_client.is_empty());
     }
 }

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::body;
+use super::client::bucket;
 use super::connections::{Connections, Registration, Tracked};
 use super::inbound::RemoteAddr;
 use super::{HttpServerConfig, McpService, SessionFactory};
@@ -145,7 +146,11 @@ pub async fn serve_with(
         .local_addr()
         .map_err(|source| ServeError::Bind { addr, source })?;
     let stop = CancellationToken::new();
-    let connections = Arc::new(Connections::new(service.config().max_connections));
+    let config = service.config();
+    let connections = Arc::new(Connections::new(
+        config.max_connections,
+        config.max_connections_per_client,
+    ));
     let task = tokio::spawn(accept_loop(
         listener,
         service.clone(),
@@ -201,7 +206,7 @@ async fn accept_loop(
                 continue;
             }
         };
-        let Some(registration) = open.admit(&stop) else {
+        let Some(registration) = open.admit(bucket(remote.ip()), &stop) else {
             drop(stream);
             continue;
         };

@@ -1,5 +1,6 @@
 //! The connection cap of `serve`: half-header sockets (a slowloris) and idle keep-alive
-//! connections make room for new clients; busy connections are never closed for room.
+//! connections make room for new clients; busy connections are never closed for room; one
+//! client holds its share of the connections at most.
 
 use std::time::Duration;
 
@@ -109,6 +110,60 @@ async fn busy_connections_are_not_closed_for_room() {
     // Both connections are busy: a third one is closed at once, without an answer.
     let mut third = TcpStream::connect(server.local_addr()).await.unwrap();
     assert!(closed(&mut third, Duration::from_secs(1)).await);
+    assert_eq!(a.await.unwrap(), 200);
+    assert_eq!(b.await.unwrap(), 200);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_client_cannot_take_every_connection() {
+    let config = HttpServerConfig::default()
+        .with_max_connections(8)
+        .with_max_connections_per_client(2);
+    let (server, _) = start(config).await;
+    let url = server.url();
+    let id = initialize(&url, "2025-11-25").await;
+    let sleeper = |n: u64| {
+        let (url, id) = (url.clone(), id.clone());
+        tokio::spawn(async move {
+            let body = request(n, "sleep", json!({ "ms": 1500 }));
+            let resp = http()
+                .post(&url)
+                .header("accept", "application/json, text/event-stream")
+                .header("content-type", "application/json")
+                .header("mcp-session-id", id)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            resp.status()
+        })
+    };
+    let (a, b) = (sleeper(1), sleeper(2));
+    eventually(|| server.connection_count() == 2).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // 127.0.0.1 holds its share, all busy: its third connection is closed at once...
+    let mut third = TcpStream::connect(server.local_addr()).await.unwrap();
+    assert!(closed(&mut third, Duration::from_secs(1)).await);
+    // ...while another client (127.0.0.2, loopback too) is served.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = socket.connect(server.local_addr()).await.unwrap();
+    let body = init_body("2025-11-25");
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nhost: {}\r\naccept: application/json, text/event-stream\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        server.local_addr(),
+        body.len()
+    );
+    other.write_all(head.as_bytes()).await.unwrap();
+    other.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), other.read_to_string(&mut answer))
+        .await
+        .expect("answered within 5 s")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_eq!(a.await.unwrap(), 200);
     assert_eq!(b.await.unwrap(), 200);
     server.shutdown().await;
