@@ -140,7 +140,7 @@ fn progress_floods_to_readers_that_never_read_keep_memory_bounded() {
 
 /// Notifications the flood tool sends per call (each about 1.3 KB with its token): 26 MB
 /// per call, over 100 MB for the four, were they all kept.
-const FLOOD_STEPS: u64 = 20_000;
+const FLOOD_STEPS: u32 = 20_000;
 
 async fn progress_flood() {
     use oxmcp_core::server::tools::{ToolError, ToolRoute};
@@ -154,8 +154,7 @@ async fn progress_flood() {
         async move {
             let message = "m".repeat(1024);
             for step in 1..=FLOOD_STEPS {
-                #[allow(clippy::cast_precision_loss, reason = "small counts")]
-                let progress = step as f64;
+                let progress = f64::from(step);
                 if cx
                     .progress(progress, None, Some(message.clone()))
                     .await
@@ -220,7 +219,7 @@ async fn progress_flood() {
     let pushed = sent.load(Ordering::Relaxed);
     eprintln!("RSS peaked {grown_mib} MiB above the start; {pushed} progress notifications sent");
     assert!(
-        pushed >= 4 * FLOOD_STEPS / 2,
+        pushed >= 4 * u64::from(FLOOD_STEPS) / 2,
         "the floods ran: {pushed} notifications"
     );
     assert!(
