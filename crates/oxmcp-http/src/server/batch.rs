@@ -24,9 +24,9 @@ use super::body::{self, McpBody};
 use super::guard::SESSION_ID_HEADER;
 use super::inbound::Inbound;
 use super::post::{INITIALIZE, cancelled_id, lookup, polling};
-use super::refusal::session_not_found;
+use super::refusal::{client_busy, session_not_found};
 use super::registered::Registered;
-use super::session::{Answer, BatchAnswers, Session, stateless_session};
+use super::session::{Answer, BatchAnswers, NotRegistered, Session, stateless_session};
 use crate::sse;
 
 /// Answers a POSTed JSON array.
@@ -119,8 +119,10 @@ async fn run(
             _ => None,
         })
         .collect();
-    let Some((answers, accepted)) = session.begin_batch(&ids) else {
-        return session_not_found();
+    let (answers, accepted) = match session.begin_batch(&ids) {
+        Ok(registered) => registered,
+        Err(NotRegistered::ClientBusy) => return client_busy(inner, None),
+        Err(NotRegistered::Closed | NotRegistered::InUse) => return session_not_found(),
     };
     let taken = ids
         .iter()

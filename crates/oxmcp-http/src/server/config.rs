@@ -171,7 +171,8 @@ pub struct HttpServerConfig {
     /// room; when all are busy, the new connection is closed.
     pub max_connections: usize,
     /// The most of those connections one client (an address; IPv6 by its /64) may hold
-    /// (default 256, a quarter of the default cap): past it, its new connection takes the
+    /// (default 512, half the default cap: one client behind a NAT or a gateway may well
+    /// hold hundreds, a POST and a GET stream per user): past it, its new connection takes the
     /// place of one of its own idle connections, or is closed when all of them are busy,
     /// so that one client's long calls and SSE streams cannot take every connection.
     /// Behind a reverse proxy every client has the proxy's address: raise it to
@@ -222,6 +223,13 @@ pub struct HttpServerConfig {
     /// no per-client bucket and only `max_sessions` applies. Behind a reverse proxy every
     /// anonymous client has the proxy's address: raise this cap, or authenticate.
     pub max_sessions_per_client: usize,
+    /// The most requests one client (counted as for `max_sessions_per_client`) may have in
+    /// flight over all its Streamable HTTP sessions (default 1,024); past it a request (or
+    /// a batch without room for all its requests) gets 429 with `Retry-After` and a
+    /// JSON-RPC error. Each session's engine also caps its own
+    /// ([`SessionConfig::max_in_flight_requests`](oxmcp_core::SessionConfig)). Stateless
+    /// POSTs and legacy SSE sessions are bounded by the connection caps and the engine.
+    pub max_requests_per_client: usize,
     /// Sessions whose client has not finished initializing (sent neither
     /// `notifications/initialized` nor any request after `initialize`) this long after
     /// they were made are ended (default 10 s), so unused sessions do not hold the table.
@@ -248,7 +256,7 @@ impl Default for HttpServerConfig {
             header_read_timeout: Duration::from_secs(30),
             strict_version_header: false,
             max_connections: 1024,
-            max_connections_per_client: 256,
+            max_connections_per_client: 512,
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
             sse_queue: 256,
@@ -262,6 +270,7 @@ impl Default for HttpServerConfig {
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
             max_sessions_per_client: 1024,
+            max_requests_per_client: 1024,
             init_timeout: Duration::from_secs(10),
             retry_after: Duration::from_secs(5),
             legacy_sse: None,
@@ -373,6 +382,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_connections_per_client(mut self, max: usize) -> Self {
         self.max_connections_per_client = max;
+        self
+    }
+
+    /// Sets the per-client cap on requests in flight.
+    #[must_use]
+    pub fn with_max_requests_per_client(mut self, max: usize) -> Self {
+        self.max_requests_per_client = max;
         self
     }
 

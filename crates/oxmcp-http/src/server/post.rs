@@ -20,11 +20,11 @@ use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
 use super::inbound::{Inbound, RemoteAddr};
 use super::refusal::{
-    bad_version, no_session_id, not_json, session_not_found, too_large, too_many_sessions,
-    undecodable,
+    bad_version, client_busy, no_session_id, not_json, session_not_found, too_large,
+    too_many_sessions, undecodable,
 };
 use super::registered::Registered;
-use super::session::{Answer, Session, SessionKind, stateless_session};
+use super::session::{Answer, NotRegistered, Session, SessionKind, stateless_session};
 use super::{Principal, ServiceInner, batch, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
@@ -262,9 +262,15 @@ async fn initialize(
     inner.registry.ensure_reaper();
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
-    let Some(rx) = session.begin_exchange(request.id.clone()) else {
-        session.end().await;
-        return session_not_found();
+    let rx = match session.begin_exchange(request.id.clone()) {
+        Ok(rx) => rx,
+        Err(refused) => {
+            session.end().await;
+            return match refused {
+                NotRegistered::ClientBusy => client_busy(inner, Some(request.id)),
+                NotRegistered::Closed | NotRegistered::InUse => session_not_found(),
+            };
+        }
     };
     if session
         .forward(inbound.frame(Message::Request(request)))
@@ -308,14 +314,18 @@ async fn existing(
     session.touch();
     match message {
         Message::Request(request) => {
-            let Some(rx) = session.begin_exchange(request.id.clone()) else {
-                if session.is_closed() {
-                    return session_not_found();
+            let rx = match session.begin_exchange(request.id.clone()) {
+                Ok(rx) => rx,
+                Err(NotRegistered::Closed) => return session_not_found(),
+                Err(NotRegistered::ClientBusy) => return client_busy(inner, Some(request.id)),
+                Err(NotRegistered::InUse) => {
+                    return answer_error(
+                        request.id,
+                        ErrorData::invalid_request(
+                            "request id already in use by a request in flight",
+                        ),
+                    );
                 }
-                return answer_error(
-                    request.id,
-                    ErrorData::invalid_request("request id already in use by a request in flight"),
-                );
             };
             let registered = Registered::new(session, vec![request.id.clone()]);
             if session
@@ -413,7 +423,11 @@ async fn stateless(
         _ => header_version.unwrap_or(ProtocolVersion::V2025_03_26),
     };
     let session = stateless_session(inner, version);
-    let rx = request.clone().and_then(|id| session.begin_exchange(id));
+    // A stateless session has no client budget: nothing but `Closed` can refuse it, and
+    // it is new.
+    let rx = request
+        .clone()
+        .and_then(|id| session.begin_exchange(id).ok());
     // Ends the session's input if the client leaves before the answer.
     let registered = Registered::new(&session, request.into_iter().collect());
     if session.forward(inbound.frame(message)).await.is_err() {

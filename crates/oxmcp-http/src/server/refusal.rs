@@ -2,7 +2,8 @@
 //! that every endpoint says the same thing for the same problem.
 
 use http::{HeaderValue, Response, StatusCode, header};
-use oxmcp_types::{ErrorData, Message};
+use oxmcp_types::jsonrpc::ErrorResponse;
+use oxmcp_types::{ErrorData, Message, RequestId};
 
 use super::ServiceInner;
 use super::body::{self, McpBody};
@@ -62,6 +63,22 @@ pub(crate) fn no_session_id() -> Response<McpBody> {
 
 /// 503 (the service's session cap is reached) or 429 (the client's is), with
 /// `Retry-After` and a JSON-RPC error.
+/// 429 for a request from a client with
+/// [`max_requests_per_client`](super::HttpServerConfig::max_requests_per_client) requests in
+/// flight, with `Retry-After` and a JSON-RPC error (naming the request when there is one).
+pub(crate) fn client_busy(inner: &ServiceInner, id: Option<RequestId>) -> Response<McpBody> {
+    let error = ErrorData::internal_error(
+        "too many requests in flight from this client; wait for some to finish and retry",
+    );
+    let body = Message::Error(ErrorResponse::new(id, error));
+    let mut response = body::json(StatusCode::TOO_MANY_REQUESTS, body.to_vec());
+    let secs = inner.settings.config.retry_after.as_secs().max(1);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
 pub(crate) fn too_many_sessions(inner: &ServiceInner, full: Full) -> Response<McpBody> {
     let (status, message) = match full {
         Full::Service => (

@@ -66,12 +66,12 @@ mod tests {
             let session = session(mode);
             let id = RequestId::Number(5);
             let rx = session.begin_exchange(id.clone()).expect("registered");
-            assert!(session.begin_exchange(id.clone()).is_none(), "in use");
+            assert!(session.begin_exchange(id.clone()).is_err(), "in use");
             let registered = Registered::new(&session, vec![id.clone()]);
             drop(registered);
             drop(rx);
             assert!(session.is_idle(u64::MAX, 0));
-            assert!(session.begin_exchange(id).is_some(), "the id is free again");
+            assert!(session.begin_exchange(id).is_ok(), "the id is free again");
         }
     }
 
@@ -82,7 +82,7 @@ mod tests {
         let _rx = session.begin_exchange(id.clone()).expect("registered");
         Registered::new(&session, vec![id.clone()]).answered();
         assert!(
-            session.begin_exchange(id).is_none(),
+            session.begin_exchange(id).is_err(),
             "still waiting for its response"
         );
         assert!(!session.is_idle(u64::MAX, 0));

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::Settings;
 use super::client::ClientKey;
-use super::session::Session;
+use super::session::{ClientBudget, Session};
 
 /// The live sessions of a service.
 pub(crate) struct Registry {
@@ -22,7 +22,13 @@ pub(crate) struct Registry {
 struct Table {
     sessions: HashMap<Arc<str>, Arc<Session>>,
     client_of: HashMap<Arc<str>, ClientKey>,
-    per_client: HashMap<ClientKey, usize>,
+    per_client: HashMap<ClientKey, ClientSlot>,
+}
+
+/// One client's sessions and its budget of requests in flight (shared by its sessions).
+struct ClientSlot {
+    sessions: usize,
+    budget: Arc<ClientBudget>,
 }
 
 /// Why a session was not added.
@@ -64,9 +70,9 @@ impl Registry {
         let Some(client) = table.client_of.remove(id) else {
             return;
         };
-        if let Some(count) = table.per_client.get_mut(&client) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(slot) = table.per_client.get_mut(&client) {
+            slot.sessions -= 1;
+            if slot.sessions == 0 {
                 table.per_client.remove(&client);
             }
         }
@@ -77,7 +83,8 @@ impl Registry {
     }
 
     /// Adds a session of `client` unless a cap is reached: the service's, or the client's
-    /// (a client of unknown address has only the service's).
+    /// (a client of unknown address has only the service's). The session's requests in
+    /// flight count against its client's budget, which all the client's sessions share.
     pub(crate) fn try_insert(&self, session: Arc<Session>, client: ClientKey) -> Result<(), Full> {
         let config = &self.settings.config;
         let mut table = self.write();
@@ -85,11 +92,18 @@ impl Registry {
             return Err(Full::Service);
         }
         if client != ClientKey::Unknown {
-            if table.per_client.get(&client).copied().unwrap_or(0) >= config.max_sessions_per_client
-            {
+            let slot = table
+                .per_client
+                .entry(client.clone())
+                .or_insert_with(|| ClientSlot {
+                    sessions: 0,
+                    budget: Arc::new(ClientBudget::new(config.max_requests_per_client)),
+                });
+            if slot.sessions >= config.max_sessions_per_client {
                 return Err(Full::Client);
             }
-            *table.per_client.entry(client.clone()).or_insert(0) += 1;
+            slot.sessions += 1;
+            session.set_budget(slot.budget.clone());
             table.client_of.insert(session.id.clone(), client);
         }
         table.sessions.insert(session.id.clone(), session);

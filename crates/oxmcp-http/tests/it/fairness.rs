@@ -1,5 +1,6 @@
 //! Fairness of the session table: one client cannot fill it (a per-client cap, by remote
-//! address here), and sessions nobody finished initializing expire within seconds.
+//! address here) nor fill the server with requests in flight (a per-client budget over its
+//! sessions), and sessions nobody finished initializing expire within seconds.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -153,4 +154,49 @@ async fn behind_axum_connect_info_gives_the_remote_address() {
     let two = client_from("127.0.0.2");
     assert_eq!(initialize_from(&two, &url).await.status(), 200);
     task.abort();
+}
+
+#[tokio::test]
+async fn one_client_has_a_budget_of_requests_in_flight_over_its_sessions() {
+    let config = HttpServerConfig::default().with_max_requests_per_client(2);
+    let (server, _) = start(config).await;
+    let url = server.url();
+    // Two sessions of 127.0.0.1, one long request each: the client's whole budget.
+    let (a, b) = (
+        initialize(&url, "2025-11-25").await,
+        initialize(&url, "2025-11-25").await,
+    );
+    let sleeper = |session: String, id: u64| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let body = request(id, "sleep", json!({ "ms": 1500 }));
+            post(&url, Some(&session), &body).await.status()
+        })
+    };
+    let slow = [sleeper(a.clone(), 1), sleeper(b.clone(), 1)];
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // A third request, in either session, gets 429 with Retry-After and its id.
+    let resp = post(&url, Some(&a), &request(2, "ping", json!({}))).await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "5");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["id"], 2);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many requests in flight")
+    );
+    // Notifications still go through, and another client is served at once.
+    let note = r#"{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}"#;
+    assert_eq!(post(&url, Some(&b), note).await.status(), 202);
+    let other = client_from("127.0.0.2");
+    assert_eq!(initialize_from(&other, &url).await.status(), 200);
+    // Once the long requests are answered, the budget is back.
+    for task in slow {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let resp = post(&url, Some(&a), &request(3, "ping", json!({}))).await;
+    assert_eq!(resp.status(), 200);
+    server.shutdown().await;
 }

@@ -12,6 +12,7 @@
 //! - [`legacy`]: the legacy HTTP+SSE session (2024-11-05) and its one stream;
 //! - [`transport`]: the public face, the [`HttpSessionTransport`] the engine runs on.
 
+mod exchanges;
 mod legacy;
 mod stateless;
 mod streamable;
@@ -25,19 +26,20 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use bytes::Bytes;
 use oxmcp_core::SessionHandle;
 use oxmcp_core::transport::{Frame, FrameSink, OutboundMessage, Route, TransportError};
-use oxmcp_types::{Message, ProtocolVersion, RequestId};
+use oxmcp_types::{Message, ProtocolVersion};
 
 use super::queue::QueueTx;
 use super::registry::Registry;
 use super::{Principal, Settings};
 
+pub(crate) use exchanges::ClientBudget;
 pub(crate) use legacy::LegacyState;
 pub(crate) use stateless::stateless_session;
-pub(crate) use streamable::{Answer, BatchAnswers};
+pub(crate) use streamable::{Answer, BatchAnswers, NotRegistered};
 pub(crate) use streams::{OpenStream, ResumeError};
 pub use transport::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
 
-use streamable::Exchange;
+use exchanges::Exchanges;
 use streams::StreamRecord;
 
 /// What kind of session this is.
@@ -58,7 +60,7 @@ pub(crate) enum SessionKind {
 #[derive(Default)]
 struct State {
     /// The open requests, by id.
-    exchanges: HashMap<RequestId, Exchange>,
+    exchanges: Exchanges,
     /// The streams, live and recently completed (kept for resumption).
     streams: HashMap<u64, StreamRecord>,
     /// The completed streams still kept, oldest first.
@@ -142,6 +144,11 @@ impl Session {
     /// an event store.
     fn resumable(&self) -> bool {
         matches!(self.kind, SessionKind::Streamable) && self.settings.config.event_store.is_some()
+    }
+
+    /// Counts the session's requests in flight against its client's `budget`.
+    pub(crate) fn set_budget(&self, budget: Arc<ClientBudget>) {
+        lock(&self.state).exchanges.set_budget(budget);
     }
 
     /// Binds the session to the principal of the request that created it, if any.

@@ -79,13 +79,34 @@ fn backlog(backlog: &mut VecDeque<Bytes>, bytes: Bytes, config: &HttpServerConfi
     }
 }
 
+/// Why a POSTed request was not registered with its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotRegistered {
+    /// The session has ended.
+    Closed,
+    /// A request with the same id is still running.
+    InUse,
+    /// The client has [`max_requests_per_client`](crate::HttpServerConfig::max_requests_per_client)
+    /// requests in flight over all its sessions.
+    ClientBusy,
+}
+
 impl Session {
-    /// Registers a POSTed request before it is forwarded. `None` when a request with the
-    /// same id is still running (the caller answers that itself).
-    pub(crate) fn begin_exchange(&self, id: RequestId) -> Option<oneshot::Receiver<Answer>> {
+    /// Registers a POSTed request before it is forwarded (the caller answers a refusal
+    /// itself).
+    pub(crate) fn begin_exchange(
+        &self,
+        id: RequestId,
+    ) -> Result<oneshot::Receiver<Answer>, NotRegistered> {
         let mut state = lock(&self.state);
-        if state.closed || state.exchanges.contains_key(&id) {
-            return None;
+        if state.closed {
+            return Err(NotRegistered::Closed);
+        }
+        if state.exchanges.contains_key(&id) {
+            return Err(NotRegistered::InUse);
+        }
+        if !state.exchanges.reserve(1) {
+            return Err(NotRegistered::ClientBusy);
         }
         let (tx, rx) = oneshot::channel();
         if self.settings.config.response_mode == ResponseMode::Sse {
@@ -95,7 +116,7 @@ impl Session {
         } else {
             state.exchanges.insert(id, Exchange::Waiting(tx));
         }
-        Some(rx)
+        Ok(rx)
     }
 
     /// The client cancelled request `id`: its POST ends without a result.
@@ -137,11 +158,15 @@ impl Session {
     /// Registers the requests of a JSON-RPC batch before they are forwarded: one waiting
     /// answer each in JSON mode, otherwise one SSE stream for the whole batch. Returns, in
     /// the order of `ids`, whether each was accepted (an id in flight, or repeated in the
-    /// batch, is not); `None` once the session has ended.
-    pub(crate) fn begin_batch(&self, ids: &[RequestId]) -> Option<(BatchAnswers, Vec<bool>)> {
+    /// batch, is not). Refused whole once the session has ended, or when the client has
+    /// no room for all of the batch's requests.
+    pub(crate) fn begin_batch(
+        &self,
+        ids: &[RequestId],
+    ) -> Result<(BatchAnswers, Vec<bool>), NotRegistered> {
         let mut state = lock(&self.state);
         if state.closed {
-            return None;
+            return Err(NotRegistered::Closed);
         }
         let accepted: Vec<bool> = {
             let mut seen = std::collections::HashSet::new();
@@ -149,6 +174,10 @@ impl Session {
                 .map(|id| !state.exchanges.contains_key(id) && seen.insert(id))
                 .collect()
         };
+        let new = accepted.iter().filter(|ok| **ok).count();
+        if !state.exchanges.reserve(new) {
+            return Err(NotRegistered::ClientBusy);
+        }
         let mut taken = ids.iter().zip(&accepted).filter(|(_, ok)| **ok);
         if self.settings.config.response_mode == ResponseMode::Json || !accepted.contains(&true) {
             let mut answers = Vec::new();
@@ -157,13 +186,13 @@ impl Session {
                 state.exchanges.insert(id.clone(), Exchange::Waiting(tx));
                 answers.push(rx);
             }
-            return Some((BatchAnswers::Json(answers), accepted));
+            return Ok((BatchAnswers::Json(answers), accepted));
         }
         let (stream, open) = self.open_stream(&mut state);
         for (id, _) in &mut taken {
             state.exchanges.insert(id.clone(), Exchange::Batch(stream));
         }
-        Some((BatchAnswers::Sse(open), accepted))
+        Ok((BatchAnswers::Sse(open), accepted))
     }
 
     /// Routes the response to request `id`: to its waiting POST, or as the last message of
