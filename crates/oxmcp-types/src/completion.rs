@@ -200,6 +200,13 @@ pub const MAX_COMPLETION_VALUES: usize = 100;
 pub struct CompleteResult {
     /// The values.
     pub completion: Completion,
+    /// How to read the result (2026-07-28; `None` in the legacy era, where it is absent).
+    #[serde(
+        rename = "resultType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub result_type: Option<crate::modern::ResultType>,
     /// Metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,

@@ -1,7 +1,8 @@
 //! The Model Context Protocol wire model.
 //!
-//! Every definition of the MCP `2025-11-25` schema as a Rust type, plus the JSON-RPC 2.0
-//! envelope with strict decoding (ids never `null`, duplicate envelope keys refused, depth
+//! Every definition of the MCP `2025-11-25` and `2026-07-28` schemas as a Rust type (the
+//! rule by which one type serves both eras is in [`modern`]), the tasks extension of the
+//! modern era ([`ext_tasks`]), plus the JSON-RPC 2.0 envelope with strict decoding (ids never `null`, duplicate envelope keys refused, depth
 //! limits). Objects are open: members a type does not define are kept in its `extra` map and
 //! written back unchanged. Serde only: no async runtime, no I/O.
 //!
@@ -17,11 +18,14 @@ pub mod capabilities;
 pub mod completion;
 pub mod content;
 pub mod elicitation;
+pub mod era;
+pub mod ext_tasks;
 pub mod jsonrpc;
 pub mod lifecycle;
 pub mod logging;
 pub mod meta;
 pub mod methods;
+pub mod modern;
 pub mod pagination;
 pub mod prompts;
 pub mod resources;
@@ -65,4 +69,4 @@ pub use sampling::{CreateMessageRequestParams, CreateMessageResult, SamplingMess
 pub use tasks::{CreateTaskResult, Task, TaskMetadata, TaskStatus};
 pub use tools::{CallToolRequestParams, CallToolResult, ListToolsResult, Tool, ToolAnnotations};
 pub use utilities::{CancelledNotificationParams, ProgressNotificationParams};
-pub use version::ProtocolVersion;
+pub use version::{Era, ProtocolVersion};

@@ -40,8 +40,33 @@ pub struct EmptyParams {
     pub extra: JsonObject,
 }
 
-/// A result with no content but `_meta` (`EmptyResult` in the schema).
-pub type EmptyResult = EmptyParams;
+/// A result with no content but `_meta` (`EmptyResult` in the schema; the `Result` base of
+/// 2026-07-28 adds `resultType`).
+///
+/// ```
+/// use oxmcp_types::{AdaptToVersion, EmptyResult, ProtocolVersion};
+/// let r = EmptyResult::default();
+/// assert_eq!(serde_json::to_string(&r).unwrap(), "{}");
+/// let modern = r.adapted_to(ProtocolVersion::V2026_07_28);
+/// assert_eq!(serde_json::to_string(&modern).unwrap(), r#"{"resultType":"complete"}"#);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EmptyResult {
+    /// How to read the result (2026-07-28; `None` in the legacy era).
+    #[serde(
+        rename = "resultType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub result_type: Option<crate::modern::ResultType>,
+    /// Metadata.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    /// Members this revision does not define, kept as they came.
+    #[serde(flatten)]
+    pub extra: JsonObject,
+}
 
 /// Params of a request that defines no members of its own (`RequestParams`): `_meta` only.
 pub type RequestParams = EmptyParams;

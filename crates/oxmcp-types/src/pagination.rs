@@ -48,6 +48,13 @@ pub struct PaginatedResult {
     /// Cursor of the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<Cursor>,
+    /// How to read the result (2026-07-28; `None` in the legacy era, where it is absent).
+    #[serde(
+        rename = "resultType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub result_type: Option<crate::modern::ResultType>,
     /// Metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
@@ -69,6 +76,22 @@ macro_rules! list_result {
             /// Cursor of the next page; absent on the last page.
             #[serde(rename = "nextCursor", default, skip_serializing_if = "Option::is_none")]
             pub next_cursor: Option<$crate::pagination::Cursor>,
+            /// How to read the result (2026-07-28; `None` in the legacy era).
+            #[serde(rename = "resultType", default, skip_serializing_if = "Option::is_none")]
+            pub result_type: Option<$crate::modern::ResultType>,
+            /// Milliseconds the result stays fresh (2026-07-28 `CacheableResult`; `None` in
+            /// the legacy era).
+            #[serde(
+                rename = "ttlMs",
+                default,
+                skip_serializing_if = "Option::is_none",
+                deserialize_with = "crate::wire::lenient_opt_u64::deserialize"
+            )]
+            pub ttl_ms: Option<u64>,
+            /// Who may cache the result (2026-07-28 `CacheableResult`; `None` in the legacy
+            /// era).
+            #[serde(rename = "cacheScope", default, skip_serializing_if = "Option::is_none")]
+            pub cache_scope: Option<$crate::modern::CacheScope>,
             /// Metadata.
             #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
             pub meta: Option<$crate::meta::Meta>,
@@ -84,6 +107,14 @@ macro_rules! list_result {
                     $field,
                     ..Self::default()
                 }
+            }
+
+            /// Sets the cache hints (2026-07-28).
+            #[must_use]
+            pub fn with_cache(mut self, hints: $crate::modern::result::CacheHints) -> Self {
+                self.ttl_ms = Some(hints.ttl_ms);
+                self.cache_scope = Some(hints.cache_scope);
+                self
             }
 
             /// Sets the cursor of the next page.

@@ -194,6 +194,21 @@ list_result!(
 pub struct ResourceRequestParams {
     /// The resource's URI.
     pub uri: String,
+    /// Answers to the server's input requests, on a retry (2026-07-28 multi round-trip
+    /// requests; `None` in the legacy era).
+    #[serde(
+        rename = "inputResponses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub input_responses: Option<crate::modern::InputResponses>,
+    /// The server's opaque state, echoed on a retry (2026-07-28; `None` in the legacy era).
+    #[serde(
+        rename = "requestState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_state: Option<String>,
     /// Metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
@@ -228,6 +243,29 @@ pub type ResourceUpdatedNotificationParams = ResourceRequestParams;
 pub struct ReadResourceResult {
     /// The contents: one item, or several for sub-resources.
     pub contents: Vec<ResourceContents>,
+    /// How to read the result (2026-07-28; `None` in the legacy era, where it is absent).
+    #[serde(
+        rename = "resultType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub result_type: Option<crate::modern::ResultType>,
+    /// Milliseconds the result stays fresh (2026-07-28 `CacheableResult`; `None` in the
+    /// legacy era).
+    #[serde(
+        rename = "ttlMs",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::lenient_opt_u64::deserialize"
+    )]
+    pub ttl_ms: Option<u64>,
+    /// Who may cache the result (2026-07-28 `CacheableResult`; `None` in the legacy era).
+    #[serde(
+        rename = "cacheScope",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_scope: Option<crate::modern::CacheScope>,
     /// Metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
@@ -243,5 +281,13 @@ impl ReadResourceResult {
             contents,
             ..Self::default()
         }
+    }
+
+    /// Sets the cache hints (2026-07-28).
+    #[must_use]
+    pub fn with_cache(mut self, hints: crate::modern::result::CacheHints) -> Self {
+        self.ttl_ms = Some(hints.ttl_ms);
+        self.cache_scope = Some(hints.cache_scope);
+        self
     }
 }

@@ -239,6 +239,21 @@ pub struct CallToolRequestParams {
     /// Asks for a task instead of an immediate result (2025-11-25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskMetadata>,
+    /// Answers to the server's input requests, on a retry (2026-07-28 multi round-trip
+    /// requests; `None` in the legacy era).
+    #[serde(
+        rename = "inputResponses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub input_responses: Option<crate::modern::InputResponses>,
+    /// The server's opaque state, echoed on a retry (2026-07-28; `None` in the legacy era).
+    #[serde(
+        rename = "requestState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_state: Option<String>,
     /// Metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
@@ -302,6 +317,13 @@ pub struct CallToolResult {
     /// Whether the call failed (a tool execution error, shown to the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
+    /// How to read the result (2026-07-28; `None` in the legacy era, where it is absent).
+    #[serde(
+        rename = "resultType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub result_type: Option<crate::modern::ResultType>,
     /// Metadata.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,

@@ -195,9 +195,8 @@ async fn handshake(
             method: InitializeRequest::METHOD.to_owned(),
             source,
         })?;
-    let version: ProtocolVersion = result
-        .protocol_version
-        .parse()
+    // `initialize` only ever negotiates a legacy-era revision.
+    let version = ProtocolVersion::parse_legacy(&result.protocol_version)
         .map_err(|_| InitializeError::UnsupportedVersion(result.protocol_version.clone()))?;
     if version < minimum {
         return Err(InitializeError::VersionTooOld {

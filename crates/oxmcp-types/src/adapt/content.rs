@@ -240,6 +240,11 @@ impl AdaptToVersion for CreateMessageRequestParams {
             self.tool_choice = None;
             self.task = None;
         }
+        // An input request of the modern era: no task, no `_meta`.
+        if version.is_modern() {
+            self.task = None;
+            self.meta = None;
+        }
     }
 }
 

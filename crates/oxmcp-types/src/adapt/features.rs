@@ -1,8 +1,8 @@
 //! Adaptation of server and client features: tools, resources, prompts, completion,
 //! elicitation and roots, plus the payloads that never change.
 
-use super::{AdaptToVersion, before_2025_03_26, before_2025_06_18, before_2025_11_25};
-use crate::completion::{CompleteRequestParams, CompleteResult, CompletionReference};
+use super::{AdaptToVersion, before_2025_03_26, before_2025_06_18, before_2025_11_25, modern};
+use crate::completion::{CompleteRequestParams, CompletionReference};
 use crate::content::TextContent;
 use crate::elicitation::{
     ElicitRequestFormParams, ElicitRequestParams, ElicitResult, ElicitValue,
@@ -12,17 +12,11 @@ use crate::elicitation::{
 use crate::logging::{LoggingMessageNotificationParams, SetLevelRequestParams};
 use crate::meta::{EmptyParams, JsonObject};
 use crate::pagination::PaginatedRequestParams;
-use crate::prompts::{
-    GetPromptRequestParams, GetPromptResult, ListPromptsResult, Prompt, PromptArgument,
-    PromptMessage,
-};
-use crate::resources::{
-    ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult, Resource,
-    ResourceRequestParams, ResourceTemplate,
-};
-use crate::roots::{ListRootsResult, Root};
-use crate::tasks::{CreateTaskResult, ListTasksResult, Task, TaskRequestParams};
-use crate::tools::{CallToolRequestParams, CallToolResult, ListToolsResult, Tool};
+use crate::prompts::{GetPromptResult, Prompt, PromptArgument, PromptMessage};
+use crate::resources::{Resource, ResourceTemplate};
+use crate::roots::Root;
+use crate::tasks::{CreateTaskResult, Task, TaskRequestParams};
+use crate::tools::{CallToolRequestParams, CallToolResult, Tool};
 use crate::utilities::CancelledNotificationParams;
 use crate::version::ProtocolVersion;
 
@@ -75,6 +69,9 @@ impl AdaptExtra for Prompt {
 
 impl AdaptExtra for Tool {
     fn adapt_extra(&mut self, version: ProtocolVersion) {
+        if version.is_modern() {
+            self.execution = None;
+        }
         if before_2025_11_25(version) {
             self.execution = None;
         }
@@ -104,6 +101,7 @@ impl AdaptToVersion for PromptMessage {
 impl AdaptToVersion for GetPromptResult {
     fn adapt_to(&mut self, version: ProtocolVersion) {
         self.messages.adapt_to(version);
+        modern::result_type(&mut self.result_type, version);
     }
 }
 
@@ -128,9 +126,10 @@ impl AdaptToVersion for CompleteRequestParams {
 
 impl AdaptToVersion for CallToolRequestParams {
     fn adapt_to(&mut self, version: ProtocolVersion) {
-        if before_2025_11_25(version) {
+        if before_2025_11_25(version) || version.is_modern() {
             self.task = None;
         }
+        modern::mrtr(&mut self.input_responses, &mut self.request_state, version);
     }
 }
 
@@ -144,28 +143,9 @@ impl AdaptToVersion for CallToolResult {
             self.content.push(TextContent::new(text).into());
         }
         self.content.adapt_to(version);
+        modern::result_type(&mut self.result_type, version);
     }
 }
-
-/// Declares list results whose items need adapting.
-macro_rules! adapt_list {
-    ($($ty:ty => $field:ident),*) => {$(
-        impl AdaptToVersion for $ty {
-            fn adapt_to(&mut self, version: ProtocolVersion) {
-                self.$field.adapt_to(version);
-            }
-        }
-    )*};
-}
-
-adapt_list!(
-    ListToolsResult => tools,
-    ListPromptsResult => prompts,
-    ListResourcesResult => resources,
-    ListResourceTemplatesResult => resource_templates,
-    ReadResourceResult => contents,
-    ListRootsResult => roots
-);
 
 impl AdaptToVersion for Root {
     fn adapt_to(&mut self, version: ProtocolVersion) {
@@ -190,6 +170,20 @@ impl AdaptToVersion for ElicitRequestParams {
             if before_2025_11_25(version) {
                 form.mode = None;
                 form.task = None;
+            }
+        }
+        // An input request of the modern era: no task, no `_meta`, no elicitation id.
+        if version.is_modern() {
+            match self {
+                Self::Form(form) => {
+                    form.task = None;
+                    form.meta = None;
+                }
+                Self::Url(url) => {
+                    url.elicitation_id.clear();
+                    url.task = None;
+                    url.meta = None;
+                }
             }
         }
     }
@@ -250,6 +244,9 @@ impl AdaptToVersion for PrimitiveSchemaDefinition {
 
 impl AdaptToVersion for ElicitResult {
     fn adapt_to(&mut self, version: ProtocolVersion) {
+        if version.is_modern() {
+            self.meta = None;
+        }
         if before_2025_11_25(version)
             && let Some(content) = &mut self.content
         {
@@ -271,15 +268,11 @@ adapt_nothing!(
     EmptyParams,
     JsonObject,
     PaginatedRequestParams,
-    ResourceRequestParams,
-    GetPromptRequestParams,
-    CompleteResult,
     SetLevelRequestParams,
     LoggingMessageNotificationParams,
     CancelledNotificationParams,
     ElicitationCompleteNotificationParams,
     Task,
     TaskRequestParams,
-    CreateTaskResult,
-    ListTasksResult
+    CreateTaskResult
 );

@@ -1,4 +1,6 @@
-//! Version adaptation: making a 2025-11-25 value fit an older negotiated revision.
+//! Version adaptation: making a 2025-11-25 value fit an older negotiated revision, and
+//! moving values between the legacy and the modern era (2026-07-28; the rule is described
+//! in [`crate::modern`], the impls are in `adapt/modern.rs`).
 //!
 //! A session speaks the version it negotiated, so nothing newer may reach the peer.
 //! [`AdaptToVersion::adapt_to`] strips members the revision lacks and converts values it
@@ -59,6 +61,7 @@
 
 mod content;
 mod features;
+mod modern;
 
 use crate::capabilities::{ClientCapabilities, ServerCapabilities};
 use crate::lifecycle::{Implementation, InitializeRequestParams, InitializeResult};
@@ -68,7 +71,9 @@ use crate::version::ProtocolVersion;
 /// Strips or converts what is newer than a negotiated protocol revision.
 pub trait AdaptToVersion {
     /// Makes `self` fit `version`: afterwards it contains no member or type that `version`
-    /// lacks. Adapting to [`ProtocolVersion::LATEST`] changes nothing.
+    /// lacks. Adapting a value built for 2025-11-25 to [`ProtocolVersion::LATEST`] changes
+    /// nothing; adapting to a modern revision also fills what it requires (`resultType`,
+    /// cache hints).
     fn adapt_to(&mut self, version: ProtocolVersion);
 
     /// By-value form of [`adapt_to`](Self::adapt_to).
@@ -128,6 +133,12 @@ impl AdaptToVersion for Implementation {
 
 impl AdaptToVersion for ClientCapabilities {
     fn adapt_to(&mut self, version: ProtocolVersion) {
+        if version.is_modern() {
+            self.tasks = None;
+            if let Some(roots) = &mut self.roots {
+                roots.list_changed = None;
+            }
+        }
         if before_2025_11_25(version) {
             self.tasks = None;
             if let Some(s) = &mut self.sampling {
@@ -147,6 +158,9 @@ impl AdaptToVersion for ClientCapabilities {
 
 impl AdaptToVersion for ServerCapabilities {
     fn adapt_to(&mut self, version: ProtocolVersion) {
+        if version.is_modern() {
+            self.tasks = None;
+        }
         if before_2025_11_25(version) {
             self.tasks = None;
         }

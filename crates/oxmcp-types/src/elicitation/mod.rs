@@ -83,7 +83,10 @@ pub struct ElicitRequestUrlParams {
     mode: UrlTag,
     /// Why the interaction is needed.
     pub message: String,
-    /// Identifies this elicitation within the server.
+    /// Identifies this elicitation within the server (2025-11-25). The modern era has no
+    /// such id: empty means absent, which is how a 2026-07-28 request is read and how
+    /// adaptation to it leaves the value.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub elicitation_id: String,
     /// The URL the user should open.
     pub url: String,

@@ -29,8 +29,18 @@ impl ErrorCode {
     pub const INTERNAL_ERROR: Self = Self(-32603);
     /// `resources/read` of an unknown URI.
     pub const RESOURCE_NOT_FOUND: Self = Self(-32002);
-    /// The request needs a URL-mode elicitation first (`URLElicitationRequiredError`).
+    /// The request needs a URL-mode elicitation first (`URLElicitationRequiredError`,
+    /// 2025-11-25 only).
     pub const URL_ELICITATION_REQUIRED: Self = Self(-32042);
+    /// HTTP headers disagree with the body or are missing (`HeaderMismatchError`,
+    /// 2026-07-28).
+    pub const HEADER_MISMATCH: Self = Self(-32020);
+    /// The request needs a client capability it did not declare
+    /// (`MissingRequiredClientCapabilityError`, 2026-07-28).
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: Self = Self(-32021);
+    /// The request's protocol version is not served (`UnsupportedProtocolVersionError`,
+    /// 2026-07-28).
+    pub const UNSUPPORTED_PROTOCOL_VERSION: Self = Self(-32022);
 
     /// A short name for the well-known codes.
     pub const fn name(self) -> Option<&'static str> {
@@ -42,6 +52,9 @@ impl ErrorCode {
             -32603 => "internal error",
             -32002 => "resource not found",
             -32042 => "URL elicitation required",
+            -32020 => "header mismatch",
+            -32021 => "missing required client capability",
+            -32022 => "unsupported protocol version",
             _ => return None,
         })
     }
