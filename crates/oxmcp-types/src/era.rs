@@ -11,12 +11,12 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::methods::{InitializeRequest, RequestMethod};
+use crate::methods::{DiscoverRequest, InitializeRequest, RequestMethod};
 use crate::modern::meta::PROTOCOL_VERSION_KEY;
 use crate::version::{ProtocolVersion, UnsupportedVersion};
 
 /// The `server/discover` method.
-pub const DISCOVER_METHOD: &str = "server/discover";
+pub const DISCOVER_METHOD: &str = DiscoverRequest::METHOD;
 
 /// How a server should treat one incoming request.
 #[derive(Debug, Clone, PartialEq, Eq)]

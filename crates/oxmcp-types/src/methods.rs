@@ -1,6 +1,10 @@
 //! Methods as types: each request and notification of the spec is a marker type that names
 //! its method string, its params and (for requests) its result.
 //!
+//! Methods of both eras are here; which era has which is in [`crate::modern`]. The tasks
+//! extension's methods are in [`crate::ext_tasks`] (their names clash with the 2025-11-25
+//! task methods).
+//!
 //! The marker types carry the spec's names (`InitializeRequest`, `PingRequest`, ...), so that
 //! `peer.request::<InitializeRequest>(params)` reads like the spec.
 
@@ -14,6 +18,10 @@ use crate::elicitation::{
 use crate::lifecycle::{InitializeRequestParams, InitializeResult};
 use crate::logging::{LoggingMessageNotificationParams, SetLevelRequestParams};
 use crate::meta::{EmptyParams, EmptyResult, NotificationParams, RequestParams};
+use crate::modern::{
+    DiscoverResult, SubscriptionsAcknowledgedNotificationParams, SubscriptionsListenRequestParams,
+    SubscriptionsListenResult,
+};
 use crate::pagination::PaginatedRequestParams;
 use crate::prompts::{GetPromptRequestParams, GetPromptResult, ListPromptsResult};
 use crate::resources::{
@@ -128,6 +136,12 @@ request_methods! {
     ListTasksRequest = "tasks/list" (PaginatedRequestParams) -> ListTasksResult;
     /// `tasks/cancel` (either direction).
     CancelTaskRequest = "tasks/cancel" (CancelTaskRequestParams) -> CancelTaskResult;
+    /// `server/discover` (client to server, 2026-07-28): versions, capabilities and
+    /// instructions, without a handshake.
+    DiscoverRequest = "server/discover" (RequestParams) -> DiscoverResult;
+    /// `subscriptions/listen` (client to server, 2026-07-28): a long-lived stream of the
+    /// notifications the client opts in to; the result ends it.
+    SubscriptionsListenRequest = "subscriptions/listen" (SubscriptionsListenRequestParams) -> SubscriptionsListenResult;
 }
 
 notification_methods! {
@@ -153,4 +167,7 @@ notification_methods! {
     ElicitationCompleteNotification = "notifications/elicitation/complete" (ElicitationCompleteNotificationParams);
     /// `notifications/tasks/status` (task receiver to requestor, either direction).
     TaskStatusNotification = "notifications/tasks/status" (TaskStatusNotificationParams);
+    /// `notifications/subscriptions/acknowledged` (server to client, 2026-07-28): the first
+    /// message of a `subscriptions/listen` stream.
+    SubscriptionsAcknowledgedNotification = "notifications/subscriptions/acknowledged" (SubscriptionsAcknowledgedNotificationParams);
 }

@@ -235,6 +235,7 @@ impl AdaptToVersion for SamplingMessage {
 impl AdaptToVersion for CreateMessageRequestParams {
     fn adapt_to(&mut self, version: ProtocolVersion) {
         self.messages.adapt_to(version);
+        self.tools.adapt_to(version);
         if before_2025_11_25(version) {
             self.tools = None;
             self.tool_choice = None;

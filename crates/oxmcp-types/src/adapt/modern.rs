@@ -107,6 +107,24 @@ impl AdaptToVersion for ListRootsResult {
     }
 }
 
+/// Modern-only payloads: they have no legacy form to adapt to and nothing to fill.
+macro_rules! modern_only {
+    ($($ty:ty),*) => {$(
+        impl AdaptToVersion for $ty {
+            fn adapt_to(&mut self, _version: ProtocolVersion) {}
+        }
+    )*};
+}
+
+modern_only!(
+    crate::modern::SubscriptionsListenRequestParams,
+    crate::modern::SubscriptionsAcknowledgedNotificationParams,
+    crate::modern::SubscriptionsListenResult,
+    crate::modern::DiscoverResult,
+    crate::modern::InputRequiredResult,
+    crate::modern::InputResponseRequestParams
+);
+
 impl AdaptToVersion for ListTasksResult {
     /// `tasks/list` is legacy-only (the tasks extension has none): never cacheable.
     fn adapt_to(&mut self, _version: ProtocolVersion) {

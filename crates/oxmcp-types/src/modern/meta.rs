@@ -182,13 +182,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn meta(v: Value) -> Meta {
+    fn meta(v: &Value) -> Meta {
         v.as_object().unwrap().clone()
     }
 
     #[test]
     fn reads_every_reserved_key_and_keeps_the_rest() {
-        let m = meta(json!({
+        let m = meta(&json!({
             PROTOCOL_VERSION_KEY: "2026-07-28",
             CLIENT_CAPABILITIES_KEY: {"roots": {}},
             CLIENT_INFO_KEY: {"name": "c", "version": "1"},
@@ -207,17 +207,17 @@ mod tests {
 
     #[test]
     fn names_the_missing_or_malformed_key() {
-        let no_caps = meta(json!({PROTOCOL_VERSION_KEY: "2026-07-28"}));
+        let no_caps = meta(&json!({PROTOCOL_VERSION_KEY: "2026-07-28"}));
         assert_eq!(
             RequestMeta::from_meta(&no_caps),
             Err(RequestMetaError::Missing(CLIENT_CAPABILITIES_KEY))
         );
-        let no_version = meta(json!({CLIENT_CAPABILITIES_KEY: {}}));
+        let no_version = meta(&json!({CLIENT_CAPABILITIES_KEY: {}}));
         assert_eq!(
             RequestMeta::from_meta(&no_version),
             Err(RequestMetaError::Missing(PROTOCOL_VERSION_KEY))
         );
-        let bad_level = meta(json!({
+        let bad_level = meta(&json!({
             PROTOCOL_VERSION_KEY: "2026-07-28",
             CLIENT_CAPABILITIES_KEY: {},
             LOG_LEVEL_KEY: "loud"
@@ -229,7 +229,7 @@ mod tests {
                 ..
             })
         ));
-        let bad_version = meta(json!({PROTOCOL_VERSION_KEY: 5, CLIENT_CAPABILITIES_KEY: {}}));
+        let bad_version = meta(&json!({PROTOCOL_VERSION_KEY: 5, CLIENT_CAPABILITIES_KEY: {}}));
         assert!(matches!(
             RequestMeta::from_meta(&bad_version),
             Err(RequestMetaError::Malformed {
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn result_and_notification_keys() {
-        let m = meta(json!({
+        let m = meta(&json!({
             SERVER_INFO_KEY: {"name": "s", "version": "2"},
             SUBSCRIPTION_ID_KEY: "sub-1"
         }));

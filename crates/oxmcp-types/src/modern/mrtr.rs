@@ -198,30 +198,44 @@ pub type InputResponses = BTreeMap<String, InputResponse>;
 /// assert_eq!(json["inputRequests"]["roots"]["method"], "roots/list");
 /// assert!(serde_json::from_str::<InputRequiredResult>(r#"{"resultType":"input_required"}"#).is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "InputRequiredWire")]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(try_from = "InputRequiredWire")]
 #[non_exhaustive]
 pub struct InputRequiredResult {
     /// What the server needs from the client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_requests: Option<InputRequests>,
     /// Opaque state the client echoes on the retry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_state: Option<String>,
-    /// Always `input_required`.
-    #[serde(serialize_with = "input_required")]
-    #[serde(skip_deserializing)]
-    result_type: (),
     /// Metadata.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Members this revision does not define, kept as they came.
-    #[serde(flatten)]
     pub extra: JsonObject,
 }
 
-fn input_required<S: Serializer>(_: &(), s: S) -> Result<S::Ok, S::Error> {
-    ResultType::InputRequired.serialize(s)
+impl Serialize for InputRequiredResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            input_requests: Option<&'a InputRequests>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            request_state: Option<&'a str>,
+            result_type: ResultType,
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a Meta>,
+            #[serde(flatten)]
+            extra: &'a JsonObject,
+        }
+        Out {
+            input_requests: self.input_requests.as_ref(),
+            request_state: self.request_state.as_deref(),
+            result_type: ResultType::InputRequired,
+            meta: self.meta.as_ref(),
+            extra: &self.extra,
+        }
+        .serialize(s)
+    }
 }
 
 /// The decoded form of an [`InputRequiredResult`], checked on conversion.
@@ -255,7 +269,6 @@ impl TryFrom<InputRequiredWire> for InputRequiredResult {
         Ok(Self {
             input_requests: w.input_requests,
             request_state: w.request_state,
-            result_type: (),
             meta: w.meta,
             extra: w.extra,
         })

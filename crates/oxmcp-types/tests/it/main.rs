@@ -9,5 +9,6 @@ mod adapt;
 mod coverage;
 mod examples;
 mod fixtures;
+mod modern;
 mod roundtrip;
 mod schema;

@@ -18,7 +18,12 @@ pub struct Schema {
 /// The schema of `version`, read once from the shared spec directory.
 pub fn schema(version: ProtocolVersion) -> &'static Schema {
     static CACHE: OnceLock<Vec<Schema>> = OnceLock::new();
-    let all = CACHE.get_or_init(|| ProtocolVersion::ALL.into_iter().map(Schema::load).collect());
+    let all = CACHE.get_or_init(|| {
+        ProtocolVersion::EVERY
+            .into_iter()
+            .map(Schema::load)
+            .collect()
+    });
     all.iter().find(|s| s.version == version).unwrap()
 }
 

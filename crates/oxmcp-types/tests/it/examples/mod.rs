@@ -50,11 +50,11 @@ pub fn rt<T: Serialize + DeserializeOwned>(v: &Value) -> Value {
     serde_json::to_value(t).unwrap()
 }
 
-fn raw<T: Serialize>(x: &T) -> Box<RawValue> {
+pub fn raw<T: Serialize>(x: &T) -> Box<RawValue> {
     serde_json::value::to_raw_value(x).unwrap()
 }
 
-fn message_json(m: &Message) -> Value {
+pub fn message_json(m: &Message) -> Value {
     serde_json::from_slice(&m.to_vec()).unwrap()
 }
 
