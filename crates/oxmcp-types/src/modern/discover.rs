@@ -24,7 +24,8 @@ use crate::version::ProtocolVersion;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscoverResult {
-    /// The protocol revisions the server speaks per request; the client picks one of them.
+    /// The protocol revisions the server supports; the client picks one of them for its
+    /// requests. A dual-era server may list its legacy revisions too.
     pub supported_versions: Vec<String>,
     /// What the server supports.
     pub capabilities: ServerCapabilities,

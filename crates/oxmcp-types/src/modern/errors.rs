@@ -76,7 +76,9 @@ impl MissingRequiredClientCapabilityData {
 
 impl ErrorData {
     /// A -32022 error: `requested` is not a revision this server serves per request;
-    /// `supported` lists those it does (for HTTP, the status is 400).
+    /// `supported` lists those it does (for HTTP, the status is 400). A dual-era server lists
+    /// both eras ([`ProtocolVersion::EVERY`]), as the spec's example does; a modern client
+    /// retries with a modern one and a dual-era client may fall back to `initialize`.
     pub fn unsupported_protocol_version(requested: &str, supported: &[ProtocolVersion]) -> Self {
         let data = UnsupportedProtocolVersionData {
             supported: supported.iter().map(|v| v.as_str().to_owned()).collect(),

@@ -22,7 +22,8 @@
 //!   [`ext_tasks`](crate::ext_tasks): `server/discover` ([`DiscoverResult`]), multi
 //!   round-trip requests ([`InputRequest`], [`InputResponse`], [`InputRequiredResult`]),
 //!   `subscriptions/listen` ([`SubscriptionFilter`] and friends), the per-request `_meta`
-//!   ([`RequestMeta`]), the errors -32020/-32021/-32022 ([`errors`]), and the tasks
+//!   ([`RequestMeta`]), the errors -32020/-32021/-32022 ([`errors`]), the HTTP headers that
+//!   mirror body fields and their encoding ([`headers`]), and the tasks
 //!   extension, whose `Task` has `ttlMs`/`pollIntervalMs` where the 2025-11-25 task has
 //!   `ttl`/`pollInterval`.
 //! - **Legacy-only definitions stay legacy-only**: `initialize`, `ping`,
@@ -34,6 +35,7 @@
 
 pub mod discover;
 pub mod errors;
+pub mod headers;
 pub mod meta;
 pub mod mrtr;
 pub mod result;

@@ -119,8 +119,11 @@ impl<'de> Deserialize<'de> for InputRequest {
 /// request it answers.
 ///
 /// The three results have no common tag; an answer is read by its distinguishing member
-/// (`action` for elicitation, `roots` for roots, otherwise a sampling result). A server that
-/// knows which request a key named reads it with [`InputResponse::into_result`] instead.
+/// (`action` for elicitation, `roots` for roots, otherwise a sampling result). An object that
+/// is none of them is kept as [`InputResponse::Unrecognized`] rather than failing the whole
+/// retried request: the spec asks servers to ignore what they do not recognize (and to ask
+/// again for what they miss). A server that knows which request a key named reads it with
+/// [`InputResponse::into_result`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -131,6 +134,8 @@ pub enum InputResponse {
     ListRoots(ListRootsResult),
     /// Answer to `elicitation/create`.
     Elicit(ElicitResult),
+    /// An object that is none of the above, kept as it came.
+    Unrecognized(JsonObject),
 }
 
 impl InputResponse {
@@ -147,14 +152,17 @@ impl<'de> Deserialize<'de> for InputResponse {
         let Some(obj) = value.as_object() else {
             return Err(D::Error::custom("an input response must be an object"));
         };
-        let res = if obj.contains_key("action") {
-            serde_json::from_value(value).map(Self::Elicit)
+        let typed = if obj.contains_key("action") {
+            ElicitResult::deserialize(&value).map(Self::Elicit)
         } else if obj.contains_key("roots") {
-            serde_json::from_value(value).map(Self::ListRoots)
+            ListRootsResult::deserialize(&value).map(Self::ListRoots)
         } else {
-            serde_json::from_value(value).map(|r| Self::CreateMessage(Box::new(r)))
+            CreateMessageResult::deserialize(&value).map(|r| Self::CreateMessage(Box::new(r)))
         };
-        res.map_err(D::Error::custom)
+        Ok(typed.unwrap_or_else(|_| match value {
+            Value::Object(obj) => Self::Unrecognized(obj),
+            _ => Self::Unrecognized(JsonObject::new()),
+        }))
     }
 }
 
@@ -357,6 +365,14 @@ mod tests {
         let roots = r["b"].clone().into_result::<ListRootsRequest>().unwrap();
         assert_eq!(roots.roots.len(), 1);
         assert!(serde_json::from_value::<InputResponse>(json!([1])).is_err());
+        // What is none of the three is kept, not refused, and read as a result it fails.
+        let odd: InputResponse = serde_json::from_value(json!({"action": "shrug"})).unwrap();
+        assert!(matches!(odd, InputResponse::Unrecognized(_)));
+        assert_eq!(
+            serde_json::to_value(&odd).unwrap(),
+            json!({"action": "shrug"})
+        );
+        assert!(odd.into_result::<ElicitRequest>().is_err());
     }
 
     #[test]
