@@ -5,9 +5,15 @@
 //!
 //! The shapes differ from the 2025-11-25 tasks of [`crate::tasks`] (`ttlMs` and
 //! `pollIntervalMs` instead of `ttl`/`pollInterval`, the result inlined in the task), so they
-//! are types of their own; [`TaskStatus`] is shared. The method names are those of the
-//! extension's schema; a client or server declares the extension under
-//! `capabilities.extensions["io.modelcontextprotocol/tasks"]` ([`EXTENSION_ID`]).
+//! are types of their own; [`TaskStatus`] is shared. A client or server declares the
+//! extension under `capabilities.extensions["io.modelcontextprotocol/tasks"]`
+//! ([`EXTENSION_ID`]).
+//!
+//! Names follow the extension's specification text and the second generation of its
+//! reference package (`notifications/tasks`, the `taskIds` filter); the extension's draft
+//! JSON Schema still carries the first generation's `notifications/tasks/status` and
+//! `tasksStatus`, and does not admit `_meta` in params or `resultType` beside a task, which
+//! the specification text requires.
 //!
 //! ```
 //! use oxmcp_types::ext_tasks::{CreateTaskResult, Task};
@@ -32,8 +38,9 @@ pub use crate::tasks::TaskStatus;
 pub const EXTENSION_ID: &str = "io.modelcontextprotocol/tasks";
 
 /// The `subscriptions/listen` filter member (and acknowledgement member) listing the task
-/// ids whose status notifications the client wants.
-pub const TASKS_STATUS_FILTER_KEY: &str = "tasksStatus";
+/// ids whose status notifications the client wants (kept in
+/// [`SubscriptionFilter::extra`](crate::modern::SubscriptionFilter::extra)).
+pub const TASK_IDS_FILTER_KEY: &str = "taskIds";
 
 /// A task's operational state (`Task` of the extension).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -329,12 +336,12 @@ impl RequestMethod for CancelTask {
     type Result = TaskAck;
 }
 
-/// The status notification, sent on a `subscriptions/listen` stream whose filter listed the
-/// task under `tasksStatus`.
+/// The status notification (`notifications/tasks`), sent on a `subscriptions/listen`
+/// stream whose filter listed the task under `taskIds`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskStatusNotification;
 impl NotificationMethod for TaskStatusNotification {
-    const METHOD: &'static str = "notifications/tasks/status";
+    const METHOD: &'static str = "notifications/tasks";
     type Params = TaskStatusNotificationParams;
 }
 
@@ -384,6 +391,29 @@ mod tests {
         assert_eq!(failed.check(), Ok(()));
         t.task.status = TaskStatus::InputRequired;
         assert!(t.check().is_err());
+    }
+
+    #[test]
+    fn the_status_notification_carries_the_detailed_task() {
+        use crate::modern::SubscriptionFilter;
+        let mut filter = SubscriptionFilter::default();
+        filter
+            .extra
+            .insert(TASK_IDS_FILTER_KEY.into(), json!(["t1"]));
+        assert_eq!(
+            serde_json::to_value(&filter).unwrap(),
+            json!({"taskIds": ["t1"]})
+        );
+        let mut params: TaskStatusNotificationParams =
+            GetTaskResult::new(DetailedTask::plain(task()));
+        params.result_type = None;
+        params.meta = Some(crate::modern::subscriptions::subscription_meta(
+            &crate::RequestId::from(9),
+        ));
+        let v = serde_json::to_value(&params).unwrap();
+        assert!(v.get("resultType").is_none());
+        assert_eq!(v["_meta"]["io.modelcontextprotocol/subscriptionId"], 9);
+        assert_eq!(TaskStatusNotification::METHOD, "notifications/tasks");
     }
 
     #[test]

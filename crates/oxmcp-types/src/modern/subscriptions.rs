@@ -10,7 +10,7 @@ use crate::jsonrpc::RequestId;
 use crate::meta::{JsonObject, Meta};
 
 /// The notifications a client opts in to, or a server agrees to send
-/// (`SubscriptionFilter`). Extensions add members (the tasks extension: `tasksStatus`);
+/// (`SubscriptionFilter`). Extensions add members (the tasks extension: `taskIds`);
 /// they are kept in `extra`.
 ///
 /// ```
@@ -215,7 +215,7 @@ mod tests {
             .with_resource("file:///b");
         asked
             .extra
-            .insert("tasksStatus".into(), serde_json::json!(["t1"]));
+            .insert("taskIds".into(), serde_json::json!(["t1"]));
         let own = SubscriptionFilter::default()
             .with_tools_list_changed()
             .with_resource("file:///b");
