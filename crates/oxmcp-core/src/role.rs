@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use oxmcp_types::{
     AdaptToVersion, ClientCapabilities, Implementation, InitializeRequestParams, InitializeResult,
-    ProtocolVersion, ServerCapabilities,
+    ProtocolVersion, ServerCapabilities, modern::DiscoverResult,
 };
 
 use crate::capability::{self, Support};
-use crate::session::SessionInfo;
+use crate::session::{ContextSource, ModernContext, SessionInfo};
 
 /// A side of the session: [`Server`] or [`Client`].
 pub trait Role: Debug + Send + Sync + 'static + sealed::Sealed {
@@ -44,6 +44,21 @@ pub trait Role: Debug + Send + Sync + 'static + sealed::Sealed {
         instructions: Option<&str>,
         params: InitializeRequestParams,
     ) -> Option<(InitializeResult, Arc<SessionInfo<Self>>)>
+    where
+        Self: Sized;
+
+    /// Answers `server/discover` (servers only; clients return `None`).
+    #[doc(hidden)]
+    fn answer_discover(
+        own_info: &Implementation,
+        own: &Self::OwnCapabilities,
+        instructions: Option<&str>,
+    ) -> Option<DiscoverResult>;
+
+    /// The context source of a session whose every request declares its own state in its
+    /// `_meta` (the 2026-07-28 revision; servers only: clients return `None`).
+    #[doc(hidden)]
+    fn per_request_source() -> Option<Arc<dyn ContextSource<Self>>>
     where
         Self: Sized;
 }
@@ -88,6 +103,22 @@ impl Role for Server {
         let info = SessionInfo::new(version, params.capabilities, params.client_info, None);
         Some((result, info))
     }
+
+    fn answer_discover(
+        own_info: &Implementation,
+        own: &ServerCapabilities,
+        instructions: Option<&str>,
+    ) -> Option<DiscoverResult> {
+        Some(crate::session::modern::discover(
+            own_info,
+            own,
+            instructions,
+        ))
+    }
+
+    fn per_request_source() -> Option<Arc<dyn ContextSource<Self>>> {
+        Some(Arc::new(ModernContext))
+    }
 }
 
 impl Role for Client {
@@ -114,6 +145,18 @@ impl Role for Client {
         _: Option<&str>,
         _: InitializeRequestParams,
     ) -> Option<(InitializeResult, Arc<SessionInfo<Self>>)> {
+        None
+    }
+
+    fn answer_discover(
+        _: &Implementation,
+        _: &ClientCapabilities,
+        _: Option<&str>,
+    ) -> Option<DiscoverResult> {
+        None
+    }
+
+    fn per_request_source() -> Option<Arc<dyn ContextSource<Self>>> {
         None
     }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use oxmcp_types::era::{DISCOVER_METHOD, RequestEra, classify_request};
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Notification, Request};
 use oxmcp_types::methods::{
     CancelledNotification, InitializeRequest, InitializedNotification, NotificationMethod,
@@ -9,7 +10,7 @@ use oxmcp_types::methods::{
 };
 use oxmcp_types::{
     CancelledNotificationParams, EmptyResult, ErrorData, InitializeRequestParams, Message,
-    ProgressNotificationParams, RequestId, SetLevelRequestParams,
+    ProgressNotificationParams, ProtocolVersion, RequestId, SetLevelRequestParams,
 };
 use serde_json::value::RawValue;
 
@@ -126,6 +127,10 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions
         let answer = initialize(inner, request.params.as_deref());
         return reply(inner, id, answer).await;
     }
+    if method == DISCOVER_METHOD && R::ANSWERS_INITIALIZE {
+        let answer = discover(inner, &request, &extensions);
+        return reply(inner, id, answer).await;
+    }
     // A server has answered `initialize` and waits for `notifications/initialized`. (A
     // client in the same phase may already be sending it: it refuses nothing.)
     if R::ANSWERS_INITIALIZE
@@ -225,6 +230,37 @@ fn initialize<R: Role>(
     .ok_or_else(|| ErrorData::method_not_found(InitializeRequest::METHOD))?;
     let _ = inner.info.set(info);
     tracing::debug!(role = R::NAME, version = %result.protocol_version, "initialize answered");
+    to_result(&result)
+}
+
+/// `server/discover`, in either era: what the server supports. A version named in `_meta`
+/// must be one it speaks (-32022 otherwise).
+fn discover<R: Role>(
+    inner: &Inner<R>,
+    request: &Request,
+    extensions: &Extensions,
+) -> Result<Box<RawValue>, ErrorData> {
+    let params = request.params.as_deref();
+    match classify_request(&request.method, params) {
+        RequestEra::Modern(Err(unsupported)) => {
+            return Err(ErrorData::unsupported_protocol_version(
+                &unsupported.0,
+                &ProtocolVersion::MODERN,
+            ));
+        }
+        RequestEra::Malformed(reason) => return Err(ErrorData::invalid_params(reason)),
+        RequestEra::Modern(Ok(_)) if inner.source.is_some() => {
+            // The source checks the rest of `_meta` (capabilities are required).
+            negotiated(inner, request, extensions)?;
+        }
+        _ => {}
+    }
+    let result = R::answer_discover(
+        &inner.own_info,
+        &inner.own_capabilities,
+        inner.instructions.as_deref(),
+    )
+    .ok_or_else(|| ErrorData::method_not_found(DISCOVER_METHOD))?;
     to_result(&result)
 }
 

@@ -142,13 +142,18 @@ pub(crate) fn start<R: Role, T: Transport>(
     mut parts: InnerParts<R>,
 ) -> (Arc<Inner<R>>, SessionHandle) {
     if let (None, Some(fixed)) = (&parts.source, transport.negotiated()) {
-        let info = SessionInfo::new(
-            fixed.protocol_version,
-            R::PeerCapabilities::default(),
-            fixed.peer_info,
-            None,
-        );
-        parts.source = Some(Arc::new(FixedContext::new(info)));
+        parts.source = match fixed.per_request.then(R::per_request_source).flatten() {
+            Some(per_request) => Some(per_request),
+            None => {
+                let info = SessionInfo::new(
+                    fixed.protocol_version,
+                    R::PeerCapabilities::default(),
+                    fixed.peer_info,
+                    None,
+                );
+                Some(Arc::new(FixedContext::new(info)))
+            }
+        };
     }
     let (mut reader, writer) = transport.split();
     let inner = Inner::with_writer(parts, Box::new(writer));

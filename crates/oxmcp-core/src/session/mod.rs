@@ -10,6 +10,7 @@
 mod dispatch;
 mod driver;
 mod hook;
+pub(crate) mod modern;
 mod notifications;
 mod outbound;
 mod peer;
@@ -26,6 +27,7 @@ use oxmcp_types::{Implementation, ProtocolVersion};
 pub(crate) use driver::start;
 pub use driver::{SessionEnd, SessionHandle};
 pub use hook::{OutboundHook, Release, WaitHold};
+pub use modern::{ModernContext, UNNAMED_CLIENT};
 pub use peer::{Peer, ProgressCallback, RequestOptions, WeakPeer};
 pub use source::{ContextSource, FixedContext, RequestHead};
 pub(crate) use state::{Phase, RequestState};

@@ -30,6 +30,17 @@ pub struct RequestHead<'a> {
     pub extensions: &'a Extensions,
 }
 
+impl<'a> RequestHead<'a> {
+    /// The head of a request of `method` with `params`, carrying `extensions`.
+    pub fn new(method: &'a str, params: Option<&'a RawValue>, extensions: &'a Extensions) -> Self {
+        Self {
+            method,
+            params,
+            extensions,
+        }
+    }
+}
+
 /// Gives each request the negotiated state it is handled under.
 ///
 /// By default a session negotiates once, in `initialize`. A session with a source needs no

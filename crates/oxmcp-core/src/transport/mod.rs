@@ -205,6 +205,11 @@ pub struct Negotiated {
     pub protocol_version: ProtocolVersion,
     /// Who the peer is, as far as the transport can say.
     pub peer_info: Implementation,
+    /// Whether each request declares its own state in its `_meta` instead (the 2026-07-28
+    /// revision): the session then runs under a
+    /// [`ModernContext`](crate::session::ModernContext), and the two members above only
+    /// describe the session before any request.
+    pub per_request: bool,
 }
 
 impl Negotiated {
@@ -213,6 +218,17 @@ impl Negotiated {
         Self {
             protocol_version,
             peer_info,
+            per_request: false,
+        }
+    }
+
+    /// Each request declares its version, the peer's capabilities and info in its `_meta`
+    /// (2026-07-28): no `initialize`, and nothing kept from one request to the next.
+    pub fn per_request() -> Self {
+        Self {
+            protocol_version: ProtocolVersion::LATEST_MODERN,
+            peer_info: Implementation::new(crate::session::UNNAMED_CLIENT, "0"),
+            per_request: true,
         }
     }
 }

@@ -9,6 +9,7 @@ mod engine_malformed;
 mod engine_requests;
 mod extension_points;
 mod hardening;
+mod modern_era;
 mod router_logging;
 mod router_notifications;
 mod router_prompts;
