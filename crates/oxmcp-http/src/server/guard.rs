@@ -192,11 +192,24 @@ pub(crate) fn is_json_content(headers: &HeaderMap) -> bool {
 /// value when it is not a supported legacy-era revision (this server does not serve the
 /// modern era yet, so a modern client gets the 400 that makes it fall back to `initialize`).
 pub(crate) fn protocol_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, String> {
+    version_header(headers, ProtocolVersion::parse_legacy)
+}
+
+/// The `MCP-Protocol-Version` header of a POST, of either era (a modern request names its
+/// version there too); `Err` with the value for an unknown one.
+pub(crate) fn any_protocol_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, String> {
+    version_header(headers, |text| text.parse())
+}
+
+fn version_header<E>(
+    headers: &HeaderMap,
+    parse: impl Fn(&str) -> Result<ProtocolVersion, E>,
+) -> Result<Option<ProtocolVersion>, String> {
     let Some(value) = headers.get(PROTOCOL_VERSION_HEADER) else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| "<non-ASCII>".to_owned())?;
-    ProtocolVersion::parse_legacy(text.trim())
+    parse(text.trim())
         .map(Some)
         .map_err(|_| text.chars().take(40).collect())
 }

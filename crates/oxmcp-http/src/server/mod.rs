@@ -24,6 +24,7 @@ mod connections;
 mod guard;
 mod inbound;
 mod legacy;
+mod modern;
 mod post;
 mod queue;
 mod refusal;

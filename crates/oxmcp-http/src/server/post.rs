@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
+use oxmcp_types::era::classify_request;
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
 use oxmcp_types::{
     CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
@@ -19,6 +20,7 @@ use super::body::{self, McpBody};
 use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
 use super::inbound::{Inbound, RemoteAddr};
+use super::modern;
 use super::refusal::{
     bad_version, client_busy, no_session_id, not_json, session_not_found, too_large,
     too_many_sessions, undecodable,
@@ -69,10 +71,24 @@ where
         Ok(message) => message,
         Err(e) => return undecodable(&e),
     };
+    let session_id = parts.headers.get(SESSION_ID_HEADER);
+    let message = match message {
+        Message::Request(request) if session_id.is_none() => {
+            let era = classify_request(&request.method, request.params.as_deref());
+            if era.is_modern() {
+                return modern::serve(inner, &parts, request, &era, header_version, &inbound).await;
+            }
+            Message::Request(request)
+        }
+        other => other,
+    };
+    if let Some(modern) = header_version.filter(|v| v.is_modern()) {
+        // A modern header on anything but a modern request: the client is to fall back.
+        return bad_version(modern.as_str());
+    }
     if config.stateless {
         return stateless(inner, message, &inbound, header_version).await;
     }
-    let session_id = parts.headers.get(SESSION_ID_HEADER);
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
             let client = ClientKey::of(principal.as_deref(), remote.as_deref());
@@ -102,7 +118,7 @@ fn checked_headers(parts: &Parts) -> Result<Option<ProtocolVersion>, Box<Respons
     if !guard::is_json_content(&parts.headers) {
         return Err(Box::new(not_json()));
     }
-    guard::protocol_version(&parts.headers).map_err(|value| Box::new(bad_version(&value)))
+    guard::any_protocol_version(&parts.headers).map_err(|value| Box::new(bad_version(&value)))
 }
 
 /// Whether a POSTed body is a JSON array (a JSON-RPC batch).
@@ -374,7 +390,7 @@ pub(crate) fn polling(inner: &ServiceInner, session: &Session) -> Option<(Durati
 }
 
 /// The HTTP response for a request's first message.
-fn respond(
+pub(crate) fn respond(
     inner: &ServiceInner,
     session: &Session,
     answer: Result<Answer, oneshot::error::RecvError>,

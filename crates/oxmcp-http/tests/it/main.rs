@@ -18,6 +18,7 @@ mod idle_sessions;
 mod interop_legacy;
 mod isolation;
 mod legacy_server;
+mod modern;
 mod principal;
 mod proxy;
 mod refusals;

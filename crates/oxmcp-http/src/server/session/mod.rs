@@ -34,7 +34,7 @@ use super::{Principal, Settings};
 
 pub(crate) use exchanges::ClientBudget;
 pub(crate) use legacy::LegacyState;
-pub(crate) use stateless::stateless_session;
+pub(crate) use stateless::{modern_session, stateless_session};
 pub(crate) use streamable::{Answer, BatchAnswers, NotRegistered};
 pub(crate) use streams::{OpenStream, ResumeError};
 pub use transport::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};

@@ -20,6 +20,25 @@ pub(crate) const STATELESS_CLIENT: &str = "stateless-client";
 
 /// Starts the short-lived session of one stateless POST.
 pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) -> Arc<Session> {
+    let client = Implementation::new(STATELESS_CLIENT, "0");
+    one_post_session(inner, version, Negotiated::new(version, client))
+}
+
+/// Starts the short-lived session of one modern (2026-07-28) POST: its request declares
+/// its own state in its `_meta`.
+pub(crate) fn modern_session(inner: &ServiceInner) -> Arc<Session> {
+    one_post_session(
+        inner,
+        ProtocolVersion::LATEST_MODERN,
+        Negotiated::per_request(),
+    )
+}
+
+fn one_post_session(
+    inner: &ServiceInner,
+    version: ProtocolVersion,
+    negotiated: Negotiated,
+) -> Arc<Session> {
     let (session, transport) = Session::new(
         Arc::from(""),
         version,
@@ -27,8 +46,7 @@ pub(crate) fn stateless_session(inner: &ServiceInner, version: ProtocolVersion) 
         Weak::new(),
         SessionKind::Stateless,
     );
-    let client = Implementation::new(STATELESS_CLIENT, "0");
-    let transport = transport.with_negotiated(Negotiated::new(version, client));
+    let transport = transport.with_negotiated(negotiated);
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
     session
