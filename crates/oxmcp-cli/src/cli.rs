@@ -13,7 +13,8 @@ Targets:
 
 Exit codes:
   0 ok; 1 the tool returned isError; 2 usage (bad arguments, unknown server);
-  3 connection or transport; 4 authorization; 5 protocol error (the server answered
+  3 connection or transport; 4 authorization (also: a URL elicitation the call needed
+  was declined); 5 protocol error (the server answered
   with a JSON-RPC error, or broke the protocol); 6 timeout; 130 interrupted (Ctrl-C).
 
 Examples:

@@ -72,7 +72,8 @@ impl Failure {
                 Self {
                     exit,
                     message: format!("{what}: {message}"),
-                    code: Some(i64::from(data.code.0)),
+                    // The transport's own failures carry no code of the server.
+                    code: (exit == Exit::Protocol).then_some(i64::from(data.code.0)),
                 }
             }
             RequestError::Timeout(after) => {

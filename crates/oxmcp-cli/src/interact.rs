@@ -193,6 +193,12 @@ pub(crate) fn print_logs(client: &McpClient) {
                 Ok(message) => {
                     let data = match &message.data {
                         serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Object(o)
+                            if o.len() == 1
+                                && o.get("message").is_some_and(serde_json::Value::is_string) =>
+                        {
+                            o["message"].as_str().unwrap_or_default().to_owned()
+                        }
                         other => other.to_string(),
                     };
                     let level = serde_json::to_value(message.level)

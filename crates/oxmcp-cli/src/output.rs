@@ -134,7 +134,8 @@ pub(crate) fn item_rows(items: &[Value], key: &str) -> Vec<(String, String)> {
                     .collect();
                 name = format!("{name}({})", list.join(", "));
             }
-            let label = [str_of(r, "name"), str_of(r, "description")]
+            let title = if key == "name" { "" } else { str_of(r, "name") };
+            let label = [title, str_of(r, "description")]
                 .into_iter()
                 .filter(|s| !s.is_empty() && *s != name)
                 .collect::<Vec<_>>()

@@ -74,6 +74,9 @@ pub(super) async fn call(
         UrlRetryError::Request(r)
         | UrlRetryError::MalformedError(r)
         | UrlRetryError::UrlModeNotEnabled(r) => Failure::request(&format!("calling `{name}`"), &r),
+        e @ UrlRetryError::NotAccepted { .. } => {
+            Failure::new(Exit::Authorization, format!("calling `{name}`: {e}"))
+        }
         other => Failure::new(Exit::Protocol, format!("calling `{name}`: {other}")),
     })?;
     let json = serde_json::to_value(&result).unwrap_or(Value::Null);

@@ -1,0 +1,9 @@
+//! The real `oxmcp` binary against the oxmcp everything server (`oxmcp serve demo`), over
+//! stdio and over Streamable HTTP on 127.0.0.1: human and `--json` output, exit codes of
+//! each failure class, host config files, live interaction.
+
+mod failures;
+mod http;
+mod interaction;
+mod stdio;
+mod support;

@@ -1,0 +1,165 @@
+//! Over stdio: `-- oxmcp serve demo`.
+
+use serde_json::json;
+
+use crate::support::{oxmcp, with_demo};
+
+#[test]
+fn tools_json_lists_every_tool_with_its_schema() {
+    let run = oxmcp(&with_demo(&["tools", "--json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc = run.json();
+    let tools = doc["tools"].as_array().expect("tools array");
+    let add = tools.iter().find(|t| t["name"] == "add").expect("add");
+    assert_eq!(add["inputSchema"]["type"], "object");
+    assert_eq!(add["inputSchema"]["properties"]["a"]["type"], "number");
+    assert!(tools.iter().any(|t| t["name"] == "echo"));
+    assert_eq!(doc.as_object().unwrap().len(), 1, "one key: tools");
+}
+
+#[test]
+fn tools_human_is_a_table() {
+    let run = oxmcp(&with_demo(&["tools"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("add(a: number*, b: number*)") && l.contains("Adds")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\x1b'), "no colour off a terminal");
+}
+
+#[test]
+fn call_types_arguments_by_the_schema() {
+    let run = oxmcp(&with_demo(&["call", "add", "a=1", "b=2.5", "--json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let result = run.json();
+    assert_eq!(result["structuredContent"], json!({"sum": 3.5}));
+    assert_eq!(result["content"][0]["type"], "text");
+    assert!(result.get("isError").is_none());
+
+    let run = oxmcp(&with_demo(&["call", "echo", "text=42"]));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "42\n"),
+        "a string stays a string: {run:?}"
+    );
+
+    let run = oxmcp(&with_demo(&[
+        "call",
+        "add",
+        "--args",
+        r#"{"a": 2}"#,
+        "b=3",
+        "--json",
+    ]));
+    assert_eq!(run.json()["structuredContent"]["sum"], 5.0, "{run:?}");
+}
+
+#[test]
+fn a_tool_error_exits_1_with_the_result() {
+    let run = oxmcp(&with_demo(&[
+        "call",
+        "failing_task",
+        "reason=boom",
+        "--json",
+    ]));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.json()["isError"], true);
+    assert_eq!(run.json()["content"][0]["text"], "boom");
+    let run = oxmcp(&with_demo(&["call", "failing_task", "reason=boom"]));
+    assert_eq!((run.code, run.stdout.as_str()), (1, "boom\n"));
+}
+
+#[test]
+fn inspect_shows_everything() {
+    let run = oxmcp(&with_demo(&["inspect", "--json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc = run.json();
+    assert_eq!(doc["server"]["name"], "oxmcp-everything-server");
+    assert_eq!(doc["protocolVersion"], "2025-11-25");
+    assert!(doc["capabilities"]["tools"].is_object());
+    assert!(doc["instructions"].as_str().unwrap().contains("echo"));
+    for (key, some) in [
+        ("tools", "echo"),
+        ("resources", "about"),
+        ("resourceTemplates", "note"),
+        ("prompts", "greet"),
+    ] {
+        let items = doc[key].as_array().unwrap_or_else(|| panic!("{key}"));
+        assert!(
+            items.iter().any(|i| i["name"] == some),
+            "{key} lacks {some}"
+        );
+    }
+    let human = oxmcp(&with_demo(&["inspect"]));
+    assert!(
+        human
+            .stdout
+            .starts_with("oxmcp-everything-server 0.1.0 (protocol 2025-11-25)\n"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn an_older_protocol_version_is_asked_for() {
+    let run = oxmcp(&with_demo(&[
+        "inspect",
+        "--json",
+        "--protocol-version",
+        "2025-06-18",
+    ]));
+    assert_eq!(run.json()["protocolVersion"], "2025-06-18", "{run:?}");
+}
+
+#[test]
+fn read_prompt_complete_ping() {
+    let run = oxmcp(&with_demo(&["read", "info://about", "--json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["contents"][0]["uri"], "info://about");
+    let run = oxmcp(&with_demo(&["prompt", "greet", "name=Ada", "--json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.json()["messages"][0]["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Ada")
+    );
+    let run = oxmcp(&with_demo(&[
+        "complete",
+        "prompt:code_review",
+        "language",
+        "py",
+        "--json",
+    ]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.json()["completion"]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == "python"),
+        "{}",
+        run.stdout
+    );
+    let run = oxmcp(&with_demo(&["ping", "--json"]));
+    assert_eq!(run.json()["ok"], true, "{run:?}");
+}
+
+#[test]
+fn completion_context_arguments() {
+    let run = oxmcp(&with_demo(&[
+        "complete",
+        "prompt:code_review",
+        "framework",
+        "language=rust",
+    ]));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "axum\nactix-web\ntokio\n"),
+        "{run:?}"
+    );
+}
