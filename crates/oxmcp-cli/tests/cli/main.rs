@@ -7,3 +7,4 @@ mod http;
 mod interaction;
 mod stdio;
 mod support;
+mod terminal;
