@@ -150,7 +150,6 @@ where
     let target = connect::resolve(target, command, &cx.global)?;
     let handler = interact::handler(&cx.global)?;
     let session = connect::connect(&target, &cx.global, handler).await?;
-    interact::print_logs(&session.client);
     let result = async {
         if let Some(level) = &cx.global.log_level {
             let level: LoggingLevel = serde_json::from_value(Value::String(level.clone()))
@@ -159,7 +158,8 @@ where
         }
         f(session.client.clone()).await
     }
-    .await;
+    .await
+    .map_err(|f| session.classify(f));
     session.close().await;
     result
 }

@@ -15,6 +15,7 @@ use crate::cli::Global;
 use crate::error::{Exit, Failure};
 use crate::hosts::{self, Places, ServerEntry};
 use crate::login;
+use crate::witness::{Refused, Witness};
 
 /// Where the server is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,9 +148,15 @@ fn parse_pairs(
 pub(crate) struct Session {
     pub(crate) client: McpClient,
     child: Option<ChildHandle>,
+    refused: Refused,
 }
 
 impl Session {
+    /// `failure`, as an authorization failure when the server refused authorization.
+    pub(crate) fn classify(&self, failure: Failure) -> Failure {
+        authorization_if(&self.refused, failure)
+    }
+
     /// Closes the session and stops the child.
     pub(crate) async fn close(self) {
         self.client.close().await;
@@ -187,13 +194,15 @@ pub(crate) async fn connect(
     let config = client_config(global)?;
     match target {
         Target::Http { url, headers } => {
-            let transport = http_transport(url, headers).await?;
+            let refused = Refused::default();
+            let transport = http_transport(url, headers, &refused).await?;
             let client = McpClient::connect(transport, config, handler)
                 .await
-                .map_err(|e| Failure::initialize(&e))?;
+                .map_err(|e| authorization_if(&refused, Failure::initialize(&e)))?;
             Ok(Session {
                 client,
                 child: None,
+                refused,
             })
         }
         Target::Stdio {
@@ -215,6 +224,7 @@ pub(crate) async fn connect(
                 Ok(client) => Ok(Session {
                     client,
                     child: Some(handle),
+                    refused: Refused::default(),
                 }),
                 Err(e) => {
                     let _ = handle.shutdown().await;
@@ -225,11 +235,26 @@ pub(crate) async fn connect(
     }
 }
 
+/// `failure` as an authorization failure when the server's refusal of authorization stood
+/// (the transport reports it as whatever error the response carried).
+fn authorization_if(refused: &Refused, mut failure: Failure) -> Failure {
+    if refused.happened() && matches!(failure.exit, Exit::Protocol | Exit::Connection) {
+        failure.exit = Exit::Authorization;
+        failure.code = None;
+        failure.message = format!(
+            "{} (the server refused authorization: log in with `oxmcp login URL`, or pass --header 'Authorization: ...')",
+            failure.message
+        );
+    }
+    failure
+}
+
 /// The HTTP transport, with the tokens `oxmcp login` kept for this server unless an
 /// `Authorization` header is given.
 async fn http_transport(
     url: &str,
     headers: &[(String, String)],
+    refused: &Refused,
 ) -> Result<HttpClientTransport, Failure> {
     let mut config = HttpClientConfig::default();
     for (name, value) in headers {
@@ -239,11 +264,16 @@ async fn http_transport(
             .map_err(|_| Failure::usage(format!("invalid value for header `{name}`")))?;
         config.headers.append(name, value);
     }
+    let mut inner: Option<Arc<dyn oxmcp_http::client::AuthProvider>> = None;
     if !config.headers.contains_key(http::header::AUTHORIZATION)
         && let Some(provider) = login::stored_provider(url).await?
     {
-        config.auth = Some(Arc::new(provider));
+        inner = Some(Arc::new(provider));
     }
+    config.auth = Some(Arc::new(Witness {
+        inner,
+        refused: refused.clone(),
+    }));
     HttpClientTransport::with_config(url, config).map_err(|e| Failure::usage(e.to_string()))
 }
 

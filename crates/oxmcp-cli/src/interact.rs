@@ -3,15 +3,20 @@
 
 mod form;
 
+use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 use std::sync::Arc;
 
-use oxmcp_core::client::SubscriptionError;
-use oxmcp_core::client::{
-    ClientHandler, FormElicitation, McpClient, SamplingRequest, UrlElicitation,
+use oxmcp_core::client::{ClientHandler, FormElicitation, SamplingRequest, UrlElicitation};
+use oxmcp_core::role::Client;
+use oxmcp_core::{
+    HandlerResult, IncomingNotification, IncomingRequest, Middleware, Next, NextNotification,
+    NotificationContext, RequestContext,
 };
+use oxmcp_types::LoggingMessageNotificationParams;
 use oxmcp_types::elicitation::ElicitAction;
+use oxmcp_types::methods::{LoggingMessageNotification, NotificationMethod as _};
 use oxmcp_types::sampling::CreateMessageResult;
 use oxmcp_types::{ElicitResult, ErrorData, Root};
 
@@ -50,7 +55,7 @@ type Turn = Arc<tokio::sync::Mutex<()>>;
 pub(crate) fn handler(global: &Global) -> Result<ClientHandler, Failure> {
     let answer = Answer::of(global);
     let turn = Turn::default();
-    let mut handler = ClientHandler::new();
+    let mut handler = ClientHandler::new().layer(LogPrinter);
     if !global.roots.is_empty() {
         handler = handler.with_roots(roots(&global.roots)?);
     }
@@ -184,37 +189,55 @@ pub(crate) async fn ask_line(prompt: &str) -> Option<String> {
     .flatten()
 }
 
-/// Prints the server's log messages on stderr, with their level, while the command runs.
-pub(crate) fn print_logs(client: &McpClient) {
-    let mut logs = client.notifications().logs();
-    tokio::spawn(async move {
-        loop {
-            match logs.recv().await {
-                Ok(message) => {
-                    let data = match &message.data {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Object(o)
-                            if o.len() == 1
-                                && o.get("message").is_some_and(serde_json::Value::is_string) =>
-                        {
-                            o["message"].as_str().unwrap_or_default().to_owned()
-                        }
-                        other => other.to_string(),
-                    };
-                    let level = serde_json::to_value(message.level)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    match &message.logger {
-                        Some(logger) => eprintln!("[{level}] {logger}: {data}"),
-                        None => eprintln!("[{level}] {data}"),
-                    }
-                }
-                Err(SubscriptionError::Lagged(n)) => eprintln!("oxmcp: {n} log messages dropped"),
-                Err(_) => return,
-            }
+/// Prints the server's log messages (`notifications/message`) on stderr with their level,
+/// in order, as the session handles them (so every message that came before the end of
+/// the session is printed before the command ends).
+#[derive(Debug)]
+struct LogPrinter;
+
+impl Middleware<Client> for LogPrinter {
+    fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Client>,
+        next: Next<Client>,
+    ) -> impl Future<Output = HandlerResult> + Send {
+        next.run(request, cx)
+    }
+
+    fn handle_notification(
+        &self,
+        notification: IncomingNotification,
+        cx: NotificationContext<Client>,
+        next: NextNotification<Client>,
+    ) -> impl Future<Output = ()> + Send {
+        if notification.method == LoggingMessageNotification::METHOD
+            && let Ok(message) = notification.params::<LoggingMessageNotificationParams>()
+        {
+            eprintln!("{}", log_line(&message));
         }
-    });
+        next.run(notification, cx)
+    }
+}
+
+/// `[level] logger: data`.
+fn log_line(message: &LoggingMessageNotificationParams) -> String {
+    use serde_json::Value;
+    let data = match &message.data {
+        Value::String(s) => s.clone(),
+        Value::Object(o) if o.len() == 1 && o.get("message").is_some_and(Value::is_string) => {
+            o["message"].as_str().unwrap_or_default().to_owned()
+        }
+        other => other.to_string(),
+    };
+    let level = serde_json::to_value(message.level)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    match &message.logger {
+        Some(logger) => format!("[{level}] {logger}: {data}"),
+        None => format!("[{level}] {data}"),
+    }
 }
 
 /// A progress bar on stderr (drawn only on a terminal) fed by the request's progress.
@@ -245,4 +268,23 @@ pub(crate) fn show_progress(
 /// `ElicitResult` for a refusal.
 pub(crate) fn declined() -> ElicitResult {
     ElicitResult::new(ElicitAction::Decline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(value: serde_json::Value) -> LoggingMessageNotificationParams {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn log_lines() {
+        let m = message(
+            serde_json::json!({"level": "warning", "logger": "db", "data": {"message": "slow"}}),
+        );
+        assert_eq!(log_line(&m), "[warning] db: slow");
+        let m = message(serde_json::json!({"level": "info", "data": {"rows": 3}}));
+        assert_eq!(log_line(&m), r#"[info] {"rows":3}"#);
+    }
 }

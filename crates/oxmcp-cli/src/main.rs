@@ -12,6 +12,7 @@ mod interact;
 mod jsonc;
 mod login;
 mod output;
+mod witness;
 
 use std::io::Write as _;
 use std::process::ExitCode;

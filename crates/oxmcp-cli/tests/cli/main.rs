@@ -5,6 +5,7 @@
 mod failures;
 mod http;
 mod interaction;
+mod login;
 mod stdio;
 mod support;
 mod terminal;
