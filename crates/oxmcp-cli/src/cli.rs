@@ -122,6 +122,9 @@ pub(crate) enum Command {
     /// Pings the server and prints the round trip.
     #[command(after_help = "Example:\n  oxmcp ping https://mcp.example.com/mcp")]
     Ping(TargetOnly),
+    /// Tasks of a server: `list`, `get`, `result`, `cancel`.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
     /// The servers named in the host config files found (Claude Desktop, VS Code, Cursor,
     /// `--config`).
     #[command(after_help = "Example:\n  oxmcp servers --config ./claude_desktop_config.json")]
@@ -180,12 +183,43 @@ pub(crate) struct CallArgs {
     /// The arguments as one JSON object (instead of `KEY=VALUE`).
     #[arg(long, value_name = "JSON")]
     pub(crate) args: Option<String>,
+    /// Run the call as a task: its status is shown as it changes, then its result fetched
+    /// (Ctrl-C cancels the task).
+    #[arg(long)]
+    pub(crate) task: bool,
     /// Save image and audio content to files in this directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) save_media: Option<PathBuf>,
     /// A stdio server to run: `-- PROGRAM ARG...` (instead of a URL or server name).
     #[arg(last = true, value_name = "PROGRAM")]
     pub(crate) command: Vec<String>,
+}
+
+/// `tasks ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TasksCommand {
+    /// The tasks this client may see: `[TARGET]`.
+    #[command(after_help = "Example:\n  oxmcp tasks list https://mcp.example.com/mcp")]
+    List(WordsArgs),
+    /// A task's state: `[TARGET] TASK-ID`.
+    #[command(after_help = "Example:\n  oxmcp tasks get https://mcp.example.com/mcp 786512e2")]
+    Get(WordsArgs),
+    /// A task's result (waits until it is done): `[TARGET] TASK-ID`.
+    #[command(
+        after_help = "Example:\n  oxmcp tasks result https://mcp.example.com/mcp 786512e2 --json"
+    )]
+    Result(WordsArgs),
+    /// Cancels a task: `[TARGET] TASK-ID`.
+    #[command(after_help = "Example:\n  oxmcp tasks cancel https://mcp.example.com/mcp 786512e2")]
+    Cancel(WordsArgs),
+}
+
+impl TasksCommand {
+    /// The words and the stdio command of any of them.
+    pub(crate) fn words(&self) -> (&[String], &[String]) {
+        let (Self::List(w) | Self::Get(w) | Self::Result(w) | Self::Cancel(w)) = self;
+        (&w.words, &w.command)
+    }
 }
 
 /// `login`.

@@ -2,6 +2,7 @@
 
 mod call;
 mod serve;
+mod tasks;
 
 use std::future::Future;
 use std::time::Instant;
@@ -98,6 +99,7 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
             let (target, words) = split_words(&w.words, &w.command)?;
             with_session(&cx, target, &w.command, |c| call::complete(c, words)).await
         }
+        Command::Tasks(action) => tasks::run(&cx, &action).await,
         Command::Servers => servers(&cx),
         Command::Login(args) => {
             let json = login::login(&args, &cx.global).await?;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use oxmcp_core::RequestOptions;
 use oxmcp_core::client::{McpClient, UrlRetryError};
-use oxmcp_types::{CallToolRequestParams, CompleteRequestParams, GetPromptRequestParams};
+use oxmcp_types::{
+    CallToolRequestParams, CallToolResult, CompleteRequestParams, GetPromptRequestParams,
+};
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, Done, collect};
@@ -55,30 +57,13 @@ pub(super) async fn call(
     }
     let typed = args::typed_arguments(pairs, &typed_schema).map_err(Failure::usage)?;
     arguments.extend(typed);
-    let bar = interact::progress_bar();
-    let feed = bar.clone();
-    let options = RequestOptions::new()
-        .timeout(cx.global.timeout)
-        .cancel_on(cx.cancel.clone())
-        .on_progress(move |p| interact::show_progress(&feed, &p));
-    let peer = client.peer().clone();
-    let result = client
-        .retry_after_url_elicitation(|| {
-            let mut params = CallToolRequestParams::new(name.clone());
-            params.arguments = Some(arguments.clone());
-            peer.call_tool_with(params, options.clone())
-        })
-        .await;
-    bar.finish_and_clear();
-    let result = result.map_err(|e| match e {
-        UrlRetryError::Request(r)
-        | UrlRetryError::MalformedError(r)
-        | UrlRetryError::UrlModeNotEnabled(r) => Failure::request(&format!("calling `{name}`"), &r),
-        e @ UrlRetryError::NotAccepted { .. } => {
-            Failure::new(Exit::Authorization, format!("calling `{name}`: {e}"))
-        }
-        other => Failure::new(Exit::Protocol, format!("calling `{name}`: {other}")),
-    })?;
+    let result = if opts.task {
+        let mut params = CallToolRequestParams::new(name.clone());
+        params.arguments = Some(arguments);
+        super::tasks::call_as_task(&client, cx, tool, params).await?
+    } else {
+        call_now(&client, cx, name, &arguments).await?
+    };
     let json = serde_json::to_value(&result).unwrap_or(Value::Null);
     let mut human = output::content(
         json["content"].as_array().map_or(&[][..], Vec::as_slice),
@@ -198,6 +183,39 @@ pub(crate) fn complete_params(words: &[String]) -> Result<CompleteRequestParams,
         params["context"] = json!({"arguments": context});
     }
     serde_json::from_value(params).map_err(|e| e.to_string())
+}
+
+/// `tools/call`, with progress, cancellation, and retries after URL elicitations.
+async fn call_now(
+    client: &McpClient,
+    cx: &Ctx,
+    name: &str,
+    arguments: &Map<String, Value>,
+) -> Result<CallToolResult, Failure> {
+    let bar = interact::progress_bar();
+    let feed = bar.clone();
+    let options = RequestOptions::new()
+        .timeout(cx.global.timeout)
+        .cancel_on(cx.cancel.clone())
+        .on_progress(move |p| interact::show_progress(&feed, &p));
+    let peer = client.peer().clone();
+    let result = client
+        .retry_after_url_elicitation(|| {
+            let mut params = CallToolRequestParams::new(name);
+            params.arguments = Some(arguments.clone());
+            peer.call_tool_with(params, options.clone())
+        })
+        .await;
+    bar.finish_and_clear();
+    result.map_err(|e| match e {
+        UrlRetryError::Request(r)
+        | UrlRetryError::MalformedError(r)
+        | UrlRetryError::UrlModeNotEnabled(r) => Failure::request(&format!("calling `{name}`"), &r),
+        e @ UrlRetryError::NotAccepted { .. } => {
+            Failure::new(Exit::Authorization, format!("calling `{name}`: {e}"))
+        }
+        other => Failure::new(Exit::Protocol, format!("calling `{name}`: {other}")),
+    })
 }
 
 #[cfg(test)]

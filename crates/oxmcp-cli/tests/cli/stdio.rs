@@ -163,3 +163,63 @@ fn completion_context_arguments() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_call_as_a_task_shows_its_status_and_result() {
+    let run = oxmcp(&with_demo(&[
+        "call",
+        "long_running",
+        "seconds=0.5",
+        "--task",
+        "--json",
+    ]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.json()["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("worked for"),
+        "{run:?}"
+    );
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("task "))
+        .collect();
+    assert!(
+        lines.first().is_some_and(|l| l.ends_with(": working")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.last().is_some_and(|l| l.ends_with(": completed")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.ends_with(": working")).count(),
+        1,
+        "{lines:?}"
+    );
+
+    let run = oxmcp(&with_demo(&[
+        "call",
+        "failing_task",
+        "reason=bad",
+        "--task",
+    ]));
+    assert_eq!((run.code, run.stdout.as_str()), (1, "bad\n"), "{run:?}");
+    assert!(run.stderr.contains(": failed"), "{}", run.stderr);
+    let run = oxmcp(&with_demo(&["call", "echo", "text=x", "--task"]));
+    assert_eq!(run.code, 2, "echo forbids tasks: {run:?}");
+}
+
+#[test]
+fn tasks_commands() {
+    let run = oxmcp(&with_demo(&["tasks", "list", "--json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json(), json!({"tasks": []}));
+    let run = oxmcp(&with_demo(&["tasks", "get", "no-such-task", "--json"]));
+    assert_eq!(run.code, 5, "{run:?}");
+    assert_eq!(run.json_error()["error"]["code"], -32602);
+    let run = oxmcp(&with_demo(&["tasks", "get"]));
+    assert_eq!(run.code, 2, "{run:?}");
+}
