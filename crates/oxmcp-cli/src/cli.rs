@@ -267,7 +267,30 @@ pub(crate) enum ServeCommand {
         #[arg(long, value_name = "PORT")]
         http: Option<u16>,
     },
+    /// Canned tools, resources and prompts from a JSON or TOML file (for testing hosts).
+    #[command(after_help = MOCK_HELP)]
+    Mock {
+        /// The file (`.toml` is read as TOML, anything else as JSON).
+        file: PathBuf,
+        /// Serve Streamable HTTP on 127.0.0.1:PORT (0 picks one) instead of stdio.
+        #[arg(long, value_name = "PORT")]
+        http: Option<u16>,
+    },
 }
+
+const MOCK_HELP: &str = r#"The file:
+  {"server": {"name": "weather-mock", "version": "1.0"},
+   "instructions": "Canned answers.",
+   "tools": [{"name": "forecast", "inputSchema": {"type": "object",
+              "properties": {"city": {"type": "string"}}}, "text": "Sunny in {{city}}"}],
+   "resources": [{"uri": "file:///readme", "name": "readme", "text": "Hello"}],
+   "prompts": [{"name": "greet", "arguments": [{"name": "who", "required": true}],
+                "text": "Say hello to {{who}}"}]}
+A tool answers with `result` (a CallToolResult) or `text`; a resource has `text` or `blob`
+(base64); a prompt has `messages` or `text`; `{{name}}` is replaced by the argument.
+
+Example:
+  oxmcp serve mock ./mock.json --http 8000"#;
 
 /// Parses `500ms`, `30s`, `2m`, `1h`, or a number of seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {

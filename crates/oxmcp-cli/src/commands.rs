@@ -1,6 +1,7 @@
 //! The commands that talk to a server: connect, run, render.
 
 mod call;
+mod mock;
 mod serve;
 mod tasks;
 
@@ -126,6 +127,9 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
         }
         Command::Auth(AuthCommand::Status) => auth_status(cx.style),
         Command::Serve(ServeCommand::Demo { http }) => serve::demo(http, &cx.cancel).await,
+        Command::Serve(ServeCommand::Mock { file, http }) => {
+            serve::mock(&file, http, &cx.cancel).await
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             let mut out = Vec::new();

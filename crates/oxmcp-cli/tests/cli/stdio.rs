@@ -223,3 +223,78 @@ fn tasks_commands() {
     let run = oxmcp(&with_demo(&["tasks", "get"]));
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+#[test]
+fn a_mock_server_from_json_and_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_file = dir.path().join("mock.json");
+    std::fs::write(
+        &json_file,
+        json!({
+            "server": {"name": "weather-mock", "version": "2.0"},
+            "tools": [
+                {"name": "forecast", "description": "The forecast.", "text": "Sunny in {{city}}",
+                 "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+                {"name": "broken", "result": {"content": [{"type": "text", "text": "no {{x}}"}], "isError": true}}
+            ],
+            "resources": [{"uri": "file:///readme", "name": "readme", "mimeType": "text/plain", "text": "Hello"}],
+            "prompts": [{"name": "greet", "arguments": [{"name": "who", "required": true}], "text": "Say hello to {{who}}"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mock = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "--",
+            crate::support::OXMCP,
+            "serve",
+            "mock",
+            json_file.to_str().unwrap(),
+        ]);
+        oxmcp(&all)
+    };
+    let run = mock(&["inspect", "--json"]);
+    assert_eq!(run.json()["server"]["name"], "weather-mock", "{run:?}");
+    assert_eq!(run.json()["tools"][0]["name"], "forecast");
+    assert_eq!(
+        mock(&["call", "forecast", "city=Oslo"]).stdout,
+        "Sunny in Oslo\n"
+    );
+    let run = mock(&["call", "broken", "x=1"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, "no 1\n"), "{run:?}");
+    assert_eq!(mock(&["read", "file:///readme"]).stdout, "Hello\n");
+    let run = mock(&["prompt", "greet", "who=Ada", "--json"]);
+    assert_eq!(
+        run.json()["messages"][0]["content"]["text"],
+        "Say hello to Ada",
+        "{run:?}"
+    );
+
+    let toml_file = dir.path().join("mock.toml");
+    std::fs::write(
+        &toml_file,
+        "[[tools]]\nname = \"ping_me\"\ntext = \"pong\"\n",
+    )
+    .unwrap();
+    let run = oxmcp(&[
+        "call",
+        "ping_me",
+        "--",
+        crate::support::OXMCP,
+        "serve",
+        "mock",
+        toml_file.to_str().unwrap(),
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "pong\n"), "{run:?}");
+
+    // A broken file: the server exits at once with the reason on stderr.
+    std::fs::write(&toml_file, "[[tools]]\nname = \"x\"\n").unwrap();
+    let run = oxmcp(&["serve", "mock", toml_file.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("neither `result` nor `text`"),
+        "{}",
+        run.stderr
+    );
+}
