@@ -122,6 +122,12 @@ pub(crate) enum Command {
     /// Pings the server and prints the round trip.
     #[command(after_help = "Example:\n  oxmcp ping https://mcp.example.com/mcp")]
     Ping(TargetOnly),
+    /// Calls one tool concurrently for a while: calls/s, latency percentiles, errors, and
+    /// the server's memory when it is a local child.
+    #[command(
+        after_help = "Example:\n  oxmcp bench --tool echo --args '{\"text\":\"hi\"}' -c 16 --duration 10s -- ./my-server"
+    )]
+    Bench(BenchArgs),
     /// Tasks of a server: `list`, `get`, `result`, `cancel`.
     #[command(subcommand)]
     Tasks(TasksCommand),
@@ -190,6 +196,28 @@ pub(crate) struct CallArgs {
     /// Save image and audio content to files in this directory.
     #[arg(long, value_name = "DIR")]
     pub(crate) save_media: Option<PathBuf>,
+    /// A stdio server to run: `-- PROGRAM ARG...` (instead of a URL or server name).
+    #[arg(last = true, value_name = "PROGRAM")]
+    pub(crate) command: Vec<String>,
+}
+
+/// `bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// A URL or a server name (omit it when a command follows `--`).
+    pub(crate) target: Option<String>,
+    /// The tool to call.
+    #[arg(long)]
+    pub(crate) tool: String,
+    /// Its arguments, as one JSON object.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) args: Option<String>,
+    /// How many calls are in flight at once.
+    #[arg(short = 'c', long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub(crate) concurrency: u32,
+    /// How long to call.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub(crate) duration: Duration,
     /// A stdio server to run: `-- PROGRAM ARG...` (instead of a URL or server name).
     #[arg(last = true, value_name = "PROGRAM")]
     pub(crate) command: Vec<String>,

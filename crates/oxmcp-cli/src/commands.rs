@@ -1,5 +1,6 @@
 //! The commands that talk to a server: connect, run, render.
 
+mod bench;
 mod call;
 mod mock;
 mod serve;
@@ -101,6 +102,12 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
             with_session(&cx, target, &w.command, |c| call::complete(c, words)).await
         }
         Command::Tasks(action) => tasks::run(&cx, &action).await,
+        Command::Bench(args) => {
+            with_session(&cx, args.target.as_deref(), &args.command, |c| {
+                bench::bench(c, &cx, &args)
+            })
+            .await
+        }
         Command::Servers => servers(&cx),
         Command::Login(args) => {
             let json = login::login(&args, &cx.global).await?;

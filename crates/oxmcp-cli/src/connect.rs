@@ -143,6 +143,11 @@ fn parse_pairs(
         .collect()
 }
 
+/// The process id of a stdio server this command started (kept in the client's
+/// extensions).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerPid(pub(crate) u32);
+
 /// A connected session and the child it runs, if any.
 #[derive(Debug)]
 pub(crate) struct Session {
@@ -222,7 +227,7 @@ pub(crate) async fn connect(
                 .map_err(|e| Failure::new(Exit::Connection, e.to_string()))?;
             match McpClient::connect(transport, config, handler).await {
                 Ok(client) => Ok(Session {
-                    client,
+                    client: client.with_extension(ServerPid(handle.pid())),
                     child: Some(handle),
                     refused: Refused::default(),
                 }),

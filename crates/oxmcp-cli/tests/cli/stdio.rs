@@ -298,3 +298,51 @@ fn a_mock_server_from_json_and_toml() {
         run.stderr
     );
 }
+
+#[test]
+fn bench_measures_calls_latency_and_server_memory() {
+    let run = oxmcp(&with_demo(&[
+        "bench",
+        "--tool",
+        "echo",
+        "--args",
+        r#"{"text":"x"}"#,
+        "-c",
+        "4",
+        "--duration",
+        "1s",
+        "--json",
+    ]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = run.json();
+    assert!(report["ok"].as_u64().unwrap() > 10, "{report}");
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["concurrency"], 4);
+    let (p50, p99) = (
+        report["latencyMs"]["p50"].as_f64().unwrap(),
+        report["latencyMs"]["p99"].as_f64().unwrap(),
+    );
+    assert!(p50 > 0.0 && p50 <= p99, "{report}");
+    if cfg!(target_os = "linux") {
+        assert!(
+            report["serverRssBytes"].as_u64().unwrap() > 1 << 20,
+            "{report}"
+        );
+    }
+    let run = oxmcp(&with_demo(&[
+        "bench",
+        "--tool",
+        "add",
+        "--args",
+        r#"{"a":1}"#,
+        "-c",
+        "1",
+        "--duration",
+        "300ms",
+        "--json",
+    ]));
+    assert_eq!(run.code, 1, "every call was a tool error: {run:?}");
+    assert!(run.json()["toolErrors"].as_u64().unwrap() > 0);
+    let run = oxmcp(&with_demo(&["bench", "--tool", "nope", "--duration", "1s"]));
+    assert_eq!(run.code, 2, "{run:?}");
+}
