@@ -149,6 +149,9 @@ pub(crate) enum Command {
     /// Runs a server.
     #[command(subcommand)]
     Serve(ServeCommand),
+    /// Bridges a server to another transport.
+    #[command(subcommand)]
+    Bridge(BridgeCommand),
     /// Prints a shell completion script.
     #[command(
         after_help = "Example:\n  oxmcp completions bash > ~/.local/share/bash-completion/completions/oxmcp"
@@ -281,6 +284,45 @@ pub(crate) struct UrlArg {
 pub(crate) enum AuthCommand {
     /// The servers with kept tokens, and when the tokens expire (never the tokens).
     Status,
+}
+
+/// `bridge ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BridgeCommand {
+    /// Exposes a stdio server over Streamable HTTP on 127.0.0.1 (each client gets its own
+    /// child unless `--shared`).
+    #[command(
+        after_help = "Example:\n  OXMCP_BRIDGE_TOKEN=s3cret oxmcp bridge stdio-to-http --port 8000 --token-env OXMCP_BRIDGE_TOKEN -- npx -y @modelcontextprotocol/server-everything"
+    )]
+    StdioToHttp {
+        /// The port on 127.0.0.1 (0 picks one; the URL is printed on stderr).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// One child for every client (its requests to clients, such as sampling, are then
+        /// refused: there is no single client to ask).
+        #[arg(long)]
+        shared: bool,
+        /// Also accept browsers from this origin (`scheme://host[:port]`; loopback origins
+        /// are always accepted, requests without `Origin` too).
+        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        allow_origins: Vec<String>,
+        /// Require `Authorization: Bearer <token>`, the token read from this environment
+        /// variable.
+        #[arg(long, value_name = "VAR")]
+        token_env: Option<String>,
+        /// The stdio server: `-- PROGRAM ARG...`.
+        #[arg(last = true, required = true, value_name = "PROGRAM")]
+        command: Vec<String>,
+    },
+    /// Exposes a remote server to a stdio-only host (log in first with `oxmcp login`, or
+    /// log in through the browser when the server asks).
+    #[command(
+        after_help = "Example (in a host's config):\n  {\"command\": \"oxmcp\", \"args\": [\"bridge\", \"http-to-stdio\", \"https://mcp.example.com/mcp\"]}"
+    )]
+    HttpToStdio {
+        /// The remote server's URL.
+        url: String,
+    },
 }
 
 /// `serve ...`.

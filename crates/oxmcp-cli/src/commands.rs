@@ -102,6 +102,7 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
             with_session(&cx, target, &w.command, |c| call::complete(c, words)).await
         }
         Command::Tasks(action) => tasks::run(&cx, &action).await,
+        Command::Bridge(bridge) => crate::bridge::run(&bridge, &cx.global, &cx.cancel).await,
         Command::Bench(args) => {
             with_session(&cx, args.target.as_deref(), &args.command, |c| {
                 bench::bench(c, &cx, &args)

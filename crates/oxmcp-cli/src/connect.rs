@@ -261,14 +261,7 @@ async fn http_transport(
     headers: &[(String, String)],
     refused: &Refused,
 ) -> Result<HttpClientTransport, Failure> {
-    let mut config = HttpClientConfig::default();
-    for (name, value) in headers {
-        let name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Failure::usage(format!("invalid header name `{name}`")))?;
-        let value = http::HeaderValue::from_str(value)
-            .map_err(|_| Failure::usage(format!("invalid value for header `{name}`")))?;
-        config.headers.append(name, value);
-    }
+    let mut config = headers_config(headers)?;
     let mut inner: Option<Arc<dyn oxmcp_http::client::AuthProvider>> = None;
     if !config.headers.contains_key(http::header::AUTHORIZATION)
         && let Some(provider) = login::stored_provider(url).await?
@@ -280,6 +273,33 @@ async fn http_transport(
         refused: refused.clone(),
     }));
     HttpClientTransport::with_config(url, config).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// The HTTP transport of `bridge http-to-stdio`: unless an `Authorization` header is
+/// given, OAuth with the kept tokens, or a login in the browser when the server asks for
+/// one (the authorization URL is checked by oxmcp-auth and opened without a shell).
+pub(crate) async fn bridge_transport(
+    url: &str,
+    headers: &[(String, String)],
+) -> Result<HttpClientTransport, Failure> {
+    let mut config = headers_config(headers)?;
+    if !config.headers.contains_key(http::header::AUTHORIZATION) {
+        config.auth = Some(Arc::new(login::browser_provider(url, false).await?));
+    }
+    HttpClientTransport::with_config(url, config).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// HTTP client settings with these headers.
+fn headers_config(headers: &[(String, String)]) -> Result<HttpClientConfig, Failure> {
+    let mut config = HttpClientConfig::default();
+    for (name, value) in headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Failure::usage(format!("invalid header name `{name}`")))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| Failure::usage(format!("invalid value for header `{name}`")))?;
+        config.headers.append(name, value);
+    }
+    Ok(config)
 }
 
 #[cfg(test)]

@@ -133,22 +133,10 @@ pub(crate) async fn login(args: &LoginArgs, global: &Global) -> Result<Value, Fa
         let identity =
             ClientIdentity::with_secret(id, Secret::new(secret), AuthMethod::ClientSecretBasic);
         config.grant = Grant::ClientCredentials(identity);
-        OAuthClient::without_user(&args.url, config)
+        OAuthClient::without_user(&args.url, config).map_err(|e| Failure::usage(e.to_string()))?
     } else {
-        let no_browser = args.no_browser;
-        let open: oxmcp_auth::client::OpenUrl = Arc::new(move |url: &Url| {
-            eprintln!("Open this URL to log in:\n  {url}");
-            if !no_browser && let Err(e) = crate::interact::open_in_browser(url.as_str()) {
-                eprintln!("(could not open a browser: {e})");
-            }
-            Ok(())
-        });
-        let redirect = LoopbackRedirect::bind(0, open)
-            .await
-            .map_err(|e| Failure::new(Exit::Authorization, e.to_string()))?;
-        OAuthClient::new(&args.url, config, Arc::new(redirect))
-    }
-    .map_err(|e| Failure::usage(e.to_string()))?;
+        browser_provider(&args.url, args.no_browser).await?
+    };
     let mut http = HttpClientConfig::default();
     http.auth = Some(Arc::new(oauth.clone()));
     let transport = HttpClientTransport::with_config(&args.url, http)
@@ -176,6 +164,25 @@ pub(crate) async fn login(args: &LoginArgs, global: &Global) -> Result<Value, Fa
         "scope": tokens.scope,
         "tokenFile": file,
     }))
+}
+
+/// The OAuth client of `url` with the kept tokens; a new login goes through the browser
+/// (the URL is printed on stderr, and opened unless `no_browser`) and a redirect to
+/// `http://127.0.0.1:<port>/callback`.
+pub(crate) async fn browser_provider(url: &str, no_browser: bool) -> Result<OAuthClient, Failure> {
+    let mut config = OAuthConfig::new("oxmcp-cli");
+    config.store = Arc::new(FileTokenStore::new(token_file()?));
+    let open: oxmcp_auth::client::OpenUrl = Arc::new(move |url: &Url| {
+        eprintln!("Open this URL to log in:\n  {url}");
+        if !no_browser && let Err(e) = crate::interact::open_in_browser(url.as_str()) {
+            eprintln!("(could not open a browser: {e})");
+        }
+        Ok(())
+    });
+    let redirect = LoopbackRedirect::bind(0, open)
+        .await
+        .map_err(|e| Failure::new(Exit::Authorization, e.to_string()))?;
+    OAuthClient::new(url, config, Arc::new(redirect)).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// `oxmcp logout URL`: forgets every kept token serving `url`.

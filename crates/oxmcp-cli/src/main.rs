@@ -3,6 +3,7 @@
 //! transport, and oxmcp-auth for logging in.
 
 mod args;
+mod bridge;
 mod cli;
 mod commands;
 mod connect;

@@ -79,8 +79,14 @@ pub(crate) struct HttpDemo {
 
 impl HttpDemo {
     pub(crate) fn start() -> Self {
+        Self::run(&["serve", "demo", "--http", "0"], &[])
+    }
+
+    /// `oxmcp ARGS` that prints the URL it listens on, stopped when dropped.
+    pub(crate) fn run(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(OXMCP)
-            .args(["serve", "demo", "--http", "0"])
+            .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

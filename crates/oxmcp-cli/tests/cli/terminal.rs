@@ -163,3 +163,27 @@ fn a_url_is_opened_only_after_consent() {
     t.expect("accept (elicitation");
     assert_eq!(t.exit_code(), Some(0));
 }
+
+#[test]
+fn progress_crosses_both_bridges() {
+    let demo = crate::support::HttpDemo::start();
+    let bridge = crate::support::HttpDemo::run(
+        &["bridge", "stdio-to-http", "--", OXMCP, "serve", "demo"],
+        &[],
+    );
+    for target in [demo.url.as_str(), bridge.url.as_str()] {
+        let mut t = Terminal::start(&[
+            "call",
+            "long_running",
+            "seconds=1.5",
+            "--",
+            OXMCP,
+            "bridge",
+            "http-to-stdio",
+            target,
+        ]);
+        t.expect("/6");
+        t.expect("worked for");
+        assert_eq!(t.exit_code(), Some(0));
+    }
+}
