@@ -283,6 +283,7 @@ pub(crate) struct UrlArg {
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuthCommand {
     /// The servers with kept tokens, and when the tokens expire (never the tokens).
+    #[command(after_help = "Example:\n  oxmcp auth status --json")]
     Status,
 }
 
@@ -401,6 +402,32 @@ mod tests {
         for bad in ["", "s", "0", "-1s", "3d", "10y", "1e9"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        use clap::CommandFactory as _;
+        fn leaves(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+            let subs: Vec<_> = command
+                .get_subcommands()
+                .filter(|c| c.get_name() != "help")
+                .collect();
+            if subs.is_empty() {
+                let help = command
+                    .get_after_help()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                if !help.contains("Example") {
+                    out.push(path.to_owned());
+                }
+            }
+            for sub in subs {
+                leaves(sub, &format!("{path} {}", sub.get_name()), out);
+            }
+        }
+        let mut missing = Vec::new();
+        leaves(&Cli::command(), "oxmcp", &mut missing);
+        assert!(missing.is_empty(), "without an example: {missing:?}");
     }
 
     #[test]

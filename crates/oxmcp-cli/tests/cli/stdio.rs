@@ -346,3 +346,27 @@ fn bench_measures_calls_latency_and_server_memory() {
     let run = oxmcp(&with_demo(&["bench", "--tool", "nope", "--duration", "1s"]));
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+#[test]
+fn version_help_and_completions() {
+    let run = oxmcp(&["--version"]);
+    assert_eq!(
+        (run.code, run.stdout.trim()),
+        (0, concat!("oxmcp ", env!("CARGO_PKG_VERSION")))
+    );
+    let run = oxmcp(&["call", "--help"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("Examples:") && run.stdout.contains("oxmcp call my-server add a=1 b=2"),
+        "{}",
+        run.stdout
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let run = oxmcp(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(
+            run.stdout.contains("oxmcp") && run.stdout.contains("inspect"),
+            "{shell}"
+        );
+    }
+}

@@ -20,6 +20,10 @@ struct Terminal {
 
 impl Terminal {
     fn start(args: &[&str]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let pty = nix::pty::openpty(None, None).expect("openpty");
         let slave = File::from(pty.slave);
         let home = tempfile::tempdir().unwrap();
@@ -33,6 +37,7 @@ impl Terminal {
             .env("PATH", &empty_path)
             .env("TERM", "xterm")
             .env_remove("NO_COLOR")
+            .envs(env.iter().copied())
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave))
@@ -186,4 +191,19 @@ fn progress_crosses_both_bridges() {
         t.expect("worked for");
         assert_eq!(t.exit_code(), Some(0));
     }
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let mut t = Terminal::start(&with_demo(&["tools"]));
+    t.expect("\x1b[1madd(a: number*, b: number*)\x1b[0m");
+    assert_eq!(t.exit_code(), Some(0));
+    let mut t = Terminal::start_with(&with_demo(&["tools"]), &[("NO_COLOR", "1")]);
+    t.expect("echo(text: string*)");
+    assert!(
+        !t.seen.contains('\x1b') || !t.seen.contains("\x1b[1m"),
+        "{:?}",
+        t.seen
+    );
+    assert_eq!(t.exit_code(), Some(0));
 }
