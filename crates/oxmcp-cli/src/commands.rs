@@ -14,7 +14,7 @@ use oxmcp_types::LoggingLevel;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{AuthCommand, Cli, Command, Global, ServeCommand};
+use crate::cli::{AuthCommand, Cli, Command, Global, ServeCommand, TargetOnly};
 use crate::connect::{self, split_words};
 use crate::error::{Exit, Failure};
 use crate::hosts::{self, Places, ServerEntry};
@@ -57,37 +57,15 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
     };
     match cli.command {
         Command::Inspect(t) => with_session(&cx, t.target.as_deref(), &t.command, inspect).await,
-        Command::Tools(t) => {
-            with_session(&cx, t.target.as_deref(), &t.command, |c| {
-                list(c, "tools", cx.style)
-            })
-            .await
-        }
-        Command::Resources(t) => {
-            with_session(&cx, t.target.as_deref(), &t.command, |c| {
-                list(c, "resources", cx.style)
-            })
-            .await
-        }
-        Command::Templates(t) => {
-            with_session(&cx, t.target.as_deref(), &t.command, |c| {
-                list(c, "resourceTemplates", cx.style)
-            })
-            .await
-        }
-        Command::Prompts(t) => {
-            with_session(&cx, t.target.as_deref(), &t.command, |c| {
-                list(c, "prompts", cx.style)
-            })
-            .await
-        }
+        Command::Tools(t) => list_command(&cx, &t, "tools").await,
+        Command::Resources(t) => list_command(&cx, &t, "resources").await,
+        Command::Templates(t) => list_command(&cx, &t, "resourceTemplates").await,
+        Command::Prompts(t) => list_command(&cx, &t, "prompts").await,
         Command::Ping(t) => with_session(&cx, t.target.as_deref(), &t.command, ping).await,
         Command::Call(args) => {
             let (target, words) = split_words(&args.words, &args.command)?;
-            with_session(&cx, target, &args.command, |c| {
-                call::call(c, &cx, words, &args)
-            })
-            .await
+            let run = |c| call::call(c, &cx, words, &args);
+            with_session(&cx, target, &args.command, run).await
         }
         Command::Read(w) => {
             let (target, words) = split_words(&w.words, &w.command)?;
@@ -102,14 +80,19 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
             with_session(&cx, target, &w.command, |c| call::complete(c, words)).await
         }
         Command::Tasks(action) => tasks::run(&cx, &action).await,
-        Command::Bridge(bridge) => crate::bridge::run(&bridge, &cx.global, &cx.cancel).await,
         Command::Bench(args) => {
-            with_session(&cx, args.target.as_deref(), &args.command, |c| {
-                bench::bench(c, &cx, &args)
-            })
-            .await
+            let run = |c| bench::bench(c, &cx, &args);
+            with_session(&cx, args.target.as_deref(), &args.command, run).await
         }
-        Command::Servers => servers(&cx),
+        other => local(&cx, other).await,
+    }
+}
+
+/// The commands that do not talk to a server given as a target.
+async fn local(cx: &Ctx, command: Command) -> Result<Done, Failure> {
+    match command {
+        Command::Bridge(bridge) => crate::bridge::run(&bridge, &cx.global, &cx.cancel).await,
+        Command::Servers => servers(cx),
         Command::Login(args) => {
             let json = login::login(&args, &cx.global).await?;
             let human = match json.get("loggedIn") {
@@ -147,7 +130,18 @@ pub(crate) async fn run(cli: Cli, cancel: CancellationToken) -> Result<Done, Fai
                 String::from_utf8_lossy(&out).into_owned(),
             ))
         }
+        // The commands with a target are run by `run`.
+        other => Err(Failure::usage(format!("{other:?} needs a target"))),
     }
+}
+
+/// `tools`, `resources`, `templates`, `prompts`.
+async fn list_command(cx: &Ctx, t: &TargetOnly, what: &'static str) -> Result<Done, Failure> {
+    let style = cx.style;
+    with_session(cx, t.target.as_deref(), &t.command, |c| {
+        list(c, what, style)
+    })
+    .await
 }
 
 /// Connects, runs `f`, closes (whatever `f` returned).
