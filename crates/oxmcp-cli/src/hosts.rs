@@ -101,6 +101,10 @@ pub(crate) fn discover(places: &Places) -> Result<Vec<Found>, String> {
         let text = match std::fs::read_to_string(&file) {
             Ok(text) => text,
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if !explicit => {
+                eprintln!("oxmcp: warning: skipping {}: {e}", file.display());
+                continue;
+            }
             Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
         };
         match parse_file(&text, &file, &places.cwd) {
