@@ -1,0 +1,195 @@
+//! Message forwarding between a server session (facing a host) and a client session
+//! (facing the real server, "upstream"): requests and their answers, progress,
+//! cancellation, notifications, and the upstream server's requests to the host.
+
+use std::sync::Arc;
+
+use oxmcp_core::role::{Client, Server};
+use oxmcp_core::{
+    Handler, HandlerResult, IncomingNotification, IncomingRequest, NotificationContext, Peer,
+    RequestContext, RequestError, RequestOptions, RunningClient,
+};
+use oxmcp_types::ErrorData;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::sync::OnceLock;
+use tokio::sync::{OnceCell, mpsc};
+
+/// How the upstream client of a host session is obtained: connected once, on the first
+/// request that needs it (so that it can declare the host's capabilities).
+pub(crate) type Connector = Arc<
+    dyn Fn(
+            RequestContext<Server>,
+        ) -> oxmcp_core::BoxFuture<'static, Result<RunningClient, ErrorData>>
+        + Send
+        + Sync,
+>;
+
+/// The host-facing handler: forwards what the host asks to the upstream server.
+#[derive(Clone)]
+pub(crate) struct ToUpstream {
+    upstream: Arc<OnceCell<RunningClient>>,
+    connect: Connector,
+}
+
+impl std::fmt::Debug for ToUpstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToUpstream")
+            .field("connected", &self.upstream.initialized())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ToUpstream {
+    /// Forwards to the client `connect` makes (once).
+    pub(crate) fn new(connect: Connector) -> Self {
+        Self {
+            upstream: Arc::new(OnceCell::new()),
+            connect,
+        }
+    }
+
+    /// Forwards to `client`.
+    pub(crate) fn to(client: RunningClient) -> Self {
+        let upstream = Arc::new(OnceCell::new_with(Some(client)));
+        let connect: Connector = Arc::new(|_cx| {
+            Box::pin(async { Err(ErrorData::internal_error("the upstream session is gone")) })
+        });
+        Self { upstream, connect }
+    }
+
+    async fn client(&self, cx: &RequestContext<Server>) -> Result<&RunningClient, ErrorData> {
+        self.upstream
+            .get_or_try_init(|| (self.connect)(cx.clone()))
+            .await
+    }
+}
+
+impl Handler<Server> for ToUpstream {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        let client = self.client(&cx).await?;
+        forward_request(client.peer(), request, &cx).await
+    }
+
+    async fn handle_notification(&self, n: IncomingNotification, _cx: NotificationContext<Server>) {
+        // The engines keep lifecycle, progress and cancellation to themselves.
+        if matches!(
+            n.method.as_str(),
+            "notifications/initialized" | "notifications/cancelled" | "notifications/progress"
+        ) {
+            return;
+        }
+        if let Some(client) = self.upstream.get()
+            && let Err(e) = client.peer().notify_raw(&n.method, n.params).await
+        {
+            tracing::debug!(method = %n.method, error = %e, "a notification was not forwarded");
+        }
+    }
+}
+
+/// Sends `request` on `to` and returns its answer; progress goes back to the requester
+/// with its own token, and cancelling the request cancels the forwarded one.
+pub(crate) async fn forward_request<From: oxmcp_core::role::Role, To: oxmcp_core::role::Role>(
+    to: &Peer<To>,
+    request: IncomingRequest,
+    cx: &RequestContext<From>,
+) -> HandlerResult {
+    let mut options = RequestOptions::new().cancel_on(cx.cancellation_token().clone());
+    let mut params = request.params;
+    let mut relay = None;
+    if cx.progress_token().is_some() {
+        params = without_progress_token(params)?;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        options = options.on_progress(move |p| {
+            let _ = tx.send(p);
+        });
+        let cx = cx.clone();
+        relay = Some(tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                let _ = cx.progress(p.progress, p.total, p.message).await;
+            }
+        }));
+    }
+    let answer = to.request_raw(&request.method, params, options).await;
+    if let Some(relay) = relay {
+        relay.abort();
+    }
+    answer.map_err(|e| error_data(&e))
+}
+
+/// The error to give the requester for a failed forwarded request.
+pub(crate) fn error_data(e: &RequestError) -> ErrorData {
+    match e {
+        RequestError::Remote(data) => data.clone(),
+        other => ErrorData::internal_error(format!("the upstream request failed: {other}")),
+    }
+}
+
+/// `params` without `_meta.progressToken` (the forwarding side asks for progress itself).
+fn without_progress_token(
+    params: Option<Box<RawValue>>,
+) -> Result<Option<Box<RawValue>>, ErrorData> {
+    let Some(raw) = params else { return Ok(None) };
+    let mut value: Value =
+        serde_json::from_str(raw.get()).map_err(|e| ErrorData::invalid_params(e.to_string()))?;
+    if let Some(meta) = value.get_mut("_meta").and_then(Value::as_object_mut) {
+        meta.remove("progressToken");
+    }
+    serde_json::value::to_raw_value(&value)
+        .map(Some)
+        .map_err(|e| ErrorData::internal_error(e.to_string()))
+}
+
+/// The upstream-facing handler: forwards the upstream server's requests and notifications
+/// to the host (when there is one host to ask).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ToHost {
+    /// The host's session, once there is one; never set when several hosts share the
+    /// upstream session (its requests are then refused, its notifications dropped).
+    pub(crate) host: Arc<OnceLock<Peer<Server>>>,
+}
+
+impl Handler<Client> for ToHost {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Client>,
+    ) -> HandlerResult {
+        let Some(host) = self.host.get() else {
+            return Err(ErrorData::method_not_found(&request.method));
+        };
+        forward_request(host, request, &cx).await
+    }
+
+    async fn handle_notification(&self, n: IncomingNotification, _cx: NotificationContext<Client>) {
+        if matches!(
+            n.method.as_str(),
+            "notifications/cancelled" | "notifications/progress"
+        ) {
+            return;
+        }
+        if let Some(host) = self.host.get()
+            && let Err(e) = host.notify_raw(&n.method, n.params).await
+        {
+            tracing::debug!(method = %n.method, error = %e, "a notification was not forwarded");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_token_is_taken_out() {
+        let raw = RawValue::from_string(r#"{"name":"x","_meta":{"progressToken":7,"k":1}}"#.into())
+            .unwrap();
+        let out = without_progress_token(Some(raw)).unwrap().unwrap();
+        assert_eq!(out.get(), r#"{"_meta":{"k":1},"name":"x"}"#);
+        assert!(without_progress_token(None).unwrap().is_none());
+    }
+}
