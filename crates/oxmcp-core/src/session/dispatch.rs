@@ -233,27 +233,27 @@ fn initialize<R: Role>(
     to_result(&result)
 }
 
-/// `server/discover`, in either era: what the server supports. A version named in `_meta`
-/// must be one it speaks (-32022 otherwise).
+/// `server/discover`, in either era: what the server supports. A session negotiated per
+/// request checks the request as any other (a modern one must carry its `_meta`); in a
+/// legacy session a version named in `_meta` must be one the server speaks (-32022).
 fn discover<R: Role>(
     inner: &Inner<R>,
     request: &Request,
     extensions: &Extensions,
 ) -> Result<Box<RawValue>, ErrorData> {
-    let params = request.params.as_deref();
-    match classify_request(&request.method, params) {
-        RequestEra::Modern(Err(unsupported)) => {
-            return Err(ErrorData::unsupported_protocol_version(
-                &unsupported.0,
-                &ProtocolVersion::MODERN,
-            ));
+    if inner.source.is_some() {
+        negotiated(inner, request, extensions)?;
+    } else {
+        match classify_request(&request.method, request.params.as_deref()) {
+            RequestEra::Modern(Err(unsupported)) => {
+                return Err(ErrorData::unsupported_protocol_version(
+                    &unsupported.0,
+                    &ProtocolVersion::MODERN,
+                ));
+            }
+            RequestEra::Malformed(reason) => return Err(ErrorData::invalid_params(reason)),
+            _ => {}
         }
-        RequestEra::Malformed(reason) => return Err(ErrorData::invalid_params(reason)),
-        RequestEra::Modern(Ok(_)) if inner.source.is_some() => {
-            // The source checks the rest of `_meta` (capabilities are required).
-            negotiated(inner, request, extensions)?;
-        }
-        _ => {}
     }
     let result = R::answer_discover(
         &inner.own_info,

@@ -24,7 +24,8 @@ pub const UNNAMED_CLIENT: &str = "unnamed-client";
 
 /// Gives each modern request the state its `_meta` declares: its protocol version (one
 /// this server speaks, else -32022 listing those it does), the client's capabilities for
-/// this request, and the client's info. `server/discover` needs no `_meta`.
+/// this request, and the client's info. Every request carries them, `server/discover`
+/// included (-32602 otherwise).
 ///
 /// ```
 /// use oxmcp_core::role::Server;
@@ -85,12 +86,6 @@ impl ContextSource<Server> for ModernContext {
             RequestEra::Modern(Err(unsupported)) => Err(ErrorData::unsupported_protocol_version(
                 &unsupported.0,
                 &ProtocolVersion::MODERN,
-            )),
-            RequestEra::Discover => Ok(SessionInfo::new(
-                ProtocolVersion::LATEST_MODERN,
-                oxmcp_types::ClientCapabilities::default(),
-                Implementation::new(UNNAMED_CLIENT, "0"),
-                None,
             )),
             RequestEra::Malformed(reason) => Err(ErrorData::invalid_params(reason)),
             _ => Err(ErrorData::invalid_params(format!(

@@ -1,6 +1,6 @@
 //! The 2026-07-28 era in the engine: a session under `ModernContext` needs no
 //! `initialize`, takes each request's version, capabilities and client info from its
-//! `_meta`, answers `server/discover`, refuses versions it does not speak with -32022 and
+//! `_meta` (`server/discover` included), answers `server/discover`, refuses versions it does not speak with -32022 and
 //! requests without `_meta` with -32602, and shapes results for the request's revision.
 
 use std::sync::{Arc, Mutex};
@@ -95,10 +95,18 @@ async fn requests_carry_their_own_state_and_results_their_type() {
 }
 
 #[tokio::test]
-async fn discover_needs_no_meta_and_lists_both_eras() {
+async fn discover_lists_both_eras_and_needs_meta_as_any_request() {
     let server = server(Arc::default());
     let mut raw = modern_peer(&server).await;
-    let answer = ask(&mut raw, 1, "server/discover", json!({})).await;
+    let answer = ask(&mut raw, 9, "server/discover", json!({})).await;
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    let answer = ask(
+        &mut raw,
+        1,
+        "server/discover",
+        json!({ "_meta": meta("2026-07-28") }),
+    )
+    .await;
     let result = &answer["result"];
     assert_eq!(
         result["supportedVersions"],

@@ -78,6 +78,14 @@ impl McpBody {
         }
     }
 
+    /// The bytes of a whole body (not an SSE stream).
+    pub(crate) fn json_bytes(&self) -> Option<&[u8]> {
+        match &self.kind {
+            Kind::Full(Some(bytes)) => Some(bytes),
+            _ => None,
+        }
+    }
+
     pub(crate) fn sse(
         first: VecDeque<Bytes>,
         rx: Option<QueueRx>,

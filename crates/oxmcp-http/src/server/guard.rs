@@ -201,6 +201,14 @@ pub(crate) fn any_protocol_version(headers: &HeaderMap) -> Result<Option<Protoco
     version_header(headers, |text| text.parse())
 }
 
+/// The text of the `MCP-Protocol-Version` header, if it is there and visible ASCII.
+pub(crate) fn version_text(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(PROTOCOL_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
 fn version_header<E>(
     headers: &HeaderMap,
     parse: impl Fn(&str) -> Result<ProtocolVersion, E>,

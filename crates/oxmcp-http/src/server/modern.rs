@@ -1,10 +1,14 @@
 //! Modern (2026-07-28) requests on the same endpoint as sessions: a POST with no
-//! `Mcp-Session-Id` whose request names its protocol version in `_meta` (or is
-//! `server/discover`) is served by a short-lived session of its own, which takes the
-//! request's state from its `_meta` ([`Negotiated::per_request`]). Its headers must agree
-//! with its body: `MCP-Protocol-Version` with the `_meta` version, `Mcp-Method` with the
-//! method, `Mcp-Name` with the name or URI the method targets; a mismatch is 400 with
-//! `HeaderMismatch` (-32020).
+//! `Mcp-Session-Id` whose request names its protocol version in `_meta` or in its
+//! `MCP-Protocol-Version` header (or is `server/discover`) is served by a short-lived
+//! session of its own, which takes the request's state from its `_meta`
+//! ([`Negotiated::per_request`]).
+//!
+//! Its headers must be there and agree with its body: `MCP-Protocol-Version` with the
+//! `_meta` version, `Mcp-Method` with the method, `Mcp-Name` with the name or URI the
+//! method targets; otherwise 400 with `HeaderMismatch` (-32020). Errors have the statuses
+//! the revision gives them: 404 for -32601 (the methods it removed included), 400 for
+//! -32600, -32602 and the MCP errors -32020 to -32022.
 //!
 //! [`Negotiated::per_request`]: oxmcp_core::transport::Negotiated::per_request
 
@@ -13,7 +17,7 @@ use http::{HeaderMap, Response, StatusCode};
 use oxmcp_types::era::RequestEra;
 use oxmcp_types::jsonrpc::{ErrorResponse, Request};
 use oxmcp_types::modern::headers::{self, MCP_METHOD_HEADER, MCP_NAME_HEADER};
-use oxmcp_types::{ErrorData, Message, ProtocolVersion};
+use oxmcp_types::{ErrorData, Message};
 
 use super::ServiceInner;
 use super::body::{self, McpBody};
@@ -28,12 +32,17 @@ pub(crate) async fn serve(
     parts: &Parts,
     request: Request,
     era: &RequestEra,
-    header_version: Option<ProtocolVersion>,
+    header_version: Option<&str>,
     inbound: &Inbound,
 ) -> Response<McpBody> {
+    if REMOVED.contains(&request.method.as_str()) {
+        let error = ErrorData::method_not_found(&request.method).with_data(serde_json::json!({
+            "reason": format!("`{}` is not part of protocol revision 2026-07-28", request.method)
+        }));
+        return refuse(request, error);
+    }
     if let Err(mismatch) = check_headers(&parts.headers, &request, era, header_version) {
-        let error = Message::Error(ErrorResponse::new(Some(request.id), mismatch));
-        return body::json(StatusCode::BAD_REQUEST, error.to_vec());
+        return refuse(request, mismatch);
     }
     let session = modern_session(inner);
     let id = request.id.clone();
@@ -51,45 +60,109 @@ pub(crate) async fn serve(
     }
     let answer = rx.await;
     registered.answered();
-    respond(inner, &session, answer)
+    let mut response = respond(inner, &session, answer);
+    if let Some(status) = error_status(&response) {
+        *response.status_mut() = status;
+    }
+    response
 }
 
-/// The headers of a modern request against its body (-32020 on a mismatch). Headers the
-/// client did not send are not required here: the body is what the server acts on.
+/// The methods 2026-07-28 removed: a modern request for one is 404 with -32601.
+const REMOVED: [&str; 5] = [
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+];
+
+/// Answers `request` with `error`, under the status the error's code calls for.
+fn refuse(request: Request, error: ErrorData) -> Response<McpBody> {
+    let status = status_of(error.code.0);
+    let message = Message::Error(ErrorResponse::new(Some(request.id), error));
+    body::json(status, message.to_vec())
+}
+
+/// The HTTP status of a modern JSON-RPC error.
+fn status_of(code: i32) -> StatusCode {
+    match code {
+        -32601 => StatusCode::NOT_FOUND,
+        -32600 | -32602 | -32022..=-32020 => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// The status a JSON answer that is an error response calls for (`None`: leave it).
+fn error_status(response: &Response<McpBody>) -> Option<StatusCode> {
+    let bytes = response.body().json_bytes()?;
+    // Results are the common case: only a body that could be an error is parsed.
+    if !bytes.windows(7).any(|w| w == b"\"error\"") {
+        return None;
+    }
+    match Message::from_slice(bytes) {
+        Ok(Message::Error(e)) => Some(status_of(e.error.code.0)).filter(|s| *s != StatusCode::OK),
+        _ => None,
+    }
+}
+
+/// The headers of a modern request against its body: each standard header the request
+/// calls for must be there and agree (-32020 otherwise). The version header is compared
+/// first, as text; a version in `_meta` the server does not speak is then answered -32022
+/// by the engine (headers are defined per revision).
 fn check_headers(
     headers: &HeaderMap,
     request: &Request,
     era: &RequestEra,
-    header_version: Option<ProtocolVersion>,
+    header_version: Option<&str>,
 ) -> Result<(), ErrorData> {
-    if let (Some(header), RequestEra::Modern(Ok(body))) = (header_version, era)
-        && header != *body
-    {
-        return Err(ErrorData::header_mismatch(format!(
-            "MCP-Protocol-Version {header} is not the version in `_meta` ({body})"
-        )));
-    }
-    if let Some(method) = text(headers, MCP_METHOD_HEADER)?
-        && method != request.method
-    {
-        return Err(ErrorData::header_mismatch(format!(
-            "{MCP_METHOD_HEADER} `{method}` is not the method `{}`",
-            request.method
-        )));
-    }
-    if let Some(name) = text(headers, MCP_NAME_HEADER)? {
-        let name = headers::decode_value(&name)
-            .map_err(|e| ErrorData::header_mismatch(format!("{MCP_NAME_HEADER}: {e}")))?;
-        let body = headers::mcp_name(&request.method, request.params.as_deref())
-            .map_err(|e| ErrorData::invalid_params(e.to_string()))?;
-        if body.as_deref() != Some(&*name) {
+    let body_version = match era {
+        RequestEra::Modern(Ok(version)) => Some(version.as_str()),
+        RequestEra::Modern(Err(unsupported)) => Some(unsupported.0.as_str()),
+        _ => None,
+    };
+    match (header_version, body_version) {
+        (Some(header), Some(body)) if header != body => {
             return Err(ErrorData::header_mismatch(format!(
-                "{MCP_NAME_HEADER} `{name}` does not match the request's {}",
-                headers::name_member(&request.method).unwrap_or("name")
+                "MCP-Protocol-Version {header} is not the version in `_meta` ({body})"
             )));
         }
+        (None, Some(_)) => return Err(missing("MCP-Protocol-Version")),
+        _ => {}
     }
-    Ok(())
+    if matches!(era, RequestEra::Modern(Err(_))) {
+        return Ok(());
+    }
+    match text(headers, MCP_METHOD_HEADER)? {
+        None => return Err(missing(MCP_METHOD_HEADER)),
+        Some(method) if method != request.method => {
+            return Err(ErrorData::header_mismatch(format!(
+                "{MCP_METHOD_HEADER} `{method}` is not the method `{}`",
+                request.method
+            )));
+        }
+        Some(_) => {}
+    }
+    let body = headers::mcp_name(&request.method, request.params.as_deref())
+        .map_err(|e| ErrorData::invalid_params(e.to_string()))?;
+    match (text(headers, MCP_NAME_HEADER)?, body) {
+        (None, Some(_)) => Err(missing(MCP_NAME_HEADER)),
+        (Some(name), body) => {
+            let name = headers::decode_value(&name)
+                .map_err(|e| ErrorData::header_mismatch(format!("{MCP_NAME_HEADER}: {e}")))?;
+            if body.as_deref() == Some(&*name) {
+                return Ok(());
+            }
+            Err(ErrorData::header_mismatch(format!(
+                "{MCP_NAME_HEADER} `{name}` does not match the request's {}",
+                headers::name_member(&request.method).unwrap_or("name")
+            )))
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+fn missing(header: &str) -> ErrorData {
+    ErrorData::header_mismatch(format!("the {header} header is missing"))
 }
 
 /// A header's value as text; a value that is not visible ASCII is a mismatch.

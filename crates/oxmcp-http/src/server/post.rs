@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
-use oxmcp_types::era::classify_request;
+use oxmcp_types::era::{RequestEra, classify_request};
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
 use oxmcp_types::{
     CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
@@ -53,9 +53,13 @@ where
         Ok(principal) => principal.map(Arc::new),
         Err(rejection) => return rejected(rejection),
     };
-    let header_version = match checked_headers(&parts) {
-        Ok(version) => version,
+    let header = match checked_headers(&parts) {
+        Ok(header) => header,
         Err(refusal) => return *refusal,
+    };
+    let header_version = match &header {
+        Ok(version) => *version,
+        Err(_) => None,
     };
     let bytes = match read_body(body, config.max_body_bytes, config).await {
         Ok(bytes) => bytes,
@@ -64,6 +68,9 @@ where
     let parts = Arc::new(parts);
     let inbound = Inbound::new(parts.clone(), principal.as_ref(), remote.as_ref());
     if is_batch(&bytes) {
+        if let Err(unknown) = &header {
+            return bad_version(unknown);
+        }
         let caller = principal.as_deref();
         return batch::post(inner, &parts, caller, &inbound, header_version, &bytes).await;
     }
@@ -75,16 +82,29 @@ where
     let message = match message {
         Message::Request(request) if session_id.is_none() => {
             let era = classify_request(&request.method, request.params.as_deref());
-            if era.is_modern() {
-                return modern::serve(inner, &parts, request, &era, header_version, &inbound).await;
+            // A modern version header (or, but on `initialize`, one oxmcp does not know)
+            // makes the request modern too: it is answered in JSON-RPC with its id (-32602
+            // without `_meta`, -32022 for a version not spoken), not taken for a legacy
+            // request.
+            let modern_header = match &header {
+                Ok(version) => version.is_some_and(ProtocolVersion::is_modern),
+                // `initialize` with a version nobody knows stays a refused handshake.
+                Err(_) => era != RequestEra::Handshake,
+            };
+            if era.is_modern() || modern_header {
+                let raw = guard::version_text(&parts.headers);
+                return modern::serve(inner, &parts, request, &era, raw, &inbound).await;
             }
             Message::Request(request)
         }
         other => other,
     };
-    if let Some(modern) = header_version.filter(|v| v.is_modern()) {
-        // A modern header on anything but a modern request: the client is to fall back.
-        return bad_version(modern.as_str());
+    match &header {
+        // A modern or unknown version on anything but a modern request: the client is to
+        // fall back to `initialize` (or fix its header).
+        Err(unknown) => return bad_version(unknown),
+        Ok(Some(modern)) if modern.is_modern() => return bad_version(modern.as_str()),
+        _ => {}
     }
     if config.stateless {
         return stateless(inner, message, &inbound, header_version).await;
@@ -104,9 +124,12 @@ where
     }
 }
 
-/// The header checks of a POST after auth: `Accept` (406), `Content-Type` (415) and
-/// `MCP-Protocol-Version` (400), whose version it returns.
-fn checked_headers(parts: &Parts) -> Result<Option<ProtocolVersion>, Box<Response<McpBody>>> {
+/// The header checks of a POST after auth: `Accept` (406) and `Content-Type` (415). Returns
+/// the `MCP-Protocol-Version` header's version, `Err` with the text of one oxmcp does not
+/// know (refused with 400 unless the request turns out to be modern: then -32022).
+fn checked_headers(
+    parts: &Parts,
+) -> Result<Result<Option<ProtocolVersion>, String>, Box<Response<McpBody>>> {
     if !guard::accepts(&parts.headers, "application/json")
         || !guard::accepts(&parts.headers, "text/event-stream")
     {
@@ -118,7 +141,7 @@ fn checked_headers(parts: &Parts) -> Result<Option<ProtocolVersion>, Box<Respons
     if !guard::is_json_content(&parts.headers) {
         return Err(Box::new(not_json()));
     }
-    guard::any_protocol_version(&parts.headers).map_err(|value| Box::new(bad_version(&value)))
+    Ok(guard::any_protocol_version(&parts.headers))
 }
 
 /// Whether a POSTed body is a JSON array (a JSON-RPC batch).

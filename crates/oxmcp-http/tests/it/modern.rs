@@ -1,6 +1,6 @@
 //! Modern (2026-07-28) requests beside sessions on one endpoint: no `initialize`, each
 //! POST's request carries its state in `_meta`; headers must agree with the body (-32020);
-//! a modern header on a legacy request is 400, so a dual-era client falls back.
+//! a modern header makes a request modern; on a request of a legacy session it is 400.
 
 use oxmcp_core::McpServer;
 use oxmcp_core::server::tools::{ToolError, ToolRoute};
@@ -34,12 +34,20 @@ fn modern(id: u64, method: &str, mut params: Value) -> String {
     request(id, method, params)
 }
 
+/// A modern POST with `headers` (and `Mcp-Method` from the body unless given).
 async fn post_modern(url: &str, body: String, headers: &[(&str, &str)]) -> reqwest::Response {
+    let method: Value = serde_json::from_str(&body).unwrap();
     let mut req = http()
         .post(url)
         .header("accept", "application/json, text/event-stream")
         .header("content-type", "application/json")
         .header("mcp-protocol-version", "2026-07-28");
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("mcp-method"))
+    {
+        req = req.header("mcp-method", method["method"].as_str().unwrap());
+    }
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -66,7 +74,7 @@ async fn modern_requests_and_sessions_share_the_endpoint() {
             "hello modern-client"
         );
         assert_eq!(answer["result"]["resultType"], "complete");
-        let resp = post_modern(&url, request(2, "server/discover", json!({})), &[]).await;
+        let resp = post_modern(&url, modern(2, "server/discover", json!({})), &[]).await;
         let answer: Value = resp.json().await.unwrap();
         assert_eq!(
             answer["result"]["supportedVersions"][0], "2026-07-28",
@@ -120,7 +128,17 @@ async fn headers_must_agree_with_the_body() {
             "io.modelcontextprotocol/protocolVersion": "2099-01-01",
             "io.modelcontextprotocol/clientCapabilities": {} } }),
     );
-    let resp = post(&url, None, &old).await;
+    let resp = http()
+        .post(&url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2099-01-01")
+        .header("mcp-method", "tools/list")
+        .body(old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
     let answer: Value = resp.json().await.unwrap();
     assert_eq!(answer["error"]["code"], -32022, "{answer}");
     assert_eq!(answer["error"]["data"]["supported"], json!(["2026-07-28"]));
@@ -128,15 +146,62 @@ async fn headers_must_agree_with_the_body() {
 }
 
 #[tokio::test]
-async fn a_modern_header_on_a_legacy_request_is_refused_for_fallback() {
+async fn required_headers_meta_and_removed_methods() {
     let server = modern_server(HttpServerConfig::default()).await;
     let url = server.url();
+    let expect = async |resp: reqwest::Response, status: u16, code: i64| {
+        assert_eq!(resp.status(), status);
+        let answer: Value = resp.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+        assert_eq!(answer["id"], 1, "every error names its request");
+    };
+    // Mcp-Method, and Mcp-Name where the method has one, are required.
+    let list = modern(1, "tools/list", json!({}));
+    let resp = http()
+        .post(&url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2026-07-28")
+        .body(list)
+        .send()
+        .await
+        .unwrap();
+    expect(resp, 400, -32020).await;
+    let call = modern(1, "tools/call", json!({ "name": "hello", "arguments": {} }));
+    expect(post_modern(&url, call, &[]).await, 400, -32020).await;
+    // A modern header and no `_meta`: -32602 with the request's id.
+    let bare = request(1, "tools/list", json!({}));
+    expect(post_modern(&url, bare, &[]).await, 400, -32602).await;
+    // Methods 2026-07-28 removed, and unknown ones: 404 with -32601.
+    for method in ["ping", "logging/setLevel", "resources/subscribe", "no/such"] {
+        let body = modern(1, method, json!({}));
+        expect(post_modern(&url, body, &[]).await, 404, -32601).await;
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_modern_header_makes_a_request_modern() {
+    let server = modern_server(HttpServerConfig::default()).await;
+    let url = server.url();
+    // `initialize` is not part of 2026-07-28: as a modern request it is 404 with -32601.
     let resp = post_modern(&url, init_body("2025-11-25"), &[]).await;
+    assert_eq!(resp.status(), 404);
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], -32601, "{answer}");
+    // Without the header, the same initialize opens a session; a request of that
+    // session with a modern header is refused (400).
+    let session = initialize(&url, "2025-11-25").await;
+    let resp = http()
+        .post(&url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2026-07-28")
+        .body(request(2, "tools/list", json!({})))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
-    // Without it, the same initialize opens a session.
-    assert_eq!(
-        post(&url, None, &init_body("2025-11-25")).await.status(),
-        200
-    );
     server.shutdown().await;
 }
