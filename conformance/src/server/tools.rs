@@ -186,14 +186,16 @@ async fn elicit_user(
     Ok(elicitation::describe("User response", &result))
 }
 
-/// `json_schema_2020_12_tool`: a hand-written input schema with `$schema`, `$defs`, `$ref`
-/// and `additionalProperties: false`, listed as it is written (SEP-1613).
+/// `json_schema_2020_12_tool`: a hand-written input schema with `$schema`, `$defs` (with an
+/// `$anchor`), `$ref`, `additionalProperties: false`, composition (`allOf` around `anyOf`)
+/// and conditionals (`if`/`then`/`else`), listed as it is written (SEP-1613, SEP-2106).
 fn json_schema_2020_12_tool() -> ToolRoute {
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "$defs": {
             "address": {
+                "$anchor": "address",
                 "type": "object",
                 "properties": {
                     "street": { "type": "string" },
@@ -205,7 +207,11 @@ fn json_schema_2020_12_tool() -> ToolRoute {
             "name": { "type": "string" },
             "address": { "$ref": "#/$defs/address" }
         },
-        "additionalProperties": false
+        "additionalProperties": false,
+        "allOf": [{ "anyOf": [{ "required": ["name"] }, { "required": ["address"] }] }],
+        "if": { "properties": { "name": { "const": "admin" } }, "required": ["name"] },
+        "then": { "required": ["address"] },
+        "else": {}
     });
     let schema = match schema {
         serde_json::Value::Object(object) => object,
