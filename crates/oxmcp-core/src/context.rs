@@ -261,16 +261,29 @@ impl RequestContext<Server> {
 }
 
 impl Peer<Server> {
+    /// Whether a log message at `level` goes to the client: at least the session's level
+    /// (set by `logging/setLevel`), or in the 2026-07-28 revision the request's own, none
+    /// when the request set none.
+    pub(crate) fn logs_at(&self, level: LoggingLevel) -> bool {
+        let threshold = match self.session() {
+            Some(info) if info.protocol_version.is_modern() => info.log_level,
+            _ => Some(self.inner.log_level()),
+        };
+        threshold.is_some_and(|min| level >= min)
+    }
+
     /// Sends a log message to the client (`notifications/message`) if the server declared
     /// `logging` and `level` is at least the level the client set (or the configured default
-    /// before it set one). Returns whether it was sent.
+    /// before it set one). In the 2026-07-28 revision the level is the request's own (its
+    /// `_meta` `logLevel`), and a request that set none gets no log messages. Returns
+    /// whether it was sent.
     pub async fn log(
         &self,
         level: LoggingLevel,
         logger: Option<&str>,
         data: Value,
     ) -> Result<bool, NotifyError> {
-        if level < self.inner.log_level() {
+        if !self.logs_at(level) {
             return Ok(false);
         }
         let params = LoggingMessageNotificationParams::new(level, logger.map(str::to_owned), data);

@@ -70,7 +70,7 @@ impl<S: Subscriber> Layer<S> for McpLoggingLayer {
         }
         let level = mcp_level(*metadata.level());
         let _ = CURRENT_PEER.try_with(|peer| {
-            if level < peer.inner.log_level() || peer.is_closed() {
+            if !peer.logs_at(level) || peer.is_closed() {
                 return;
             }
             let mut visitor = FieldsVisitor::default();

@@ -22,7 +22,7 @@ mod tests;
 
 use std::sync::Arc;
 
-use oxmcp_types::{Implementation, ProtocolVersion};
+use oxmcp_types::{Implementation, LoggingLevel, ProtocolVersion};
 
 pub(crate) use driver::start;
 pub use driver::{SessionEnd, SessionHandle};
@@ -34,8 +34,9 @@ pub(crate) use state::{Phase, RequestState};
 
 use crate::role::Role;
 
-/// What both sides agreed on in `initialize`: the state a handler needs to know what it may
-/// send. Built from `initialize` today; a per-request revision could build it from `_meta`.
+/// What both sides agreed on: in `initialize` for a legacy session, in each request's
+/// `_meta` in the 2026-07-28 revision (see [`ModernContext`]). The state a handler needs to
+/// know what it may send.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct SessionInfo<R: Role> {
@@ -47,6 +48,10 @@ pub struct SessionInfo<R: Role> {
     pub peer_info: Implementation,
     /// The server's `instructions` (on the client side), if it sent any.
     pub instructions: Option<String>,
+    /// In the 2026-07-28 revision, the log level the request opted in to (its `_meta`
+    /// `io.modelcontextprotocol/logLevel`): without one, the server sends it no log
+    /// messages. Unused by legacy sessions (their level is set by `logging/setLevel`).
+    pub log_level: Option<LoggingLevel>,
 }
 
 impl<R: Role> SessionInfo<R> {
@@ -62,6 +67,25 @@ impl<R: Role> SessionInfo<R> {
             peer_capabilities,
             peer_info,
             instructions,
+            log_level: None,
         })
+    }
+
+    /// This state, with the request's opted-in log level (2026-07-28).
+    #[must_use]
+    pub fn with_log_level(mut self: Arc<Self>, level: Option<LoggingLevel>) -> Arc<Self> {
+        match Arc::get_mut(&mut self) {
+            Some(info) => info.log_level = level,
+            None => {
+                return Arc::new(Self {
+                    protocol_version: self.protocol_version,
+                    peer_capabilities: self.peer_capabilities.clone(),
+                    peer_info: self.peer_info.clone(),
+                    instructions: self.instructions.clone(),
+                    log_level: level,
+                });
+            }
+        }
+        self
     }
 }

@@ -70,12 +70,10 @@ impl ModernContext {
         let client = meta
             .client_info
             .unwrap_or_else(|| Implementation::new(UNNAMED_CLIENT, "0"));
-        Ok(SessionInfo::new(
-            version,
-            meta.client_capabilities,
-            client,
-            None,
-        ))
+        Ok(
+            SessionInfo::new(version, meta.client_capabilities, client, None)
+                .with_log_level(meta.log_level),
+        )
     }
 }
 

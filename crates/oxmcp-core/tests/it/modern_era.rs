@@ -166,3 +166,33 @@ async fn unsupported_versions_and_missing_meta_are_refused() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn log_messages_only_for_requests_that_opted_in() {
+    use oxmcp_types::LoggingLevel;
+    let logs = ToolRoute::from_tool(Tool::without_arguments("logs"), |_args, cx| async move {
+        let sent = cx
+            .log(LoggingLevel::Info, None, json!("hello"))
+            .await
+            .unwrap_or(false);
+        Ok::<_, ToolError>(CallToolResult::text(sent.to_string()))
+    });
+    let server = McpServer::builder(Implementation::new("modern", "1.0"))
+        .logging(true)
+        .tool(logs)
+        .build()
+        .unwrap();
+    let mut raw = modern_peer(&server).await;
+    let call = json!({ "name": "logs", "arguments": {}, "_meta": meta("2026-07-28") });
+    let answer = ask(&mut raw, 1, "tools/call", call).await;
+    assert_eq!(answer["result"]["content"][0]["text"], "false", "{answer}");
+    let mut opted = meta("2026-07-28");
+    opted["io.modelcontextprotocol/logLevel"] = json!("info");
+    let call = json!({ "name": "logs", "arguments": {}, "_meta": opted });
+    raw.send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}))
+        .await;
+    let note = raw.recv().await;
+    assert_eq!(note["method"], "notifications/message", "{note}");
+    let answer = raw.recv().await;
+    assert_eq!(answer["result"]["content"][0]["text"], "true", "{answer}");
+}
