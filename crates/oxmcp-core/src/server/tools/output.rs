@@ -33,7 +33,7 @@ use super::schema::{SchemaError, output_schema_for};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tool result",
     label = "a tool returns `String`, `CallToolResult`, content blocks, `()`, or `Json<T>` for structured output, or a `Result` of one of these",
-    note = "to return your own type as structured output, derive `Serialize` and `JsonSchema` for it and wrap it in `Json`: `-> Json<{Self}>`, `Json(value)`"
+    note = "if `{Self}` is a struct to return as structured output, derive `Serialize` and `JsonSchema` for it (or put `#[oxmcp::schema]` on it) and wrap it in `Json`: `-> Json<{Self}>`, `Json(value)`"
 )]
 pub trait ToolOutput: Send + 'static {
     /// The `outputSchema` this type implies, if it is structured output.
