@@ -46,9 +46,9 @@
 //!         &self,
 //!         /// The file's path.
 //!         path: String,
-//!     ) -> Result<String, ToolError> {
-//!         // An io::Error becomes a tool execution error the model can read.
-//!         Ok(std::fs::read_to_string(path)?)
+//!     ) -> std::io::Result<String> {
+//!         // Any error type works: it becomes a tool execution error the model can read.
+//!         std::fs::read_to_string(path)
 //!     }
 //! }
 //!

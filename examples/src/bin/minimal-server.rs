@@ -36,8 +36,8 @@ impl Calculator {
         &self,
         /// The file's path.
         path: String,
-    ) -> Result<String, ToolError> {
-        Ok(std::fs::read_to_string(path)?)
+    ) -> std::io::Result<String> {
+        std::fs::read_to_string(path) // an error is a tool execution error
     }
 }
 
