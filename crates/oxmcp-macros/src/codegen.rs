@@ -27,7 +27,7 @@ pub(crate) fn receiver(signature: &Signature, private: &TokenStream) -> Receiver
     }
 }
 
-/// `Self::method(this, args..., cx)`, awaited, passed through `check` (a path to a function
+/// `Self::method(this, args..., cx)`, awaited if the method is `async`, passed through `check` (a path to a function
 /// whose bound reports a wrong return type at `output_span`).
 pub(crate) fn call(
     signature: &Signature,
@@ -49,7 +49,11 @@ pub(crate) fn call(
             quote!(__oxmcp_args.#ident)
         }
     });
-    quote_spanned!(output_span=> #check(Self::#method(#receiver #(#args),*).await))
+    if signature.is_async {
+        quote_spanned!(output_span=> #check(Self::#method(#receiver #(#args),*).await))
+    } else {
+        quote_spanned!(output_span=> #check(Self::#method(#receiver #(#args),*)))
+    }
 }
 
 /// The generated argument struct (if the arguments are plain parameters) and the type of

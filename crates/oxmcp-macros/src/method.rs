@@ -34,6 +34,8 @@ pub(crate) struct Field {
 
 /// The analysed signature of a tool method.
 pub(crate) struct Signature {
+    /// `async fn`, awaited; a plain `fn` is called in place.
+    pub(crate) is_async: bool,
     pub(crate) self_kind: SelfKind,
     pub(crate) params: Vec<Param>,
     /// The argument struct's type, when one parameter is the whole struct.
@@ -70,16 +72,16 @@ fn is_arg_marker(attr: &Attribute) -> bool {
     attr.path().is_ident("arg")
 }
 
+/// Is this a parameter attribute the macro consumes (moved to a field, or `#[arg]`)?
+pub(crate) fn is_param_attr(attr: &Attribute) -> bool {
+    is_field_attr(attr) || is_arg_marker(attr)
+}
+
 /// Analyses `method`'s signature and strips the attributes the macro consumes from its
 /// parameters (they are not allowed there once the macro is done).
 pub(crate) fn analyse(method: &mut ImplItemFn, what: &str) -> Result<Signature> {
     let sig = &method.sig;
-    if sig.asyncness.is_none() {
-        return Err(syn::Error::new(
-            sig.fn_token.span(),
-            format_args!("a {what} method must be `async fn`"),
-        ));
-    }
+    let is_async = sig.asyncness.is_some();
     if let Some(unsafety) = &sig.unsafety {
         return Err(syn::Error::new(
             unsafety.span(),
@@ -100,7 +102,9 @@ pub(crate) fn analyse(method: &mut ImplItemFn, what: &str) -> Result<Signature> 
             FnArg::Typed(typed) => raw.push(take_param(typed)),
         }
     }
-    classify(raw, self_kind)
+    let mut signature = classify(raw, self_kind)?;
+    signature.is_async = is_async;
+    Ok(signature)
 }
 
 fn receiver_kind(receiver: &Receiver, what: &str) -> Result<SelfKind> {
@@ -246,6 +250,7 @@ fn classify(raw: Vec<RawParam>, self_kind: SelfKind) -> Result<Signature> {
         }
     }
     Ok(Signature {
+        is_async: true,
         self_kind,
         params,
         arguments,

@@ -77,7 +77,7 @@ fn collect<M: RouteMethod>(item: &mut ItemImpl) -> Result<Vec<M>> {
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
             if let Some(span) = misplaced_attr(impl_item, M::ATTR) {
-                let message = format!("`#[{}]` goes on an `async fn` method", M::ATTR);
+                let message = format!("`#[{}]` goes on a method", M::ATTR);
                 push(syn::Error::new(span, message));
             }
             continue;

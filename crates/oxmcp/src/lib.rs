@@ -1,25 +1,94 @@
 //! oxmcp: a complete Model Context Protocol implementation in Rust.
 //!
-//! This facade is the one crate applications depend on. It re-exports the wire model
-//! ([`types`]) and the peer engine ([`core`]), plus the items most programs use at the top
-//! level.
+//! This facade is the one crate applications depend on, with `tokio` for the runtime:
 //!
+//! ```toml
+//! [dependencies]
+//! oxmcp = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! A server with two tools, over stdio (the client starts it and talks on its stdin and
+//! stdout):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use oxmcp::prelude::*;
+//! use oxmcp::transport::stdio::stdio;
+//! use oxmcp::types::Implementation;
+//!
+//! /// The result of `add`.
+//! #[schema]
+//! struct Sum {
+//!     sum: f64,
+//! }
+//!
+//! struct Calculator;
+//!
+//! #[tool_router]
+//! impl Calculator {
+//!     /// Adds two numbers.
+//!     #[tool(annotations(read_only))]
+//!     async fn add(
+//!         &self,
+//!         /// The first number.
+//!         a: f64,
+//!         /// The second number.
+//!         b: f64,
+//!     ) -> Json<Sum> {
+//!         Json(Sum { sum: a + b })
+//!     }
+//!
+//!     /// Reads a small text file.
+//!     #[tool]
+//!     fn read(
+//!         &self,
+//!         /// The file's path.
+//!         path: String,
+//!     ) -> std::io::Result<String> {
+//!         // Any error type works: it becomes a tool execution error the model can read.
+//!         std::fs::read_to_string(path)
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let server = McpServer::builder(Implementation::new("calculator", "1.0.0"))
+//!         .tools(Arc::new(Calculator).tool_routes())
+//!         .build()?;
+//!     server.serve(stdio()).wait().await; // until the client closes stdin
+//!     Ok(())
+//! }
+//! ```
+//!
+//! What is where:
+//!
+//! - At the root and in the [`prelude`]: the server ([`McpServer`], [`ToolRoute`],
+//!   [`ResourceRoute`], [`ResourceTemplateRoute`], [`PromptRoute`], [`ToolError`],
+//!   [`Json`], [`RequestContext`]), the client ([`McpClient`], [`ClientHandler`]) and the
+//!   macros.
 //! - [`types`]: every request, result and notification of MCP 2025-11-25 (and the older
 //!   revisions), the JSON-RPC envelope, capabilities.
-//! - [`core`]: sessions for both roles, [`Handler`], [`RequestContext`], [`Peer`], and the
-//!   stdio, child-process and in-memory transports.
+//! - [`transport`]: stdio, child process, in memory; [`server`] and [`client`]: the rest of
+//!   the SDK of each role (pagination, completion, the `tracing` bridge, notification
+//!   streams, ...).
+//! - [`core`]: the engine crate itself, for what the facade does not name: sessions for
+//!   both roles, [`Handler`], [`Peer`].
+//!
+//! The engine without the SDK: a [`Handler`] answers requests by method name.
 //!
 //! ```
 //! use oxmcp::{ClientConfig, NoHandler, ServerConfig, connect, serve_server, transport::memory};
 //! use oxmcp::types::Implementation;
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let (a, b) = memory::duplex(16);
-//! let _server = serve_server(a, ServerConfig::new(Implementation::new("s", "1")), NoHandler);
-//! let client = connect(b, ClientConfig::new(Implementation::new("c", "1")), NoHandler).await.unwrap();
-//! client.peer().ping().await.unwrap();
-//! # }
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let (a, b) = memory::duplex(16);
+//!     let _server = serve_server(a, ServerConfig::new(Implementation::new("s", "1")), NoHandler);
+//!     let client = connect(b, ClientConfig::new(Implementation::new("c", "1")), NoHandler).await.unwrap();
+//!     client.peer().ping().await.unwrap();
+//! }
 //! ```
 //!
 //! # Tools with macros
@@ -85,16 +154,21 @@
 //! # let _ = server;
 //! ```
 //!
-//! The argument and output types derive through `serde` and `schemars` (1.x) as usual. To
-//! depend on `oxmcp` alone, derive through its re-exports and tell the derives where they
-//! are: `#[derive(oxmcp::serde::Deserialize, oxmcp::schemars::JsonSchema)]` with
-//! `#[serde(crate = "oxmcp::serde")]` and `#[schemars(crate = "oxmcp::schemars")]`. The
-//! code the macros generate needs nothing but `oxmcp`.
+//! The argument and output types derive `Serialize`/`Deserialize` and `JsonSchema`
+//! (schemars 1.x). [`macro@schema`] derives them through `oxmcp`'s re-exports, so that a
+//! crate needs no direct dependency on `serde` or `schemars` (deriving with those crates
+//! directly works as well). The code the macros generate needs nothing but `oxmcp`.
+//!
+//! A tool may be a plain `fn` as well as an `async fn`. With a `Result` return type, `?`
+//! works on any `std::error::Error + Send + Sync + 'static` (and `anyhow::Error`, `String`,
+//! `&str`): it becomes a tool execution error (`isError: true`) the model can read, while
+//! an [`types::ErrorData`] stays a JSON-RPC error.
 //!
 //! # Features
 //!
 //! - `macros` (default): [`macro@tool_router`] and [`macro@tool`], [`macro@prompt_router`]
-//!   and [`macro@prompt`].
+//!   and [`macro@prompt`], [`macro@resource_router`] and [`macro@resource`],
+//!   [`macro@schema`].
 //! - `tasks` (default): tasks, for both roles (`oxmcp::tasks`, the `oxmcp-tasks` crate).
 //! - `http`: Streamable HTTP, server and client (`oxmcp::http`).
 //! - `sqlite`: the durable task store in embedded SQLite (`oxmcp::sqlite::SqliteTaskStore`);
@@ -114,21 +188,31 @@
 /// feature.
 #[cfg(feature = "auth")]
 pub use oxmcp_auth as auth;
+/// The engine crate, `oxmcp-core`, for what the facade does not name.
 pub use oxmcp_core as core;
+pub use oxmcp_core::server::completion::Completer;
+pub use oxmcp_core::server::prompts::{PromptArguments, PromptRoute};
+pub use oxmcp_core::server::resources::{
+    ResourceRoute, ResourceTemplateRoute, UriVariables, resource_not_found,
+};
 pub use oxmcp_core::server::tools::{Json, NoArguments, ToolError, ToolOutput, ToolRoute};
+pub use oxmcp_core::server::{McpServerBuilder, RegistrationError};
 pub use oxmcp_core::{
-    ClientConfig, Extensions, Handler, HandlerResult, IncomingNotification, IncomingRequest,
-    InitializeError, McpServer, Middleware, Next, NoHandler, NotificationContext, NotifyError,
-    Peer, Principal, RequestContext, RequestError, RequestOptions, RunningClient, RunningServer,
-    ServerConfig, SessionConfig, SessionEnd, SessionExtensions, SessionHandle, SessionInfo,
-    connect, middleware, role, serve_server, to_result, transport,
+    ClientConfig, ClientHandler, ClientRequestError, ElicitOutcome, Extensions, Handler,
+    HandlerResult, IncomingNotification, IncomingRequest, InitializeError, McpClient, McpServer,
+    Middleware, Next, NoHandler, NotificationContext, NotifyError, Peer, Principal, RequestContext,
+    RequestError, RequestOptions, RunningClient, RunningServer, ServerConfig, SessionConfig,
+    SessionEnd, SessionExtensions, SessionHandle, SessionInfo, client, connect, middleware, role,
+    serve_server, server, to_result, transport,
 };
 /// Streamable HTTP: the server (`McpService`, `serve`) and the client transport
 /// (`HttpClientTransport`). Enabled by the `http` feature.
 #[cfg(feature = "http")]
 pub use oxmcp_http as http;
 #[cfg(feature = "macros")]
-pub use oxmcp_macros::{prompt, prompt_router, tool, tool_router};
+pub use oxmcp_macros::{
+    prompt, prompt_router, resource, resource_router, schema, tool, tool_router,
+};
 /// Durable task storage in one embedded SQLite file (`SqliteTaskStore`). Enabled by the
 /// `sqlite` feature.
 #[cfg(feature = "sqlite")]
@@ -138,26 +222,30 @@ pub use oxmcp_store_sqlite as sqlite;
 #[cfg(feature = "tasks")]
 pub use oxmcp_tasks as tasks;
 pub use oxmcp_types as types;
-/// `schemars`, re-exported for `#[derive(JsonSchema)]` on argument and output types without
-/// a direct dependency (see [the macros guide](crate#tools-with-macros)).
+/// `schemars`, re-exported: [`macro@schema`] derives `JsonSchema` through it, and the code
+/// the macros generate names it (see [the macros guide](crate#tools-with-macros)).
 pub use schemars;
-/// `serde`, re-exported for `#[derive(Deserialize, Serialize)]` on argument and output types
-/// without a direct dependency (see [the macros guide](crate#tools-with-macros)).
+/// `serde`, re-exported: [`macro@schema`] derives `Serialize` and `Deserialize` through it,
+/// and the code the macros generate names it (see [the macros guide](crate#tools-with-macros)).
 pub use serde;
 /// `serde_json`, re-exported for building JSON values.
 pub use serde_json;
 
-/// The names most servers use: `use oxmcp::prelude::*;`.
+/// The names most servers and clients use: `use oxmcp::prelude::*;`.
 pub mod prelude {
+    pub use crate::role::Server;
     #[cfg(feature = "tasks")]
     pub use crate::tasks::{
         ClientTaskRequests as _, McpClientTasksExt as _, MemoryTaskStore, ServerTaskRequests as _,
         TaskConfig, TaskContextExt as _, TaskEngine, TaskRequests as _, TasksClientExt as _,
         TasksServerBuilderExt as _, TasksServerExt as _,
     };
-    pub use crate::{Json, McpServer, RequestContext, ToolError, role::Server};
+    pub use crate::{
+        ClientHandler, ElicitOutcome, Json, McpClient, McpServer, PromptRoute, RequestContext,
+        ResourceRoute, ResourceTemplateRoute, ToolError, ToolRoute,
+    };
     #[cfg(feature = "macros")]
-    pub use crate::{prompt, prompt_router, tool, tool_router};
+    pub use crate::{prompt, prompt_router, resource, resource_router, schema, tool, tool_router};
 }
 
 /// What the code the macros generate needs. Not public API: it changes without notice.

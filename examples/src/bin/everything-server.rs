@@ -17,8 +17,8 @@ use oxmcp::tasks::TasksServerExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oxmcp::core::McpServer;
-use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
+use oxmcp::McpServer;
+use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
 use oxmcp::transport::stdio::stdio;

@@ -9,7 +9,7 @@ use oxmcp::transport::stdio::stdio;
 use oxmcp::types::Implementation;
 
 /// The result of `add`.
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schema]
 struct Sum {
     sum: f64,
 }
@@ -18,16 +18,6 @@ struct Calculator;
 
 #[tool_router]
 impl Calculator {
-    /// Returns its text.
-    #[tool]
-    async fn echo(
-        &self,
-        /// The text to send back.
-        text: String,
-    ) -> String {
-        text
-    }
-
     /// Adds two numbers.
     #[tool(annotations(read_only))]
     async fn add(
@@ -38,6 +28,16 @@ impl Calculator {
         b: f64,
     ) -> Json<Sum> {
         Json(Sum { sum: a + b })
+    }
+
+    /// Reads a small text file.
+    #[tool]
+    fn read(
+        &self,
+        /// The file's path.
+        path: String,
+    ) -> std::io::Result<String> {
+        std::fs::read_to_string(path) // an error is a tool execution error
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use oxmcp::core::client::{ClientHandler, McpClient};
+use oxmcp::client::{ClientHandler, McpClient};
 use oxmcp::http::HttpClientTransport;
 use oxmcp::types::{Implementation, Root};
 use oxmcp::{ClientConfig, RequestOptions};

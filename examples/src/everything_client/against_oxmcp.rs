@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use oxmcp::core::client::{McpClient, Subscription, SubscriptionError};
+use oxmcp::client::{McpClient, Subscription, SubscriptionError};
 use oxmcp::types::{CallToolRequestParams, CallToolResult, ErrorCode, JsonObject, LoggingLevel};
 use serde_json::{Value, json};
 

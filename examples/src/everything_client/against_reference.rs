@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use oxmcp::McpClient;
 use oxmcp::RequestOptions;
-use oxmcp::core::client::McpClient;
 use oxmcp::types::completion::{PromptReference, ResourceTemplateReference};
 use oxmcp::types::elicitation::UrlElicitationRequiredData;
 use oxmcp::types::{

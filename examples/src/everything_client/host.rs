@@ -7,7 +7,7 @@ use oxmcp::tasks::TasksClientExt as _;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 
-use oxmcp::core::client::{ClientHandler, FormElicitation, SamplingRequest, UrlElicitation};
+use oxmcp::client::{ClientHandler, FormElicitation, SamplingRequest, UrlElicitation};
 use oxmcp::types::elicitation::{ElicitAction, ElicitValue};
 use oxmcp::types::sampling::{ToolChoiceMode, stop_reason};
 use oxmcp::types::{

@@ -17,7 +17,7 @@ use std::fmt::Display;
 use std::future::Future;
 
 use oxmcp::ClientConfig;
-use oxmcp::core::client::McpClient;
+use oxmcp::McpClient;
 use oxmcp::transport::child::{ChildProcess, StderrMode};
 use oxmcp::types::Implementation;
 

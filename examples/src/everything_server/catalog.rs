@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use oxmcp::core::server::completion::{Completer, CompletionRequest};
-use oxmcp::core::server::prompts::PromptRoute;
-use oxmcp::core::server::resources::{ResourceRoute, ResourceTemplateRoute, resource_not_found};
+use oxmcp::PromptRoute;
+use oxmcp::server::completion::{Completer, CompletionRequest};
 use oxmcp::types::prompts::{Prompt, PromptArgument};
 use oxmcp::types::{
     GetPromptResult, PromptMessage, Resource, ResourceTemplate, Role, TextContent,
     TextResourceContents,
 };
+use oxmcp::{ResourceRoute, ResourceTemplateRoute, resource_not_found};
 use schemars::JsonSchema;
 use serde::Deserialize;
 

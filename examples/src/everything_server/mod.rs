@@ -33,9 +33,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
+use oxmcp::McpServer;
 use oxmcp::Peer;
-use oxmcp::core::McpServer;
-use oxmcp::core::server::RegistrationError;
+use oxmcp::RegistrationError;
 use oxmcp::role::Server;
 use oxmcp::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
 use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};

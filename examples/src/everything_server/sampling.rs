@@ -3,7 +3,7 @@
 //! `sampling/createMessage`, and returns the model's final answer.
 
 use oxmcp::RequestContext;
-use oxmcp::core::server::tools::ToolError;
+use oxmcp::ToolError;
 use oxmcp::role::Server;
 use oxmcp::types::sampling::{SamplingContent, ToolChoice, ToolChoiceMode};
 use oxmcp::types::{

@@ -13,11 +13,11 @@
 
 use std::time::Duration;
 
+use oxmcp::ElicitOutcome;
 use oxmcp::RequestContext;
-use oxmcp::core::ElicitOutcome;
-use oxmcp::core::server::tools::{ToolError, ToolRoute};
 use oxmcp::role::Server;
 use oxmcp::types::tools::TaskSupport;
+use oxmcp::{ToolError, ToolRoute};
 use schemars::JsonSchema;
 use serde::Deserialize;
 

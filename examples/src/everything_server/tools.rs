@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use oxmcp::core::server::tools::{Json, NoArguments, ToolError, ToolRoute};
 use oxmcp::role::Server;
 use oxmcp::types::elicitation::{ElicitAction, ElicitRequestUrlParams};
 use oxmcp::types::{LoggingLevel, ToolAnnotations};
+use oxmcp::{Json, NoArguments, ToolError, ToolRoute};
 use oxmcp::{Peer, RequestContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -219,7 +219,7 @@ fn cancelled_count(state: &Arc<State>) -> ToolRoute {
 }
 
 async fn elicit_profile(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {
-    use oxmcp::core::ElicitOutcome;
+    use oxmcp::ElicitOutcome;
     let outcome = cx
         .elicit::<Profile>("Tell us about yourself.")
         .await

@@ -6,8 +6,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use oxmcp::ClientConfig;
-use oxmcp::core::client::McpClient;
-use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
+use oxmcp::McpClient;
+use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::transport::memory;
 use oxmcp::types::Implementation;
 use oxmcp_examples::everything_client::{Report, against_oxmcp, host};
@@ -165,13 +165,13 @@ async fn minimal_server_binary() {
         .spawn()
         .expect("spawn");
     let config = ClientConfig::new(Implementation::new("test", "1"));
-    let client = McpClient::connect(transport, config, oxmcp::core::client::ClientHandler::new())
+    let client = McpClient::connect(transport, config, oxmcp::ClientHandler::new())
         .await
         .expect("connect");
     let tools = client.peer().list_tools().collect_all().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["echo", "add"]);
-    assert_eq!(tools[1].description.as_deref(), Some("Adds two numbers."));
+    assert_eq!(names, ["add", "read"]);
+    assert_eq!(tools[0].description.as_deref(), Some("Adds two numbers."));
     let args = serde_json::from_value(serde_json::json!({ "a": 1, "b": 2 })).unwrap();
     let sum = client
         .peer()
@@ -179,6 +179,17 @@ async fn minimal_server_binary() {
         .await
         .unwrap();
     assert_eq!(sum.structured_content.unwrap()["sum"], 3.0);
+    let args = serde_json::from_value(serde_json::json!({ "path": "/no/such/file" })).unwrap();
+    let read = client
+        .peer()
+        .call_tool(CallToolRequestParams::new("read").with_arguments(args))
+        .await
+        .unwrap();
+    assert_eq!(
+        read.is_error,
+        Some(true),
+        "an io::Error is a tool execution error"
+    );
     client.close().await;
     assert!(child.shutdown().await.unwrap().success());
 }

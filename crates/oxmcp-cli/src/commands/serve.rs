@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use oxmcp::core::server::tracing_bridge::McpLoggingLayer;
+use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::transport::stdio::stdio;
 use oxmcp_core::McpServer;
 use serde_json::{Value, json};

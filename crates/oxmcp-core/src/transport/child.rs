@@ -11,6 +11,10 @@
 //! group, so what the server started stops with it; when every handle and both transport
 //! halves are dropped without a shutdown, the group is killed.
 //!
+//! That is the Unix behaviour. On Windows, which has no such signals, stopping goes through
+//! `taskkill` on the child's process tree (a request to close, then a forced kill); that path
+//! compiles in principle but has not been built or run on Windows.
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use oxmcp_core::transport::child::{ChildProcess, StderrMode};
@@ -40,6 +44,7 @@ use tokio::process::Command;
 use super::lines::{LineConfig, LineTransport};
 
 mod handle;
+mod signals;
 mod stderr;
 
 pub use handle::{ChildHandle, ChildInput, ChildOutput};
@@ -206,8 +211,9 @@ impl ChildProcess {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
-            .process_group(0)
             .kill_on_drop(true);
+        #[cfg(unix)]
+        command.process_group(0);
         command
     }
 
@@ -251,5 +257,5 @@ impl ChildProcess {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests;

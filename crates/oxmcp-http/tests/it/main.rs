@@ -15,6 +15,7 @@ mod descriptors;
 mod edge;
 mod fairness;
 mod idle_sessions;
+#[cfg(feature = "interop")]
 mod interop_legacy;
 mod isolation;
 mod legacy_server;

@@ -34,7 +34,13 @@ impl Schema {
         let shared = std::env::var("OXMCP_SHARED_DIR")
             .unwrap_or_else(|_| format!("{}/../../../shared", env!("CARGO_MANIFEST_DIR")));
         let path = format!("{shared}/spec/{version}/schema.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "the official MCP schema {path} cannot be read ({e}): these tests need the \
+                 `shared` folder (spec/<version>/schema.json) beside the clone, or \
+                 OXMCP_SHARED_DIR set to it"
+            )
+        });
         let doc: Value = serde_json::from_str(&text).unwrap();
         let defs_key = if doc.get("$defs").is_some() {
             "$defs"

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use oxmcp::McpClient;
 use oxmcp::RequestOptions;
-use oxmcp::core::client::McpClient;
 use oxmcp::types::completion::{PromptReference, ResourceTemplateReference};
 use oxmcp::types::elicitation::UrlElicitationRequiredData;
 use oxmcp::types::{

@@ -2,7 +2,7 @@
 //! status streamed and its result fetched, a task that needs the user's input, a task that
 //! fails, a cancelled task, the `taskSupport: required` refusal, and `tasks/list`.
 
-use oxmcp::core::client::McpClient;
+use oxmcp::McpClient;
 use oxmcp::role::Client;
 use oxmcp::tasks::CANCELLED_MESSAGE;
 use oxmcp::tasks::McpClientTasksExt as _;

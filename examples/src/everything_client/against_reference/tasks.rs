@@ -12,7 +12,7 @@
 //!
 //! [`TaskHandle::wait_for_result`]: oxmcp::tasks::TaskHandle::wait_for_result
 
-use oxmcp::core::client::McpClient;
+use oxmcp::McpClient;
 use oxmcp::types::tasks::TaskStatus;
 use serde_json::json;
 

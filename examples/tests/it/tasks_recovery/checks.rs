@@ -4,7 +4,7 @@ use oxmcp::tasks::McpClientTasksExt as _;
 use oxmcp::tasks::TaskRequests as _;
 use std::collections::BTreeMap;
 
-use oxmcp::core::client::McpClient;
+use oxmcp::McpClient;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{StoreError, TaskOutcome, TaskOwner, TaskRecord, TaskStore};
 use oxmcp::types::tasks::TaskStatus;

@@ -4,7 +4,7 @@ use oxmcp::tasks::McpClientTasksExt as _;
 use oxmcp::tasks::TaskRequests as _;
 use std::collections::BTreeMap;
 
-use oxmcp::core::client::McpClient;
+use oxmcp::McpClient;
 use oxmcp::types::tasks::TaskStatus;
 use oxmcp::types::{CallToolRequestParams, Task, TaskMetadata, Tool};
 use serde_json::{Value, json};

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use oxmcp::core::client::{ClientHandler, McpClient};
+use oxmcp::client::{ClientHandler, McpClient};
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{ListPosition, StoreError, TaskOutcome, TaskOwner, TaskRecord, TaskStore};
 use oxmcp::transport::child::{ChildHandle, ChildProcess, StderrMode};

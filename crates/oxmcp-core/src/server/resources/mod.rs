@@ -26,6 +26,7 @@
 //! ```
 
 pub mod template;
+mod typed;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -40,6 +41,7 @@ use oxmcp_types::{
 };
 
 pub use template::{UriTemplate, UriTemplateError, UriVariables};
+pub use typed::from_variables;
 
 use crate::context::RequestContext;
 use crate::handler::BoxFuture;

@@ -470,6 +470,16 @@ impl McpServerBuilder {
         self
     }
 
+    /// Adds resource templates (for example those a `#[resource_router]` impl generates),
+    /// tried in this order after the templates added before.
+    pub fn resource_templates(
+        mut self,
+        routes: impl IntoIterator<Item = ResourceTemplateRoute>,
+    ) -> Self {
+        self.templates.extend(routes);
+        self
+    }
+
     /// Adds a prompt.
     pub fn prompt(mut self, route: PromptRoute) -> Self {
         self.prompts.push(route);

@@ -58,6 +58,7 @@
 //! # struct EchoArgs { text: String }
 //! ```
 
+mod formats;
 mod name;
 mod output;
 mod schema;

@@ -30,6 +30,11 @@ use super::schema::{SchemaError, output_schema_for};
 /// let failed: Result<String, ToolError> = Err(ToolError::execution("no such city"));
 /// assert_eq!(failed.into_call_tool_result().unwrap().is_error, Some(true));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool result",
+    label = "a tool returns `String`, `CallToolResult`, content blocks, `()`, or `Json<T>` for structured output, or a `Result` of one of these",
+    note = "if `{Self}` is a struct to return as structured output, derive `Serialize` and `JsonSchema` for it (or put `#[oxmcp::schema]` on it) and wrap it in `Json`: `-> Json<{Self}>`, `Json(value)`"
+)]
 pub trait ToolOutput: Send + 'static {
     /// The `outputSchema` this type implies, if it is structured output.
     fn output_schema() -> Option<Result<JsonObject, SchemaError>> {
@@ -175,24 +180,40 @@ impl fmt::Display for ToolError {
     }
 }
 
-impl std::error::Error for ToolError {}
-
-impl From<ErrorData> for ToolError {
-    fn from(error: ErrorData) -> Self {
-        Self::Protocol(error)
+/// Everything that converts into a boxed error converts into a `ToolError`, so `?` works in
+/// a tool on any `std::error::Error + Send + Sync + 'static` (an `std::io::Error`, a
+/// `serde_json::Error`, an `anyhow::Error`, ...), and on `String` and `&str` messages.
+///
+/// An [`ErrorData`] becomes a protocol error (a JSON-RPC error response); anything else an
+/// execution error whose text is the error's message followed by its sources
+/// (`"reading config: No such file or directory (os error 2)"`).
+///
+/// `ToolError` itself does not implement `std::error::Error` (as `anyhow::Error` does not):
+/// that is what lets this conversion take every error type.
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for ToolError {
+    fn from(error: E) -> Self {
+        let error: Box<dyn std::error::Error + Send + Sync> = error.into();
+        match error.downcast::<ErrorData>() {
+            Ok(protocol) => Self::Protocol(*protocol),
+            Err(other) => Self::execution(with_sources(&*other)),
+        }
     }
 }
 
-impl From<String> for ToolError {
-    fn from(message: String) -> Self {
-        Self::execution(message)
+/// `error`'s message followed by those of its sources, separated by `": "` (a source whose
+/// message the previous one already ends with is skipped).
+fn with_sources(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
     }
-}
-
-impl From<&str> for ToolError {
-    fn from(message: &str) -> Self {
-        Self::execution(message)
-    }
+    text
 }
 
 /// The arguments of a tool that takes none: its input schema is
@@ -206,3 +227,49 @@ impl From<&str> for ToolError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArguments {}
+
+#[cfg(test)]
+mod tests {
+    use oxmcp_types::ErrorCode;
+
+    use super::*;
+
+    #[expect(
+        clippy::result_large_err,
+        reason = "the shape of a tool's result, which is what is tested"
+    )]
+    fn read_missing() -> Result<Vec<u8>, ToolError> {
+        Ok(std::fs::read("/nonexistent/oxmcp/file")?)
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading config")]
+    struct ConfigError(#[source] std::io::Error);
+
+    #[test]
+    fn std_errors_become_execution_errors_with_their_sources() {
+        let Err(ToolError::Execution(result)) = read_missing() else {
+            panic!("an io::Error is an execution error");
+        };
+        assert_eq!(result.is_error, Some(true));
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = ToolError::from(ConfigError(io));
+        assert_eq!(
+            e.to_string(),
+            "tool execution error: reading config: no such file"
+        );
+    }
+
+    #[test]
+    fn messages_and_error_data() {
+        let e: ToolError = "bad date".into();
+        assert_eq!(e.to_string(), "tool execution error: bad date");
+        let e: ToolError = format!("{} is not a city", "Atlantis").into();
+        assert_eq!(
+            e.to_string(),
+            "tool execution error: Atlantis is not a city"
+        );
+        let data = ErrorData::new(ErrorCode::URL_ELICITATION_REQUIRED, "authorize first");
+        assert_eq!(ToolError::from(data.clone()), ToolError::Protocol(data));
+    }
+}

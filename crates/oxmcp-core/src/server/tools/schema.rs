@@ -6,6 +6,8 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
+use super::formats::standard_formats;
+
 /// The dialect `schemars` writes into `$schema`; MCP reads a schema without `$schema` as this
 /// dialect, so the member is dropped (older clients choke on it).
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -32,7 +34,8 @@ pub enum SchemaError {
 }
 
 /// The input schema of `A`, as MCP wants it: JSON Schema 2020-12 with root
-/// `"type": "object"`.
+/// `"type": "object"`, and only the `format`s JSON Schema defines (the range of a Rust
+/// integer type is `minimum`/`maximum`, not `"format": "uint64"`).
 ///
 /// ```
 /// use oxmcp_core::server::tools::input_schema_for;
@@ -47,6 +50,7 @@ pub enum SchemaError {
 pub fn input_schema_for<A: JsonSchema + ?Sized>() -> Result<JsonObject, SchemaError> {
     let schema = SchemaSettings::draft2020_12()
         .for_deserialize()
+        .with_transform(standard_formats)
         .into_generator()
         .into_root_schema_for::<A>();
     normalize_root(schema.to_value())
@@ -65,6 +69,7 @@ pub fn input_schema_for<A: JsonSchema + ?Sized>() -> Result<JsonObject, SchemaEr
 pub fn output_schema_for<O: JsonSchema + ?Sized>() -> Result<JsonObject, SchemaError> {
     let schema = SchemaSettings::draft2020_12()
         .for_serialize()
+        .with_transform(standard_formats)
         .into_generator()
         .into_root_schema_for::<O>();
     normalize_root(schema.to_value())

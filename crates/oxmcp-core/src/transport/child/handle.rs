@@ -8,15 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use nix::errno::Errno;
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
+use super::signals::{Stop, kill_leftovers, stop};
 use super::stderr::{StderrRing, lock};
 
 /// The outcome of waiting for the child.
@@ -69,13 +67,13 @@ impl Shared {
         self.status.borrow().is_some()
     }
 
-    /// Sends `signal` to the child's process group, unless the child was already reaped (its
-    /// pid may then belong to someone else).
-    fn signal(&self, signal: Signal) -> io::Result<()> {
+    /// Stops the child's process group, unless the child was already reaped (its pid may
+    /// then belong to someone else).
+    fn signal(&self, how: Stop) -> io::Result<()> {
         if self.has_exited() {
             return Ok(());
         }
-        signal_group(self.pid, signal)
+        stop(self.pid, how)
     }
 }
 
@@ -86,7 +84,7 @@ impl Drop for Shared {
                 pid = self.pid,
                 "child dropped without shutdown: killing its group"
             );
-            if let Err(error) = signal_group(self.pid, Signal::SIGKILL) {
+            if let Err(error) = stop(self.pid, Stop::Kill) {
                 tracing::debug!(pid = self.pid, %error, "could not kill the child");
             }
         }
@@ -101,36 +99,9 @@ impl Drop for Shared {
 async fn reap(mut child: Child, pid: u32, tx: watch::Sender<Option<Reaped>>) {
     let status = child.wait().await.map_err(Arc::new);
     if status.is_ok() {
-        // The group outlives its leader while a member lives, so its id is still ours.
-        match pgid(pid).map(|pgid| killpg(pgid, Signal::SIGKILL)) {
-            Ok(Ok(())) => tracing::debug!(pid, "killed processes the child left behind"),
-            Ok(Err(Errno::ESRCH)) => {}
-            Ok(Err(error)) => tracing::debug!(pid, %error, "could not clean the child's group"),
-            Err(error) => tracing::debug!(pid, %error, "invalid pid"),
-        }
+        kill_leftovers(pid);
     }
     tx.send_replace(Some(status));
-}
-
-fn pgid(pid: u32) -> io::Result<Pid> {
-    i32::try_from(pid)
-        .map(Pid::from_raw)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))
-}
-
-/// Signals the process group led by `pid`, or `pid` alone if it left the group. SIGKILL also
-/// goes to `pid` directly.
-fn signal_group(pid: u32, signal: Signal) -> io::Result<()> {
-    let pid = pgid(pid)?;
-    match killpg(pid, signal) {
-        Ok(()) if signal != Signal::SIGKILL => return Ok(()),
-        Ok(()) | Err(Errno::ESRCH) => {}
-        Err(error) => return Err(error.into()),
-    }
-    match kill(pid, signal) {
-        Ok(()) | Err(Errno::ESRCH) => Ok(()),
-        Err(error) => Err(error.into()),
-    }
 }
 
 /// A handle on a spawned child: its pid, its exit status, its captured stderr, and the
@@ -179,12 +150,12 @@ impl ChildHandle {
             Ok(status) => status,
             Err(_) => {
                 tracing::debug!(pid, "child still running after stdin closed: SIGTERM");
-                self.shared.signal(Signal::SIGTERM)?;
+                self.shared.signal(Stop::Terminate)?;
                 match timeout(self.shared.term_grace, self.exit_status()).await {
                     Ok(status) => status,
                     Err(_) => {
                         tracing::debug!(pid, "child still running after SIGTERM: SIGKILL");
-                        self.shared.signal(Signal::SIGKILL)?;
+                        self.shared.signal(Stop::Kill)?;
                         self.exit_status().await
                     }
                 }
@@ -196,7 +167,7 @@ impl ChildHandle {
 
     /// Kills the child's process group at once (SIGKILL) and returns the child's exit status.
     pub async fn kill(&self) -> io::Result<ExitStatus> {
-        self.shared.signal(Signal::SIGKILL)?;
+        self.shared.signal(Stop::Kill)?;
         let status = self.exit_status().await;
         self.drain_stderr().await;
         status
