@@ -114,7 +114,7 @@ impl<T: ToolOutput, E: Into<ToolError> + Send + 'static> ToolOutput for Result<T
         match self {
             Ok(value) => value.into_call_tool_result(),
             Err(error) => match error.into() {
-                ToolError::Execution(result) => Ok(result),
+                ToolError::Execution(result) => Ok(*result),
                 ToolError::Protocol(error) => Err(error),
             },
         }
@@ -141,8 +141,9 @@ impl<T: ToolOutput, E: Into<ToolError> + Send + 'static> ToolOutput for Result<T
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ToolError {
-    /// A tool execution error: sent as this result, which has `isError: true`.
-    Execution(CallToolResult),
+    /// A tool execution error: sent as this result, which has `isError: true` (boxed, so
+    /// that `Result<T, ToolError>` stays small).
+    Execution(Box<CallToolResult>),
     /// A protocol error: sent as a JSON-RPC error response.
     Protocol(ErrorData),
 }
@@ -150,12 +151,12 @@ pub enum ToolError {
 impl ToolError {
     /// A tool execution error with one text block.
     pub fn execution(message: impl fmt::Display) -> Self {
-        Self::Execution(CallToolResult::error_text(message.to_string()))
+        Self::Execution(Box::new(CallToolResult::error_text(message.to_string())))
     }
 
     /// A tool execution error with these content blocks.
     pub fn execution_content(content: Vec<ContentBlock>) -> Self {
-        Self::Execution(CallToolResult::error(content))
+        Self::Execution(Box::new(CallToolResult::error(content)))
     }
 
     /// A protocol error.
