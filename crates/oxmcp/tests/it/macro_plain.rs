@@ -28,10 +28,6 @@ struct Files;
 impl Files {
     /// The length of a file, from a plain `fn`; an `std::io::Error` goes through `?`.
     #[tool]
-    #[expect(
-        clippy::result_large_err,
-        reason = "ToolError carries a whole CallToolResult (see the report on issue 13)"
-    )]
     fn stat(&self, path: String) -> Result<Json<FileStat>, ToolError> {
         let metadata = std::fs::metadata(path)?;
         Ok(Json(FileStat {
@@ -41,10 +37,6 @@ impl Files {
 
     /// Parses a number; a `ParseIntError` goes through `?`.
     #[tool]
-    #[expect(
-        clippy::result_large_err,
-        reason = "ToolError carries a whole CallToolResult (see the report on issue 13)"
-    )]
     fn parse(ParseArgs { text }: ParseArgs) -> Result<String, ToolError> {
         let n: i64 = text.trim().parse()?;
         Ok((n * 2).to_string())

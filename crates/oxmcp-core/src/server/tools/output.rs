@@ -235,10 +235,6 @@ mod tests {
 
     use super::*;
 
-    #[expect(
-        clippy::result_large_err,
-        reason = "the shape of a tool's result, which is what is tested"
-    )]
     fn read_missing() -> Result<Vec<u8>, ToolError> {
         Ok(std::fs::read("/nonexistent/oxmcp/file")?)
     }
