@@ -29,8 +29,15 @@ pub(crate) async fn issuer_metadata(
     for candidate in metadata_urls(&url) {
         match upstream.get(&candidate).await {
             Ok(body) => {
-                let metadata: IssuerMetadata = serde_json::from_slice(&body)
-                    .map_err(|e| format!("{candidate}: not authorization server metadata: {e}"))?;
+                let metadata: IssuerMetadata = match serde_json::from_slice(&body) {
+                    Ok(metadata) => metadata,
+                    Err(e) => {
+                        errors.push(format!(
+                            "{candidate}: not authorization server metadata: {e}"
+                        ));
+                        continue;
+                    }
+                };
                 if metadata.issuer != issuer {
                     return Err(format!(
                         "{candidate} names the issuer {:?}, not {issuer:?}",
