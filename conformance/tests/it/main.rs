@@ -5,6 +5,8 @@ mod binaries;
 mod everything_http;
 mod fixture;
 mod oidc_provider;
+mod oidc_resource;
+mod oidc_support;
 mod sdk_clients;
 mod sdk_server;
 mod support;
