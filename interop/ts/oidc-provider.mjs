@@ -18,7 +18,7 @@
 // with the provider's RS256 key, published at its `jwks_uri`). Scopes for the resource:
 // `mcp` and `admin`. For the resource server's negative tests there are also the resource
 // `https://other.example/mcp` (a token for another audience) and the client `cc-short`
-// (client_secret_basic, tokens living 1 s).
+// (client_secret_basic, tokens living 3 s).
 
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -102,7 +102,7 @@ const provider = new Provider(issuer, {
           scope: 'mcp admin',
           audience: resource,
           accessTokenFormat: format === 'jwt' ? 'jwt' : 'opaque',
-          accessTokenTTL: client?.clientId === 'cc-short' ? 1 : 3600,
+          accessTokenTTL: client?.clientId === 'cc-short' ? 3 : 3600,
         };
       },
     },

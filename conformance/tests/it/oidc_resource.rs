@@ -204,7 +204,7 @@ async fn jwt_access_tokens_of_oidc_provider_protect_the_server() {
     )
     .await;
     assert_eq!(post(&url, Some(&short), &initialize()).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     assert_eq!(
         post(&url, Some(&short), &initialize()).await.0,
         401,
