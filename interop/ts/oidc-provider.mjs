@@ -1,7 +1,7 @@
 // A real OpenID provider (the certified `oidc-provider` package) on 127.0.0.1 for the
 // oxmcp-auth end-to-end tests. Usage:
 //
-//   node oidc-provider.mjs MCP_URL CC_JWT_PUBLIC_JWK_JSON
+//   node oidc-provider.mjs MCP_URL CC_JWT_PUBLIC_JWK_JSON [opaque|jwt]
 //
 // Prints one JSON line `{"issuer": ..., "introspector": {...}}` once listening, then serves
 // until killed. Configured with dynamic registration, PKCE (S256, required), resource
@@ -13,6 +13,12 @@
 // redirects with their cookies gets a code without a form.
 //
 // Also serves `/prm`: the MCP server's protected resource metadata.
+//
+// The access tokens for MCP_URL are opaque (the default) or JWTs (RFC 9068, `at+jwt`, signed
+// with the provider's RS256 key, published at its `jwks_uri`). Scopes for the resource:
+// `mcp` and `admin`. For the resource server's negative tests there are also the resource
+// `https://other.example/mcp` (a token for another audience) and the client `cc-short`
+// (client_secret_basic, tokens living 3 s).
 
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -34,7 +40,8 @@ register('./resolve-hook.mjs', import.meta.url, {
 });
 const { default: Provider } = await import('oidc-provider');
 
-const [mcpUrl, jwkJson] = process.argv.slice(2);
+const [mcpUrl, jwkJson, format = 'opaque'] = process.argv.slice(2);
+const otherResource = 'https://other.example/mcp';
 if (!mcpUrl || !jwkJson) {
   console.error('usage: node oidc-provider.mjs MCP_URL CC_JWT_PUBLIC_JWK_JSON');
   process.exit(2);
@@ -64,9 +71,17 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_signing_alg: 'ES256',
       jwks: { keys: [JSON.parse(jwkJson)] },
     },
+    {
+      client_id: 'cc-short',
+      client_secret: 'cc-short-secret-0123456789',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
     { ...introspector, grant_types: [], redirect_uris: [], response_types: [] },
   ],
-  scopes: ['openid', 'offline_access', 'mcp'],
+  scopes: ['openid', 'offline_access', 'mcp', 'admin'],
   findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
   pkce: { required: () => true },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -79,11 +94,16 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => mcpUrl,
       useGrantedResource: () => true,
-      getResourceServerInfo: (ctx, resource) => {
-        if (resource !== mcpUrl) {
+      getResourceServerInfo: (ctx, resource, client) => {
+        if (resource !== mcpUrl && resource !== otherResource) {
           throw new Provider.errors.InvalidTarget(`unknown resource ${resource}`);
         }
-        return { scope: 'mcp', audience: mcpUrl, accessTokenFormat: 'opaque', accessTokenTTL: 3600 };
+        return {
+          scope: 'mcp admin',
+          audience: resource,
+          accessTokenFormat: format === 'jwt' ? 'jwt' : 'opaque',
+          accessTokenTTL: client?.clientId === 'cc-short' ? 3 : 3600,
+        };
       },
     },
   },

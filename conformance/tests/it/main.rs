@@ -10,6 +10,10 @@ mod fixture;
 #[cfg(feature = "interop")]
 mod oidc_provider;
 #[cfg(feature = "interop")]
+mod oidc_resource;
+#[cfg(feature = "interop")]
+mod oidc_support;
+#[cfg(feature = "interop")]
 mod peers;
 #[cfg(feature = "interop")]
 mod sdk_clients;

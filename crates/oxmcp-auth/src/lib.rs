@@ -7,8 +7,11 @@
 //!   credentials, a Client ID Metadata Document, or dynamic registration), obtains a token
 //!   (authorization code with PKCE, client credentials, or enterprise-managed authorization
 //!   with an ID-JAG), refreshes it, and steps up the scopes on 403 `insufficient_scope`.
-//! - The protected-resource side (serving metadata, validating bearer tokens) will live in a
-//!   `resource` module beside it.
+//! - [`resource`]: the MCP server's side. [`ResourceServer`](resource::ResourceServer) is an
+//!   [`AuthHook`](oxmcp_http::AuthHook) for the Streamable HTTP server: it serves the
+//!   protected resource metadata (RFC 9728), verifies bearer tokens (JWT access tokens
+//!   with the issuer's keys, or opaque ones by introspection), checks the scopes of each
+//!   tool, prompt and resource, and hands the verified principal to the server.
 //!
 //! The crate depends on `oxmcp-http` (for the [`AuthProvider`](oxmcp_http::client::AuthProvider)
 //! trait and the shared TLS settings) and not on the engine.
@@ -36,3 +39,4 @@
 //! ```
 
 pub mod client;
+pub mod resource;

@@ -42,6 +42,7 @@ pub(crate) struct ToolOptions {
     pub(crate) icons: Option<Expr>,
     pub(crate) meta: Option<Expr>,
     pub(crate) task_support: Option<(Ident, Span)>,
+    pub(crate) scopes: Option<crate::scopes::Scopes>,
 }
 
 /// `annotations(...)`: the behaviour hints of a tool.
@@ -54,8 +55,8 @@ pub(crate) struct Annotations {
     pub(crate) open_world: Option<bool>,
 }
 
-const TOOL_KEYS: &str =
-    "`name`, `title`, `description`, `annotations(...)`, `icons`, `meta`, `task_support`";
+const TOOL_KEYS: &str = "`name`, `title`, `description`, `annotations(...)`, `icons`, `meta`, \
+                         `task_support`, `scopes`";
 const ANNOTATION_KEYS: &str = "`title`, `read_only`, `destructive`, `idempotent`, `open_world`";
 
 impl ToolOptions {
@@ -80,6 +81,9 @@ impl ToolOptions {
         } else if path.is_ident("task_support") {
             let value = task_support(&meta.value()?.parse()?)?;
             set_once(&mut self.task_support, meta, value)
+        } else if path.is_ident("scopes") {
+            let value = crate::scopes::parse(meta)?;
+            set_once(&mut self.scopes, meta, value)
         } else if path.is_ident("annotations") {
             let mut annotations = Annotations::default();
             meta.parse_nested_meta(|inner| annotations.parse_key(&inner))?;

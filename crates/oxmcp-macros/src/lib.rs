@@ -12,6 +12,7 @@ mod recover;
 mod resource;
 mod router;
 mod schema;
+mod scopes;
 mod tool;
 
 use proc_macro::TokenStream;
@@ -64,7 +65,8 @@ pub fn tool_router(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `description = "..."` (default: the doc comment), `annotations(title = "...",
 /// read_only, destructive = false, idempotent, open_world = false)`, `icons = <expr>`
 /// (a `Vec<Icon>`), `meta = <expr>` (a `Meta`), `task_support = "optional"` (or
-/// `"required"`, `"forbidden"`).
+/// `"required"`, `"forbidden"`), `scopes = ["files:write"]` (the OAuth scopes a caller
+/// needs: `ToolRoute::with_scopes`).
 ///
 /// Outside a `#[tool_router]` impl this attribute is an error.
 #[proc_macro_attribute]

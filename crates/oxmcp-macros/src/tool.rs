@@ -105,6 +105,10 @@ impl ToolMethod {
             .task_support
             .as_ref()
             .map(|(variant, span)| quote_spanned!(*span=> .with_task_support(#private::TaskSupport::#variant)));
-        quote!(#description #title #annotations #icons #meta #task_support)
+        let scopes = options
+            .scopes
+            .as_ref()
+            .map(crate::scopes::Scopes::to_tokens);
+        quote!(#description #title #annotations #icons #meta #task_support #scopes)
     }
 }

@@ -132,7 +132,7 @@ pub fn resource_matches(resource: &str, server: &Url) -> bool {
 }
 
 /// The metadata URLs of an issuer, in the spec's order.
-fn metadata_urls(issuer: &Url) -> Vec<Url> {
+pub(crate) fn metadata_urls(issuer: &Url) -> Vec<Url> {
     let path = issuer.path().trim_end_matches('/');
     if path.is_empty() {
         return vec![

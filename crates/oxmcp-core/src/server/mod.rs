@@ -8,6 +8,7 @@ pub mod prompts;
 pub mod resources;
 mod roots;
 mod router;
+mod scope;
 mod sessions;
 pub mod tools;
 pub mod tracing_bridge;

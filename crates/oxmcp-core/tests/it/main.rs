@@ -14,6 +14,7 @@ mod router_logging;
 mod router_notifications;
 mod router_prompts;
 mod router_resources;
+mod router_scopes;
 mod router_support;
 mod router_tools;
 mod support;

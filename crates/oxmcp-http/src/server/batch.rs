@@ -43,6 +43,10 @@ pub(crate) async fn post(
         Ok(items) => items,
         Err(refusal) => return *refusal,
     };
+    let decoded = items.iter().filter_map(|item| item.as_ref().ok());
+    if let Some(refusal) = super::refused_request(inner, principal, decoded) {
+        return refusal;
+    }
     if config.stateless {
         let version = header_version.unwrap_or(ProtocolVersion::V2025_03_26);
         if !version.allows_batches() {

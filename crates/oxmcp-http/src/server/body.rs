@@ -205,6 +205,22 @@ pub(crate) fn json(status: StatusCode, bytes: impl Into<Bytes>) -> Response<McpB
     response
 }
 
+/// A public JSON document (metadata): 200, readable by browser-based clients of any
+/// origin (it holds nothing secret), cacheable for an hour.
+pub(crate) fn document(bytes: Bytes) -> Response<McpBody> {
+    let mut response = json(StatusCode::OK, bytes);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
 /// An HTTP error with a JSON-RPC error body without id.
 pub(crate) fn error(status: StatusCode, error: ErrorData) -> Response<McpBody> {
     json(

@@ -2,7 +2,8 @@
 //! (method, URI, headers, HTTP extensions), the [`RemoteAddr`] of its connection when
 //! known, and the [`Principal`] the [`AuthHook`](super::AuthHook) named. A handler reads
 //! them from its context: `cx.extensions().get::<http::request::Parts>()`,
-//! `cx.extensions().get::<RemoteAddr>()` and `cx.principal()`.
+//! `cx.extensions().get::<RemoteAddr>()` and `cx.principal()`. When the hook named a
+//! principal, the parts come without their `Authorization` header.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +25,16 @@ use oxmcp_types::Message;
 /// extensions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
+
+/// Removes the credentials from a request the [`AuthHook`](super::AuthHook) authenticated
+/// (named a principal for): the `Authorization` header, the bearer token itself, never
+/// reaches the engine or a handler, which see the verified principal instead (no token
+/// passthrough).
+pub(crate) fn strip_credentials(parts: &mut Parts, principal: Option<&Arc<Principal>>) {
+    if principal.is_some() {
+        parts.headers.remove(http::header::AUTHORIZATION);
+    }
+}
 
 /// The extensions every message of one HTTP request is handed to the engine with.
 #[derive(Debug, Clone)]

@@ -175,11 +175,16 @@ where
         Err(response) => return response,
     };
     session.touch();
+    let mut parts = parts;
+    super::inbound::strip_credentials(&mut parts, principal.as_ref());
     let inbound = Inbound::new(Arc::new(parts), principal.as_ref(), remote.as_ref());
     let messages = match messages_of(inner, &session, &bytes).await {
         Ok(messages) => messages,
         Err(refusal) => return refusal,
     };
+    if let Some(refusal) = super::refused_request(inner, principal.as_deref(), &messages) {
+        return refusal;
+    }
     for message in messages {
         if let Message::Request(request) = &message
             && request.method == INITIALIZE

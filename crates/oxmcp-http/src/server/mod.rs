@@ -134,6 +134,28 @@ pub trait AuthHook: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<Principal>, AuthRejection>> {
         Box::pin(async move { self.authorize(parts).await.map(|()| None) })
     }
+
+    /// Accepts or refuses one decoded JSON-RPC request of an accepted caller, before it
+    /// reaches the engine: permissions per operation (the scopes a tool needs, for
+    /// example). A refusal answers the whole POST (a batch with one refused request is
+    /// refused). The default accepts every request.
+    fn authorize_request(
+        &self,
+        principal: Option<&Principal>,
+        request: &oxmcp_types::jsonrpc::Request,
+    ) -> Result<(), AuthRejection> {
+        let _ = (principal, request);
+        Ok(())
+    }
+
+    /// A JSON document this hook serves with `GET` at `path` beside the MCP endpoint,
+    /// without authentication (the protected resource metadata at its well-known URIs).
+    /// [`serve`](fn@serve) answers it; a service mounted elsewhere routes these paths itself.
+    /// The default serves nothing.
+    fn document(&self, path: &str) -> Option<bytes::Bytes> {
+        let _ = path;
+        None
+    }
 }
 
 /// The [`AuthHook`] that accepts every request (the default).
@@ -237,6 +259,12 @@ impl McpService {
             .is_some_and(|l| l.sse_path == path || l.messages_path == path)
     }
 
+    /// The document the [`AuthHook`] serves at `path`, if any (see
+    /// [`AuthHook::document`]).
+    pub fn document(&self, path: &str) -> Option<bytes::Bytes> {
+        self.inner.auth.document(path)
+    }
+
     /// How many sessions are live.
     pub fn session_count(&self) -> usize {
         self.inner.registry.len()
@@ -315,6 +343,22 @@ where
         let this = self.clone();
         Box::pin(async move { Ok(this.handle(request).await) })
     }
+}
+
+/// The first request of `messages` the [`AuthHook`] refuses, as the response to send.
+pub(crate) fn refused_request<'m>(
+    inner: &ServiceInner,
+    principal: Option<&Principal>,
+    messages: impl IntoIterator<Item = &'m oxmcp_types::Message>,
+) -> Option<Response<McpBody>> {
+    messages.into_iter().find_map(|message| match message {
+        oxmcp_types::Message::Request(request) => inner
+            .auth
+            .authorize_request(principal, request)
+            .err()
+            .map(rejected),
+        _ => None,
+    })
 }
 
 /// Refuses a request the [`AuthHook`] did not accept.

@@ -27,7 +27,7 @@ use super::refusal::{
 };
 use super::registered::Registered;
 use super::session::{Answer, NotRegistered, Session, SessionKind, stateless_session};
-use super::{Principal, ServiceInner, batch, rejected};
+use super::{Principal, ServiceInner, batch, refused_request, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
 pub(crate) const CANCELLED: &str = "notifications/cancelled";
@@ -65,6 +65,8 @@ where
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
+    let mut parts = parts;
+    super::inbound::strip_credentials(&mut parts, principal.as_ref());
     let parts = Arc::new(parts);
     let inbound = Inbound::new(parts.clone(), principal.as_ref(), remote.as_ref());
     if is_batch(&bytes) {
@@ -78,6 +80,9 @@ where
         Ok(message) => message,
         Err(e) => return undecodable(&e),
     };
+    if let Some(refusal) = refused_request(inner, principal.as_deref(), [&message]) {
+        return refusal;
+    }
     let session_id = parts.headers.get(SESSION_ID_HEADER);
     let message = match message {
         Message::Request(request) if session_id.is_none() => {

@@ -238,8 +238,13 @@ async fn connection(
         let service = service.clone();
         let on_path = request.uri().path() == path || service.is_legacy_path(request.uri().path());
         async move {
+            let document = (!on_path && request.method() == http::Method::GET)
+                .then(|| service.document(request.uri().path()))
+                .flatten();
             let response = if on_path {
                 service.handle_from(request, Some(remote)).await
+            } else if let Some(document) = document {
+                body::document(document)
             } else {
                 body::invalid(StatusCode::NOT_FOUND, "not found")
             };

@@ -132,6 +132,15 @@ impl Handler<ServerRole> for TestServer {
                     &json!({ "answer": serde_json::from_str::<Value>(answer.get()).map_err(internal)? }),
                 )
             }
+            "headers" => {
+                // The names of the HTTP headers the handler can see.
+                let names: Vec<String> = cx
+                    .extensions()
+                    .get::<http::request::Parts>()
+                    .map(|p| p.headers.keys().map(ToString::to_string).collect())
+                    .unwrap_or_default();
+                to_result(&json!({ "headers": names }))
+            }
             other => Err(ErrorData::method_not_found(other)),
         }
     }

@@ -101,7 +101,8 @@ impl Calculator {
         task_support = "optional",
         icons = vec![Icon::new("https://example.com/reset.png")],
         meta = json!({"example.com/tier": "admin"}).as_object().cloned().unwrap_or_default(),
-        annotations(title = "Reset", destructive)
+        annotations(title = "Reset", destructive),
+        scopes = ["admin", "tools:reset"]
     )]
     async fn reset(&self) -> Result<(), ErrorData> {
         Err(ErrorData::new(
@@ -127,6 +128,14 @@ fn calculator() -> Arc<Calculator> {
         offset: 0.5,
         calls: AtomicU64::new(0),
     })
+}
+
+#[test]
+fn scopes_reach_the_route() {
+    let routes = calculator().tool_routes();
+    let scopes = |name: &str| routes.iter().find(|r| r.name() == name).unwrap().scopes();
+    assert_eq!(scopes("admin.reset"), ["admin", "tools:reset"]);
+    assert!(scopes("kind").is_empty());
 }
 
 #[tokio::test]

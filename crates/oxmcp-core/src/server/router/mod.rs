@@ -61,6 +61,7 @@ struct Options {
     declare_resources: bool,
     declare_prompts: bool,
     declare_completions: bool,
+    hide_unauthorized: bool,
 }
 
 /// The default of [`McpServerBuilder::max_subscriptions_per_session`].
@@ -211,6 +212,7 @@ impl McpServer {
                 logging: true,
                 resource_subscriptions: true,
                 max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+                hide_unauthorized: false,
                 declare_tools: false,
                 declare_resources: false,
                 declare_prompts: false,
@@ -404,6 +406,15 @@ impl McpServerBuilder {
     /// Sets what happens to tool names that break the spec's rule (default: warn).
     pub fn tool_name_policy(mut self, policy: ToolNamePolicy) -> Self {
         self.options.tool_name_policy = policy;
+        self
+    }
+
+    /// Whether `tools/list` leaves out the tools the caller's principal lacks a scope for
+    /// ([`ToolRoute::with_scopes`](crate::server::tools::ToolRoute::with_scopes)), and a
+    /// call of one is answered as for an unknown tool (default false: every caller sees
+    /// every tool, and a call without the scopes is refused as such).
+    pub fn hide_unauthorized(mut self, hide: bool) -> Self {
+        self.options.hide_unauthorized = hide;
         self
     }
 

@@ -18,7 +18,7 @@ use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
 use crate::server::pagination::ListKind;
 use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions};
-use crate::server::tracing_bridge;
+use crate::server::{scope, tracing_bridge};
 
 impl McpServer {
     /// Registers a tool while serving, then sends `notifications/tools/list_changed` to
@@ -100,6 +100,18 @@ impl McpServer {
             .ok_or_else(|| ErrorData::invalid_params(format!("unknown tool: {name}")))
     }
 
+    /// The scopes of each registered tool that needs any, in registration order: what a
+    /// resource server's scope policy needs to refuse a call with 403 before it reaches
+    /// the engine.
+    pub fn tool_scopes(&self) -> Vec<(String, Vec<String>)> {
+        let tools = self.shared.tools.snapshot();
+        tools
+            .iter()
+            .filter(|t| !t.scopes.is_empty())
+            .map(|t| (t.tool.name.clone(), t.scopes.clone()))
+            .collect()
+    }
+
     /// The names of the registered tools, in registration order.
     pub fn tool_names(&self) -> Vec<String> {
         let tools = self.shared.tools.snapshot();
@@ -121,7 +133,14 @@ impl McpServer {
         let after = self.decode_cursor(ListKind::Tools, params.cursor.as_deref())?;
         let catalog = self.shared.tools.snapshot();
         let page = catalog.page(after, self.shared.options.page_size);
-        let tools = page.items.iter().map(|t| t.tool.clone()).collect();
+        let hide = self.shared.options.hide_unauthorized;
+        let principal = cx.principal();
+        let tools = page
+            .items
+            .iter()
+            .filter(|t| !hide || scope::allowed(&t.scopes, principal.as_deref()))
+            .map(|t| t.tool.clone())
+            .collect();
         let mut result = ListToolsResult::new(tools);
         result.next_cursor = self.next_cursor(ListKind::Tools, page.next_after);
         reply(result, cx)
@@ -134,6 +153,13 @@ impl McpServer {
     ) -> HandlerResult {
         let mut params: CallToolRequestParams = request.params()?;
         let tool = self.find_tool(&params.name)?;
+        if !scope::allowed(&tool.scopes, cx.principal().as_deref()) {
+            return Err(scope::refusal(
+                &params.name,
+                &tool.scopes,
+                self.shared.options.hide_unauthorized,
+            ));
+        }
         let task = params.task.take();
         // Taken as a task only when an extension offers to run it as one.
         let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));

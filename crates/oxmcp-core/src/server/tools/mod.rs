@@ -133,6 +133,8 @@ pub struct ToolRoute {
     /// A schema problem found while generating the schemas, reported at registration.
     problem: Option<ToolRegistrationError>,
     task_options: ToolTaskOptions,
+    /// The scopes a caller needs (see [`ToolRoute::with_scopes`]).
+    scopes: Vec<String>,
 }
 
 /// How a tool behaves when it runs as a task (set on its [`ToolRoute`]; read by task
@@ -165,6 +167,7 @@ impl fmt::Debug for ToolRoute {
             .field("tool", &self.tool)
             .field("problem", &self.problem)
             .field("task_options", &self.task_options)
+            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -209,6 +212,7 @@ impl ToolRoute {
             handler: Arc::new(typed_handler(name, handler)),
             problem,
             task_options: ToolTaskOptions::default(),
+            scopes: Vec::new(),
         }
     }
 
@@ -244,6 +248,7 @@ impl ToolRoute {
             handler: Arc::new(handler),
             problem: None,
             task_options: ToolTaskOptions::default(),
+            scopes: Vec::new(),
         }
     }
 
@@ -330,6 +335,31 @@ impl ToolRoute {
         self
     }
 
+    /// Sets the OAuth scopes a caller needs to use this tool. A call from an
+    /// authenticated [`Principal`](crate::Principal) that lacks one of them is refused, and
+    /// with [`hide_unauthorized`](crate::server::McpServerBuilder::hide_unauthorized) the
+    /// tool is left out of that caller's `tools/list`. Calls without a principal (a server
+    /// without authentication) are not checked. Over HTTP, give the same scopes to the
+    /// resource server (`ScopePolicy::tools(server.tool_scopes())` of `oxmcp-auth`) so that
+    /// the refusal is a 403 `insufficient_scope` the client can step up from.
+    ///
+    /// ```
+    /// # use oxmcp_core::server::tools::{NoArguments, ToolRoute};
+    /// let route = ToolRoute::new("wipe", |_: NoArguments, _cx| async { "wiped" })
+    ///     .with_scopes(["files:write"]);
+    /// assert_eq!(route.scopes(), ["files:write"]);
+    /// ```
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes a caller needs ([`with_scopes`](Self::with_scopes)).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
     /// Checks the route and compiles its schemas.
     pub(crate) fn compile(
         self,
@@ -365,6 +395,7 @@ impl ToolRoute {
             input,
             output,
             task_options: self.task_options,
+            scopes: self.scopes,
         })
     }
 }
@@ -419,6 +450,7 @@ pub(crate) struct RegisteredTool {
     input: jsonschema::Validator,
     output: Option<jsonschema::Validator>,
     pub(crate) task_options: ToolTaskOptions,
+    pub(crate) scopes: Vec<String>,
 }
 
 impl fmt::Debug for RegisteredTool {
