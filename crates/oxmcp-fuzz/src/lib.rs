@@ -10,6 +10,7 @@ mod parsers;
 
 pub use dispatch::server_dispatch;
 pub use framing::line_framing;
+pub use oxmcp_auth::resource::fuzzing::jwt as jwt_access_token;
 pub use parsers::{elicitation_schema, jsonrpc_decode, sse_reader, uri_template, www_authenticate};
 
 /// The body of one fuzz target.
@@ -24,4 +25,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("uri_template", uri_template),
     ("elicitation_schema", elicitation_schema),
     ("www_authenticate", www_authenticate),
+    ("jwt_access_token", jwt_access_token),
 ];

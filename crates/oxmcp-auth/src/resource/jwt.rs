@@ -161,6 +161,16 @@ pub(crate) fn verify(
     if !key.verify(parsed.alg, parsed.signing_input.as_bytes(), &signature) {
         return Err(Invalid::Signature);
     }
+    claims(parsed, expect, now)
+}
+
+/// The claims of a token whose signature checked out: decoded with strict types, then
+/// checked against `expect` at `now`.
+pub(crate) fn claims(
+    parsed: &Parsed<'_>,
+    expect: &Expectations,
+    now: f64,
+) -> Result<Claims, Invalid> {
     let payload = URL_SAFE_NO_PAD
         .decode(parsed.payload)
         .map_err(|_| Invalid::Malformed("the payload is not base64url"))?;

@@ -39,6 +39,9 @@
 //! ```
 
 mod challenge;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod introspect;
 mod jwk;
