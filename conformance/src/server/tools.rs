@@ -10,7 +10,10 @@ use oxmcp_types::content::{
     AudioContent, EmbeddedResource, ImageContent, SamplingMessageContentBlock, TextResourceContents,
 };
 use oxmcp_types::sampling::CreateMessageRequestParams;
-use oxmcp_types::{CallToolResult, ContentBlock, JsonObject, LoggingLevel, SamplingMessage, Tool};
+use oxmcp_types::{
+    CallToolResult, ClientCapabilities, ContentBlock, ErrorData, JsonObject, LoggingLevel,
+    SamplingMessage, Tool,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -87,6 +90,14 @@ pub(crate) fn routes(streams: StreamRegistry) -> Vec<ToolRoute> {
         .with_description("Returns text, an image and an embedded resource."),
         ToolRoute::new("test_tool_with_logging", with_logging)
             .with_description("Sends three info log messages, 50 ms apart, while it runs."),
+        ToolRoute::new("test_logging_tool", with_logging).with_description(
+            "Sends three info log messages, 50 ms apart (a 2026-07-28 request gets them only \
+             when its _meta sets a log level).",
+        ),
+        ToolRoute::new("test_missing_capability", needs_sampling).with_description(
+            "Needs the client's sampling capability: a request that did not declare it gets \
+             -32021 (MissingRequiredClientCapability).",
+        ),
         ToolRoute::new("test_tool_with_progress", with_progress)
             .with_description("Reports progress 0, 50 and 100 of 100, 50 ms apart."),
         ToolRoute::new("test_error_handling", |_: NoArguments, _cx| async {
@@ -117,6 +128,19 @@ pub(crate) fn routes(streams: StreamRegistry) -> Vec<ToolRoute> {
         json_schema_2020_12_tool(),
         reconnection(streams),
     ]
+}
+
+/// `test_missing_capability`: refuses a request whose client did not declare `sampling`
+/// with -32021, naming it; otherwise asks for one sampling round.
+async fn needs_sampling(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {
+    if cx.session().peer_capabilities.sampling.is_none() {
+        let required: ClientCapabilities = serde_json::from_value(json!({ "sampling": {} }))
+            .map_err(|e| ToolError::execution(format_args!("capabilities: {e}")))?;
+        return Err(ToolError::protocol(
+            ErrorData::missing_required_client_capability(required),
+        ));
+    }
+    Ok("the client declared sampling".to_owned())
 }
 
 async fn with_logging(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {

@@ -37,6 +37,8 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
             "test_embedded_resource",
             "test_error_handling",
             "test_image_content",
+            "test_logging_tool",
+            "test_missing_capability",
             "test_multiple_content_types",
             "test_reconnection",
             "test_sampling",
