@@ -196,3 +196,18 @@ async fn log_messages_only_for_requests_that_opted_in() {
     let answer = raw.recv().await;
     assert_eq!(answer["result"]["content"][0]["text"], "true", "{answer}");
 }
+
+#[tokio::test]
+async fn an_unknown_resource_is_invalid_params_in_2026() {
+    let server = McpServer::builder(Implementation::new("modern", "1.0"))
+        .resource(oxmcp_core::server::resources::ResourceRoute::text(
+            oxmcp_types::Resource::new("test://known", "known"),
+            "here",
+        ))
+        .build()
+        .unwrap();
+    let mut raw = modern_peer(&server).await;
+    let read = json!({ "uri": "test://nowhere", "_meta": meta("2026-07-28") });
+    let answer = ask(&mut raw, 1, "resources/read", read).await;
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+}

@@ -10,7 +10,8 @@ use std::sync::{Arc, Weak};
 
 use oxmcp_types::capabilities::{PromptsCapability, ResourcesCapability, ToolsCapability};
 use oxmcp_types::{
-    AdaptToVersion, ErrorData, Implementation, JsonObject, ProtocolVersion, ServerCapabilities,
+    AdaptToVersion, ErrorCode, ErrorData, Implementation, JsonObject, ProtocolVersion,
+    ServerCapabilities,
 };
 use serde::Serialize;
 
@@ -330,7 +331,16 @@ impl McpServer {
             "tools/call" => self.call_tool(&request, cx).await,
             "resources/list" => self.list_resources(&request, &cx),
             "resources/templates/list" => self.list_resource_templates(&request, &cx),
-            "resources/read" => self.read_resource(&request, cx).await,
+            "resources/read" => {
+                let modern = cx.protocol_version().is_modern();
+                self.read_resource(&request, cx).await.map_err(|mut e| {
+                    // 2026-07-28 reports an unknown resource as invalid params (SEP-2164).
+                    if modern && e.code == ErrorCode::RESOURCE_NOT_FOUND {
+                        e.code = ErrorCode::INVALID_PARAMS;
+                    }
+                    e
+                })
+            }
             "resources/subscribe" => self.subscribe(&request, &cx),
             "resources/unsubscribe" => self.unsubscribe(&request, &cx),
             "prompts/list" => self.list_prompts(&request, &cx),
