@@ -99,8 +99,11 @@ async fn connect_child(
     let (transport, handle) = child
         .spawn()
         .map_err(|e| Failure::new(Exit::Connection, e.to_string()))?;
-    match oxmcp_core::connect(transport, config, handler).await {
-        Ok(client) => Ok((client, handle)),
+    match oxmcp_core::connect(transport, config, handler.clone()).await {
+        Ok(client) => {
+            handler.attach(&client);
+            Ok((client, handle))
+        }
         Err(e) => {
             let _ = handle.shutdown().await;
             Err(Failure::initialize(&e))
@@ -238,6 +241,7 @@ async fn http_to_stdio(
     let upstream = oxmcp_core::connect(transport, config, to_host.clone())
         .await
         .map_err(|e| Failure::initialize(&e))?;
+    to_host.attach(&upstream);
     let running = serve_server(
         stdio(),
         server_config(upstream.initialize_result()),

@@ -12,7 +12,8 @@ use oxmcp_core::{
 use oxmcp_types::ErrorData;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use tokio::sync::{OnceCell, mpsc};
 
 /// How the upstream client of a host session is obtained: connected once, on the first
@@ -72,6 +73,11 @@ impl Handler<Server> for ToUpstream {
         cx: RequestContext<Server>,
     ) -> HandlerResult {
         let client = self.client(&cx).await?;
+        // While it runs, the upstream's notifications (log messages) go with this request.
+        let related = cx
+            .session_extensions()
+            .get_or_insert_with(InFlight::default);
+        let _entry = related.enter(cx.peer().clone());
         forward_request(client.peer(), request, &cx).await
     }
 
@@ -144,6 +150,44 @@ fn without_progress_token(
         .map_err(|e| ErrorData::internal_error(e.to_string()))
 }
 
+/// The host requests being forwarded, in the host session's extensions: while exactly one
+/// is, the upstream's notifications are sent as related to it (on its response stream over
+/// HTTP, before its answer); otherwise as unrelated ones.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    next: AtomicU64,
+    peers: Mutex<Vec<(u64, Peer<Server>)>>,
+}
+
+impl InFlight {
+    fn enter(self: &Arc<Self>, peer: Peer<Server>) -> Leave {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        lock(&self.peers).push((id, peer));
+        Leave(self.clone(), id)
+    }
+
+    /// The related peer of the one request in flight, if there is exactly one.
+    fn single(&self) -> Option<Peer<Server>> {
+        match lock(&self.peers).as_slice() {
+            [(_, peer)] => Some(peer.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Takes a request out of [`InFlight`] when dropped.
+struct Leave(Arc<InFlight>, u64);
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        lock(&self.0.peers).retain(|(id, _)| *id != self.1);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The upstream-facing handler: forwards the upstream server's requests and notifications
 /// to the host (when there is one host to ask).
 #[derive(Debug, Clone, Default)]
@@ -165,18 +209,37 @@ impl Handler<Client> for ToHost {
         forward_request(host, request, &cx).await
     }
 
-    async fn handle_notification(&self, n: IncomingNotification, _cx: NotificationContext<Client>) {
-        if matches!(
-            n.method.as_str(),
-            "notifications/cancelled" | "notifications/progress"
-        ) {
-            return;
-        }
-        if let Some(host) = self.host.get()
-            && let Err(e) = host.notify_raw(&n.method, n.params).await
-        {
-            tracing::debug!(method = %n.method, error = %e, "a notification was not forwarded");
-        }
+    async fn handle_notification(
+        &self,
+        _n: IncomingNotification,
+        _cx: NotificationContext<Client>,
+    ) {
+        // Forwarded by the tap `attach` puts on the upstream session, in arrival order.
+    }
+}
+
+impl ToHost {
+    /// Forwards `upstream`'s notifications to the host as they arrive, before any answer
+    /// that came after them: on the reading side of the upstream session, where their order
+    /// with the answers is still known (a handler would run later, on a task of its own).
+    pub(crate) fn attach(&self, upstream: &RunningClient) {
+        let host = self.host.clone();
+        upstream.peer().tap_notifications(move |n| {
+            if matches!(
+                n.method.as_str(),
+                "notifications/cancelled" | "notifications/progress"
+            ) {
+                return;
+            }
+            let Some(host) = host.get() else { return };
+            let related = host.session_extensions().get::<InFlight>();
+            let to = related
+                .and_then(|r| r.single())
+                .unwrap_or_else(|| host.clone());
+            if let Err(e) = to.try_notify_raw(&n.method, n.params.clone()) {
+                tracing::debug!(method = %n.method, error = %e, "a notification was not forwarded");
+            }
+        });
     }
 }
 
