@@ -2,10 +2,10 @@
 
 Lists and calls every feature of the oxmcp everything server
 (`everything-server stdio`), and answers its sampling (with tools), elicitation
-(form and URL) and roots requests.
+(form and URL) and roots requests. Over stdio (`-- COMMAND`) or Streamable HTTP (`--url URL`).
 
 Usage: $HOME/.cache/oxmcp/interop/venv/bin/python interop/python/everything_client.py \
-           -- <command> [args...]
+           (-- <command> [args...] | --url URL)
 
 Prints one JSON line per check ({"check", "ok", "detail"}) and exits 0 only if
 every check passed. The whole run is limited to 60 seconds.
@@ -16,12 +16,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import McpError
 from pydantic import AnyUrl, BaseModel
 
@@ -176,10 +178,21 @@ class Host:
             self.changed["prompts"] += 1
 
 
-async def run(reporter: Reporter, command: list[str]) -> None:
+@asynccontextmanager
+async def connect(target: str | list[str]) -> AsyncIterator[tuple[Any, Any]]:
+    """Streams to a stdio server (a command) or a Streamable HTTP one (a URL)."""
+    if isinstance(target, str):
+        async with streamable_http_client(target) as (read_stream, write_stream, _session_id):
+            yield read_stream, write_stream
+    else:
+        params = StdioServerParameters(command=target[0], args=target[1:], env=dict(os.environ))
+        async with stdio_client(params) as (read_stream, write_stream):
+            yield read_stream, write_stream
+
+
+async def run(reporter: Reporter, target: str | list[str]) -> None:
     host = Host()
-    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
-    async with stdio_client(params) as (read_stream, write_stream), ClientSession(
+    async with connect(target) as (read_stream, write_stream), ClientSession(
         read_stream,
         write_stream,
         sampling_callback=host.sample,
@@ -345,16 +358,20 @@ async def run_checks(reporter: Reporter, session: ClientSession, host: Host) -> 
 
 def main() -> None:
     argv = sys.argv[1:]
-    if "--" not in argv or argv.index("--") == len(argv) - 1:
-        sys.stderr.write("usage: everything_client.py -- <command> [args...]\n")
+    target: str | list[str]
+    if len(argv) == 2 and argv[0] == "--url":
+        target = argv[1]
+    elif "--" in argv and argv.index("--") < len(argv) - 1:
+        target = argv[argv.index("--") + 1:]
+    else:
+        sys.stderr.write("usage: everything_client.py (-- <command> [args...] | --url URL)\n")
         sys.exit(2)
-    command = argv[argv.index("--") + 1:]
     reporter = Reporter()
 
     async def bounded() -> None:
         try:
             with anyio.fail_after(60):
-                await run(reporter, command)
+                await run(reporter, target)
         except TimeoutError:
             reporter.report("overall_timeout", False, "run did not finish within 60 s")
         except Exception as err:  # noqa: BLE001

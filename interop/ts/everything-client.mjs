@@ -4,12 +4,15 @@
 // its sampling (with tools), elicitation (form and URL) and roots requests.
 //
 // Usage: node interop/ts/everything-client.mjs -- <command> [args...]
+//        node interop/ts/everything-client.mjs --url URL   (Streamable HTTP, e.g. through
+//        `oxmcp bridge stdio-to-http`)
 //
 // Prints one JSON line per check ({"check", "ok", "detail"}) and exits 0 only if
 // every check passed. The whole run is limited to 60 seconds.
 import { Client, StdioClientTransport } from './sdk.mjs';
 
 const types = await import('@modelcontextprotocol/sdk/types.js');
+const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
 const {
   CreateMessageRequestSchema, ElicitRequestSchema, ElicitationCompleteNotificationSchema,
   ListRootsRequestSchema, LoggingMessageNotificationSchema, PromptListChangedNotificationSchema,
@@ -24,8 +27,10 @@ const TOOLS = ['echo', 'add', 'progress', 'log', 'slow', 'cancelled_count', 'ask
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
 const command = dash >= 0 ? argv.slice(dash + 1) : [];
-if (command.length === 0) {
-  process.stderr.write('usage: everything-client.mjs -- <command> [args...]\n');
+const urlAt = argv.indexOf('--url');
+const url = urlAt >= 0 && (dash < 0 || urlAt < dash) ? argv[urlAt + 1] : undefined;
+if ((command.length === 0) === (url === undefined)) {
+  process.stderr.write('usage: everything-client.mjs (-- <command> [args...] | --url URL)\n');
   process.exit(2);
 }
 
@@ -137,7 +142,9 @@ client.setNotificationHandler(PromptListChangedNotificationSchema, () => { seen.
 const call = (name, args = {}, options) => client.callTool({ name, arguments: args }, undefined, options);
 
 async function run() {
-  const transport = new StdioClientTransport({ command: command[0], args: command.slice(1), stderr: 'inherit' });
+  const transport = url
+    ? new StreamableHTTPClientTransport(new URL(url))
+    : new StdioClientTransport({ command: command[0], args: command.slice(1), stderr: 'inherit' });
   await check('initialize', async () => {
     await client.connect(transport, { timeout: 20_000 });
     const info = client.getServerVersion();

@@ -261,15 +261,20 @@ impl RequestContext<Server> {
 }
 
 impl Peer<Server> {
-    /// Whether a log message at `level` goes to the client: at least the session's level
-    /// (set by `logging/setLevel`), or in the 2026-07-28 revision the request's own, none
-    /// when the request set none.
-    pub(crate) fn logs_at(&self, level: LoggingLevel) -> bool {
-        let threshold = match self.session() {
+    /// The level a log message must reach to go to the client: the session's (set by
+    /// `logging/setLevel`, the configured default before that), or in the 2026-07-28
+    /// revision the request's own, `None` when the request set none. A proxy reads it to
+    /// filter what it forwards and to pass the client's choice on.
+    pub fn log_level(&self) -> Option<LoggingLevel> {
+        match self.session() {
             Some(info) if info.protocol_version.is_modern() => info.log_level,
             _ => Some(self.inner.log_level()),
-        };
-        threshold.is_some_and(|min| level >= min)
+        }
+    }
+
+    /// Whether a log message at `level` goes to the client (see [`Peer::log_level`]).
+    pub fn logs_at(&self, level: LoggingLevel) -> bool {
+        self.log_level().is_some_and(|min| level >= min)
     }
 
     /// Sends a log message to the client (`notifications/message`) if the server declared

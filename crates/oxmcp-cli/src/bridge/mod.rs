@@ -131,7 +131,7 @@ async fn stdio_to_http(
     let factory = move |t| {
         let handler = match &shared {
             Some(client) => ToUpstream::to(client.clone()),
-            None => ToUpstream::new(per_client(target.clone(), base.clone())),
+            None => ToUpstream::new(per_client(target.clone(), base.clone())).mirroring_log_level(),
         };
         serve_server(t, config.clone(), handler)
     };
@@ -245,7 +245,7 @@ async fn http_to_stdio(
     let running = serve_server(
         stdio(),
         server_config(upstream.initialize_result()),
-        ToUpstream::to(upstream.clone()),
+        ToUpstream::to(upstream.clone()).mirroring_log_level(),
     );
     let _ = to_host.host.set(running.peer().clone());
     tokio::select! {

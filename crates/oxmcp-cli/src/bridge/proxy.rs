@@ -9,7 +9,7 @@ use oxmcp_core::{
     Handler, HandlerResult, IncomingNotification, IncomingRequest, NotificationContext, Peer,
     RequestContext, RequestError, RequestOptions, RunningClient,
 };
-use oxmcp_types::ErrorData;
+use oxmcp_types::{ErrorData, LoggingLevel};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +31,9 @@ pub(crate) type Connector = Arc<
 pub(crate) struct ToUpstream {
     upstream: Arc<OnceCell<RunningClient>>,
     connect: Connector,
+    /// When this host is the upstream session's only one: the log level last passed on to
+    /// the upstream server (see [`ToUpstream::mirroring_log_level`]).
+    mirror: Option<Arc<Mutex<Option<LoggingLevel>>>>,
 }
 
 impl std::fmt::Debug for ToUpstream {
@@ -47,6 +50,7 @@ impl ToUpstream {
         Self {
             upstream: Arc::new(OnceCell::new()),
             connect,
+            mirror: None,
         }
     }
 
@@ -56,7 +60,20 @@ impl ToUpstream {
         let connect: Connector = Arc::new(|_cx| {
             Box::pin(async { Err(ErrorData::internal_error("the upstream session is gone")) })
         });
-        Self { upstream, connect }
+        Self {
+            upstream,
+            connect,
+            mirror: None,
+        }
+    }
+
+    /// Passes the host's log level (what it set with `logging/setLevel`, which the engine
+    /// answers itself) on to the upstream server before each forwarded request, so that the
+    /// upstream's own view of it (a tool that reports whether it logged, say) matches the
+    /// host's. Only for an upstream session that serves this one host.
+    pub(crate) fn mirroring_log_level(mut self) -> Self {
+        self.mirror = Some(Arc::default());
+        self
     }
 
     async fn client(&self, cx: &RequestContext<Server>) -> Result<&RunningClient, ErrorData> {
@@ -73,6 +90,9 @@ impl Handler<Server> for ToUpstream {
         cx: RequestContext<Server>,
     ) -> HandlerResult {
         let client = self.client(&cx).await?;
+        if let Some(sent) = &self.mirror {
+            mirror_log_level(client, cx.peer(), sent).await;
+        }
         // While it runs, the upstream's notifications (log messages) go with this request.
         let related = cx
             .session_extensions()
@@ -94,6 +114,25 @@ impl Handler<Server> for ToUpstream {
         {
             tracing::debug!(method = %n.method, error = %e, "a notification was not forwarded");
         }
+    }
+}
+
+/// Sets the upstream server's log level to the host's, if it changed since it was last set.
+async fn mirror_log_level(
+    upstream: &RunningClient,
+    host: &Peer<Server>,
+    sent: &Mutex<Option<LoggingLevel>>,
+) {
+    if upstream.initialize_result().capabilities.logging.is_none() {
+        return;
+    }
+    let Some(want) = host.log_level() else { return };
+    if *lock(sent) == Some(want) {
+        return;
+    }
+    match upstream.peer().set_logging_level(want).await {
+        Ok(_) => *lock(sent) = Some(want),
+        Err(e) => tracing::debug!(error = %e, "the host's log level was not passed on"),
     }
 }
 
@@ -232,6 +271,9 @@ impl ToHost {
                 return;
             }
             let Some(host) = host.get() else { return };
+            if !host_wants(host, &n.method, n.params.as_deref()) {
+                return;
+            }
             let related = host.session_extensions().get::<InFlight>();
             let to = related
                 .and_then(|r| r.single())
@@ -240,6 +282,23 @@ impl ToHost {
                 tracing::debug!(method = %n.method, error = %e, "a notification was not forwarded");
             }
         });
+    }
+}
+
+/// Whether the host wants this notification: a log message below the level the host set
+/// is not forwarded (the upstream server may log at a lower one: it serves other hosts too,
+/// or has not been told the host's level yet).
+fn host_wants(host: &Peer<Server>, method: &str, params: Option<&RawValue>) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Level {
+        level: LoggingLevel,
+    }
+    if method != "notifications/message" {
+        return true;
+    }
+    match params.map(|p| serde_json::from_str::<Level>(p.get())) {
+        Some(Ok(Level { level })) => host.logs_at(level),
+        _ => true,
     }
 }
 

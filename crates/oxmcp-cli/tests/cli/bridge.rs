@@ -92,6 +92,35 @@ fn a_shared_child_hears_cancellations() {
     panic!("the shared child saw {cancelled} cancellations");
 }
 
+/// The host's log level holds through the bridge: its child is told it (the engine answers
+/// `logging/setLevel` itself, so the bridge passes it on before the next request).
+#[test]
+fn the_host_log_level_reaches_its_child() {
+    let bridge = stdio_to_http(&[], &[]);
+    let log = |level: &str| {
+        oxmcp(&[
+            "call",
+            &bridge.url,
+            "log",
+            "level=warning",
+            "message=careful",
+            "--log-level",
+            level,
+        ])
+    };
+    let quiet = log("error");
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert!(!quiet.stderr.contains("careful"), "{quiet:?}");
+    // The child itself did not log (the tool says whether it did).
+    assert!(quiet.stdout.contains("sent: false"), "{quiet:?}");
+    let loud = log("debug");
+    assert!(
+        loud.stderr.contains("[warning] everything: careful"),
+        "{loud:?}"
+    );
+    assert!(loud.stdout.contains("sent: true"), "{loud:?}");
+}
+
 #[test]
 fn a_bearer_token_is_required_when_set() {
     let bridge = stdio_to_http(
