@@ -24,12 +24,30 @@ impl Terminal {
     }
 
     fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::spawn(OXMCP, args, env)
+    }
+
+    /// As a person starts it from a shell: the leader of its own session, with the terminal
+    /// as its controlling terminal, so that keys such as Ctrl-C become signals (`setsid
+    /// --ctty`, from util-linux, execs it in place).
+    fn start_as_job(args: &[&str]) -> Self {
+        let mut all = vec!["--ctty", OXMCP];
+        all.extend(args);
+        // The terminal's PATH is empty: find it on the test's own.
+        let setsid = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("setsid"))
+            .find(|path| path.exists())
+            .expect("setsid (util-linux) is installed");
+        Self::spawn(setsid.to_str().expect("a UTF-8 path"), &all, &[])
+    }
+
+    fn spawn(program: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let pty = nix::pty::openpty(None, None).expect("openpty");
         let slave = File::from(pty.slave);
         let home = tempfile::tempdir().unwrap();
         let empty_path = home.path().join("bin");
         std::fs::create_dir(&empty_path).unwrap();
-        let child = Command::new(OXMCP)
+        let child = Command::new(program)
             .args(args)
             .env("HOME", home.path())
             .env("OXMCP_CONFIG_DIR", home.path())
@@ -85,6 +103,11 @@ impl Terminal {
                 ),
             }
         }
+    }
+
+    /// Presses Ctrl-C.
+    fn interrupt(&mut self) {
+        self.master.write_all(b"\x03").unwrap();
     }
 
     /// Types a line.
@@ -207,4 +230,33 @@ fn colour_on_a_terminal_unless_no_color() {
     assert!(shown.contains("add(a: number*, b: number*) "), "{shown:?}");
     assert!(!shown.contains('\x1b'), "{shown:?}");
     assert_eq!(t.exit_code(), Some(0));
+}
+
+/// Ctrl-C pressed during a call: the request is cancelled at the server
+/// (`notifications/cancelled`) and the command exits 130.
+#[test]
+fn ctrl_c_pressed_cancels_the_call() {
+    let demo = crate::support::HttpDemo::start();
+    let mut t = Terminal::start_as_job(&["call", &demo.url, "slow", "seconds=30"]);
+    // `slow` shows nothing while it waits.
+    crate::support::pause(Duration::from_millis(1500));
+    t.interrupt();
+    assert_eq!(t.exit_code(), Some(130));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let run = crate::support::oxmcp(&["call", &demo.url, "cancelled_count", "--json"]);
+        if run.json()["structuredContent"]["cancelled"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server saw no cancellation");
+        crate::support::pause(Duration::from_millis(100));
+    }
+
+    // Over stdio the server runs in its own process group: the key reaches the command,
+    // which cancels and ends it.
+    let mut t = Terminal::start_as_job(&with_demo(&["call", "long_running", "seconds=30"]));
+    // The progress bar shows the call is under way at the server.
+    t.expect("/120");
+    t.interrupt();
+    assert_eq!(t.exit_code(), Some(130));
 }
