@@ -1,7 +1,8 @@
 //! Why a command failed, and the exit code of each kind of failure.
 
 use oxmcp_core::{InitializeError, RequestError};
-use oxmcp_types::ErrorCode;
+use oxmcp_http::HttpFailure;
+use oxmcp_types::{ErrorCode, ErrorData};
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +69,7 @@ impl Failure {
     pub(crate) fn request(what: &str, error: &RequestError) -> Self {
         match error {
             RequestError::Remote(data) => {
-                let (exit, message) = classify_remote(data.code, &data.message);
+                let (exit, message) = classify_remote(data);
                 Self {
                     exit,
                     message: format!("{what}: {message}"),
@@ -97,26 +98,21 @@ impl Failure {
     }
 }
 
-/// The HTTP transport reports what went wrong on the wire as JSON-RPC internal errors;
-/// their messages tell a broken connection and a refused authorization from an error the
-/// server itself sent.
-fn classify_remote(code: ErrorCode, message: &str) -> (Exit, String) {
-    if code == ErrorCode::INTERNAL_ERROR {
-        let auth = message.starts_with("HTTP request failed: authorization failed")
-            || message.starts_with("the server answered HTTP 401")
-            || message.starts_with("the server answered HTTP 403");
-        if auth {
+/// The HTTP transport tags the errors it makes for what went wrong on the wire
+/// ([`HttpFailure`]); the engine's own end of a session has its message. Anything else is
+/// the server's answer.
+fn classify_remote(error: &ErrorData) -> (Exit, String) {
+    let message = error.message.as_str();
+    if let Some(failure) = HttpFailure::of(error) {
+        if failure.is_authorization() {
             return (Exit::Authorization, with_login_hint(message));
         }
-        if message.starts_with("HTTP request failed")
-            || message.starts_with("the server answered HTTP")
-            || message.starts_with("the MCP session ended")
-            || message == "session not found"
-        {
-            return (Exit::Connection, message.to_owned());
-        }
+        return (Exit::Connection, message.to_owned());
     }
-    (Exit::Protocol, format!("{message} (code {})", code.0))
+    if error.code == ErrorCode::INTERNAL_ERROR && message.starts_with("the MCP session ended") {
+        return (Exit::Connection, message.to_owned());
+    }
+    (Exit::Protocol, format!("{message} (code {})", error.code.0))
 }
 
 fn with_login_hint(message: &str) -> String {
@@ -126,7 +122,6 @@ fn with_login_hint(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxmcp_types::ErrorData;
 
     fn remote(data: ErrorData) -> Exit {
         Failure::request("x", &RequestError::Remote(data)).exit
@@ -135,22 +130,32 @@ mod tests {
     #[test]
     fn transport_failures_are_told_from_server_errors() {
         let internal = ErrorData::internal_error;
+        let tagged = |kind: serde_json::Value| {
+            internal("on the wire").with_data(serde_json::json!({ "httpFailure": kind }))
+        };
         assert_eq!(
-            remote(internal("HTTP request failed: connection refused")),
+            remote(tagged(serde_json::json!({"kind": "unreachable"}))),
             Exit::Connection
         );
         assert_eq!(
+            remote(tagged(serde_json::json!({"kind": "status", "status": 401}))),
+            Exit::Authorization
+        );
+        assert_eq!(
+            remote(tagged(serde_json::json!({"kind": "authorization"}))),
+            Exit::Authorization
+        );
+        assert_eq!(
+            remote(tagged(serde_json::json!({"kind": "status", "status": 502}))),
+            Exit::Connection
+        );
+        // A server's own error that reads like one of the transport's is the server's.
+        assert_eq!(
             remote(internal("the server answered HTTP 401 Unauthorized")),
-            Exit::Authorization
+            Exit::Protocol
         );
         assert_eq!(
-            remote(internal(
-                "HTTP request failed: authorization failed: no token"
-            )),
-            Exit::Authorization
-        );
-        assert_eq!(
-            remote(internal("the server answered HTTP 502 Bad Gateway")),
+            remote(internal("the MCP session ended: the server answered 404")),
             Exit::Connection
         );
         assert_eq!(remote(internal("the database is down")), Exit::Protocol);

@@ -39,7 +39,9 @@ pub mod event_store;
 pub mod server;
 pub mod sse;
 
-pub use client::{HttpClientConfig, HttpClientError, HttpClientTransport, SessionIdHandle};
+pub use client::{
+    HttpClientConfig, HttpClientError, HttpClientTransport, HttpFailure, SessionIdHandle,
+};
 pub use event_store::{EventId, EventStore, EventStoreError, MemoryEventStore};
 pub use server::{
     AllowedHosts, AllowedOrigins, AuthHook, AuthRejection, HttpServerConfig, HttpSessionTransport,

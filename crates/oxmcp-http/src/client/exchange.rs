@@ -15,6 +15,7 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::auth::{self, SendError};
+use super::failure::HttpFailure;
 use super::{Shared, legacy, lock, renew};
 use crate::server::{LAST_EVENT_ID_HEADER, PROTOCOL_VERSION_HEADER, SESSION_ID_HEADER};
 use crate::sse::SseReader;
@@ -132,7 +133,10 @@ async fn error_of(response: reqwest::Response) -> ErrorData {
     let body = response.bytes().await.unwrap_or_default();
     match Message::from_slice(&body) {
         Ok(Message::Error(e)) => e.error,
-        _ => ErrorData::internal_error(format!("the server answered HTTP {status}")),
+        _ => HttpFailure::Status {
+            status: status.as_u16(),
+        }
+        .error(format!("the server answered HTTP {status}")),
     }
 }
 
@@ -148,7 +152,7 @@ pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
         let response = match response {
             Ok(r) => r,
             Err(e) => {
-                let e = ErrorData::internal_error(format!("HTTP request failed: {e}"));
+                let e = e.failure().error(format!("HTTP request failed: {e}"));
                 return fail_request(&shared, id, e).await;
             }
         };
@@ -159,7 +163,8 @@ pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
                 renewed = true;
                 continue;
             }
-            fail_request(&shared, id, ErrorData::internal_error("session not found")).await;
+            let e = HttpFailure::SessionNotFound.error("session not found");
+            fail_request(&shared, id, e).await;
             return session_ended(&shared, "the server answered 404").await;
         }
         break response;
@@ -199,7 +204,7 @@ pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
         Ok(bytes) => {
             incoming(&shared, bytes, Some(&id)).await;
         }
-        Err(why) => fail_request(&shared, id, ErrorData::internal_error(why)).await,
+        Err(why) => fail_request(&shared, id, HttpFailure::Body.error(why)).await,
     }
 }
 
@@ -312,7 +317,7 @@ async fn resume_request(shared: &Arc<Shared>, mut stream: StreamState, id: Reque
             return;
         }
         let Some(last) = stream.last_event_id.clone() else {
-            let e = ErrorData::internal_error("the server closed the stream without an answer");
+            let e = HttpFailure::Stream.error("the server closed the stream without an answer");
             return fail_request(shared, id, e).await;
         };
         if !wait_retry(shared, &stream).await {
@@ -325,7 +330,7 @@ async fn resume_request(shared: &Arc<Shared>, mut stream: StreamState, id: Reque
                 read_sse(shared, response, &mut stream, Some(&id)).await;
             }
             Ok(response) if response.status() == StatusCode::NOT_FOUND && sent.is_some() => {
-                let e = ErrorData::internal_error(
+                let e = HttpFailure::SessionNotFound.error(
                     "the session ended on the server while the request ran; it was not sent again",
                 );
                 fail_request(shared, id, e).await;
@@ -343,7 +348,7 @@ async fn resume_request(shared: &Arc<Shared>, mut stream: StreamState, id: Reque
             _ => {
                 failures += 1;
                 if failures > shared.config.max_reconnects {
-                    let e = ErrorData::internal_error("could not resume the answer's stream");
+                    let e = HttpFailure::Stream.error("could not resume the answer's stream");
                     return fail_request(shared, id, e).await;
                 }
             }

@@ -9,10 +9,11 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use http::{StatusCode, header};
 use oxmcp_core::transport::TransportError;
-use oxmcp_types::{ErrorData, Message, RequestId};
+use oxmcp_types::{Message, RequestId};
 
 use super::auth;
 use super::exchange::{fail_request, incoming, is_sse, session_ended, with_custom_headers};
+use super::failure::HttpFailure;
 use super::{Shared, lock};
 use crate::server::PROTOCOL_VERSION_HEADER;
 use crate::sse::{SseEvent, SseReader};
@@ -49,7 +50,10 @@ pub(crate) async fn fall_back(
             "the server refused the initialize POST with {status}, and the legacy HTTP+SSE \
              transport failed too: {why}"
         );
-        fail_request(shared, id, ErrorData::internal_error(message)).await;
+        let failure = HttpFailure::Status {
+            status: status.as_u16(),
+        };
+        fail_request(shared, id, failure.error(message)).await;
     }
 }
 
@@ -154,6 +158,7 @@ async fn read_stream(
 /// Why the server did not accept a POST.
 struct Refusal {
     gone: bool,
+    failure: HttpFailure,
     why: String,
 }
 
@@ -162,6 +167,7 @@ async fn post(shared: &Shared, body: Bytes) -> Result<(), Refusal> {
     let Some(endpoint) = shared.legacy.get() else {
         return Err(Refusal {
             gone: false,
+            failure: HttpFailure::Unreachable,
             why: "no legacy endpoint".to_owned(),
         });
     };
@@ -178,6 +184,7 @@ async fn post(shared: &Shared, body: Bytes) -> Result<(), Refusal> {
     };
     let response = auth::send(shared, build).await.map_err(|e| Refusal {
         gone: false,
+        failure: e.failure(),
         why: format!("HTTP request failed: {e}"),
     })?;
     let status = response.status();
@@ -186,6 +193,9 @@ async fn post(shared: &Shared, body: Bytes) -> Result<(), Refusal> {
     }
     Err(Refusal {
         gone: status == StatusCode::NOT_FOUND,
+        failure: HttpFailure::Status {
+            status: status.as_u16(),
+        },
         why: format!("the server answered {status}"),
     })
 }
@@ -204,7 +214,8 @@ pub(crate) async fn send(
         return Ok(());
     };
     if let Some(Message::Request(request)) = message {
-        fail_request(shared, request.id, ErrorData::internal_error(&refusal.why)).await;
+        let e = refusal.failure.error(&refusal.why);
+        fail_request(shared, request.id, e).await;
     } else {
         tracing::warn!(why = %refusal.why, "the server refused a notification or response");
     }

@@ -9,6 +9,7 @@
 //! the session only when the client has a session id. A stream that drops (or that the server closes, SSE
 //! polling) is resumed with GET and `Last-Event-ID` after the server's `retry` delay. A
 //! request whose stream cannot be resumed fails with a JSON-RPC error instead of hanging.
+//! Every error the transport makes itself carries an [`HttpFailure`] tag in its `data`.
 //! Redirects are never followed. `close` sends DELETE.
 //!
 //! A 404 to a message that carried `Mcp-Session-Id` means the server ended the session
@@ -33,11 +34,13 @@
 
 pub mod auth;
 mod exchange;
+mod failure;
 mod legacy;
 mod renew;
 mod tls;
 
 pub use auth::{AccessToken, AuthError, AuthProvider, Challenge, ChallengeOutcome, StaticToken};
+pub use failure::HttpFailure;
 pub use tls::{TlsConfig, TlsError};
 
 use std::collections::HashSet;
