@@ -13,6 +13,9 @@ use std::pin::Pin;
 use oxmcp_types::ErrorData;
 use oxmcp_types::tasks::{Task, TaskStatus};
 use serde_json::value::RawValue;
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 /// A boxed future, so that [`TaskStore`] can be used as `Arc<dyn TaskStore>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -214,28 +217,14 @@ fn check_outcome(status: TaskStatus, has_outcome: bool) -> Result<(), StoreError
 /// ```
 pub fn wire_timestamp(ms: i64) -> String {
     const MAX_MS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    const WIRE: &[BorrowedFormatItem<'_>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     let ms = ms.clamp(0, MAX_MS);
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    let (year, month, day) = civil_from_days(days);
-    let (hours, minutes) = (in_day / 3_600_000, in_day / 60_000 % 60);
-    let (seconds, millis) = (in_day / 1000 % 60, in_day % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z")
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    // Every time in the clamped range has this form; formatting it cannot fail.
+    at.format(WIRE)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 /// One change of a task's state, applied atomically by [`TaskStore::update`].
@@ -497,36 +486,21 @@ mod tests {
     }
 
     #[test]
-    fn every_day_of_four_centuries_follows_the_calendar() {
-        let mut previous = civil_from_days(-1);
-        for days in 0..146_097 {
-            let (y, m, d) = civil_from_days(days);
-            let next_day = (y, m, d) == (previous.0, previous.1, previous.2 + 1);
-            let next_month = (y, m, d) == (previous.0, previous.1 + 1, 1);
-            let next_year = (y, m, d) == (previous.0 + 1, 1, 1);
-            assert!(
-                next_day || next_month || next_year,
-                "{previous:?} then {y}-{m}-{d}"
+    fn wire_timestamps_read_back_as_rfc_3339() {
+        // One instant a day, at a different millisecond each, over four centuries.
+        for days in 0..146_097_i64 {
+            let ms = days * 86_400_000 + (days * 7_919) % 86_400_000;
+            let text = wire_timestamp(ms);
+            assert_eq!(text.len(), 24, "{text}");
+            let parsed =
+                OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                    .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                parsed.unix_timestamp_nanos(),
+                i128::from(ms) * 1_000_000,
+                "{text}"
             );
-            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            let length = [
-                31,
-                if leap { 29 } else { 28 },
-                31,
-                30,
-                31,
-                30,
-                31,
-                31,
-                30,
-                31,
-                30,
-                31,
-            ];
-            assert!(d <= length[usize::try_from(m - 1).unwrap()], "{y}-{m}-{d}");
-            previous = (y, m, d);
         }
-        assert_eq!(previous, (2369, 12, 31), "400 years after 1970-01-01");
     }
 
     #[test]
