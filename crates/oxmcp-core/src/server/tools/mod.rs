@@ -75,6 +75,7 @@ use serde_json::Value;
 
 pub use name::{MAX_TOOL_NAME_LEN, ToolNameError, ToolNamePolicy, check_tool_name};
 pub use output::{Json, NoArguments, ToolError, ToolOutput};
+use schema::CompiledSchema;
 pub use schema::{SchemaError, input_schema_for, output_schema_for};
 /// The `schemars` this crate generates schemas with, so that generated code (the
 /// `#[tool]` macros) can derive `JsonSchema` through one path:
@@ -135,6 +136,9 @@ pub struct ToolRoute {
     task_options: ToolTaskOptions,
     /// The scopes a caller needs (see [`ToolRoute::with_scopes`]).
     scopes: Vec<String>,
+    /// Whether the schemas were generated from Rust types (and not changed since): they are
+    /// then compiled on first use (see [`schema::CompiledSchema`]).
+    generated: bool,
 }
 
 /// How a tool behaves when it runs as a task (set on its [`ToolRoute`]; read by task
@@ -213,6 +217,7 @@ impl ToolRoute {
             problem,
             task_options: ToolTaskOptions::default(),
             scopes: Vec::new(),
+            generated: true,
         }
     }
 
@@ -249,6 +254,7 @@ impl ToolRoute {
             problem: None,
             task_options: ToolTaskOptions::default(),
             scopes: Vec::new(),
+            generated: false,
         }
     }
 
@@ -262,8 +268,10 @@ impl ToolRoute {
         &self.tool
     }
 
-    /// The definition, to change what the `with_*` methods do not cover.
+    /// The definition, to change what the `with_*` methods do not cover. Schemas changed
+    /// here are checked when the server is built, as hand-written ones are.
     pub fn tool_mut(&mut self) -> &mut Tool {
+        self.generated = false;
         &mut self.tool
     }
 
@@ -377,14 +385,18 @@ impl ToolRoute {
                 source,
             }
         })?;
-        let input = schema::compile(&input_schema).map_err(|source| {
-            ToolRegistrationError::InputSchema {
-                name: name.clone(),
-                source,
-            }
-        })?;
+        let input = if self.generated {
+            CompiledSchema::on_first_use()
+        } else {
+            CompiledSchema::now(&input_schema).map_err(|source| {
+                ToolRegistrationError::InputSchema {
+                    name: name.clone(),
+                    source,
+                }
+            })?
+        };
         let output = match &self.tool.output_schema {
-            Some(output_schema) => Some(compile_output(name, output_schema)?),
+            Some(output_schema) => Some(compile_output(name, output_schema, self.generated)?),
             None => None,
         };
         let mut tool = self.tool;
@@ -403,7 +415,8 @@ impl ToolRoute {
 fn compile_output(
     name: &str,
     output_schema: &JsonObject,
-) -> Result<jsonschema::Validator, ToolRegistrationError> {
+    generated: bool,
+) -> Result<CompiledSchema, ToolRegistrationError> {
     let error = |source| ToolRegistrationError::OutputSchema {
         name: name.to_owned(),
         source,
@@ -415,7 +428,10 @@ fn compile_output(
             return Err(error(SchemaError::RootNotObject { found }));
         }
     }
-    schema::compile(output_schema).map_err(error)
+    if generated {
+        return Ok(CompiledSchema::on_first_use());
+    }
+    CompiledSchema::now(output_schema).map_err(error)
 }
 
 /// Wraps a typed handler: deserializes the arguments, runs it, converts its output.
@@ -447,8 +463,8 @@ where
 pub(crate) struct RegisteredTool {
     pub(crate) tool: Tool,
     handler: Arc<DynToolHandler>,
-    input: jsonschema::Validator,
-    output: Option<jsonschema::Validator>,
+    input: CompiledSchema,
+    output: Option<CompiledSchema>,
     pub(crate) task_options: ToolTaskOptions,
     pub(crate) scopes: Vec<String>,
 }
@@ -469,7 +485,13 @@ impl RegisteredTool {
         cx: RequestContext<Server>,
     ) -> Result<CallToolResult, ErrorData> {
         let arguments = Value::Object(arguments.unwrap_or_default());
-        if let Some(problems) = schema::describe_errors(&self.input, &arguments) {
+        let input = self.input.get(&self.tool.input_schema).map_err(|e| {
+            ErrorData::internal_error(format!(
+                "the input schema of tool `{}` is unusable: {e}",
+                self.tool.name
+            ))
+        })?;
+        if let Some(problems) = schema::describe_errors(input, &arguments) {
             let text = format!(
                 "invalid arguments for tool `{}`: {problems}",
                 self.tool.name
@@ -484,7 +506,7 @@ impl RegisteredTool {
     /// A successful result of a tool with an output schema must carry conforming
     /// `structuredContent` (a MUST of the spec); anything else is the server's bug.
     fn check_output(&self, result: &CallToolResult) -> Result<(), ErrorData> {
-        let Some(validator) = &self.output else {
+        let (Some(output), Some(output_schema)) = (&self.output, &self.tool.output_schema) else {
             return Ok(());
         };
         if result.is_error == Some(true) {
@@ -496,6 +518,11 @@ impl RegisteredTool {
                 "tool `{name}` has an output schema but returned no structured content"
             )));
         };
+        let validator = output.get(output_schema).map_err(|e| {
+            ErrorData::internal_error(format!(
+                "the output schema of tool `{name}` is unusable: {e}"
+            ))
+        })?;
         match schema::describe_errors(validator, &Value::Object(structured.clone())) {
             None => Ok(()),
             Some(problems) => Err(ErrorData::internal_error(format!(

@@ -1,6 +1,8 @@
 //! JSON Schemas of tools: generated from Rust types with `schemars`, normalized to the shape
 //! MCP requires (root `"type": "object"`), and compiled once with `jsonschema`.
 
+use std::sync::OnceLock;
+
 use oxmcp_types::JsonObject;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -109,6 +111,32 @@ pub(crate) fn compile(schema: &JsonObject) -> Result<jsonschema::Validator, Sche
         .map_err(|e| SchemaError::Invalid(e.to_string()))
 }
 
+/// A tool's schema, compiled when the server is built or when first used.
+///
+/// Compiling the first schema also compiles the JSON Schema meta-schema it is checked
+/// against, two thirds of the instructions a server with a dozen tools runs from `main` to
+/// its first answer. Schemas generated from Rust types are valid by construction, so they
+/// wait for their first use; hand-written ones are compiled when the server is built, so a
+/// broken one is refused then.
+pub(crate) struct CompiledSchema(OnceLock<Result<jsonschema::Validator, SchemaError>>);
+
+impl CompiledSchema {
+    /// Compiled now.
+    pub(crate) fn now(schema: &JsonObject) -> Result<Self, SchemaError> {
+        Ok(Self(OnceLock::from(Ok(compile(schema)?))))
+    }
+
+    /// Compiled by the first [`CompiledSchema::get`].
+    pub(crate) fn on_first_use() -> Self {
+        Self(OnceLock::new())
+    }
+
+    /// The validator of `schema` (the schema this was made for).
+    pub(crate) fn get(&self, schema: &JsonObject) -> Result<&jsonschema::Validator, &SchemaError> {
+        self.0.get_or_init(|| compile(schema)).as_ref()
+    }
+}
+
 /// Every way `instance` breaks `validator`, as one sentence per error with its JSON pointer,
 /// or `None` when it is valid.
 pub(crate) fn describe_errors(
@@ -192,5 +220,44 @@ mod tests {
             compile(schema.as_object().unwrap()),
             Err(SchemaError::Invalid(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod compiled {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(value: Value) -> JsonObject {
+        match value {
+            Value::Object(object) => object,
+            _ => unreachable!("an object literal"),
+        }
+    }
+
+    #[test]
+    fn compiled_now_or_on_first_use_validates_the_same() {
+        let schema = object(json!({"type": "object", "required": ["a"]}));
+        let now = CompiledSchema::now(&schema).expect("a valid schema");
+        let later = CompiledSchema::on_first_use();
+        assert!(later.0.get().is_none(), "nothing compiled before first use");
+        for compiled in [&now, &later] {
+            let validator = compiled.get(&schema).expect("compiles");
+            assert!(validator.is_valid(&json!({"a": 1})));
+            assert!(!validator.is_valid(&json!({})));
+        }
+        assert!(later.0.get().is_some(), "kept after first use");
+    }
+
+    #[test]
+    fn a_broken_schema_is_refused_now_and_reported_on_first_use() {
+        let broken = object(json!({"type": "object", "properties": {"a": {"minimum": "one"}}}));
+        assert!(matches!(
+            CompiledSchema::now(&broken),
+            Err(SchemaError::Invalid(_))
+        ));
+        let later = CompiledSchema::on_first_use();
+        assert!(matches!(later.get(&broken), Err(SchemaError::Invalid(_))));
     }
 }
