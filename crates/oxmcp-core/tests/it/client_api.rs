@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::client_support::{connect, first_text};
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn lists_follow_next_cursor_across_pages() {
     let (_fake, _server, client) = connect(ClientHandler::new()).await;
     let tools = client.peer().list_tools().collect_all().await.unwrap();
@@ -45,7 +45,7 @@ async fn lists_follow_next_cursor_across_pages() {
     assert_eq!(templates[0].uri_template, "file:///{path}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn pagination_is_bounded() {
     let (_fake, _server, client) = connect(ClientHandler::new()).await;
     let err = client
@@ -75,7 +75,7 @@ async fn pagination_is_bounded() {
     assert!(items[0].is_ok() && items[1].is_err());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_typed_request() {
     let (fake, _server, client) = connect(ClientHandler::new()).await;
     let peer = client.peer();
@@ -126,7 +126,7 @@ async fn every_typed_request() {
     assert_eq!(unknown.as_remote().unwrap().code, ErrorCode::INVALID_PARAMS);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_notifications_reach_their_streams() {
     let (_fake, server, client) = connect(ClientHandler::new()).await;
     let n = client.notifications();
@@ -169,7 +169,7 @@ async fn server_notifications_reach_their_streams() {
     assert_eq!(logs.recv().await, Err(SubscriptionError::Closed));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn slow_subscribers_are_told_what_they_lost() {
     let notifications = oxmcp_core::client::ServerNotifications::with_capacity(2);
     let handler = ClientHandler::new().with_notifications(notifications);
@@ -190,7 +190,7 @@ async fn slow_subscribers_are_told_what_they_lost() {
     assert_eq!(logs.recv().await.unwrap().data, json!(4));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_of_tracked_requests_is_streamed() {
     let (_fake, _server, client) = connect(ClientHandler::new()).await;
     let mut progress = client.notifications().progress();
@@ -207,7 +207,7 @@ async fn progress_of_tracked_requests_is_streamed() {
     assert_eq!(seen, [1.0, 2.0, 3.0]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn changed_definitions_of_approved_tools_are_reported() {
     let (fake, server, client) = connect(ClientHandler::new()).await;
     let first = client.refresh_tools().await.unwrap();
@@ -248,7 +248,7 @@ async fn changed_definitions_of_approved_tools_are_reported() {
     assert!(client.is_tool_approved(&t1_v2));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_the_server_did_not_declare_are_refused_locally() {
     let (a, b) = oxmcp_core::transport::memory::duplex(16);
     let _server = oxmcp_core::serve_server(
@@ -275,7 +275,7 @@ async fn requests_the_server_did_not_declare_are_refused_locally() {
 
 /// `notifications/tasks/status` is a notification topic like the others (the task extension
 /// follows its handles' tasks with a feed of its own).
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn task_status_notifications_reach_their_stream() {
     use oxmcp_core::client::McpClient;
     use oxmcp_core::transport::memory;

@@ -81,7 +81,7 @@ fn ask(params: &CreateMessageRequestParams) -> CallToolRequestParams {
     CallToolRequestParams::new("sample").with_arguments(args)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn sampling_with_tools_goes_from_a_tool_to_the_host_model() {
     let seen = Arc::default();
     let (_fake, server, client) = connect(sampling_host(Arc::clone(&seen))).await;
@@ -108,7 +108,7 @@ async fn sampling_with_tools_goes_from_a_tool_to_the_host_model() {
     assert_eq!(seen[1].messages.len(), 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unbalanced_tool_use_is_refused_on_both_sides() {
     let (_fake, server, _client) = connect(sampling_host(Arc::default())).await;
     let missing = CreateMessageRequestParams::new(
@@ -156,7 +156,7 @@ async fn unbalanced_tool_use_is_refused_on_both_sides() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn sampling_capabilities_are_enforced() {
     let calls = Arc::new(Mutex::new(0));
     let counted = Arc::clone(&calls);
@@ -246,7 +246,7 @@ fn string(s: &str) -> ElicitValue {
     ElicitValue::String(s.to_owned())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn typed_form_elicitation_accept_decline_cancel() {
     let valid = answer(&[
         ("name", string("Ada")),
@@ -271,7 +271,7 @@ async fn typed_form_elicitation_accept_decline_cancel() {
     assert_eq!(cancelled, ElicitOutcome::Cancelled);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn invalid_form_answers_are_not_sent() {
     let bad = answer(&[("name", string("Ada")), ("email", string("not-an-email"))]);
     let good = answer(&[
@@ -307,7 +307,7 @@ async fn invalid_form_answers_are_not_sent() {
     assert!(!e.to_string().contains("not-an-email"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn forms_that_cannot_be_expressed_are_refused_locally() {
     #[derive(Debug, schemars::JsonSchema, serde::Deserialize)]
     struct Nested {
@@ -327,7 +327,7 @@ fn url_host(shown: Arc<Mutex<Vec<(String, UrlElicitationSource)>>>) -> ClientHan
     })
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn url_elicitation_and_completion_reach_only_the_right_client() {
     let shown_a = Arc::default();
     let (_fa, server_a, client_a) = connect(url_host(Arc::clone(&shown_a))).await;
@@ -377,7 +377,7 @@ async fn url_elicitation_and_completion_reach_only_the_right_client() {
     assert_eq!(done_b.try_recv(), Ok(None));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn elicitation_modes_follow_the_declared_capabilities() {
     // `elicitation: {form: {}}` only: no URL mode.
     let (_fake, server, _client) = connect(form_host(vec![], Arc::default())).await;
@@ -423,7 +423,7 @@ async fn elicitation_modes_follow_the_declared_capabilities() {
     ));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn older_sessions_get_nothing_newer() {
     let host = url_host(Arc::default())
         .with_form_elicitation(|_| async { Ok(ElicitResult::new(ElicitAction::Decline)) })
@@ -479,7 +479,7 @@ async fn older_sessions_get_nothing_newer() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_needing_url_elicitation_are_retried_after_completion() {
     let shown = Arc::new(Mutex::new(Vec::new()));
     let state: Arc<Mutex<Option<oxmcp_core::Peer<oxmcp_core::role::Server>>>> = Arc::default();
@@ -542,7 +542,7 @@ async fn requests_needing_url_elicitation_are_retried_after_completion() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn declined_url_elicitation_stops_the_retry() {
     let host = ClientHandler::new().with_url_elicitation(|_| async { ElicitAction::Decline });
     let (_fake, _server, client) = connect(host).await;
@@ -560,7 +560,7 @@ async fn declined_url_elicitation_stops_the_retry() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn roots_and_their_changes() {
     let host = ClientHandler::new().with_roots(vec![Root::new("file:///work").with_name("work")]);
     let (fake, server, client) = connect(host).await;

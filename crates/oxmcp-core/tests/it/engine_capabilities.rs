@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_client_never_sends_what_the_server_did_not_declare() {
     let bare = ServerConfig::new(server_info());
     let (_h, _server, client) = pair_with(bare, client_config()).await;
@@ -54,7 +54,7 @@ async fn the_client_never_sends_what_the_server_did_not_declare() {
     assert_eq!(answer.get(), "{}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_server_answers_undeclared_methods_with_method_not_found() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, ServerConfig::new(server_info()), TestServer::default());
@@ -75,7 +75,7 @@ async fn the_server_answers_undeclared_methods_with_method_not_found() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_server_never_sends_what_the_client_did_not_declare() {
     let (_h, server, client) = pair().await;
     let err = server
@@ -165,7 +165,7 @@ async fn the_server_never_sends_what_the_client_did_not_declare() {
     assert!(matches!(&err, NotifyError::WrongDirection { .. }));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_client_answers_undeclared_methods_with_method_not_found() {
     let (a, b) = memory::duplex(8);
     let client = tokio::spawn(async move { connect_plain(b).await });

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::support::*;
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn handshake_exchanges_info_capabilities_and_instructions() {
     let (_h, server, client) = pair().await;
     let session = client.session();
@@ -27,7 +27,7 @@ async fn handshake_exchanges_info_capabilities_and_instructions() {
     assert_eq!(server.wait().await, SessionEnd::PeerClosed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_echoes_every_supported_version() {
     for version in ProtocolVersion::ALL {
         let (a, b) = memory::duplex(8);
@@ -40,7 +40,7 @@ async fn server_echoes_every_supported_version() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_answers_an_unknown_version_with_its_latest() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -55,7 +55,7 @@ async fn server_answers_an_unknown_version_with_its_latest() {
     assert_eq!(answer["result"]["serverInfo"]["title"], "Test Server");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn client_refuses_a_version_it_does_not_support() {
     let (a, b) = memory::duplex(8);
     let fake_server = tokio::spawn(async move {
@@ -78,7 +78,7 @@ async fn client_refuses_a_version_it_does_not_support() {
     fake_server.await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn client_sends_initialize_first_and_initialized_after() {
     let (a, b) = memory::duplex(8);
     let client = tokio::spawn(async move { connect(b, client_config(), NoHandler).await });
@@ -100,7 +100,7 @@ async fn client_sends_initialize_first_and_initialized_after() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_before_initialize_are_refused_but_ping_is_answered() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -132,7 +132,7 @@ async fn requests_before_initialize_are_refused_but_ping_is_answered() {
     assert_eq!(raw.recv().await["result"], json!({"tools": []}));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_second_initialize_is_refused() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -149,7 +149,7 @@ async fn a_second_initialize_is_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn initialize_with_bad_params_is_invalid_params_and_can_be_retried() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -167,7 +167,7 @@ async fn initialize_with_bad_params_is_invalid_params_and_can_be_retried() {
     assert_eq!(answer["result"]["protocolVersion"], "2025-11-25");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn server_does_not_send_requests_before_initialized() {
     let (a, b) = memory::duplex(8);
     let server = serve_server(a, full_server_config(), TestServer::default());
@@ -195,7 +195,7 @@ async fn server_does_not_send_requests_before_initialized() {
     assert_eq!(raw.recv().await["method"], "notifications/message");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_initialize_result_fits_the_negotiated_version() {
     let mut config = full_server_config();
     config.info =
@@ -240,7 +240,7 @@ async fn the_initialize_result_fits_the_negotiated_version() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_client_asking_for_an_old_version_sends_only_what_it_defines() {
     let (a, b) = memory::duplex(8);
     let mut config = client_config().with_protocol_version(ProtocolVersion::V2025_03_26);
@@ -261,7 +261,7 @@ async fn a_client_asking_for_an_old_version_sends_only_what_it_defines() {
     assert!(client.await.unwrap().is_err());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_client_keeps_log_messages_sent_right_after_the_initialize_answer() {
     let (a, b) = memory::duplex(8);
     let handler = TestClient::default();

@@ -47,7 +47,7 @@ async fn assert_error(
     assert_eq!(raw.recv().await["id"], "after");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn invalid_json_is_a_parse_error_with_null_id() {
     let mut raw = initialized_raw().await;
     assert_error(
@@ -76,7 +76,7 @@ async fn invalid_json_is_a_parse_error_with_null_id() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn invalid_utf8_is_a_parse_error() {
     let mut raw = initialized_raw().await;
     assert_error(
@@ -89,7 +89,7 @@ async fn invalid_utf8_is_a_parse_error() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wrong_types_are_invalid_requests() {
     let mut raw = initialized_raw().await;
     assert_error(
@@ -144,7 +144,7 @@ async fn wrong_types_are_invalid_requests() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn null_ids_are_invalid_requests() {
     let mut raw = initialized_raw().await;
     assert_error(
@@ -157,7 +157,7 @@ async fn null_ids_are_invalid_requests() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn typed_params_of_the_wrong_shape_are_invalid_params() {
     let mut raw = initialized_raw().await;
     assert_error(
@@ -170,7 +170,7 @@ async fn typed_params_of_the_wrong_shape_are_invalid_params() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn deep_nesting_is_refused_before_parsing() {
     let mut raw = initialized_raw().await;
     let deep = format!(
@@ -188,7 +188,7 @@ async fn deep_nesting_is_refused_before_parsing() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_depth_limit_is_a_setting() {
     let (a, b) = memory::duplex(8);
     let mut session = SessionConfig::default();
@@ -210,7 +210,7 @@ async fn the_depth_limit_is_a_setting() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn stray_responses_and_errors_without_ids_are_not_answered() {
     let mut raw = initialized_raw().await;
     raw.send(json!({"jsonrpc":"2.0","id":12345,"result":{}}))
@@ -220,7 +220,7 @@ async fn stray_responses_and_errors_without_ids_are_not_answered() {
     raw.expect_silence(100).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn batches_are_accepted_only_under_2025_03_26() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -239,7 +239,7 @@ async fn batches_are_accepted_only_under_2025_03_26() {
     raw.expect_silence(50).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_batch_past_the_limit_is_refused_whole_before_decoding() {
     let (a, b) = memory::duplex(8);
     let mut config = full_server_config();
@@ -267,7 +267,7 @@ async fn a_batch_past_the_limit_is_refused_whole_before_decoding() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_oversized_message_is_refused_and_the_stream_carries_on() {
     let (a, b) = memory::duplex_with_limit(8, 1024);
     let _server = serve_server(a, full_server_config(), TestServer::default());

@@ -35,7 +35,7 @@ async fn call(
         .map(|r| serde_json::from_str(r.get()).unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ping_both_ways() {
     let (_h, server, client) = pair().await;
     client.peer().ping().await.unwrap();
@@ -68,7 +68,7 @@ async fn concurrent_requests_each_get_their_own_answer() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn slow_requests_do_not_block_fast_ones() {
     let (_h, _server, client) = pair().await;
     let slow = {
@@ -76,13 +76,13 @@ async fn slow_requests_do_not_block_fast_ones() {
         tokio::spawn(async move { call(&client, "sleep", json!({"ms": 500})).await })
     };
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     call(&client, "echo", json!({})).await.unwrap();
     assert!(started.elapsed() < Duration::from_millis(400));
     slow.await.unwrap().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancelling_a_request_drops_the_handler_and_sends_no_response() {
     let (handler, _server, client) = pair().await;
     let token = CancellationToken::new();
@@ -121,7 +121,7 @@ async fn cancelling_a_request_drops_the_handler_and_sends_no_response() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dropping_the_request_future_cancels_it_on_the_peer() {
     let (handler, _server, client) = pair().await;
     let attempt = tokio::time::timeout(
@@ -139,7 +139,7 @@ async fn dropping_the_request_future_cancels_it_on_the_peer() {
     assert_eq!(handler.seen.cancelled.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_late_response_after_cancellation_is_ignored() {
     let (a, b) = memory::duplex(8);
     let client_task = tokio::spawn(async move { connect_plain(b).await });
@@ -184,7 +184,7 @@ async fn a_late_response_after_cancellation_is_ignored() {
     ping.await.unwrap().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_reaches_the_requester_in_order_and_must_increase() {
     let (_h, _server, client) = pair().await;
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -209,7 +209,7 @@ async fn progress_reaches_the_requester_in_order_and_must_increase() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_without_a_token_sends_nothing() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -231,7 +231,7 @@ async fn progress_without_a_token_sends_nothing() {
     assert_eq!(raw_client.recv().await["id"], 6);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_message_is_not_sent_to_2024_11_05_peers() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -245,7 +245,7 @@ async fn progress_message_is_not_sent_to_2024_11_05_peers() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_timeout_cancels_the_request_on_the_peer() {
     let (handler, _server, client) = pair().await;
     let options = RequestOptions::new().timeout(Duration::from_millis(100));
@@ -264,7 +264,7 @@ async fn a_timeout_cancels_the_request_on_the_peer() {
     assert_eq!(handler.seen.cancelled.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_extends_the_timeout_up_to_the_hard_maximum() {
     let (_h, _server, client) = pair().await;
     // 6 steps 60 ms apart = ~360 ms, with a 150 ms timeout that progress keeps restarting.
@@ -303,7 +303,7 @@ async fn progress_extends_the_timeout_up_to_the_hard_maximum() {
     assert!(matches!(err, RequestError::Timeout(_)), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_panicking_handler_answers_its_request_with_an_error_and_the_session_lives_on() {
     let (_h, _server, client) = pair().await;
     let err = call(&client, "panic", json!({})).await.unwrap_err();
@@ -316,7 +316,7 @@ async fn a_panicking_handler_answers_its_request_with_an_error_and_the_session_l
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn handler_errors_reach_the_requester_unchanged() {
     let (_h, _server, client) = pair().await;
     let err = call(&client, "no/such/method", json!({}))
@@ -327,7 +327,7 @@ async fn handler_errors_reach_the_requester_unchanged() {
     assert_eq!(remote.message, "method not found: no/such/method");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn logging_follows_the_level_the_client_set() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -391,7 +391,7 @@ async fn logging_follows_the_level_the_client_set() {
     assert_eq!(err.as_remote().unwrap().code, ErrorCode::INVALID_PARAMS);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn notifications_are_handled_in_arrival_order() {
     let (handler, _server, client) = pair().await;
     for i in 0..300 {
@@ -415,7 +415,7 @@ async fn notifications_are_handled_in_arrival_order() {
     assert_eq!(seen, expected);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_already_accepted_are_answered_after_the_peer_closes_its_side() {
     let (a, b) = memory::duplex(8);
     let server = serve_server(a, full_server_config(), TestServer::default());
@@ -434,7 +434,7 @@ async fn requests_already_accepted_are_answered_after_the_peer_closes_its_side()
     assert_eq!(server.wait().await, oxmcp_core::SessionEnd::PeerClosed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_past_the_in_flight_limit_are_refused_at_once() {
     let (a, b) = memory::duplex(64);
     let mut session = SessionConfig::default();
@@ -466,7 +466,7 @@ async fn requests_past_the_in_flight_limit_are_refused_at_once() {
     assert_eq!(ids, vec![json!(1), json!(2)]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_duplicate_id_of_a_request_in_flight_is_refused() {
     let (a, b) = memory::duplex(8);
     let _server = serve_server(a, full_server_config(), TestServer::default());
@@ -483,7 +483,7 @@ async fn a_duplicate_id_of_a_request_in_flight_is_refused() {
     assert_eq!(raw_client.recv().await["result"]["slept"], 150);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_server_handler_can_send_requests_to_the_client() {
     let client_config = {
         let mut c = client_config();
@@ -497,7 +497,7 @@ async fn a_server_handler_can_send_requests_to_the_client() {
     assert_eq!(answer["answer"]["roots"][0]["uri"], "file:///tmp");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_server_cancels_its_own_requests_to_the_client_on_timeout() {
     let (a, b) = memory::duplex(8);
     let server = serve_server(a, full_server_config(), TestServer::default());
@@ -545,7 +545,7 @@ impl oxmcp_core::Handler<oxmcp_core::role::Server> for StuckNotifications {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn close_does_not_hang_on_a_full_notification_queue() {
     let (a, b) = memory::duplex(64);
     let mut session = SessionConfig::default();
@@ -571,14 +571,14 @@ async fn close_does_not_hang_on_a_full_notification_queue() {
     drop(client);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_after_the_peer_is_gone_fail_at_once() {
     let (a, b) = memory::duplex(8);
     let server = serve_server(a, full_server_config(), TestServer::default());
     let client = connect_plain(b).await;
     client.close().await;
     server.wait().await;
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let err = server.peer().ping().await.unwrap_err();
     assert!(matches!(err, RequestError::Closed), "{err}");
     assert!(started.elapsed() < Duration::from_secs(1));

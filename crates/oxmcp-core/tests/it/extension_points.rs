@@ -151,7 +151,7 @@ fn config() -> ServerConfig {
     ServerConfig::new(Implementation::new("layered", "1.0"))
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn middleware_refuses_a_tool_and_stamps_every_result_over_stdio_framing() {
     let notifications = Arc::new(AtomicUsize::new(0));
     let server = server(&notifications);
@@ -173,7 +173,7 @@ async fn middleware_refuses_a_tool_and_stamps_every_result_over_stdio_framing() 
     client.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn middleware_declares_what_it_adds_under_extensions() {
     let notifications = Arc::new(AtomicUsize::new(0));
     let server = server(&notifications);
@@ -185,7 +185,7 @@ async fn middleware_declares_what_it_adds_under_extensions() {
     client.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_fallback_answers_methods_the_router_does_not_know() {
     struct Custom;
     impl oxmcp_core::Handler<Server> for Custom {
@@ -219,7 +219,7 @@ async fn the_fallback_answers_methods_the_router_does_not_know() {
     client.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_stdio_session_given_a_principal_hands_it_to_every_request() {
     let notifications = Arc::new(AtomicUsize::new(0));
     let server = server(&notifications);
@@ -234,7 +234,7 @@ async fn a_stdio_session_given_a_principal_hands_it_to_every_request() {
     client.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_fixed_context_handles_requests_without_initialize() {
     let info = SessionInfo::new(
         ProtocolVersion::V2025_06_18,
@@ -314,7 +314,7 @@ impl OutboundHook for Job {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn work_under_an_outbound_hook_sends_decorated_messages() {
     let work = ToolRoute::from_tool(Tool::without_arguments("work"), |_args, cx| async move {
         let job = cx.for_work(CancellationToken::new(), Some(Arc::new(Job("nightly"))));
@@ -353,7 +353,7 @@ async fn work_under_an_outbound_hook_sends_decorated_messages() {
     client.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn taps_and_session_extensions_follow_one_session() {
     #[derive(Default)]
     struct Calls(AtomicUsize);

@@ -42,7 +42,7 @@ async fn drain(raw: &mut RawPeer<memory::MemoryTransport>, quiet_ms: u64) -> Vec
     seen
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_roots_storm_costs_one_outstanding_request() {
     let (refreshed, mut refreshes) = mpsc::unbounded_channel();
     let server = McpServer::builder(Implementation::new("roots", "1"))
@@ -107,7 +107,7 @@ async fn a_roots_storm_costs_one_outstanding_request() {
     assert_eq!(again["method"], "roots/list");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn outgoing_requests_are_capped_per_session() {
     let mut session = SessionConfig::default();
     session.max_outgoing_requests = 4;
@@ -161,7 +161,7 @@ async fn outgoing_requests_are_capped_per_session() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn long_request_ids_are_refused_with_a_null_id() {
     let (a, b) = memory::duplex(64);
     let _running = serve_server(a, full_server_config(), TestServer::default());
@@ -179,7 +179,7 @@ async fn long_request_ids_are_refused_with_a_null_id() {
     assert_eq!(raw.recv().await["id"], fits);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_tokens_must_be_short_strings_or_integers() {
     let (a, b) = memory::duplex(64);
     let _running = serve_server(a, full_server_config(), TestServer::default());
@@ -205,7 +205,7 @@ async fn progress_tokens_must_be_short_strings_or_integers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_before_initialized_are_refused() {
     let (a, b) = memory::duplex(64);
     let _running = serve_server(a, full_server_config(), TestServer::default());
@@ -234,7 +234,7 @@ async fn requests_before_initialized_are_refused() {
     assert!(raw.recv().await["result"].is_object());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_lifecycle_check_can_be_turned_off() {
     let mut session = SessionConfig::default();
     session.strict_lifecycle = false;

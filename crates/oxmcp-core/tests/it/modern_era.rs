@@ -64,7 +64,7 @@ async fn ask(
     raw.recv().await
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_carry_their_own_state_and_results_their_type() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let server = server(seen.clone());
@@ -94,7 +94,7 @@ async fn requests_carry_their_own_state_and_results_their_type() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn discover_lists_both_eras_and_needs_meta_as_any_request() {
     let server = server(Arc::default());
     let mut raw = modern_peer(&server).await;
@@ -138,7 +138,7 @@ async fn discover_lists_both_eras_and_needs_meta_as_any_request() {
     assert_eq!(answer["error"]["data"]["supported"], json!(["2026-07-28"]));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unsupported_versions_and_missing_meta_are_refused() {
     let server = server(Arc::default());
     let mut raw = modern_peer(&server).await;
@@ -167,7 +167,7 @@ async fn unsupported_versions_and_missing_meta_are_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn log_messages_only_for_requests_that_opted_in() {
     use oxmcp_types::LoggingLevel;
     let logs = ToolRoute::from_tool(Tool::without_arguments("logs"), |_args, cx| async move {
@@ -197,7 +197,7 @@ async fn log_messages_only_for_requests_that_opted_in() {
     assert_eq!(answer["result"]["content"][0]["text"], "true", "{answer}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unknown_resource_is_invalid_params_in_2026() {
     let server = McpServer::builder(Implementation::new("modern", "1.0"))
         .resource(oxmcp_core::server::resources::ResourceRoute::text(

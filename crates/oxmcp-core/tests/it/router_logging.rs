@@ -23,7 +23,7 @@ fn server() -> McpServer {
     McpServer::builder(info()).tool(weather).build().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tracing_events_in_a_tool_reach_that_client() {
     let subscriber = tracing_subscriber::registry().with(McpLoggingLayer::new());
     let _guard = tracing::subscriber::set_default(subscriber);

@@ -8,7 +8,7 @@ use oxmcp_core::transport::memory;
 use oxmcp_core::{ClientConfig, NoHandler, connect};
 use oxmcp_types::Implementation;
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn client_notifications_reach_the_hook_in_order() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();

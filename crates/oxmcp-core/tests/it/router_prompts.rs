@@ -72,7 +72,7 @@ fn server(seen: Arc<Mutex<Vec<CompletionRequest>>>) -> McpServer {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn lists_and_gets_prompts() {
     let s = open(&server(Arc::default())).await;
     let list = s.ok("prompts/list", json!({})).await;
@@ -111,7 +111,7 @@ async fn lists_and_gets_prompts() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn missing_arguments_and_unknown_prompts_are_invalid_params() {
     let s = open(&server(Arc::default())).await;
     let e = s
@@ -148,7 +148,7 @@ async fn missing_arguments_and_unknown_prompts_are_invalid_params() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn completion_is_cut_at_100_with_total_and_has_more() {
     let s = open(&server(Arc::default())).await;
     let all = s
@@ -177,7 +177,7 @@ async fn completion_is_cut_at_100_with_total_and_has_more() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn completers_receive_the_context_arguments() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = open(&server(seen.clone())).await;
@@ -196,7 +196,7 @@ async fn completers_receive_the_context_arguments() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn completes_template_variables_and_refuses_unknown_references() {
     let s = open(&server(Arc::default())).await;
     let r = s
@@ -237,7 +237,7 @@ async fn completes_template_variables_and_refuses_unknown_references() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn prompt_changes_send_list_changed() {
     let server = server(Arc::default());
     let one = open(&server).await;
@@ -264,7 +264,7 @@ async fn prompt_changes_send_list_changed() {
     two.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn completion_without_completers_is_not_declared() {
     let server = McpServer::builder(info()).prompt(greet()).build().unwrap();
     assert!(server.capabilities().completions.is_none());

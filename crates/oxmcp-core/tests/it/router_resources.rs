@@ -42,7 +42,7 @@ fn server() -> McpServer {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn declares_resources_and_lists_them() {
     let server = server();
     let caps = server.capabilities();
@@ -68,7 +68,7 @@ async fn declares_resources_and_lists_them() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reads_static_blob_and_templated_resources() {
     let s = open(&server()).await;
     let text = s
@@ -102,7 +102,7 @@ async fn reads_static_blob_and_templated_resources() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_uris_are_resource_not_found() {
     let s = open(&server()).await;
     for uri in ["file:///nope", "users://alice/comments", "users:///posts"] {
@@ -118,6 +118,7 @@ async fn unknown_uris_are_resource_not_found() {
     s.close().await;
 }
 
+// Real time: the bound is on the CPU work of matching, which paused time would not see.
 #[tokio::test]
 async fn a_hostile_uri_is_refused_quickly() {
     let server = McpServer::builder(info())
@@ -142,7 +143,7 @@ async fn a_hostile_uri_is_refused_quickly() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn updates_reach_only_subscribed_sessions() {
     let server = server();
     let subscribed = open(&server).await;
@@ -196,7 +197,7 @@ async fn updates_reach_only_subscribed_sessions() {
     other.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn subscriptions_can_be_turned_off() {
     let server = McpServer::builder(info())
         .resource_subscriptions(false)
@@ -217,7 +218,7 @@ async fn subscriptions_can_be_turned_off() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn changes_while_serving_send_list_changed() {
     let server = server();
     let one = open(&server).await;
@@ -263,7 +264,7 @@ async fn changes_while_serving_send_list_changed() {
     two.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn resource_lists_are_paginated() {
     let server = McpServer::builder(info()).page_size(2).build().unwrap();
     server
@@ -298,7 +299,7 @@ async fn resource_lists_are_paginated() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn subscriptions_per_session_are_capped() {
     let server = McpServer::builder(info())
         .resource_template(template_route("files:///{+path}"))
@@ -334,7 +335,7 @@ async fn subscriptions_per_session_are_capped() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_client_that_stopped_reading_loses_change_notifications_not_memory() {
     let mut session = oxmcp_core::SessionConfig::default();
     session.outbound_queue = 4;

@@ -68,7 +68,7 @@ async fn names(client: &RunningClient) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_call_without_the_scopes_is_refused() {
     let server = server(false);
     assert_eq!(
@@ -114,7 +114,7 @@ async fn a_call_without_the_scopes_is_refused() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn hidden_tools_look_unknown_to_callers_without_their_scopes() {
     let server = server(true);
     let reader = client(&server, Some(Principal::new("r").with_scopes(["admin"]))).await;

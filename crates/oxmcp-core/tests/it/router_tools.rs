@@ -18,7 +18,7 @@ fn server() -> McpServer {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn lists_tools_with_generated_schemas() {
     let s = open(&server()).await;
     let list = s.ok("tools/list", json!({})).await;
@@ -43,7 +43,7 @@ async fn lists_tools_with_generated_schemas() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn calls_return_text_and_structured_content() {
     let s = open(&server()).await;
     let echo = s
@@ -59,7 +59,7 @@ async fn calls_return_text_and_structured_content() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn invalid_arguments_are_a_tool_error_that_says_what_is_wrong() {
     let s = open(&server()).await;
     let r = s.ok("tools/call", call("add", json!({"a": "one"}))).await;
@@ -86,7 +86,7 @@ async fn invalid_arguments_are_a_tool_error_that_says_what_is_wrong() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_tools_and_bad_params_are_protocol_errors() {
     let s = open(&server()).await;
     let e = s
@@ -114,7 +114,7 @@ async fn unknown_tools_and_bad_params_are_protocol_errors() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tool_errors_and_protocol_errors_from_handlers() {
     let server = server();
     let needs_auth = ToolRoute::new("connect", |_: EchoArgs, _cx| async move {
@@ -150,7 +150,7 @@ async fn tool_errors_and_protocol_errors_from_handlers() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn names_are_unique_and_checked() {
     let server = server();
     assert_eq!(
@@ -187,7 +187,7 @@ async fn names_are_unique_and_checked() {
     assert_eq!(server.tool_names(), before);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn adding_and_removing_tools_notifies_every_session() {
     let server = McpServer::builder(info()).declare_tools().build().unwrap();
     let one = open(&server).await;
@@ -217,7 +217,7 @@ async fn adding_and_removing_tools_notifies_every_session() {
     one.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn pages_of_two_with_tamper_proof_cursors() {
     let server = McpServer::builder(info())
         .page_size(2)
@@ -282,7 +282,7 @@ async fn pages_of_two_with_tamper_proof_cursors() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn task_required_tools_need_a_task() {
     let server = McpServer::builder(info())
         .tool(echo_tool("slow").with_task_support(TaskSupport::Required))
@@ -300,7 +300,7 @@ async fn task_required_tools_need_a_task() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn results_are_adapted_to_the_negotiated_version() {
     let server = server();
     let mut old = open_raw(&server, "2025-03-26").await;

@@ -124,21 +124,21 @@ async fn status_stream_step_by_step(double: &TaskServer, client: &McpClient) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn status_stream_shows_each_change_once_in_order_with_notifications() {
     let (double, _server, client) = task_server(TaskBoard::new(true, Some(10))).await;
     let client = client.with_task_poll_policy(fast_polls());
     status_stream_in_order(&double, &client).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn status_stream_shows_each_change_once_in_order_by_polling_alone() {
     let (double, _server, client) = task_server(TaskBoard::new(false, Some(10))).await;
     let client = client.with_task_poll_policy(fast_polls());
     status_stream_in_order(&double, &client).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn notifications_move_the_stream_between_distant_polls() {
     // The receiver asks for a poll a minute apart; its notifications carry the changes.
     let (double, _server, client) = task_server(TaskBoard::new(true, Some(60_000))).await;
@@ -150,7 +150,7 @@ async fn notifications_move_the_stream_between_distant_polls() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn stale_and_repeated_statuses_are_dropped() {
     let (double, _server, client) = task_server(TaskBoard::new(false, Some(60_000))).await;
     let slow = tool_named(&client, "slow").await;
@@ -259,7 +259,7 @@ async fn polls_use_the_default_when_the_receiver_suggests_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_result_is_the_tools_call_result_with_the_related_task() {
     let (double, _server, client) = task_server(TaskBoard::new(true, Some(10))).await;
     let slow = tool_named(&client, "slow").await;
@@ -282,7 +282,7 @@ async fn the_result_is_the_tools_call_result_with_the_related_task() {
     assert_eq!(related.task_id, task.task_id());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_task_without_ttl_sends_an_empty_task_member() {
     let (double, _server, client) = task_server(TaskBoard::new(false, Some(10))).await;
     let must = tool_named(&client, "must").await;
@@ -294,7 +294,7 @@ async fn a_task_without_ttl_sends_an_empty_task_member() {
     assert_eq!(task.created().unwrap().ttl, None);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_task_passes_the_json_rpc_error_through() {
     let (double, _server, client) = task_server(TaskBoard::new(true, Some(10))).await;
     let slow = tool_named(&client, "slow").await;
@@ -314,7 +314,7 @@ async fn a_failed_task_passes_the_json_rpc_error_through() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_is_error_result_is_a_result() {
     let (double, _server, client) = task_server(TaskBoard::new(false, Some(10))).await;
     let slow = tool_named(&client, "slow").await;
@@ -333,7 +333,7 @@ async fn an_is_error_result_is_a_result() {
     assert_eq!(result.content[0].as_text(), Some("bad date"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancel_moves_the_task_to_cancelled_and_a_second_cancel_is_refused() {
     let (_double, _server, client) = task_server(TaskBoard::new(true, Some(10))).await;
     let slow = tool_named(&client, "slow").await;
@@ -348,7 +348,7 @@ async fn cancel_moves_the_task_to_cancelled_and_a_second_cancel_is_refused() {
     assert_eq!(again.as_remote().unwrap().code, ErrorCode::INVALID_PARAMS);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tasks_list_follows_the_pages() {
     let (_double, _server, client) = task_server(TaskBoard::new(false, Some(10))).await;
     let slow = tool_named(&client, "slow").await;
@@ -376,7 +376,7 @@ async fn tasks_list_follows_the_pages() {
     assert_eq!(ids, ["task-1", "task-2", "task-3", "task-4", "task-5"]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn refusals_are_local_and_send_nothing() {
     let (double, _server, client) = task_server(TaskBoard::new(false, Some(10))).await;
     for name in ["plain", "never"] {
@@ -422,7 +422,7 @@ async fn refusals_are_local_and_send_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_server_without_tool_tasks_or_an_old_session_is_refused_locally() {
     let caps: ServerCapabilities =
         serde_json::from_value(json!({"tools": {}, "tasks": {"list": {}}})).unwrap();
@@ -464,7 +464,7 @@ async fn a_server_without_tool_tasks_or_an_old_session_is_refused_locally() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wait_stops_when_the_task_needs_input() {
     let (double, _server, client) = task_server(TaskBoard::new(false, Some(10))).await;
     let client = client.with_task_poll_policy(fast_polls());
@@ -484,7 +484,7 @@ async fn wait_stops_when_the_task_needs_input() {
     assert_eq!(seen.status, TaskStatus::InputRequired);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn call_and_wait_answers_the_tasks_input_requests_with_their_task_id() {
     let related = Arc::new(Mutex::new(Vec::new()));
     let seen = related.clone();

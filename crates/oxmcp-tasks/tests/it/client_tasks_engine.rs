@@ -94,7 +94,7 @@ fn call(name: &str) -> CallToolRequestParams {
         .with_arguments(serde_json::from_value(json!({"text": "x"})).unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_tool_that_asks_the_user_runs_to_its_result_as_a_task() {
     let related = Arc::new(Mutex::new(Vec::new()));
     let seen = related.clone();
@@ -127,7 +127,7 @@ async fn a_tool_that_asks_the_user_runs_to_its_result_as_a_task() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_tool_error_comes_back_as_the_same_json_rpc_error() {
     let (_server, client) =
         connect(&server(&Arc::new(Semaphore::new(0))), ClientHandler::new()).await;
@@ -152,7 +152,7 @@ async fn a_tool_error_comes_back_as_the_same_json_rpc_error() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tasks_on_the_engine_are_listed_and_cancelled() {
     let gate = Arc::new(Semaphore::new(0));
     let (_server, client) = connect(&server(&gate), ClientHandler::new()).await;

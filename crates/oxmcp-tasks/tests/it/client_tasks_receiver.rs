@@ -113,7 +113,7 @@ fn sampling() -> CreateMessageRequestParams {
     CreateMessageRequestParams::new(vec![SamplingMessage::user_text("Summarize.")], 100)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_client_declares_what_it_receives_as_tasks() {
     let caps = |h: ClientHandler| serde_json::to_value(h.capabilities()).unwrap()["tasks"].clone();
     let both = naming_form()
@@ -136,7 +136,7 @@ async fn the_client_declares_what_it_receives_as_tasks() {
     assert_eq!(declared["tasks"], expected);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_sampling_task_is_created_at_once_and_sampled_in_the_background() {
     let host = Arc::new(Host::default());
     let handler = gated_sampling(&host).with_tasks(engine(50));
@@ -173,7 +173,7 @@ async fn a_sampling_task_is_created_at_once_and_sampled_in_the_background() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_elicitation_task_returns_the_users_answer() {
     let (server, _client, _feed) = receiver(naming_form().with_tasks(engine(50))).await;
     let schema = ElicitationSchema::new().with_field("name", StringSchema::new(), true);
@@ -199,7 +199,7 @@ async fn an_elicitation_task_returns_the_users_answer() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_task_ids_are_invalid_params() {
     let (server, _client, _feed) = receiver(naming_form().with_task_receipt()).await;
     let peer = server.peer();
@@ -214,7 +214,7 @@ async fn unknown_task_ids_are_invalid_params() {
     assert_eq!(codes, [Some(ErrorCode::INVALID_PARAMS); 3]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancel_stops_the_host_and_a_terminal_task_cannot_be_cancelled() {
     let host = Arc::new(Host::default());
     let (server, _client, _feed) = receiver(gated_sampling(&host).with_tasks(engine(50))).await;
@@ -249,7 +249,7 @@ async fn cancel_stops_the_host_and_a_terminal_task_cannot_be_cancelled() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_server_pages_through_the_clients_tasks() {
     let host = Arc::new(Host::default());
     let (server, _client, _feed) = receiver(gated_sampling(&host).with_tasks(engine(2))).await;
@@ -277,7 +277,7 @@ async fn the_server_pages_through_the_clients_tasks() {
     host.gate.add_permits(3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_task_member_is_ignored_without_task_receipt() {
     let host = Arc::new(Host::default());
     host.gate.add_permits(1);
@@ -299,7 +299,7 @@ async fn a_task_member_is_ignored_without_task_receipt() {
     assert!(answer.get("task").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_task_request_that_fails_its_checks_fails_at_once_without_a_task() {
     let host = Arc::new(Host::default());
     let (server, _client, _feed) = receiver(gated_sampling(&host).with_tasks(engine(50))).await;

@@ -35,7 +35,7 @@ fn name_form() -> ElicitRequestParams {
     ElicitRequestFormParams::new("Your name?", schema).into()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_sampling_task_is_followed_to_its_result() {
     let board = TaskBoard::new(true, Some(10));
     let (double, server, _client, feed) =
@@ -73,7 +73,7 @@ async fn a_sampling_task_is_followed_to_its_result() {
     assert_eq!(result.model, "m");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_elicitation_task_checks_the_answer_against_the_form() {
     let board = TaskBoard::new(false, Some(10));
     let (double, server, _client, _feed) =
@@ -104,7 +104,7 @@ async fn an_elicitation_task_checks_the_answer_against_the_form() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_server_lists_and_cancels_the_clients_tasks() {
     let board = TaskBoard::new(true, Some(10));
     let (_double, server, _client, feed) =
@@ -139,7 +139,7 @@ async fn the_server_lists_and_cancels_the_clients_tasks() {
     assert_eq!(unknown.as_remote().unwrap().code, ErrorCode::INVALID_PARAMS);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn task_requests_are_refused_locally_without_the_clients_capabilities() {
     // Sampling and elicitation, but no tasks at all.
     let caps = json!({"sampling": {}, "elicitation": {}});
@@ -187,7 +187,7 @@ async fn task_requests_are_refused_locally_without_the_clients_capabilities() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_waiting_helpers_still_refuse_task_params() {
     let (double, server, _c, _f) = task_client_with(
         TaskBoard::new(false, None),

@@ -72,7 +72,7 @@ fn call_in_background(
     tokio::spawn(async move { peer.request_raw("tools/call", Some(params), options).await })
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_start_dropped_with_its_session_still_ends_its_task() {
     let store = TestStore::new();
     let config = fast_config().with_cancel_grace(Duration::from_millis(50));
@@ -113,7 +113,7 @@ async fn a_start_dropped_with_its_session_still_ends_its_task() {
     assert_eq!(probe.saw_cancel.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_cancelled_start_still_runs_its_task() {
     let store = TestStore::new();
     let engine = TaskEngine::new(store.clone(), fast_config());
@@ -136,7 +136,7 @@ async fn a_cancelled_start_still_runs_its_task() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_outcome_the_store_fails_to_write_is_written_again() {
     let store = TestStore::new();
     let engine = TaskEngine::new(store.clone(), fast_config());
@@ -151,7 +151,7 @@ async fn an_outcome_the_store_fails_to_write_is_written_again() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_outcome_the_store_never_takes_fails_the_task() {
     let store = TestStore::new();
     let config = fast_config().with_store_retry(Duration::from_millis(100));
@@ -204,7 +204,7 @@ fn ask_twice(hold: &Hold, gate: &Gate, probe: &Arc<Probe>) -> ToolRoute {
     .with_task_support(TaskSupport::Optional)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_request_dropped_during_its_status_write_leaves_the_task_working() {
     let store = TestStore::new();
     let engine = TaskEngine::new(store.clone(), fast_config());

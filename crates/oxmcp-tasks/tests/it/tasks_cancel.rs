@@ -26,7 +26,7 @@ async fn until_idle(engine: &TaskEngine) {
     .expect("work still running");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancel_fires_the_work_token_and_a_late_result_is_discarded() {
     let engine = memory_engine();
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
@@ -68,7 +68,7 @@ async fn cancel_fires_the_work_token_and_a_late_result_is_discarded() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn terminal_tasks_cannot_be_cancelled() {
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
     let s = open(&task_server(memory_engine(), &gate, &probe)).await;
@@ -89,7 +89,7 @@ async fn terminal_tasks_cannot_be_cancelled() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn of_100_concurrent_cancels_exactly_one_succeeds() {
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
     let engine = memory_engine();
@@ -113,7 +113,7 @@ async fn of_100_concurrent_cancels_exactly_one_succeeds() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn work_that_ignores_its_cancellation_is_dropped_after_the_grace() {
     let config = fast_config().with_cancel_grace(Duration::from_millis(50));
     let engine = TaskEngine::new(MemoryTaskStore::new(), config);
@@ -131,7 +131,7 @@ async fn work_that_ignores_its_cancellation_is_dropped_after_the_grace() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_tasks_cannot_be_cancelled() {
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
     let s = open(&task_server(memory_engine(), &gate, &probe)).await;

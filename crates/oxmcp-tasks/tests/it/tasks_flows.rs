@@ -24,7 +24,7 @@ fn with_meta(plain: &str, id: &str) -> String {
     format!(r#"{body},"_meta":{{"io.modelcontextprotocol/related-task":{{"taskId":"{id}"}}}}}}"#)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn results_and_failed_results_are_the_plain_answers_byte_for_byte() {
     let (server, _, _) = server();
     let s = open(&server).await;
@@ -55,7 +55,7 @@ async fn results_and_failed_results_are_the_plain_answers_byte_for_byte() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn json_rpc_errors_and_panics_fail_the_task_with_the_same_error() {
     let (server, _, _) = server();
     let s = open(&server).await;
@@ -80,7 +80,7 @@ async fn json_rpc_errors_and_panics_fail_the_task_with_the_same_error() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn task_support_decides_how_a_tool_may_be_called() {
     let (server, _, _) = server();
     let s = open(&server).await;
@@ -117,7 +117,7 @@ async fn task_support_decides_how_a_tool_may_be_called() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tasks_are_declared_to_2025_11_25_sessions_only() {
     let (server, _, _) = server();
     let caps = serde_json::to_value(server.capabilities()).unwrap();
@@ -153,7 +153,7 @@ async fn tasks_are_declared_to_2025_11_25_sessions_only() {
     assert_eq!(required["execution"]["taskSupport"], "required");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_server_without_an_engine_ignores_task() {
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
     let server = McpServer::builder(crate::router_support::info())
@@ -167,7 +167,7 @@ async fn a_server_without_an_engine_ignores_task() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ttl_is_capped_and_reported_with_poll_interval_and_immediate_response() {
     let config = fast_config().with_max_ttl(Some(std::time::Duration::from_secs(30)));
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
@@ -206,7 +206,7 @@ async fn ttl_is_capped_and_reported_with_poll_interval_and_immediate_response() 
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn status_changes_are_notified_to_the_creating_session() {
     let (server, gate, _) = server();
     let s = open(&server).await;
@@ -231,7 +231,7 @@ async fn status_changes_are_notified_to_the_creating_session() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_tokens_stay_valid_after_the_create_task_result() {
     let (server, gate, probe) = server();
     let mut raw = open_raw(&server, "2025-11-25").await;
@@ -274,7 +274,7 @@ async fn progress_tokens_stay_valid_after_the_create_task_result() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_limit_of_unfinished_tasks_per_requestor_applies() {
     let config = fast_config().with_max_unfinished_per_owner(2);
     let gates = KeyedGates::default();

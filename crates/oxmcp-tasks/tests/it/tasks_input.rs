@@ -100,7 +100,7 @@ fn ask_tool(gate: &Gate, probe: &Arc<Probe>, task_ids: &Arc<Mutex<Vec<String>>>)
     .with_task_support(TaskSupport::Optional)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_task_waits_in_input_required_for_a_real_client() {
     let (gate, probe, task_ids) = (Gate::default(), Arc::new(Probe::default()), Arc::default());
     let engine = memory_engine();
@@ -208,7 +208,7 @@ async fn a_task_waits_in_input_required_for_a_real_client() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn without_a_waiting_result_task_messages_are_unrelated() {
     let (gate, probe, task_ids) = (Gate::default(), Arc::new(Probe::default()), Arc::default());
     let server = McpServer::builder(info())
@@ -257,7 +257,7 @@ async fn without_a_waiting_result_task_messages_are_unrelated() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_tasks_request_that_times_out_is_cancelled_with_the_related_task() {
     // `impatient` asks the client something it takes 5 s to answer, and gives up after 50 ms.
     let impatient = ToolRoute::new("impatient", |_: EchoArgs, cx| async move {

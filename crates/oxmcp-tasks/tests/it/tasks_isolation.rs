@@ -23,7 +23,7 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn another_session_sees_exactly_what_an_unknown_id_gives() {
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
     let server = task_server(memory_engine(), &gate, &probe);
@@ -58,7 +58,7 @@ async fn another_session_sees_exactly_what_an_unknown_id_gives() {
     mallory.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn lists_are_paged_in_creation_order_and_cursors_are_tamper_proof() {
     let engine = TaskEngine::new(MemoryTaskStore::new(), fast_config().with_page_size(2));
     let (gate, probe) = (Gate::default(), Arc::new(Probe::default()));
@@ -128,6 +128,7 @@ async fn lists_are_paged_in_creation_order_and_cursors_are_tamper_proof() {
     s.close().await;
 }
 
+// Real time: a task's ttl runs on the system clock, which paused time does not move.
 #[tokio::test]
 async fn expired_tasks_are_gone_for_every_request_and_purged() {
     let store = MemoryTaskStore::new();

@@ -41,7 +41,7 @@ async fn refused(s: &Session, tool: &str, text: &str) -> String {
     e["message"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn finished_tasks_count_toward_the_limit_per_requestor() {
     let config = fast_config().with_max_tasks_per_owner(2);
     let server = keyed_server(config, &KeyedGates::default());
@@ -69,7 +69,7 @@ async fn finished_tasks_count_toward_the_limit_per_requestor() {
     other.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_engine_limits_the_unfinished_tasks_of_all_requestors() {
     let gates = KeyedGates::default();
     let config = fast_config().with_max_unfinished(2);
@@ -92,7 +92,7 @@ async fn the_engine_limits_the_unfinished_tasks_of_all_requestors() {
     b.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn params_too_large_to_store_are_refused() {
     let config = fast_config().with_max_payload_bytes(100);
     let server = keyed_server(config, &KeyedGates::default());
@@ -109,7 +109,7 @@ async fn params_too_large_to_store_are_refused() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_outcome_too_large_to_store_fails_the_task() {
     let config = fast_config().with_max_payload_bytes(200);
     let server = keyed_server(config, &KeyedGates::default());

@@ -98,7 +98,7 @@ fn server(polls: PollPolicy) -> McpServer {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn polling_another_task_is_not_input_and_carries_no_related_task() {
     let polls = PollPolicy::new()
         .with_min_interval(Duration::from_millis(5))
@@ -163,7 +163,7 @@ async fn polling_another_task_is_not_input_and_carries_no_related_task() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_servers_handle_hears_the_clients_status_notifications() {
     // The handle polls once at the start, then not for 60 s: only the client's
     // notification can tell it that the sampling ended.

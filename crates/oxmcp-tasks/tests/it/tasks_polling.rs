@@ -74,7 +74,7 @@ async fn a_task_running_here_on_an_unshared_store_is_never_polled() {
     s.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn running_work_on_a_shared_store_sees_a_cancellation_made_elsewhere() {
     let memory = MemoryTaskStore::new();
     let engine = TaskEngine::new(TestStore::shared(memory.clone()), fast_config());

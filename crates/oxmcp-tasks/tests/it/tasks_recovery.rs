@@ -41,7 +41,7 @@ fn fixed_owner() -> TaskConfig {
     fast_config().with_owner(OwnerPolicy::Fixed("single-user".into()))
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
     let store = MemoryTaskStore::new();
     // The first server: one resumable task and one that is not are running, one completed,
@@ -163,7 +163,7 @@ async fn a_restarted_server_resumes_resumable_tasks_and_fails_the_others() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn recovery_does_not_touch_tasks_running_in_its_own_engine() {
     let store = MemoryTaskStore::new();
     let engine = TaskEngine::new(store.clone(), fast_config());

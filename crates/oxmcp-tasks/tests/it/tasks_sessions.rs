@@ -22,7 +22,7 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_tasks_of_a_session_are_cancelled_when_it_ends() {
     let store = TestStore::new();
     let engine = TaskEngine::new(store.clone(), fast_config());
@@ -60,7 +60,7 @@ async fn the_tasks_of_a_session_are_cancelled_when_it_ends() {
     assert_eq!(record.task.status, TaskStatus::Cancelled);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn with_a_fixed_owner_tasks_outlive_their_session() {
     let config = fast_config().with_owner(OwnerPolicy::Fixed("local".into()));
     let engine = TaskEngine::new(TestStore::new(), config);

@@ -61,7 +61,7 @@ fn working(owner: &TaskOwner, id: &str, expires_at_ms: Option<i64>) -> TaskRecor
     TaskRecord::new(task, owner.clone(), "tools/call", T0).with_expires_at_ms(expires_at_ms)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn purge_frees_the_records_and_clones_share_them() {
     let store = MemoryTaskStore::new();
     let clone = store.clone();
@@ -81,7 +81,7 @@ async fn purge_frees_the_records_and_clones_share_them() {
     assert!(debug.contains("records: 5"), "{debug}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_owner_with_no_task_left_is_forgotten() {
     let store = MemoryTaskStore::new();
     let owner = TaskOwner::new("session:gone");
@@ -100,7 +100,7 @@ async fn an_owner_with_no_task_left_is_forgotten() {
     assert_eq!(page.records.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn records_are_copies() {
     let store = MemoryTaskStore::new();
     let owner = TaskOwner::new("session:1");
@@ -122,7 +122,7 @@ async fn records_are_copies() {
     assert!(matches!(again, StoreError::InvalidTransition { .. }));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unpolled_future_changes_nothing() {
     let store = MemoryTaskStore::new();
     let owner = TaskOwner::new("session:1");
