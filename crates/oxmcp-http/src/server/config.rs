@@ -178,6 +178,12 @@ pub struct HttpServerConfig {
     /// Behind a reverse proxy every client has the proxy's address: raise it to
     /// `max_connections`.
     pub max_connections_per_client: usize,
+    /// Requests one HTTP/2 connection may have open at once (its
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS`, default 100), for [`serve`](crate::serve), which
+    /// speaks HTTP/1.1 and HTTP/2 with prior knowledge (h2c) on one port. Every stream also
+    /// counts against the client's requests in flight, as an HTTP/1.1 connection's request
+    /// does.
+    pub max_streams_per_connection: u32,
     /// How deep JSON may nest in a request body (default 64).
     pub max_json_depth: usize,
     /// The most messages in one JSON-RPC batch (sessions on 2025-03-26 only); a longer
@@ -257,6 +263,7 @@ impl Default for HttpServerConfig {
             strict_version_header: false,
             max_connections: 1024,
             max_connections_per_client: 512,
+            max_streams_per_connection: 100,
             max_json_depth: oxmcp_types::jsonrpc::DEFAULT_MAX_DEPTH,
             max_batch_messages: 64,
             sse_queue: 256,
@@ -375,6 +382,14 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
+        self
+    }
+
+    /// Sets how many requests one HTTP/2 connection of [`serve`](crate::serve) may have
+    /// open at once.
+    #[must_use]
+    pub fn with_max_streams_per_connection(mut self, max: u32) -> Self {
+        self.max_streams_per_connection = max;
         self
     }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use http::{Request, StatusCode};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -102,7 +102,11 @@ impl Server {
 
 /// Serves `factory`'s sessions on `addr` (use `127.0.0.1:PORT`: a loopback address is the
 /// safe default, and the Host/Origin checks accept only loopback names unless configured)
-/// at [`DEFAULT_PATH`], with the default settings.
+/// at [`DEFAULT_PATH`], with the default settings. Each connection speaks HTTP/1.1, or
+/// HTTP/2 when it opens with the HTTP/2 preface (prior knowledge; there is no TLS here, so
+/// no ALPN), with at most
+/// [`max_streams_per_connection`](HttpServerConfig::max_streams_per_connection) requests
+/// open at once.
 ///
 /// ```no_run
 /// use oxmcp_core::{NoHandler, ServerConfig, serve_server};
@@ -230,6 +234,7 @@ async fn connection(
     registration: Registration,
 ) {
     let header_timeout = service.config().header_read_timeout;
+    let streams = service.config().max_streams_per_connection;
     let state = registration.state.clone();
     let remote = Arc::new(RemoteAddr(remote));
     let handler = hyper::service::service_fn(move |request: Request<Incoming>| {
@@ -252,10 +257,16 @@ async fn connection(
         }
     });
     let close = registration.state.close.clone();
-    let conn = http1::Builder::new()
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), handler);
+        .header_read_timeout(header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(streams);
+    let conn = builder.serve_connection(TokioIo::new(stream), handler);
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {

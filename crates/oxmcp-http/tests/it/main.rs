@@ -14,6 +14,7 @@ mod context;
 mod descriptors;
 mod edge;
 mod fairness;
+mod http2;
 mod idle_sessions;
 #[cfg(feature = "interop")]
 mod interop_legacy;
