@@ -33,7 +33,7 @@ impl CursorKey {
     }
 }
 
-fn fallback_key() -> [u8; KEY_LEN] {
+pub(crate) fn fallback_key() -> [u8; KEY_LEN] {
     use std::hash::{BuildHasher, Hasher};
     let mut key = [0u8; KEY_LEN];
     for (i, chunk) in key.chunks_mut(8).enumerate() {

@@ -58,9 +58,42 @@ pub enum RequestError {
         #[source]
         source: serde_json::Error,
     },
+    /// A 2026-07-28 request's handler asked the client something that no round has
+    /// answered yet: the question goes to the client in the request's `input_required`
+    /// result, and the handler runs again when the client retries with the answer (see
+    /// [`crate::server::mrtr`]). Handlers pass it on (with `?`) and stop.
+    #[error(
+        "`{method}` goes to the client as input request `{key}`: the request ends input_required and runs again with the answer"
+    )]
+    InputRequired {
+        /// The method asked.
+        method: String,
+        /// Its input key.
+        key: String,
+    },
+    /// In the 2026-07-28 revision a server sends no requests of its own: only the handler
+    /// of a `tools/call`, `prompts/get` or `resources/read` served by an
+    /// [`McpServer`](crate::McpServer) reaches the client, with elicitation, sampling or
+    /// roots, through a multi round-trip request.
+    #[error(
+        "`{method}` cannot be sent to a 2026-07-28 client: only tools/call, prompts/get and resources/read reach it, with elicitation, sampling or roots, as a multi round-trip request"
+    )]
+    NoRoundTrip {
+        /// The method.
+        method: String,
+    },
+    /// Two requests to the client of one handler run used the same input key.
+    #[error("input key `{0}` is used twice in one request")]
+    DuplicateInputKey(String),
 }
 
 impl RequestError {
+    /// Whether this is [`InputRequired`](Self::InputRequired): the request ends
+    /// `input_required` whatever the handler does next.
+    pub fn is_input_required(&self) -> bool {
+        matches!(self, Self::InputRequired { .. })
+    }
+
     /// The JSON-RPC error the peer sent, if that is what this is.
     pub fn as_remote(&self) -> Option<&ErrorData> {
         match self {
@@ -95,6 +128,14 @@ impl RequestError {
                 method: method.clone(),
                 source: serde_json::Error::custom(source.to_string()),
             },
+            Self::InputRequired { method, key } => Self::InputRequired {
+                method: method.clone(),
+                key: key.clone(),
+            },
+            Self::NoRoundTrip { method } => Self::NoRoundTrip {
+                method: method.clone(),
+            },
+            Self::DuplicateInputKey(key) => Self::DuplicateInputKey(key.clone()),
         }
     }
 }

@@ -33,7 +33,9 @@ use oxmcp_types::elicitation::{
     ElicitationCompleteNotificationParams, ElicitationSchema, StringFormat,
     UrlElicitationRequiredData,
 };
-use oxmcp_types::methods::{CreateMessageRequest, ElicitRequest, ElicitationCompleteNotification};
+use oxmcp_types::methods::{
+    CreateMessageRequest, ElicitRequest, ElicitationCompleteNotification, ListRootsRequest,
+};
 use oxmcp_types::sampling::{CreateMessageRequestParams, CreateMessageResult, IncludeContext};
 use oxmcp_types::{
     AdaptToVersion, ClientCapabilities, ElicitRequestParams, ErrorData, ProtocolVersion, Root,
@@ -103,6 +105,15 @@ pub enum ClientRequestError {
     /// A notification could not be sent.
     #[error(transparent)]
     Notify(#[from] NotifyError),
+}
+
+impl ClientRequestError {
+    /// Whether the request went to the client as an input request of a 2026-07-28
+    /// `input_required` result ([`RequestError::InputRequired`]): the handler should stop
+    /// (pass the error on with `?`); it runs again once the client answered.
+    pub fn is_input_required(&self) -> bool {
+        matches!(self, Self::Request(e) if e.is_input_required())
+    }
 }
 
 impl From<ClientRequestError> for ErrorData {
@@ -378,11 +389,47 @@ impl Peer<Server> {
         if info.peer_capabilities.roots.is_none() {
             return Err(missing("roots"));
         }
+        if self.has_rounds() {
+            // Answered by the request's rounds: nothing in flight to share.
+            let params = oxmcp_types::RequestParams::default();
+            let result = self.request::<ListRootsRequest>(&params).await?;
+            return Ok(result.roots);
+        }
         Ok(super::roots::list_roots(self).await?)
     }
 }
 
 impl RequestContext<Server> {
+    /// This context, with its next request to the client (elicitation, sampling, roots)
+    /// named `key` in the `inputRequests` of a 2026-07-28 `input_required` result, instead
+    /// of the default (`elicitation-1`, `sampling-2`, ...: the kind and the position of the
+    /// call; see [`crate::server::mrtr`]). Name one call per context: a key used twice in
+    /// a request fails with [`RequestError::DuplicateInputKey`]. No effect in the legacy
+    /// era, where requests go to the client as they are.
+    ///
+    /// ```no_run
+    /// # use oxmcp_core::RequestContext;
+    /// # use oxmcp_core::role::Server;
+    /// # use oxmcp_core::server::client_requests::{ClientRequestError, ElicitOutcome};
+    /// #[derive(schemars::JsonSchema, serde::Deserialize)]
+    /// struct Name {
+    ///     name: String,
+    /// }
+    ///
+    /// async fn greet(cx: &RequestContext<Server>) -> Result<String, ClientRequestError> {
+    ///     let asked = cx.with_input_key("user_name").elicit::<Name>("What is your name?");
+    ///     Ok(match asked.await? {
+    ///         ElicitOutcome::Accepted(n) => format!("Hello, {}!", n.name),
+    ///         _ => "Hello!".to_owned(),
+    ///     })
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_input_key(&self, key: impl Into<String>) -> Self {
+        let peer = self.peer().with_input_key(key);
+        self.clone().with_peer(peer)
+    }
+
     /// [`Peer::create_message`], related to this request.
     pub async fn create_message(
         &self,

@@ -3,6 +3,7 @@
 
 pub mod client_requests;
 pub mod completion;
+pub mod mrtr;
 pub mod pagination;
 pub mod prompts;
 pub mod resources;

@@ -24,6 +24,7 @@ use crate::capability::Support;
 use crate::error::{NotifyError, RequestError};
 use crate::extensions::SessionExtensions;
 use crate::role::Role;
+use crate::server::mrtr::RoundHandle;
 use crate::transport::{OutboundMessage, Route};
 
 /// Called with each progress notification the peer sends for a request.
@@ -129,6 +130,9 @@ pub struct Peer<R: Role> {
     /// The negotiated state of the request this peer belongs to, when it is not the
     /// session's (a per-request context source).
     info: Option<Arc<SessionInfo<R>>>,
+    /// The input recorder that answers this peer's requests instead of the other side (a
+    /// modern request's multi round-trip requests; see [`crate::server::mrtr`]).
+    rounds: Option<RoundHandle>,
 }
 
 impl<R: Role> Clone for Peer<R> {
@@ -138,6 +142,7 @@ impl<R: Role> Clone for Peer<R> {
             route: self.route.clone(),
             hook: self.hook.clone(),
             info: self.info.clone(),
+            rounds: self.rounds.clone(),
         }
     }
 }
@@ -161,6 +166,7 @@ impl<R: Role> Peer<R> {
             route,
             hook: None,
             info: None,
+            rounds: None,
         }
     }
 
@@ -179,7 +185,32 @@ impl<R: Role> Peer<R> {
             route: self.route.clone(),
             hook: Some(hook),
             info: self.info.clone(),
+            rounds: self.rounds.clone(),
         }
+    }
+
+    /// This peer, answering its requests from `rounds` instead of the other side.
+    pub(crate) fn with_rounds(mut self, rounds: RoundHandle) -> Self {
+        self.rounds = Some(rounds);
+        self
+    }
+
+    /// This peer, with its next request to the other side named `key` in an
+    /// `inputRequests` map (see [`RequestContext::with_input_key`](crate::RequestContext::with_input_key));
+    /// unchanged when its requests go to the other side.
+    #[must_use]
+    pub fn with_input_key(&self, key: impl Into<String>) -> Self {
+        let mut peer = self.clone();
+        if let Some(rounds) = &mut peer.rounds {
+            rounds.key = Some(Arc::from(key.into()));
+        }
+        peer
+    }
+
+    /// Whether this peer's requests are answered by the rounds of a multi round-trip request
+    /// rather than sent.
+    pub(crate) fn has_rounds(&self) -> bool {
+        self.rounds.is_some()
     }
 
     /// The hook of this peer, if it has one.
@@ -344,6 +375,20 @@ impl<R: Role> Peer<R> {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
+        if let Some(rounds) = &self.rounds {
+            return rounds.answer(method, params.as_deref());
+        }
+        // A modern request's server sends nothing of its own (multi round-trip requests).
+        if R::ANSWERS_INITIALIZE
+            && self
+                .info
+                .as_ref()
+                .is_some_and(|i| i.protocol_version.is_modern())
+        {
+            return Err(RequestError::NoRoundTrip {
+                method: method.to_owned(),
+            });
+        }
         self.send_request_unchecked(method, params, options).await
     }
 

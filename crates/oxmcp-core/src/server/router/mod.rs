@@ -16,6 +16,7 @@ use oxmcp_types::{
 use serde::Serialize;
 
 use self::catalog::Shared as SharedCatalog;
+use super::mrtr::{self, RoundTripConfig};
 use super::pagination::{CursorCodec, DEFAULT_PAGE_SIZE, ListKind};
 use super::prompts::{PromptRegistrationError, PromptRoute};
 use super::resources::{
@@ -89,6 +90,8 @@ struct Inner {
     router: HandlerRef,
     /// What answers the methods the router does not know.
     fallback: Option<HandlerRef>,
+    /// Multi round-trip requests (2026-07-28).
+    round_trips: RoundTripConfig,
 }
 
 /// A shared handler (the router, or what [`McpServerBuilder::fallback`] stores).
@@ -198,6 +201,7 @@ pub struct McpServerBuilder {
     extensions: Extensions,
     layers: MiddlewareStack<Server>,
     fallback: Option<HandlerRef>,
+    round_trips: RoundTripConfig,
 }
 
 impl McpServer {
@@ -227,6 +231,7 @@ impl McpServer {
             extensions: Extensions::new(),
             layers: MiddlewareStack::new(),
             fallback: None,
+            round_trips: RoundTripConfig::default(),
         }
     }
 
@@ -373,15 +378,29 @@ impl Handler<Server> for McpServer {
     ) -> HandlerResult {
         // Sessions started by other means than `serve` are registered on first use.
         self.shared.sessions.register(cx.peer());
-        let peer = cx.peer().clone();
         let shared = &self.shared;
-        if shared.layers.is_empty() {
-            return tracing_bridge::scope(peer, self.dispatch(request, cx)).await;
+        // A modern request that may end `input_required` runs with an input recorder.
+        let rounds = mrtr::begin(&shared.round_trips, &request, &cx)?;
+        let cx = match &rounds {
+            Some(started) => {
+                let peer = cx.peer().clone().with_rounds(started.handle());
+                cx.with_peer(peer)
+            }
+            None => cx,
+        };
+        let peer = cx.peer().clone();
+        let result = if shared.layers.is_empty() {
+            tracing_bridge::scope(peer, self.dispatch(request, cx)).await
+        } else {
+            let chain = shared
+                .layers
+                .run_request(shared.router.0.clone(), request, cx);
+            tracing_bridge::scope(peer, chain).await
+        };
+        match rounds {
+            Some(started) => started.finish(&shared.round_trips, result),
+            None => result,
         }
-        let chain = shared
-            .layers
-            .run_request(shared.router.0.clone(), request, cx);
-        tracing_bridge::scope(peer, chain).await
     }
 
     async fn handle_notification(
@@ -584,6 +603,14 @@ impl McpServerBuilder {
         self
     }
 
+    /// Sets how multi round-trip requests run (2026-07-28): the keys that sign
+    /// `requestState` (share them between the instances behind one endpoint), its lifetime
+    /// and its size limit. See [`mrtr`](crate::server::mrtr).
+    pub fn round_trips(mut self, config: RoundTripConfig) -> Self {
+        self.round_trips = config;
+        self
+    }
+
     /// Checks and compiles everything registered and builds the server.
     pub fn build(self) -> Result<McpServer, RegistrationError> {
         let shared = Arc::new_cyclic(|me: &Weak<Inner>| {
@@ -604,6 +631,7 @@ impl McpServerBuilder {
                 layers: self.layers,
                 router,
                 fallback: self.fallback,
+                round_trips: self.round_trips,
             }
         });
         let server = McpServer { shared };

@@ -1,0 +1,170 @@
+//! Around the handler of a modern `tools/call`, `prompts/get` or `resources/read`: the
+//! recorder built from the request's `inputResponses` and checked `requestState` before,
+//! the `input_required` result after.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use oxmcp_types::ErrorData;
+use oxmcp_types::modern::InputRequiredResult;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::RoundTripConfig;
+use super::recorder::{InputRecorder, Outcome, RoundHandle};
+use super::state::{Binding, Payload, digest, digest_bytes};
+use crate::context::RequestContext;
+use crate::handler::{HandlerResult, IncomingRequest, to_result};
+use crate::role::Server;
+
+/// The requests that may end `input_required`.
+const SUPPORTED: [&str; 3] = ["tools/call", "prompts/get", "resources/read"];
+
+/// The params members that are not part of what a state is bound to.
+const UNBOUND: [&str; 3] = ["_meta", "inputResponses", "requestState"];
+
+/// A modern request whose handler runs with an input recorder.
+#[derive(Debug)]
+pub(crate) struct Started {
+    recorder: Arc<InputRecorder>,
+    method: String,
+    /// The params, for the binding of a state yet to be written.
+    params: Option<Box<RawValue>>,
+    principal: Option<String>,
+    /// The binding, when a state was checked against it already.
+    binding: Option<Binding>,
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// What a state of request `method` with `params` from `principal` is bound to.
+fn binding_of(method: &str, params: &Map<String, Value>, principal: Option<String>) -> Binding {
+    let salient: Map<String, Value> = params
+        .iter()
+        .filter(|(k, _)| !UNBOUND.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Binding {
+        method: method.to_owned(),
+        params: digest(&Value::Object(salient)),
+        principal,
+    }
+}
+
+fn parse_params(raw: Option<&RawValue>) -> Result<Map<String, Value>, ErrorData> {
+    serde_json::from_str(raw.map_or("{}", RawValue::get))
+        .map_err(|e| ErrorData::invalid_params(format!("invalid params: {e}")))
+}
+
+/// The recorder of `request`, when it is a modern request that may end `input_required`:
+/// its `inputResponses` and, after checking it, its `requestState`. -32602 for a state
+/// that fails a check, and for members of the wrong type.
+pub(crate) fn begin(
+    config: &RoundTripConfig,
+    request: &IncomingRequest,
+    cx: &RequestContext<Server>,
+) -> Result<Option<Started>, ErrorData> {
+    if !cx.protocol_version().is_modern() || !SUPPORTED.contains(&request.method.as_str()) {
+        return Ok(None);
+    }
+    let principal = cx.principal().map(|p| digest_bytes(p.key().as_bytes()));
+    let mut started = Started {
+        recorder: Arc::default(),
+        method: request.method.clone(),
+        params: request.params.clone(),
+        principal,
+        binding: None,
+    };
+    let text = request
+        .params
+        .as_deref()
+        .map_or("", RawValue::get)
+        .as_bytes();
+    let mentions = |member: &str| memchr::memmem::find(text, member.as_bytes()).is_some();
+    if !mentions("inputResponses") && !mentions("requestState") {
+        return Ok(Some(started));
+    }
+    let params = parse_params(request.params.as_deref())?;
+    let offered = match params.get("inputResponses") {
+        None => Map::new(),
+        Some(Value::Object(answers)) => answers.clone(),
+        Some(_) => {
+            return Err(ErrorData::invalid_params(
+                "inputResponses must be an object",
+            ));
+        }
+    };
+    let (recorded, asked) = match params.get("requestState") {
+        None => (BTreeMap::new(), None),
+        Some(Value::String(state)) => {
+            let payload = Payload::open(state, &config.keys, config.max_state_bytes, now_ms())?;
+            let binding = binding_of(&started.method, &params, started.principal.clone());
+            payload.check_binding(&binding)?;
+            started.binding = Some(binding);
+            (payload.answers, Some(payload.asked))
+        }
+        Some(_) => return Err(ErrorData::invalid_params("requestState must be a string")),
+    };
+    started.recorder = Arc::new(InputRecorder::new(offered, recorded, asked));
+    Ok(Some(started))
+}
+
+impl Started {
+    /// What the request's peer answers its requests to the client with.
+    pub(crate) fn handle(&self) -> RoundHandle {
+        RoundHandle {
+            recorder: self.recorder.clone(),
+            key: None,
+        }
+    }
+
+    /// The request's answer: the handler's `result` when it asked nothing that is still
+    /// open, else `input_required` with the open questions and a new state.
+    pub(crate) fn finish(self, config: &RoundTripConfig, result: HandlerResult) -> HandlerResult {
+        let (requests, asked, answers) = match self.recorder.outcome() {
+            Outcome::Complete => return result,
+            Outcome::Refused(e) => return Err(e),
+            Outcome::Required {
+                requests,
+                asked,
+                answers,
+            } => (requests, asked, answers),
+        };
+        let binding = match self.binding {
+            Some(binding) => binding,
+            None => binding_of(
+                &self.method,
+                &parse_params(self.params.as_deref())?,
+                self.principal,
+            ),
+        };
+        let ttl_ms = u64::try_from(config.state_ttl.as_millis()).unwrap_or(u64::MAX);
+        let payload = Payload {
+            binding,
+            expires_ms: now_ms().saturating_add(ttl_ms),
+            answers,
+            asked,
+        };
+        let state = payload.seal(&config.keys).map_err(|e| {
+            ErrorData::internal_error(format!("could not write the request state: {e}"))
+        })?;
+        if state.len() > config.max_state_bytes {
+            return Err(ErrorData::internal_error(format!(
+                "the request state would have {} bytes, more than the limit of {} \
+                 (RoundTripConfig::max_state_bytes)",
+                state.len(),
+                config.max_state_bytes
+            )));
+        }
+        tracing::debug!(method = %self.method, questions = requests.len(), "input required");
+        let mut answer = InputRequiredResult::new().with_request_state(state);
+        answer.input_requests = Some(requests);
+        to_result(&answer)
+    }
+}
