@@ -417,8 +417,8 @@ impl RequestContext<Server> {
     /// }
     ///
     /// async fn greet(cx: &RequestContext<Server>) -> Result<String, ClientRequestError> {
-    ///     let asked = cx.with_input_key("user_name").elicit::<Name>("What is your name?");
-    ///     Ok(match asked.await? {
+    ///     let asked = cx.with_input_key("user_name");
+    ///     Ok(match asked.elicit::<Name>("What is your name?").await? {
     ///         ElicitOutcome::Accepted(n) => format!("Hello, {}!", n.name),
     ///         _ => "Hello!".to_owned(),
     ///     })

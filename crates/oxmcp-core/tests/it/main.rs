@@ -10,6 +10,7 @@ mod engine_requests;
 mod extension_points;
 mod hardening;
 mod modern_era;
+mod mrtr;
 mod router_logging;
 mod router_notifications;
 mod router_prompts;
