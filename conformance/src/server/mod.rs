@@ -9,6 +9,7 @@
 
 mod catalog;
 mod elicitation;
+mod rounds;
 mod tools;
 
 use std::collections::HashMap;
@@ -69,6 +70,8 @@ pub fn build(streams: StreamRegistry) -> Result<McpServer, RegistrationError> {
         McpServer::builder(Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION")))
             .instructions("The oxmcp fixture for the official MCP conformance suite.")
             .tools(tools::routes(streams))
+            .tools(rounds::routes())
+            .prompt(rounds::prompt())
             .resource_template(catalog::template());
     for resource in catalog::resources() {
         builder = builder.resource(resource);
