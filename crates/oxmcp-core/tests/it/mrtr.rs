@@ -24,7 +24,7 @@ use crate::support::RawPeer;
 
 type Raw = RawPeer<memory::MemoryTransport>;
 
-fn meta(capabilities: Value) -> Value {
+fn meta(capabilities: &Value) -> Value {
     json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": capabilities,
@@ -99,7 +99,7 @@ async fn call(raw: &mut Raw, id: u64, params: Value) -> Value {
 }
 
 fn onboard_call(extra: Value) -> Value {
-    let mut params = json!({ "name": "onboard", "arguments": {}, "_meta": meta(all_caps()) });
+    let mut params = json!({ "name": "onboard", "arguments": {}, "_meta": meta(&all_caps()) });
     if let (Some(p), Value::Object(extra)) = (params.as_object_mut(), extra) {
         p.extend(extra);
     }
@@ -183,7 +183,7 @@ async fn a_retry_missing_an_answer_is_asked_again_and_named_keys_hold() {
     let server = server_with(RoundTripConfig::default(), Arc::default());
     let mut raw = modern_peer(&server);
     let named = |extra: Value| {
-        let mut p = json!({ "name": "named", "arguments": {}, "_meta": meta(all_caps()) });
+        let mut p = json!({ "name": "named", "arguments": {}, "_meta": meta(&all_caps()) });
         p.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
@@ -344,7 +344,7 @@ async fn only_declared_capabilities_are_asked() {
         .unwrap();
     let mut raw = modern_peer(&server);
     let params =
-        json!({ "name": "either", "arguments": {}, "_meta": meta(json!({"sampling": {}})) });
+        json!({ "name": "either", "arguments": {}, "_meta": meta(&json!({"sampling": {}})) });
     let answer = call(&mut raw, 1, params).await;
     let requests = answer["result"]["inputRequests"].as_object().unwrap();
     assert_eq!(
@@ -368,7 +368,7 @@ async fn other_modern_requests_cannot_reach_the_client() {
         .unwrap();
     let mut raw = modern_peer(&server);
     raw.send(json!({"jsonrpc": "2.0", "id": 1, "method": "x/ask",
-                    "params": {"_meta": meta(all_caps())}}))
+                    "params": {"_meta": meta(&all_caps())}}))
         .await;
     let answer = raw.recv().await;
     let message = answer["error"]["message"].as_str().unwrap_or_default();
@@ -423,4 +423,107 @@ async fn legacy_sessions_still_send_requests_to_the_client() {
         "{answer}"
     );
     assert!(answer["result"].get("resultType").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn a_state_belongs_to_its_caller() {
+    use oxmcp_core::Principal;
+    let server = server_with(RoundTripConfig::default(), Arc::default());
+    let as_user = |who: &str| {
+        let config = server
+            .server_config()
+            .with_context_source(Arc::new(ModernContext))
+            .with_principal(Principal::new(who).with_issuer("https://issuer.example"));
+        let (a, b) = memory::duplex(16);
+        serve_server(a, config, server.clone());
+        RawPeer::new(b)
+    };
+    let (mut alice, mut bob): (Raw, Raw) = (as_user("alice"), as_user("bob"));
+    let state = first_round(&mut alice).await;
+    let retry = json!({ "inputResponses": { "elicitation-1": accept_name() },
+                        "requestState": state });
+    let answer = call(&mut bob, 2, onboard_call(retry.clone())).await;
+    assert_eq!(
+        refusal(&answer),
+        (&json!(-32602), &json!("other_request")),
+        "{answer}"
+    );
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("principal"),
+        "{answer}"
+    );
+    let answer = call(&mut alice, 3, onboard_call(retry)).await;
+    assert_eq!(answer["result"]["resultType"], "input_required", "{answer}");
+    assert!(answer["result"]["inputRequests"]["sampling-2"].is_object());
+}
+
+#[tokio::test]
+async fn resources_read_and_prompts_get_take_rounds_too() {
+    use oxmcp_core::server::prompts::PromptRoute;
+    use oxmcp_core::server::resources::ResourceRoute;
+    use oxmcp_types::{
+        ContentBlock, ErrorData, GetPromptResult, Prompt, PromptMessage, Resource, Role,
+        TextResourceContents,
+    };
+    let resource = ResourceRoute::new(
+        Resource::new("test://greeting", "greeting"),
+        |uri, cx| async move {
+            let name = match cx
+                .elicit::<Name>("Who is reading?")
+                .await
+                .map_err(ErrorData::from)?
+            {
+                ElicitOutcome::Accepted(n) => n.name,
+                _ => "nobody".to_owned(),
+            };
+            Ok(vec![
+                TextResourceContents::new(uri, format!("Hi {name}")).into(),
+            ])
+        },
+    );
+    let prompt = PromptRoute::new(Prompt::new("roots"), |_args, cx| async move {
+        let roots = cx.list_roots().await.map_err(ErrorData::from)?;
+        let text = ContentBlock::text(format!("{} roots", roots.len()));
+        Ok(GetPromptResult::new(vec![PromptMessage::new(
+            Role::User,
+            text,
+        )]))
+    });
+    let server = McpServer::builder(Implementation::new("rounds", "1.0"))
+        .resource(resource)
+        .prompt(prompt)
+        .build()
+        .unwrap();
+    let mut raw = modern_peer(&server);
+    let ask = |method: &str, params: Value| json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let read = json!({ "uri": "test://greeting", "_meta": meta(&all_caps()) });
+    raw.send(ask("resources/read", read.clone())).await;
+    let r1 = raw.recv().await;
+    assert_eq!(r1["result"]["resultType"], "input_required", "{r1}");
+    let mut retry = read;
+    retry["inputResponses"] = json!({ "elicitation-1": accept_name() });
+    retry["requestState"] = json!(state_of(&r1));
+    raw.send(ask("resources/read", retry)).await;
+    let r2 = raw.recv().await;
+    assert_eq!(r2["result"]["contents"][0]["text"], "Hi Ada", "{r2}");
+    assert_eq!(r2["result"]["resultType"], "complete");
+    let get = json!({ "name": "roots", "_meta": meta(&all_caps()) });
+    raw.send(ask("prompts/get", get.clone())).await;
+    let r1 = raw.recv().await;
+    assert_eq!(
+        r1["result"]["inputRequests"]["roots-1"]["method"], "roots/list",
+        "{r1}"
+    );
+    let mut retry = get;
+    retry["inputResponses"] = json!({ "roots-1": {"roots": [{"uri": "file:///a"}]} });
+    retry["requestState"] = json!(state_of(&r1));
+    raw.send(ask("prompts/get", retry)).await;
+    let r2 = raw.recv().await;
+    assert_eq!(
+        r2["result"]["messages"][0]["content"]["text"], "1 roots",
+        "{r2}"
+    );
 }

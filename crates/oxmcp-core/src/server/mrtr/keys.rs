@@ -293,7 +293,7 @@ mod tests {
         assert!(!b.signing().verifies(b"data", &tag));
         assert!(!a.signing().verifies(b"datA", &tag));
         let same_id = RequestStateKey::new("random", [9u8; 32]).unwrap();
-        let kept = a.clone().with_key(same_id);
+        let kept = a.with_key(same_id);
         assert_eq!(kept.ids().count(), 1, "the signing key is not replaced");
     }
 }

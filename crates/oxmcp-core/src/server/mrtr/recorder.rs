@@ -241,12 +241,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn raw(v: Value) -> Box<RawValue> {
-        serde_json::value::to_raw_value(&v).unwrap()
+    fn raw(v: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(v).unwrap()
     }
 
     fn elicit(message: &str) -> Box<RawValue> {
-        raw(json!({"mode": "form", "message": message,
+        raw(&json!({"mode": "form", "message": message,
                    "requestedSchema": {"type": "object", "properties": {}}}))
     }
 
@@ -260,7 +260,7 @@ mod tests {
         let s = r.answer(
             None,
             "sampling/createMessage",
-            Some(&raw(json!({"messages": [], "maxTokens": 5}))),
+            Some(&raw(&json!({"messages": [], "maxTokens": 5}))),
         );
         assert!(s.is_err());
         assert!(r.answer(Some("mine"), "roots/list", None).is_err());
