@@ -21,6 +21,7 @@ mod interop_legacy;
 mod isolation;
 mod legacy_server;
 mod modern;
+mod mrtr;
 mod principal;
 mod proxy;
 mod refusals;
