@@ -338,9 +338,9 @@ impl Peer<Server> {
             return Err(ClientRequestError::InvalidUrl(url));
         }
         let params = ElicitRequestUrlParams::new(message, elicitation_id, url);
-        let result = self
-            .request::<ElicitRequest>(&ElicitRequestParams::Url(params))
-            .await?;
+        // In the 2026-07-28 revision an input request carries no elicitation id.
+        let sent = ElicitRequestParams::Url(params).adapted_to(info.protocol_version);
+        let result = self.request::<ElicitRequest>(&sent).await?;
         Ok(result.action)
     }
 

@@ -527,3 +527,32 @@ async fn resources_read_and_prompts_get_take_rounds_too() {
         "{r2}"
     );
 }
+
+#[tokio::test]
+async fn url_elicitation_goes_without_its_id() {
+    let tool = ToolRoute::new(
+        "connect",
+        |_: NoArguments, cx: RequestContext<Server>| async move {
+            let url = "https://example.com/connect";
+            let action = cx.elicit_url("Connect your account", url, "el-1").await?;
+            Ok::<_, ToolError>(format!("{action:?}"))
+        },
+    );
+    let server = McpServer::builder(Implementation::new("rounds", "1.0"))
+        .tool(tool)
+        .build()
+        .unwrap();
+    let mut raw = modern_peer(&server);
+    let caps = json!({ "elicitation": { "url": {} } });
+    let params = json!({ "name": "connect", "arguments": {}, "_meta": meta(&caps) });
+    let r1 = call(&mut raw, 1, params.clone()).await;
+    let question = &r1["result"]["inputRequests"]["elicitation-1"]["params"];
+    assert_eq!(question["mode"], "url", "{r1}");
+    assert_eq!(question["url"], "https://example.com/connect");
+    assert!(question.get("elicitationId").is_none(), "{r1}");
+    let mut retry = params;
+    retry["inputResponses"] = json!({ "elicitation-1": { "action": "accept" } });
+    retry["requestState"] = json!(state_of(&r1));
+    let r2 = call(&mut raw, 2, retry).await;
+    assert_eq!(r2["result"]["content"][0]["text"], "Accept", "{r2}");
+}
