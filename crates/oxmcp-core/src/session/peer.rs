@@ -376,7 +376,7 @@ impl<R: Role> Peer<R> {
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
         if let Some(rounds) = &self.rounds {
-            return rounds.answer(method, params.as_deref());
+            return rounds.answer(method, params.as_deref()).await;
         }
         // A modern request's server sends nothing of its own (multi round-trip requests).
         if R::ANSWERS_INITIALIZE

@@ -556,3 +556,30 @@ async fn url_elicitation_goes_without_its_id() {
     let r2 = call(&mut raw, 2, retry).await;
     assert_eq!(r2["result"]["content"][0]["text"], "Accept", "{r2}");
 }
+
+#[tokio::test]
+async fn a_handler_that_asks_without_end_is_stopped() {
+    let tool = ToolRoute::new(
+        "insist",
+        |_: NoArguments, cx: RequestContext<Server>| async move {
+            // Written for the legacy era, where each call waits for the user.
+            loop {
+                if let Ok(ElicitOutcome::Accepted(n)) = cx.elicit::<Name>("Name, please").await {
+                    return Ok::<_, ToolError>(n.name);
+                }
+            }
+        },
+    );
+    let config = RoundTripConfig::default().with_max_input_requests(4);
+    let server = McpServer::builder(Implementation::new("rounds", "1.0"))
+        .tool(tool)
+        .round_trips(config)
+        .build()
+        .unwrap();
+    let mut raw = modern_peer(&server);
+    let params = json!({ "name": "insist", "arguments": {}, "_meta": meta(&all_caps()) });
+    let answer = call(&mut raw, 1, params).await;
+    assert_eq!(answer["error"]["code"], -32603, "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("more than 4 questions"), "{answer}");
+}

@@ -10,6 +10,7 @@ use oxmcp_types::ErrorData;
 use oxmcp_types::modern::InputRequiredResult;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
 use super::RoundTripConfig;
 use super::recorder::{InputRecorder, Outcome, RoundHandle};
@@ -75,7 +76,12 @@ pub(crate) fn begin(
     }
     let principal = cx.principal().map(|p| digest_bytes(p.key().as_bytes()));
     let mut started = Started {
-        recorder: Arc::default(),
+        recorder: Arc::new(InputRecorder::new(
+            Map::new(),
+            BTreeMap::new(),
+            None,
+            config.max_input_requests,
+        )),
         method: request.method.clone(),
         params: request.params.clone(),
         principal,
@@ -111,11 +117,22 @@ pub(crate) fn begin(
         }
         Some(_) => return Err(ErrorData::invalid_params("requestState must be a string")),
     };
-    started.recorder = Arc::new(InputRecorder::new(offered, recorded, asked));
+    started.recorder = Arc::new(InputRecorder::new(
+        offered,
+        recorded,
+        asked,
+        config.max_input_requests,
+    ));
     Ok(Some(started))
 }
 
 impl Started {
+    /// Cancelled when the handler asked more questions than a round may hold: the engine
+    /// then stops it (its calls no longer return).
+    pub(crate) fn overflow(&self) -> CancellationToken {
+        self.recorder.overflow().clone()
+    }
+
     /// What the request's peer answers its requests to the client with.
     pub(crate) fn handle(&self) -> RoundHandle {
         RoundHandle {

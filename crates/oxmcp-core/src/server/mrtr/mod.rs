@@ -30,6 +30,9 @@
 //!   after the questions, or make them idempotent;
 //! - questions asked together (with `futures::join!`, for example) go to the client in one
 //!   round: each call records its question and fails, and all of them are sent;
+//! - a round holds at most [`RoundTripConfig::max_input_requests`] questions: a handler
+//!   that asks more (one that asks again whenever a question fails never gets an answer
+//!   in this run) is stopped, and the request answered -32603;
 //! - a question is identified by its input key (by default `elicitation-1`, `sampling-2`,
 //!   `roots-3`: the kind and the position of the call; name one with
 //!   [`RequestContext::with_input_key`](crate::RequestContext::with_input_key)) and by the
@@ -69,6 +72,8 @@ pub use state::RequestStateError;
 pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(600);
 /// The default of [`RoundTripConfig::max_state_bytes`]: 64 KiB.
 pub const DEFAULT_MAX_STATE_BYTES: usize = 64 * 1024;
+/// The default of [`RoundTripConfig::max_input_requests`]: 32.
+pub const DEFAULT_MAX_INPUT_REQUESTS: usize = 32;
 
 /// How an [`McpServer`](super::McpServer) runs multi round-trip requests (set with
 /// [`McpServerBuilder::round_trips`](super::McpServerBuilder::round_trips)).
@@ -96,6 +101,10 @@ pub struct RoundTripConfig {
     /// [`DEFAULT_MAX_STATE_BYTES`]). A round whose state would be longer fails with -32603;
     /// a longer state in a retry is refused with -32602.
     pub max_state_bytes: usize,
+    /// How many questions one round may ask (default [`DEFAULT_MAX_INPUT_REQUESTS`]). A
+    /// handler that asks more (one that asks again whenever a question fails, for example)
+    /// is stopped, and the request answered -32603.
+    pub max_input_requests: usize,
 }
 
 impl Default for RoundTripConfig {
@@ -104,6 +113,7 @@ impl Default for RoundTripConfig {
             keys: RequestStateKeys::random(),
             state_ttl: DEFAULT_STATE_TTL,
             max_state_bytes: DEFAULT_MAX_STATE_BYTES,
+            max_input_requests: DEFAULT_MAX_INPUT_REQUESTS,
         }
     }
 }
@@ -120,6 +130,13 @@ impl RoundTripConfig {
     #[must_use]
     pub fn with_state_ttl(mut self, ttl: Duration) -> Self {
         self.state_ttl = ttl;
+        self
+    }
+
+    /// Sets how many questions one round may ask.
+    #[must_use]
+    pub fn with_max_input_requests(mut self, max: usize) -> Self {
+        self.max_input_requests = max;
         self
     }
 

@@ -11,6 +11,9 @@ use oxmcp_types::modern::{InputRequest, InputRequests};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use tokio_util::sync::CancellationToken;
+
+use super::DEFAULT_MAX_INPUT_REQUESTS;
 use super::state::{Answer, Asked, digest};
 use crate::error::RequestError;
 use crate::session::state::lock;
@@ -59,18 +62,35 @@ struct Rounds {
 
 /// Answers a modern request's handler's requests to the client (see the [module
 /// docs](super)). One per request; shared by the clones of its context.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct InputRecorder {
     rounds: Mutex<Rounds>,
+    /// How many questions one round may leave open.
+    limit: usize,
+    /// Cancelled when the handler asked more: the engine then stops it.
+    overflow: CancellationToken,
+}
+
+impl Default for InputRecorder {
+    fn default() -> Self {
+        Self::new(
+            Map::new(),
+            BTreeMap::new(),
+            None,
+            DEFAULT_MAX_INPUT_REQUESTS,
+        )
+    }
 }
 
 impl InputRecorder {
     /// A recorder for a request that carried `offered` answers and, with a state, the
-    /// `recorded` answers and the questions `asked_before`.
+    /// `recorded` answers and the questions `asked_before`; at most `limit` questions stay
+    /// open.
     pub(crate) fn new(
         offered: Map<String, Value>,
         recorded: BTreeMap<String, Answer>,
         asked_before: Option<BTreeMap<String, Asked>>,
+        limit: usize,
     ) -> Self {
         Self {
             rounds: Mutex::new(Rounds {
@@ -79,7 +99,14 @@ impl InputRecorder {
                 offered,
                 ..Rounds::default()
             }),
+            limit,
+            overflow: CancellationToken::new(),
         }
+    }
+
+    /// Cancelled once the handler asked more than the limit: stop it.
+    pub(crate) fn overflow(&self) -> &CancellationToken {
+        &self.overflow
     }
 
     /// The answer to the handler's request `method` with `params`, under input key `key`
@@ -143,11 +170,22 @@ impl InputRecorder {
             rounds.used.insert(key, answer);
             return Ok(raw);
         }
-        let asked = Asked {
-            method: method.to_owned(),
-            question,
-        };
-        rounds.pending.insert(key.clone(), (asked, params));
+        if rounds.pending.len() >= self.limit {
+            let limit = self.limit;
+            rounds.refusal.get_or_insert_with(|| {
+                ErrorData::internal_error(format!(
+                    "the handler asked the client more than {limit} questions in one round \
+                     (RoundTripConfig::max_input_requests)"
+                ))
+            });
+            self.overflow.cancel();
+        } else {
+            let asked = Asked {
+                method: method.to_owned(),
+                question,
+            };
+            rounds.pending.insert(key.clone(), (asked, params));
+        }
         Err(RequestError::InputRequired {
             method: method.to_owned(),
             key,
@@ -226,13 +264,19 @@ pub(crate) struct RoundHandle {
 }
 
 impl RoundHandle {
-    /// Answers a request to the client from the recorder.
-    pub(crate) fn answer(
+    /// Answers a request to the client from the recorder. Once the handler asked more
+    /// questions than a round may hold, it never returns: the engine stops the handler (a
+    /// handler that asks again whenever a question fails would otherwise never yield).
+    pub(crate) async fn answer(
         &self,
         method: &str,
         params: Option<&RawValue>,
     ) -> Result<Box<RawValue>, RequestError> {
-        self.recorder.answer(self.key.as_deref(), method, params)
+        let answer = self.recorder.answer(self.key.as_deref(), method, params);
+        if self.recorder.overflow.is_cancelled() {
+            std::future::pending::<()>().await;
+        }
+        answer
     }
 }
 
@@ -302,7 +346,7 @@ mod tests {
         let mut offered = Map::new();
         offered.insert("name".into(), offer.clone());
         offered.insert("other".into(), offer.clone());
-        let r = InputRecorder::new(offered, BTreeMap::new(), Some(asked));
+        let r = InputRecorder::new(offered, BTreeMap::new(), Some(asked), 8);
         let got = r
             .answer(Some("name"), "elicitation/create", Some(&params))
             .unwrap();
@@ -326,7 +370,7 @@ mod tests {
     fn a_malformed_answer_refuses_the_request() {
         let mut offered = Map::new();
         offered.insert("elicitation-1".into(), json!(12345));
-        let r = InputRecorder::new(offered, BTreeMap::new(), None);
+        let r = InputRecorder::new(offered, BTreeMap::new(), None, 8);
         assert!(
             r.answer(None, "elicitation/create", Some(&elicit("a")))
                 .is_err()
@@ -345,15 +389,32 @@ mod tests {
             };
             BTreeMap::from([("elicitation-1".to_owned(), answer)])
         };
-        let same = InputRecorder::new(Map::new(), recorded(), Some(BTreeMap::new()));
+        let same = InputRecorder::new(Map::new(), recorded(), Some(BTreeMap::new()), 8);
         assert!(same.answer(None, "elicitation/create", Some(&old)).is_ok());
         assert!(matches!(same.outcome(), Outcome::Complete));
-        let changed = InputRecorder::new(Map::new(), recorded(), Some(BTreeMap::new()));
+        let changed = InputRecorder::new(Map::new(), recorded(), Some(BTreeMap::new()), 8);
         assert!(
             changed
                 .answer(None, "elicitation/create", Some(&elicit("new")))
                 .is_err()
         );
         assert!(matches!(changed.outcome(), Outcome::Required { .. }));
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn past_the_limit_the_run_is_refused_and_stopped() {
+        let r = InputRecorder::new(Map::new(), BTreeMap::new(), None, 2);
+        for _ in 0..2 {
+            assert!(r.answer(None, "roots/list", None).is_err());
+        }
+        assert!(!r.overflow().is_cancelled());
+        assert!(r.answer(None, "roots/list", None).is_err());
+        assert!(r.overflow().is_cancelled());
+        assert!(matches!(r.outcome(), Outcome::Refused(e) if e.message.contains("more than 2")));
     }
 }

@@ -389,18 +389,28 @@ impl Handler<Server> for McpServer {
             None => cx,
         };
         let peer = cx.peer().clone();
-        let result = if shared.layers.is_empty() {
-            tracing_bridge::scope(peer, self.dispatch(request, cx)).await
-        } else {
-            let chain = shared
-                .layers
-                .run_request(shared.router.0.clone(), request, cx);
-            tracing_bridge::scope(peer, chain).await
+        let work = async {
+            if shared.layers.is_empty() {
+                tracing_bridge::scope(peer, self.dispatch(request, cx)).await
+            } else {
+                let chain = shared
+                    .layers
+                    .run_request(shared.router.0.clone(), request, cx);
+                tracing_bridge::scope(peer, chain).await
+            }
         };
-        match rounds {
-            Some(started) => started.finish(&shared.round_trips, result),
-            None => result,
-        }
+        let Some(started) = rounds else {
+            return work.await;
+        };
+        // A handler that asked more than a round holds is stopped (its answer is the
+        // recorder's refusal).
+        let overflow = started.overflow();
+        let result = tokio::select! {
+            biased;
+            result = work => result,
+            () = overflow.cancelled() => Err(ErrorData::internal_error("stopped")),
+        };
+        started.finish(&shared.round_trips, result)
     }
 
     async fn handle_notification(
