@@ -217,7 +217,8 @@ impl RequestStateKeys {
 
     /// Reads a key list from configuration: `id:secret` entries separated by commas (or
     /// whitespace), secrets in unpadded base64url of at least 32 bytes. The first entry
-    /// signs; all are accepted.
+    /// signs; all are accepted. A secret can be made with
+    /// `openssl rand -base64 32 | tr '+/' '-_' | tr -d '='`.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         let mut keys: Vec<RequestStateKey> = Vec::new();
         for entry in text
