@@ -37,12 +37,21 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
             "test_embedded_resource",
             "test_error_handling",
             "test_image_content",
+            "test_input_required_result_capabilities",
+            "test_input_required_result_elicitation",
+            "test_input_required_result_list_roots",
+            "test_input_required_result_multi_round",
+            "test_input_required_result_multiple_inputs",
+            "test_input_required_result_request_state",
+            "test_input_required_result_sampling",
+            "test_input_required_result_tampered_state",
             "test_logging_tool",
             "test_missing_capability",
             "test_multiple_content_types",
             "test_reconnection",
             "test_sampling",
             "test_simple_text",
+            "test_streaming_elicitation",
             "test_tool_with_logging",
             "test_tool_with_progress",
         ]
@@ -61,7 +70,7 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
     let resources = client.peer().list_resources().collect_all().await.unwrap();
     assert_eq!(resources.len(), 3);
     let prompts = client.peer().list_prompts().collect_all().await.unwrap();
-    assert_eq!(prompts.len(), 4);
+    assert_eq!(prompts.len(), 5);
     client.close().await;
     server.shutdown().await;
 }
