@@ -287,7 +287,9 @@ impl EngineInner {
             let mut attempt = update.clone();
             attempt.now_ms = now_ms();
             match self.store.update(&live.owner, &live.id, attempt).await {
-                Err(StoreError::Backend(cause)) if Instant::now() + wait <= deadline => {
+                Err(StoreError::Backend(cause) | StoreError::Unavailable(cause))
+                    if Instant::now() + wait <= deadline =>
+                {
                     tracing::warn!(task = %live.id, %cause, "task store write failed; trying again in {wait:?}");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(MAX_BACKOFF);
@@ -367,8 +369,10 @@ impl EngineInner {
 
     /// Starts the purge timer if it is not running (never started, or its runtime was
     /// shut down), when a Tokio runtime is running (otherwise the next task operation,
-    /// which runs in one, starts it).
-    pub(crate) fn ensure_purger(&self) {
+    /// which runs in one, starts it). For a store with leases
+    /// ([`TaskStore::lease_renewal`]) the same timer renews the leases of the tasks that
+    /// run here.
+    pub(crate) fn ensure_purger(self: &Arc<Self>) {
         let mut purger = lock(&self.purger);
         if purger.as_ref().is_some_and(|timer| !timer.is_finished()) {
             return;
@@ -376,24 +380,63 @@ impl EngineInner {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        let engine = Arc::downgrade(self);
         let store = self.store.clone();
         let stop = self.stop.clone();
         let every = self.config.purge_interval;
+        let mut renewal = store.lease_renewal().map(|period| {
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick
+        });
         *purger = Some(runtime.spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
+                let renew = async {
+                    match renewal.as_mut() {
+                        Some(renewal) => renewal.tick().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     () = stop.cancelled() => return,
-                    _ = tick.tick() => {}
-                }
-                match store.purge_expired(now_ms()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(purged = n, "expired tasks deleted"),
-                    Err(e) => tracing::warn!(error = %e, "purging expired tasks failed"),
+                    _ = tick.tick() => purge(store.as_ref()).await,
+                    _ = renew => {
+                        let Some(engine) = engine.upgrade() else { return };
+                        engine.renew_leases().await;
+                    }
                 }
             }
         }));
+    }
+
+    /// Renews the leases of the tasks that run here; stops the work of those another
+    /// process took over (this one's lease ran out), without writing anything.
+    async fn renew_leases(&self) {
+        let ids: Vec<String> = lock(&self.live).keys().cloned().collect();
+        if ids.is_empty() {
+            return;
+        }
+        match self.store.renew_leases(&ids).await {
+            Ok(lost) => {
+                for id in lost {
+                    if let Some(live) = self.live_task(&id) {
+                        tracing::warn!(task = %id, "the task's lease was taken over by another process; stopping its work here");
+                        live.cancel.cancel();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "renewing the leases of running tasks failed"),
+        }
+    }
+}
+
+async fn purge(store: &dyn TaskStore) {
+    match store.purge_expired(now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(purged = n, "expired tasks deleted"),
+        Err(e) => tracing::warn!(error = %e, "purging expired tasks failed"),
     }
 }
 

@@ -49,6 +49,9 @@ pub struct Recovery {
     pub resumed: Vec<String>,
     /// The ids of the tasks moved to `failed`.
     pub failed: Vec<String>,
+    /// The ids of the unfinished tasks left alone because another live process holds
+    /// their lease (a store with leases only).
+    pub held_elsewhere: Vec<String>,
 }
 
 impl TaskEngine {
@@ -71,10 +74,15 @@ impl TaskEngine {
     /// [`Principal`](oxmcp_core::Principal). A task owned by a session of the stopped process belongs
     /// to nobody who can still ask: it runs to its end and expires unread.
     ///
-    /// Several processes may share a store (a SQLite file), but `recover` must run only
-    /// when no other live process serves tasks from it: it takes every unfinished task in
-    /// the store for one interrupted by a stopped process, so it would resume or fail the
-    /// running tasks of the others.
+    /// Several processes may share a store. With a store that keeps leases
+    /// ([`TaskStore::lease_renewal`], such as the Redis store), `recover` takes over only
+    /// the tasks whose lease ran out ([`TaskStore::claim`]): it is safe while other
+    /// processes run, and meant to be called again from time to time (every lease period)
+    /// so that the tasks of a process that died are taken over by the live ones. With a
+    /// store without leases (a SQLite file) it must run only when no other live process
+    /// serves tasks from it: it takes every unfinished task in the store for one
+    /// interrupted by a stopped process, so it would resume or fail the running tasks of
+    /// the others.
     pub async fn recover<R>(
         &self,
         mut resume: impl FnMut(&TaskRecord) -> Option<ResumeWork<R>>,
@@ -91,6 +99,10 @@ impl TaskEngine {
             if self.inner.live_task(&id).is_some() {
                 continue;
             }
+            if !self.inner.store.claim(&id).await? {
+                recovery.held_elsewhere.push(id);
+                continue;
+            }
             let done = match resume(&record) {
                 Some(work) => self.resume(record, work).await?,
                 None => self.fail_interrupted::<R>(&record).await?,
@@ -104,6 +116,7 @@ impl TaskEngine {
         tracing::info!(
             resumed = recovery.resumed.len(),
             failed = recovery.failed.len(),
+            held_elsewhere = recovery.held_elsewhere.len(),
             "task recovery done"
         );
         Ok(recovery)

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use oxmcp_types::ErrorData;
 use oxmcp_types::tasks::{Task, TaskStatus};
@@ -390,6 +391,11 @@ pub enum StoreError {
     /// The backend failed (I/O, database, corruption); the message names the cause.
     #[error("task store failed: {0}")]
     Backend(String),
+    /// The backend cannot be reached now (a database server down or restarting); the
+    /// message names the cause. Unlike [`Backend`](Self::Backend), expected to pass: the
+    /// engine retries its writes, and a server may answer new work with "unavailable".
+    #[error("task store unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Durable (or not) storage of task records. All methods are atomic with respect to each
@@ -413,6 +419,38 @@ pub trait TaskStore: Send + Sync + 'static {
     /// Default: false.
     fn shared(&self) -> bool {
         false
+    }
+
+    /// How often the engine must renew the leases of the tasks it runs, for a store that
+    /// several live processes share and that keeps leases: each task is run by one process
+    /// at a time, the holder of its lease. `None` (the default): the store keeps no leases
+    /// (one process serves tasks from it at a time).
+    ///
+    /// A store with leases gives the lease of a task it creates to its own process (every
+    /// process has its own store value, with its own holder identity), renews them in
+    /// [`renew_leases`](Self::renew_leases), and lets [`claim`](Self::claim) take one over
+    /// only once it expired: a process that stopped (crashed, killed, cut off) loses its
+    /// tasks to the others when its leases run out, and never while they last.
+    fn lease_renewal(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Takes the lease of the unfinished task `task_id` for this process when nobody holds
+    /// an unexpired one (or this process does); false when another process holds it, or
+    /// the task is missing or finished. What [`TaskEngine::recover`](super::TaskEngine::recover)
+    /// asks before it resumes or fails a task. Default (no leases): true.
+    fn claim<'a>(&'a self, task_id: &'a str) -> StoreFuture<'a, bool> {
+        let _ = task_id;
+        Box::pin(std::future::ready(Ok(true)))
+    }
+
+    /// Extends this process's leases of `task_ids` (the tasks it runs); returns the ids of
+    /// those another process holds now (this one's lease ran out and was taken over): the
+    /// engine stops their work here without writing anything. Missing or finished tasks
+    /// are not returned. Default (no leases): none.
+    fn renew_leases<'a>(&'a self, task_ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        let _ = task_ids;
+        Box::pin(std::future::ready(Ok(Vec::new())))
     }
 
     /// The record of task `task_id` if it belongs to `owner` and has not expired at

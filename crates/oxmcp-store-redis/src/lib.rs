@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod events;
+mod options;
+mod tasks;
+
+pub use error::RedisStoreError;
+pub use events::{
+    DEFAULT_EVENTS_PER_STREAM, DEFAULT_MAX_STREAMS, DEFAULT_SESSION_TTL, RedisEventStore,
+};
+pub use options::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_GRACE, DEFAULT_LEASE, DEFAULT_MAX_BACKOFF, DEFAULT_PREFIX,
+    DEFAULT_RECONNECT_TRIES, DEFAULT_RESPONSE_TIMEOUT, RedisOptions,
+};
+/// The Redis client this crate uses (for its connection types and errors).
+pub use redis;
+pub use tasks::RedisTaskStore;

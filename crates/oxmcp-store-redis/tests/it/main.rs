@@ -1,0 +1,11 @@
+//! Integration tests of oxmcp-store-redis. They need `redis-server` (installed by
+//! scripts/setup-interop) and run with the `redis-tests` feature only; each test starts its
+//! own server on a free 127.0.0.1 port.
+#![cfg(feature = "redis-tests")]
+
+mod contract;
+mod events;
+mod faults;
+mod leases;
+mod server;
+mod support;
