@@ -423,6 +423,7 @@ impl EngineInner {
                 for id in lost {
                     if let Some(live) = self.live_task(&id) {
                         tracing::warn!(task = %id, "the task's lease was taken over by another process; stopping its work here");
+                        live.lease_lost.store(true, Ordering::Release);
                         live.cancel.cancel();
                     }
                 }

@@ -3,6 +3,7 @@
 //! where its status notifications go. The durable side is the store's record.
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use oxmcp_types::RequestId;
@@ -41,6 +42,10 @@ pub(crate) struct LiveTask {
     /// Fires when the task is cancelled (or disappears from the store); the work sees it as
     /// its request's cancellation token.
     pub(crate) cancel: CancellationToken,
+    /// Set when another process took the task's lease over (see
+    /// [`TaskStore::renew_leases`](super::TaskStore::renew_leases)): the work here stops and
+    /// whatever it returns is discarded, since the task runs elsewhere now.
+    pub(crate) lease_lost: AtomicBool,
     /// Bumped after every change of the task's record made by this process.
     changed: watch::Sender<u64>,
     waiters: Mutex<Waiters>,
@@ -74,6 +79,7 @@ impl LiveTask {
             owner,
             session,
             cancel: CancellationToken::new(),
+            lease_lost: AtomicBool::new(false),
             changed: watch::Sender::new(0),
             waiters: Mutex::new(Waiters::default()),
             inputs: Mutex::new(0),

@@ -130,6 +130,11 @@ pub(crate) async fn supervise(
             // The work is over: its place among the engine's unfinished tasks is free
             // before anyone hears of its outcome.
             drop(slot);
+            if live.lease_lost.load(std::sync::atomic::Ordering::Acquire) {
+                tracing::debug!(task = %live.id, "outcome discarded: the task runs in another process now");
+                engine.forget(&live);
+                return;
+            }
             let update = match ended {
                 Ok(result) => result.into_update(),
                 Err(panic) => panicked(panic.as_ref()),
