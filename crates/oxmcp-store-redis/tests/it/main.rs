@@ -3,6 +3,7 @@
 //! own server on a free 127.0.0.1 port.
 #![cfg(feature = "redis-tests")]
 
+mod bounds;
 mod contract;
 mod events;
 mod faults;

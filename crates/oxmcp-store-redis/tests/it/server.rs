@@ -39,11 +39,6 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    /// The port.
-    pub(crate) fn port(&self) -> u16 {
-        self.port
-    }
-
     /// Kills the server (SIGKILL) and waits for it; the directory stays until drop.
     pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
