@@ -5,6 +5,7 @@
 
 mod bounds;
 mod contract;
+mod cost;
 mod events;
 mod faults;
 mod leases;
