@@ -182,7 +182,7 @@ impl RedisEventStore {
         stream: u64,
         after: u64,
     ) -> Result<Vec<(u64, Bytes)>, RedisStoreError> {
-        let entries: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XRANGE")
+        let entries: Vec<StreamEntry> = redis::cmd("XRANGE")
             .arg(self.stream_key(session, stream))
             .arg(format!("({after}-1"))
             .arg("+")
@@ -207,6 +207,9 @@ impl RedisEventStore {
         Ok(events)
     }
 }
+
+/// One entry of an `XRANGE` reply: its id and its field/value pairs.
+type StreamEntry = (String, Vec<(String, Vec<u8>)>);
 
 fn event_error(e: RedisStoreError) -> EventStoreError {
     EventStoreError(Box::new(e))

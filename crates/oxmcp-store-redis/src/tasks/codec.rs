@@ -71,7 +71,7 @@ pub(crate) fn encode_outcome(outcome: &TaskOutcome) -> Result<String, StoreError
     }
 }
 
-fn decode_outcome(stored: String) -> Result<TaskOutcome, StoreError> {
+fn decode_outcome(stored: &str) -> Result<TaskOutcome, StoreError> {
     let bad = || corrupt("a task has an unreadable outcome");
     if let Some(raw) = stored.strip_prefix('R') {
         let raw = RawValue::from_string(raw.to_owned()).map_err(|_| bad())?;
@@ -157,7 +157,10 @@ pub(crate) fn decode(id: &str, fields: Vec<Field>) -> Result<Option<TaskRecord>,
     let params = text(next(), "params")?
         .map(|p| RawValue::from_string(p).map_err(|_| corrupt("a task has unreadable params")))
         .transpose()?;
-    let outcome = text(next(), "outcome")?.map(decode_outcome).transpose()?;
+    let outcome = text(next(), "outcome")?
+        .as_deref()
+        .map(decode_outcome)
+        .transpose()?;
     let mut task = Task::new(id, status, created_wire).with_ttl(ttl);
     task.poll_interval = poll;
     task.status_message = message;

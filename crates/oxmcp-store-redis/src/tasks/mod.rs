@@ -365,7 +365,7 @@ impl RedisTaskStore {
 
 /// Records from a flat reply of `id, fields...` groups of `width` fields.
 fn records(flat: Vec<Field>, width: usize) -> Result<Vec<TaskRecord>, StoreError> {
-    if flat.len() % (width + 1) != 0 {
+    if !flat.len().is_multiple_of(width + 1) {
         return Err(corrupt("a reply with a partial task"));
     }
     let mut out = Vec::with_capacity(flat.len() / (width + 1));

@@ -34,7 +34,7 @@ fn ttls(conn: &mut redis::Connection, prefix: &str) -> Vec<(String, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_key_has_a_ttl_unless_it_holds_a_task_that_never_expires() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let options = fresh_options(&server).key_grace(Duration::from_millis(300));
     let store = task_store(&options).await;
     let mut conn = redis::Client::open(server.url())

@@ -10,7 +10,7 @@ macro_rules! contract_tests {
     ($($name:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
-            let server = RedisServer::start();
+            let server = RedisServer::start().await;
             c::$name(&|| {
                 let options = fresh_options(&server);
                 async move { task_store(&options).await }
@@ -44,7 +44,7 @@ contract_tests!(
 /// different prefixes do not see each other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all_on_one_server() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     c::run_all(&|| {
         let options = fresh_options(&server);
         async move { task_store(&options).await }

@@ -39,7 +39,7 @@ fn record(owner: &TaskOwner, id: &str) -> TaskRecord {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cost_of_task_transitions_and_stored_events() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let options = fresh_options(&server);
     let store = Arc::new(task_store(&options).await);
     let owner = TaskOwner::new("principal:bench");

@@ -16,7 +16,7 @@ fn seqs(events: &[(u64, Bytes)]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_written_by_one_instance_resumes_on_another() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let options = fresh_options(&server);
     let (a, b) = (event_store(&options).await, event_store(&options).await);
     for seq in 1..=5 {
@@ -65,7 +65,7 @@ async fn a_stream_written_by_one_instance_resumes_on_another() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_stream_keeps_its_newest_events_and_a_gap_is_visible() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let store = event_store(&fresh_options(&server))
         .await
         .with_max_events(3);
@@ -82,7 +82,7 @@ async fn each_stream_keeps_its_newest_events_and_a_gap_is_visible() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_store_keeps_at_most_its_number_of_streams_dropping_the_least_recent() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let store = event_store(&fresh_options(&server))
         .await
         .with_max_streams(3);
@@ -120,7 +120,7 @@ async fn the_store_keeps_at_most_its_number_of_streams_dropping_the_least_recent
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_go_with_their_session_and_expire_after_its_ttl() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let options = fresh_options(&server);
     let store = event_store(&options).await;
     for stream in 1..=3 {

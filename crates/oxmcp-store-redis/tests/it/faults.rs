@@ -13,6 +13,16 @@ use crate::leases::now_ms;
 use crate::server::RedisServer;
 use crate::support::{event_store, fresh_options, task_store};
 
+/// An append-only file synced on every write: what Redis acknowledged survives kill -9.
+const PERSISTENT: &[&str] = &[
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--save",
+    "",
+];
+
 fn record(id: &str) -> TaskRecord {
     let now = now_ms();
     let task = Task::new(id, TaskStatus::Working, wire_timestamp(now)).with_ttl(Some(600_000));
@@ -46,14 +56,7 @@ async fn connecting_to_nothing_is_an_unavailable_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_redis_is_down_operations_fail_clearly_and_recover_after() {
-    let mut server = RedisServer::start_with(&[
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ]);
+    let mut server = RedisServer::start_with(PERSISTENT).await;
     let options = fresh_options(&server);
     let (tasks, events) = (task_store(&options).await, event_store(&options).await);
     tasks
@@ -88,14 +91,7 @@ async fn while_redis_is_down_operations_fail_clearly_and_recover_after() {
         started.elapsed()
     );
 
-    server.restart(&[
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ]);
+    server.restart(PERSISTENT).await;
     // The connection manager reconnects with backoff: service comes back by itself.
     let deadline = Instant::now() + Duration::from_secs(20);
     let back = loop {

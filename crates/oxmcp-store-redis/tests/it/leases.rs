@@ -65,7 +65,7 @@ async fn two_processes(server: &RedisServer) -> (RedisTaskStore, RedisTaskStore,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewed_lease_holds_and_an_expired_one_is_taken_over_once() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let (a, b, _) = two_processes(&server).await;
     create(&a, "t1").await;
     assert!(
@@ -118,7 +118,7 @@ fn counting(runs: &Arc<AtomicUsize>) -> ResumeWork<Server> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tasks_of_a_crashed_process_are_taken_over_by_exactly_one_other() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let (mut stores, _) = processes(&server, 3).await;
     let (c, b, crashed) = (
         stores.pop().unwrap(),
@@ -186,7 +186,7 @@ async fn the_tasks_of_a_crashed_process_are_taken_over_by_exactly_one_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_renews_its_leases_and_stops_the_work_another_took_over() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let (a, b, prefix) = two_processes(&server).await;
     create(&b, "w1").await;
     tokio::time::sleep(LEASE + Duration::from_millis(100)).await;

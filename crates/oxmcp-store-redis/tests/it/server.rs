@@ -16,17 +16,17 @@ pub(crate) struct RedisServer {
 
 impl RedisServer {
     /// Starts a server without persistence.
-    pub(crate) fn start() -> Self {
-        Self::start_with(&["--save", "", "--appendonly", "no"])
+    pub(crate) async fn start() -> Self {
+        Self::start_with(&["--save", "", "--appendonly", "no"]).await
     }
 
     /// Starts a server with these extra arguments (a few tries: the free port picked may
     /// be taken by someone else before the server binds it).
-    pub(crate) fn start_with(extra: &[&str]) -> Self {
+    pub(crate) async fn start_with(extra: &[&str]) -> Self {
         let dir = temp_dir();
         for _ in 0..5 {
             let port = free_port();
-            if let Some(child) = spawn(&dir, port, extra) {
+            if let Some(child) = spawn(&dir, port, extra).await {
                 return Self { child, port, dir };
             }
         }
@@ -47,24 +47,24 @@ impl RedisServer {
 
     /// Starts the server again on the same port and directory (killing it first if it
     /// runs), with these extra arguments.
-    pub(crate) fn restart(&mut self, extra: &[&str]) {
+    pub(crate) async fn restart(&mut self, extra: &[&str]) {
         self.kill();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             // The port may linger for a moment after the kill.
-            if let Some(child) = spawn(&self.dir, self.port, extra) {
+            if let Some(child) = spawn(&self.dir, self.port, extra).await {
                 self.child = child;
                 return;
             }
             assert!(Instant::now() < deadline, "redis-server did not restart");
-            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
 
 /// Starts `redis-server` on `port` in `dir` and waits until it answers PING (`None` if it
 /// exits or does not answer within 10 s).
-fn spawn(dir: &Path, port: u16, extra: &[&str]) -> Option<Child> {
+async fn spawn(dir: &Path, port: u16, extra: &[&str]) -> Option<Child> {
     let mut child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--dir", dir.to_str().expect("a UTF-8 temporary path")])
@@ -79,10 +79,10 @@ fn spawn(dir: &Path, port: u16, extra: &[&str]) -> Option<Child> {
         if let Ok(Some(_)) = child.try_wait() {
             return None;
         }
-        if ping(port) {
+        if ping(port).await {
             return Some(child);
         }
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = child.kill();
     let _ = child.wait();
@@ -112,15 +112,19 @@ fn temp_dir() -> PathBuf {
 }
 
 /// Whether a server answers PING on `port` (RESP over a plain socket).
-fn ping(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut socket) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
+async fn ping(port: u16) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let answer = async {
+        let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()?;
+        socket.write_all(b"PING\r\n").await.ok()?;
+        let mut reply = [0u8; 7];
+        socket.read_exact(&mut reply).await.ok()?;
+        Some(&reply == b"+PONG\r\n")
     };
-    let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
-    if socket.write_all(b"PING\r\n").is_err() {
-        return false;
-    }
-    let mut reply = [0u8; 7];
-    socket.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+    matches!(
+        tokio::time::timeout(Duration::from_millis(500), answer).await,
+        Ok(Some(true))
+    )
 }
