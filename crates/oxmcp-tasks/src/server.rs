@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use oxmcp_types::methods::{CallToolRequest, RequestMethod};
 use oxmcp_types::{CallToolRequestParams, ProtocolVersion, ServerCapabilities};
@@ -111,6 +112,14 @@ pub trait TasksServerExt {
     /// same store. A resumed result is reachable only with a fixed task owner (see
     /// [`TaskEngine::recover`]). Without an engine it does nothing.
     fn recover_tasks(&self) -> impl Future<Output = Result<Recovery, StoreError>> + Send;
+
+    /// For a store with leases ([`TaskStore::lease_renewal`], several live processes on
+    /// one store): runs [`recover_tasks`](Self::recover_tasks) now and then every `every`
+    /// (a lease period is a good value) in the background, so that the tasks of a process
+    /// that died are taken over by this one once their leases ran out. Stops when the
+    /// returned handle is aborted (it keeps the server alive until then). With a store
+    /// without leases only one process may serve tasks from it. Needs a Tokio runtime.
+    fn keep_recovering_tasks(&self, every: Duration) -> tokio::task::JoinHandle<()>;
 }
 
 impl TasksServerExt for McpServer {
@@ -132,6 +141,26 @@ impl TasksServerExt for McpServer {
                 }))
             })
             .await
+    }
+
+    fn keep_recovering_tasks(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.max(Duration::from_millis(1)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match server.recover_tasks().await {
+                    Ok(done) if !done.resumed.is_empty() || !done.failed.is_empty() => {
+                        tracing::info!(resumed = ?done.resumed, failed = ?done.failed, "tasks of a stopped process taken over");
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "task recovery failed; trying again later")
+                    }
+                }
+            }
+        })
     }
 }
 

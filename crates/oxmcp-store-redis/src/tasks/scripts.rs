@@ -189,13 +189,14 @@ return {purged, #ids}
 );
 
 /// `claim`: KEYS 1 the task; ARGV 2 holder, 3 lease ms. Returns 1 when the lease is the
-/// holder's now, 0 when another holds an unexpired one or the task is missing or finished.
+/// holder's now, 0 when anyone (the holder included: its own work may be starting) holds
+/// an unexpired one or the task is missing or finished.
 const CLAIM: &str = lua!(
     r#"
 local f = redis.call('HMGET', KEYS[1], 's', 'lh', 'lx')
 if not f[1] or not unfinished(f[1]) then return 0 end
 local now = servertime()
-if f[2] and f[2] ~= ARGV[2] and tonumber(f[3]) > now then return 0 end
+if f[2] and tonumber(f[3]) > now then return 0 end
 redis.call('HSET', KEYS[1], 'lh', ARGV[2], 'lx', ms(now + tonumber(ARGV[3])))
 return 1
 "#

@@ -1,5 +1,6 @@
 //! The cost of a task transition and of a stored event against Redis on loopback, one
-//! caller after another (latency) and 32 at once (throughput). Prints the numbers (run
+//! caller after another (latency) and 32 at once (throughput), next to one plain GET round
+//! trip. Run alone (`cost`) for meaningful numbers: other tests running at once skew them. Prints the numbers (run
 //! with `--release --nocapture` to read them); fails only when an operation is absurdly
 //! slow (over 20 ms on average), which would mean a round trip too many or a scan.
 
@@ -128,4 +129,17 @@ async fn cost_of_task_transitions_and_stored_events() {
         assert!(kept.len() >= 10);
     }
     per_op("replay of the last ~12 events", replays, started.elapsed());
+
+    // The floor: one round trip of a plain command on the same kind of connection.
+    let client = oxmcp_store_redis::redis::Client::open(server.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let started = Instant::now();
+    for _ in 0..N {
+        let _: Option<String> = oxmcp_store_redis::redis::cmd("GET")
+            .arg("nothing")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    per_op("baseline: one GET round trip", N, started.elapsed());
 }

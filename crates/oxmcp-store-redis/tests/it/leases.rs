@@ -72,7 +72,10 @@ async fn a_renewed_lease_holds_and_an_expired_one_is_taken_over_once() {
         !b.claim("t1").await.unwrap(),
         "b took a task whose lease a holds"
     );
-    assert!(a.claim("t1").await.unwrap(), "a's own lease");
+    assert!(
+        !a.claim("t1").await.unwrap(),
+        "a's own live lease: its work runs"
+    );
     // a renews every 100 ms for three lease periods: b never gets the task.
     for _ in 0..9 {
         assert_eq!(
@@ -254,5 +257,66 @@ async fn the_engine_renews_its_leases_and_stops_the_work_another_took_over() {
         TaskStatus::Working,
         "the old holder wrote an outcome"
     );
-    assert!(b.claim("w1").await.unwrap(), "b holds it");
+    let w1 = ["w1".to_owned()];
+    assert_eq!(
+        b.renew_leases(&w1).await.unwrap(),
+        Vec::<String>::new(),
+        "b holds it"
+    );
+    assert_eq!(a.renew_leases(&w1).await.unwrap(), w1, "a lost it");
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Text {
+    text: String,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_keeps_recovering_takes_over_a_dead_process_tasks() {
+    use oxmcp_core::server::McpServer;
+    use oxmcp_core::server::tools::ToolRoute;
+    use oxmcp_tasks::{OwnerPolicy, TaskOutcome, TasksServerBuilderExt as _, TasksServerExt as _};
+    use oxmcp_types::Implementation;
+    use oxmcp_types::tools::TaskSupport;
+
+    let server = RedisServer::start().await;
+    let (dead, live, _) = two_processes(&server).await;
+    let now = now_ms();
+    let task = Task::new("call-1", TaskStatus::Working, wire_timestamp(now)).with_ttl(Some(60_000));
+    let params =
+        RawValue::from_string(r#"{"name":"echo","arguments":{"text":"hi"}}"#.into()).unwrap();
+    let record = TaskRecord::new(task, owner(), "tools/call", now).with_params(params);
+    dead.create(record, CreateLimits::UNLIMITED).await.unwrap();
+    drop(dead);
+
+    let echo = ToolRoute::new(
+        "echo",
+        |t: Text, _cx| async move { format!("echo {}", t.text) },
+    )
+    .with_task_support(TaskSupport::Optional)
+    .resumable();
+    let config = TaskConfig::default().with_owner(OwnerPolicy::Fixed("principal:alice".into()));
+    let mcp = McpServer::builder(Implementation::new("redis-recovery", "1"))
+        .tool(echo)
+        .tasks(TaskEngine::new(live.clone(), config))
+        .build()
+        .unwrap();
+    let keeper = mcp.keep_recovering_tasks(LEASE / 3);
+    let record = tokio::time::timeout(GUARD, async {
+        loop {
+            let record = live.get(&owner(), "call-1", now_ms()).await.unwrap();
+            if record.task.status.is_terminal() {
+                break record;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the task was taken over");
+    keeper.abort();
+    assert_eq!(record.task.status, TaskStatus::Completed);
+    match record.outcome {
+        Some(TaskOutcome::Result(raw)) => assert!(raw.get().contains("echo hi"), "{}", raw.get()),
+        other => panic!("{other:?}"),
+    }
 }

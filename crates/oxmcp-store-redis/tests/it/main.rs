@@ -8,6 +8,7 @@ mod contract;
 mod cost;
 mod events;
 mod faults;
+mod http;
 mod leases;
 mod server;
 mod support;

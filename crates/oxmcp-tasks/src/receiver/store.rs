@@ -436,8 +436,8 @@ pub trait TaskStore: Send + Sync + 'static {
     }
 
     /// Takes the lease of the unfinished task `task_id` for this process when nobody holds
-    /// an unexpired one (or this process does); false when another process holds it, or
-    /// the task is missing or finished. What [`TaskEngine::recover`](super::TaskEngine::recover)
+    /// an unexpired one; false when a process holds it (this one included: a task it has
+    /// just created is about to run here), or the task is missing or finished. What [`TaskEngine::recover`](super::TaskEngine::recover)
     /// asks before it resumes or fails a task. Default (no leases): true.
     fn claim<'a>(&'a self, task_id: &'a str) -> StoreFuture<'a, bool> {
         let _ = task_id;
