@@ -173,6 +173,8 @@
 //! - `http`: Streamable HTTP, server and client (`oxmcp::http`).
 //! - `sqlite`: the durable task store in embedded SQLite (`oxmcp::sqlite::SqliteTaskStore`);
 //!   implies `tasks`.
+//! - `redis`: several server processes on one Redis (`oxmcp::redis`: `RedisTaskStore` with
+//!   leases, `RedisEventStore` on Redis Streams); implies `tasks` and `http`.
 //!
 //! # Tasks
 //!
@@ -213,6 +215,11 @@ pub use oxmcp_http as http;
 pub use oxmcp_macros::{
     prompt, prompt_router, resource, resource_router, schema, tool, tool_router,
 };
+/// Several server processes on one Redis: the task store with leases
+/// (`RedisTaskStore`) and the event store of resumable streams (`RedisEventStore`).
+/// Enabled by the `redis` feature.
+#[cfg(feature = "redis")]
+pub use oxmcp_store_redis as redis;
 /// Durable task storage in one embedded SQLite file (`SqliteTaskStore`). Enabled by the
 /// `sqlite` feature.
 #[cfg(feature = "sqlite")]

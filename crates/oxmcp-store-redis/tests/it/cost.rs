@@ -131,11 +131,11 @@ async fn cost_of_task_transitions_and_stored_events() {
     per_op("replay of the last ~12 events", replays, started.elapsed());
 
     // The floor: one round trip of a plain command on the same kind of connection.
-    let client = oxmcp_store_redis::redis::Client::open(server.url()).unwrap();
+    let client = redis::Client::open(server.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let started = Instant::now();
     for _ in 0..N {
-        let _: Option<String> = oxmcp_store_redis::redis::cmd("GET")
+        let _: Option<String> = redis::cmd("GET")
             .arg("nothing")
             .query_async(&mut conn)
             .await

@@ -75,8 +75,8 @@ impl TaskEngine {
     /// to nobody who can still ask: it runs to its end and expires unread.
     ///
     /// Several processes may share a store. With a store that keeps leases
-    /// ([`TaskStore::lease_renewal`], such as the Redis store), `recover` takes over only
-    /// the tasks whose lease ran out ([`TaskStore::claim`]): it is safe while other
+    /// ([`TaskStore::lease_renewal`](super::TaskStore::lease_renewal), such as the Redis store), `recover` takes over only
+    /// the tasks whose lease ran out ([`TaskStore::claim`](super::TaskStore::claim)): it is safe while other
     /// processes run, and meant to be called again from time to time (every lease period)
     /// so that the tasks of a process that died are taken over by the live ones. With a
     /// store without leases (a SQLite file) it must run only when no other live process
