@@ -10,8 +10,8 @@ use bytes::Bytes;
 use oxmcp_http::event_store::BoxFuture;
 use oxmcp_http::{EventId, EventStore, EventStoreError};
 use redis::Script;
-use redis::aio::ConnectionManager;
 
+use crate::connection::RedisConnection;
 use crate::error::RedisStoreError;
 use crate::options::RedisOptions;
 
@@ -76,7 +76,7 @@ return #streams
 /// long after its last one, and all of them go when the session ends).
 #[derive(Clone)]
 pub struct RedisEventStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     base: Arc<str>,
     max_events: usize,
     max_streams: usize,
@@ -105,7 +105,7 @@ impl RedisEventStore {
 
     /// A store on an existing connection, with the default bounds.
     pub fn with_connection(
-        conn: ConnectionManager,
+        conn: RedisConnection,
         options: &RedisOptions,
     ) -> Result<Self, RedisStoreError> {
         Ok(Self {

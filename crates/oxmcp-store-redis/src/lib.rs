@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+mod connection;
 mod error;
 mod events;
 mod options;
 mod tasks;
 
+pub use connection::RedisConnection;
 pub use error::RedisStoreError;
 pub use events::{
     DEFAULT_EVENTS_PER_STREAM, DEFAULT_MAX_STREAMS, DEFAULT_SESSION_TTL, RedisEventStore,

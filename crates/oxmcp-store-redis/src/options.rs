@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::connection::RedisConnection;
+
 use crate::error::RedisStoreError;
 
 /// The default key prefix.
@@ -56,6 +58,11 @@ pub struct RedisOptions {
     pub max_backoff: Duration,
     /// Reconnection attempts before a command fails (default [`DEFAULT_RECONNECT_TRIES`]).
     pub reconnect_tries: usize,
+    /// Whether [`url`](Self::url) and [`cluster_nodes`](Self::cluster_nodes) name the
+    /// nodes of a Redis Cluster (feature `cluster`; default false).
+    pub cluster: bool,
+    /// More cluster nodes to start from, besides [`url`](Self::url).
+    pub cluster_nodes: Vec<String>,
 }
 
 impl RedisOptions {
@@ -70,7 +77,23 @@ impl RedisOptions {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_backoff: DEFAULT_MAX_BACKOFF,
             reconnect_tries: DEFAULT_RECONNECT_TRIES,
+            cluster: false,
+            cluster_nodes: Vec::new(),
         }
+    }
+
+    /// The defaults, for the Redis Cluster whose nodes include `urls` (at least one; the
+    /// others are discovered). Needs the `cluster` feature to connect.
+    pub fn cluster<I, S>(urls: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut urls = urls.into_iter().map(Into::into);
+        let mut options = Self::new(urls.next().unwrap_or_default());
+        options.cluster = true;
+        options.cluster_nodes = urls.collect();
+        options
     }
 
     /// Sets [`prefix`](Self::prefix).
@@ -134,9 +157,12 @@ impl RedisOptions {
     }
 
     /// Connects (the first connection must succeed; later ones are retried with backoff
-    /// by the connection manager, in the background, while commands fail with
-    /// [`RedisStoreError::Unavailable`]).
-    pub(crate) async fn connect(&self) -> Result<ConnectionManager, RedisStoreError> {
+    /// by the connection manager, or the cluster client, in the background, while
+    /// commands fail with [`RedisStoreError::Unavailable`]).
+    pub async fn connect(&self) -> Result<RedisConnection, RedisStoreError> {
+        if self.cluster {
+            return self.connect_cluster().await;
+        }
         let client = redis::Client::open(self.url.as_str())
             .map_err(|e| RedisStoreError::Config(format!("bad redis URL: {e}")))?;
         let config = ConnectionManagerConfig::new()
@@ -145,6 +171,32 @@ impl RedisOptions {
             .set_min_delay(Duration::from_millis(20))
             .set_max_delay(self.max_backoff)
             .set_number_of_retries(self.reconnect_tries);
-        Ok(ConnectionManager::new_with_config(client, config).await?)
+        Ok(ConnectionManager::new_with_config(client, config)
+            .await?
+            .into())
+    }
+
+    #[cfg(feature = "cluster")]
+    async fn connect_cluster(&self) -> Result<RedisConnection, RedisStoreError> {
+        let nodes: Vec<&str> = std::iter::once(self.url.as_str())
+            .chain(self.cluster_nodes.iter().map(String::as_str))
+            .collect();
+        let max_wait = u64::try_from(self.max_backoff.as_millis()).unwrap_or(u64::MAX);
+        let client = redis::cluster::ClusterClient::builder(nodes)
+            .connection_timeout(self.connect_timeout)
+            .response_timeout(self.response_timeout)
+            .retries(u32::try_from(self.reconnect_tries).unwrap_or(u32::MAX))
+            .min_retry_wait(20)
+            .max_retry_wait(max_wait)
+            .build()
+            .map_err(|e| RedisStoreError::Config(format!("bad redis cluster URLs: {e}")))?;
+        Ok(client.get_async_connection().await?.into())
+    }
+
+    #[cfg(not(feature = "cluster"))]
+    async fn connect_cluster(&self) -> Result<RedisConnection, RedisStoreError> {
+        Err(RedisStoreError::Config(
+            "a Redis Cluster needs the `cluster` feature of oxmcp-store-redis".to_owned(),
+        ))
     }
 }

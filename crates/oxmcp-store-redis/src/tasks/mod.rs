@@ -13,12 +13,12 @@ use oxmcp_tasks::{
     TaskRecord, TaskStore, TaskUpdate, wire_timestamp,
 };
 use oxmcp_types::tasks::TaskStatus;
-use redis::aio::ConnectionManager;
 
 use self::codec::{
     FIELDS, Field, SUMMARY, decode, encode, encode_outcome, list_member, status_name,
 };
 use self::scripts::Scripts;
+use crate::connection::RedisConnection;
 use crate::error::{RedisStoreError, corrupt, store_error};
 use crate::options::RedisOptions;
 
@@ -54,7 +54,7 @@ const STALE_RETRIES: usize = 8;
 /// Cheap to clone (clones share the connection and the lease holder identity).
 #[derive(Clone)]
 pub struct RedisTaskStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     base: Arc<str>,
     holder: Arc<str>,
     lease: Duration,
@@ -83,7 +83,7 @@ impl RedisTaskStore {
 
     /// A store on an existing connection.
     pub fn with_connection(
-        conn: ConnectionManager,
+        conn: RedisConnection,
         options: &RedisOptions,
     ) -> Result<Self, RedisStoreError> {
         let mut random = [0u8; 8];

@@ -4,6 +4,8 @@
 #![cfg(feature = "redis-tests")]
 
 mod bounds;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod contract;
 mod cost;
 mod events;

@@ -39,6 +39,15 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// The port.
+    #[cfg_attr(
+        not(feature = "cluster"),
+        expect(dead_code, reason = "used by the cluster tests")
+    )]
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Kills the server (SIGKILL) and waits for it; the directory stays until drop.
     pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
@@ -97,7 +106,7 @@ impl Drop for RedisServer {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local address").port()
 }
