@@ -47,6 +47,7 @@ use crate::context::RequestContext;
 use crate::handler::BoxFuture;
 use crate::role::Server;
 use crate::server::completion::Completer;
+use crate::server::resources::from_variables;
 use crate::server::tools::input_schema_for;
 
 /// The arguments of a `prompts/get`, by name.
@@ -108,7 +109,9 @@ impl PromptRoute {
 
     /// A prompt whose arguments are the fields of `A` (from its JSON Schema: names, doc
     /// comments as descriptions, non-`Option` fields required). The strings the client sends
-    /// are deserialized into `A`; a value that does not fit is -32602.
+    /// are deserialized into `A`, as a resource template's variables are: `String`, or any
+    /// type that parses from text (integers, floats, `bool`, `char`, unit enum variants),
+    /// `Option` for an optional argument. A value that does not parse is -32602, saying why.
     pub fn typed<A, F, Fut>(name: impl Into<String>, handler: F) -> Self
     where
         A: DeserializeOwned + JsonSchema + Send + 'static,
@@ -120,11 +123,7 @@ impl PromptRoute {
         Self::new(prompt, move |args: PromptArguments, cx| {
             let handler = handler.clone();
             async move {
-                let object = args
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::String(v)))
-                    .collect();
-                let typed = serde_json::from_value::<A>(Value::Object(object)).map_err(|e| {
+                let typed = from_variables::<A>(args).map_err(|e| {
                     ErrorData::invalid_params(format!("invalid prompt arguments: {e}"))
                 })?;
                 handler(typed, cx).await

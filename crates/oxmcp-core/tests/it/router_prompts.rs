@@ -275,3 +275,86 @@ async fn completion_without_completers_is_not_declared() {
         .await;
     s.close().await;
 }
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Tone {
+    Formal,
+    Casual,
+}
+
+/// Typed prompt arguments: the strings a client sends, parsed into the fields' types.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Summary {
+    /// The note's number.
+    id: u32,
+    /// How many sentences.
+    sentences: Option<u8>,
+    /// The tone.
+    tone: Tone,
+    /// Whether to quote.
+    quote: Option<bool>,
+}
+
+#[tokio::test(start_paused = true)]
+async fn typed_arguments_are_parsed_from_their_text() {
+    let server = McpServer::builder(info())
+        .prompt(PromptRoute::typed(
+            "summary",
+            |a: Summary, _cx| async move {
+                let tone = match a.tone {
+                    Tone::Formal => "formal",
+                    Tone::Casual => "casual",
+                };
+                Ok(message(format!(
+                    "note {} in {} sentences, {tone}, quoting: {}",
+                    a.id + 1,
+                    a.sentences.unwrap_or(1),
+                    a.quote.unwrap_or(false)
+                )))
+            },
+        ))
+        .build()
+        .unwrap();
+    let s = open(&server).await;
+    let get = |arguments| json!({"name": "summary", "arguments": arguments});
+    let got = s
+        .ok(
+            "prompts/get",
+            get(json!({"id": "41", "sentences": "3", "tone": "formal", "quote": "true"})),
+        )
+        .await;
+    assert_eq!(
+        got["messages"][0]["content"]["text"],
+        "note 42 in 3 sentences, formal, quoting: true"
+    );
+    let got = s
+        .ok("prompts/get", get(json!({"id": "0", "tone": "casual"})))
+        .await;
+    assert_eq!(
+        got["messages"][0]["content"]["text"],
+        "note 1 in 1 sentences, casual, quoting: false"
+    );
+    for (bad, says) in [
+        (
+            json!({"id": "x", "tone": "formal"}),
+            "not an unsigned integer",
+        ),
+        (json!({"id": "1", "tone": "angry"}), "unknown variant"),
+        (
+            json!({"id": "1", "tone": "formal", "sentences": "300"}),
+            "not an unsigned integer",
+        ),
+        (
+            json!({"tone": "formal"}),
+            "missing the required argument(s): id",
+        ),
+    ] {
+        let e = s
+            .err("prompts/get", get(bad), ErrorCode::INVALID_PARAMS)
+            .await;
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+    }
+    s.close().await;
+}
