@@ -105,7 +105,8 @@ pub fn prompt_router(args: TokenStream, input: TokenStream) -> TokenStream {
 /// prompt.
 ///
 /// Options: `name = "..."` (default: the method's name), `title = "..."`,
-/// `description = "..."` (default: the doc comment), `icons = <expr>` (a `Vec<Icon>`).
+/// `description = "..."` (default: the doc comment), `icons = <expr>` (a `Vec<Icon>`),
+/// `scopes = ["files:read"]` (the OAuth scopes a caller needs: `PromptRoute::with_scopes`).
 ///
 /// Outside a `#[prompt_router]` impl this attribute is an error.
 #[proc_macro_attribute]
@@ -167,7 +168,8 @@ pub fn resource_router(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// Options: `uri_template = "notes://{id}"` (required, RFC 6570), `name = "..."` (default:
 /// the method's name), `title = "..."`, `description = "..."` (default: the doc comment),
-/// `mime_type = "text/plain"`.
+/// `mime_type = "text/plain"`, `scopes = ["notes:read"]` (the OAuth scopes a caller needs
+/// to read a resource of the template: `ResourceTemplateRoute::with_scopes`).
 ///
 /// Outside a `#[resource_router]` impl this attribute is an error.
 #[proc_macro_attribute]

@@ -17,6 +17,7 @@ struct PromptOptions {
     title: Option<Expr>,
     description: Option<Expr>,
     icons: Option<Expr>,
+    scopes: Option<crate::scopes::Scopes>,
 }
 
 impl PromptOptions {
@@ -40,10 +41,14 @@ impl PromptOptions {
         } else if path.is_ident("icons") {
             let value: Expr = meta.value()?.parse()?;
             set_once(&mut self.icons, meta, value)
+        } else if path.is_ident("scopes") {
+            let value = crate::scopes::parse(meta)?;
+            set_once(&mut self.scopes, meta, value)
         } else {
             let key = path_name(path);
             Err(meta.error(format_args!(
-                "unknown prompt option `{key}`; expected one of `name`, `title`, `description`, `icons`"
+                "unknown prompt option `{key}`; expected one of `name`, `title`, `description`, \
+                 `icons`, `scopes`"
             )))
         }
     }
@@ -107,6 +112,10 @@ impl RouteMethod for PromptMethod {
             .map(|d| quote!(.with_description(#d)));
         let title = options.title.as_ref().map(|t| quote!(.with_title(#t)));
         let icons = options.icons.as_ref().map(|i| quote!(.with_icons(#i)));
+        let scopes = options
+            .scopes
+            .as_ref()
+            .map(crate::scopes::Scopes::to_tokens);
         quote!({
             #arguments_def
             #capture
@@ -118,7 +127,7 @@ impl RouteMethod for PromptMethod {
                     async move { #private::PromptOutput::into_prompt_result(#call) }
                 },
             )
-            #description #title #icons
+            #description #title #icons #scopes
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::method::{self, Signature};
 use crate::router::RouteMethod;
 use crate::{codegen, docs};
 
-const RESOURCE_KEYS: &str = "`uri_template`, `name`, `title`, `description`, `mime_type`";
+const RESOURCE_KEYS: &str = "`uri_template`, `name`, `title`, `description`, `mime_type`, `scopes`";
 
 /// The options of one `#[resource(...)]`.
 #[derive(Default)]
@@ -23,6 +23,7 @@ struct ResourceOptions {
     title: Option<Expr>,
     description: Option<Expr>,
     mime_type: Option<LitStr>,
+    scopes: Option<crate::scopes::Scopes>,
 }
 
 impl ResourceOptions {
@@ -43,6 +44,9 @@ impl ResourceOptions {
         } else if path.is_ident("mime_type") {
             let value: LitStr = meta.value()?.parse()?;
             set_once(&mut self.mime_type, meta, value)
+        } else if path.is_ident("scopes") {
+            let value = crate::scopes::parse(meta)?;
+            set_once(&mut self.scopes, meta, value)
         } else {
             let key = path_name(path);
             Err(meta.error(format_args!(
@@ -154,6 +158,10 @@ impl RouteMethod for ResourceMethod {
             ),
             None => (quote!(::core::option::Option::None), None),
         };
+        let scopes = options
+            .scopes
+            .as_ref()
+            .map(crate::scopes::Scopes::to_tokens);
         quote!({
             #arguments_def
             #capture
@@ -172,6 +180,7 @@ impl RouteMethod for ResourceMethod {
                     }
                 },
             )
+            #scopes
         })
     }
 }

@@ -1,12 +1,13 @@
-//! `scopes = ["files:read", ...]` of `#[tool(...)]`: the OAuth scopes a caller needs
-//! (`ToolRoute::with_scopes`). Kept apart so that the option parser only dispatches here.
+//! `scopes = ["files:read", ...]` of `#[tool(...)]`, `#[prompt(...)]` and `#[resource(...)]`:
+//! the OAuth scopes a caller needs (`with_scopes` of the route). Kept apart so that the
+//! option parsers only dispatch here.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::meta::ParseNestedMeta;
 use syn::{Expr, ExprArray, Lit, LitStr, Result};
 
-/// The scopes of one tool, checked at compile time.
+/// The scopes of one tool, prompt or resource template, checked at compile time.
 pub(crate) struct Scopes(Vec<LitStr>);
 
 /// An RFC 6749 §3.3 `scope-token`: one or more of `%x21 / %x23-5B / %x5D-7E`.

@@ -336,7 +336,7 @@ impl AuthHook for ResourceServer {
         if needed.iter().all(|s| principal.has_scope(s)) {
             return Ok(());
         }
-        let scopes = union(principal, &config.required_scopes, needed);
+        let scopes = union(principal, &config.required_scopes, &needed);
         let why = Some("the token lacks a scope this operation requires");
         Err(self.reject(BearerError::InsufficientScope, &scopes, why))
     }

@@ -1,8 +1,11 @@
 //! [`ScopePolicy`]: the scopes each tool, prompt and resource needs, checked on every
 //! request before it reaches the engine.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 
+use oxmcp_core::server::{McpServer, ScopedOperation};
 use oxmcp_types::jsonrpc::Request;
 use serde::Deserialize;
 
@@ -20,11 +23,27 @@ use serde::Deserialize;
 ///     .resource("file:///etc/motd", ["files:read"]);
 /// assert_eq!(policy.tool_scopes("delete_file"), Some(&["files:write".to_owned()][..]));
 /// ```
-#[derive(Debug, Clone, Default)]
+///
+/// With [`server`](Self::server), the scopes the server's own routes declare
+/// (`with_scopes`, `#[tool(scopes = [..])]`, ...) are read from it on each request, so that
+/// tools, prompts, resources and templates added while serving are covered too.
+#[derive(Clone, Default)]
 pub struct ScopePolicy {
     tools: HashMap<String, Vec<String>>,
     prompts: HashMap<String, Vec<String>>,
     resources: HashMap<String, Vec<String>>,
+    server: Option<McpServer>,
+}
+
+impl fmt::Debug for ScopePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopePolicy")
+            .field("tools", &self.tools)
+            .field("prompts", &self.prompts)
+            .field("resources", &self.resources)
+            .field("server", &self.server.is_some())
+            .finish()
+    }
 }
 
 fn owned(scopes: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
@@ -79,20 +98,43 @@ impl ScopePolicy {
         self
     }
 
+    /// Also requires the scopes `server`'s routes declare (`ToolRoute::with_scopes` and the
+    /// like, read on each request: [`McpServer::scopes_of`]). A request for an operation
+    /// of both this policy and the server needs the scopes of both.
+    ///
+    /// ```
+    /// use oxmcp_auth::resource::ScopePolicy;
+    /// use oxmcp_core::server::McpServer;
+    /// use oxmcp_types::Implementation;
+    ///
+    /// let server = McpServer::builder(Implementation::new("demo", "1.0")).build().unwrap();
+    /// let policy = ScopePolicy::default().server(server.clone());
+    /// assert!(!policy.is_empty());
+    /// ```
+    #[must_use]
+    pub fn server(mut self, server: McpServer) -> Self {
+        self.server = Some(server);
+        self
+    }
+
     /// The scopes the tool `name` needs, if it has any.
     pub fn tool_scopes(&self, name: &str) -> Option<&[String]> {
         self.tools.get(name).map(Vec::as_slice)
     }
 
-    /// Whether no operation needs a scope.
+    /// Whether no operation needs a scope (false when a server is consulted).
     pub fn is_empty(&self) -> bool {
-        self.tools.is_empty() && self.prompts.is_empty() && self.resources.is_empty()
+        self.server.is_none()
+            && self.tools.is_empty()
+            && self.prompts.is_empty()
+            && self.resources.is_empty()
     }
 
     /// The scopes `request` needs, if it is an operation with any. Params that do not
-    /// parse (when some operation of the kind needs scopes) are refused, so that no
-    /// spelling of a name the engine would accept can slip past the check.
-    pub(crate) fn required(&self, request: &Request) -> Result<Option<&[String]>, ()> {
+    /// parse (when some operation of the kind needs scopes here) are refused, so that no
+    /// spelling of a name the engine would accept can slip past the check. (The server's
+    /// own scopes are checked by the server too, so an unreadable request is left to it.)
+    pub(crate) fn required(&self, request: &Request) -> Result<Option<Cow<'_, [String]>>, ()> {
         #[derive(Deserialize)]
         struct Named {
             name: Option<String>,
@@ -104,12 +146,35 @@ impl ScopePolicy {
             "resources/read" | "resources/subscribe" => (&self.resources, true),
             _ => return Ok(None),
         };
-        if map.is_empty() {
+        if map.is_empty() && self.server.is_none() {
             return Ok(None);
         }
-        let params = request.params.as_deref().ok_or(())?;
-        let named: Named = serde_json::from_str(params.get()).map_err(|_| ())?;
-        let key = if by_uri { named.uri } else { named.name }.ok_or(())?;
-        Ok(map.get(&key).map(Vec::as_slice))
+        let named = request
+            .params
+            .as_deref()
+            .and_then(|params| serde_json::from_str::<Named>(params.get()).ok())
+            .and_then(|named| if by_uri { named.uri } else { named.name });
+        let Some(key) = named else {
+            return if map.is_empty() { Ok(None) } else { Err(()) };
+        };
+        let here = map.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let theirs = self.server.as_ref().map_or_else(Vec::new, |server| {
+            let operation = match request.method.as_str() {
+                "tools/call" => ScopedOperation::CallTool(&key),
+                "prompts/get" => ScopedOperation::GetPrompt(&key),
+                _ => ScopedOperation::ReadResource(&key),
+            };
+            server.scopes_of(operation)
+        });
+        Ok(match (here.is_empty(), theirs.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some(Cow::Borrowed(here)),
+            (true, false) => Some(Cow::Owned(theirs)),
+            (false, false) => {
+                let mut both = here.to_vec();
+                both.extend(theirs.into_iter().filter(|s| !here.contains(s)));
+                Some(Cow::Owned(both))
+            }
+        })
     }
 }

@@ -15,6 +15,7 @@ pub mod tools;
 pub mod tracing_bridge;
 
 pub use router::{DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError};
+pub use scope::ScopedOperation;
 
 use std::sync::Arc;
 

@@ -82,12 +82,14 @@ pub struct PromptRoute {
     pub(crate) prompt: Prompt,
     handler: Arc<DynPromptHandler>,
     pub(crate) completers: HashMap<String, Completer>,
+    pub(crate) scopes: Vec<String>,
 }
 
 impl fmt::Debug for PromptRoute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PromptRoute")
             .field("prompt", &self.prompt)
+            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +106,7 @@ impl PromptRoute {
             prompt,
             handler: Arc::new(move |args, cx| -> PromptFuture { Box::pin(handler(args, cx)) }),
             completers: HashMap::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -157,6 +160,23 @@ impl PromptRoute {
     pub fn with_completion(mut self, argument: impl Into<String>, completer: Completer) -> Self {
         self.completers.insert(argument.into(), completer);
         self
+    }
+
+    /// Sets the OAuth scopes a caller needs to use this prompt. A use from an
+    /// authenticated principal lacking any of them is refused (-32600 naming the scopes;
+    /// with [`hide_unauthorized`](crate::server::McpServerBuilder::hide_unauthorized) the
+    /// prompt is left out of its list and answered as unknown). Calls without a principal
+    /// are not checked. Over HTTP, `ScopePolicy::server` of `oxmcp-auth` answers such a use
+    /// with 403 `insufficient_scope` before it reaches the server.
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes a caller needs ([`with_scopes`](Self::with_scopes)).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
     }
 
     /// The prompt's name.

@@ -132,3 +132,149 @@ async fn hidden_tools_look_unknown_to_callers_without_their_scopes() {
         ["read", "wipe"]
     );
 }
+
+/// A server with a scoped prompt, resource and template beside free ones.
+fn catalog(hide: bool) -> McpServer {
+    use oxmcp_core::server::completion::Completer;
+    use oxmcp_core::server::prompts::PromptRoute;
+    use oxmcp_core::server::resources::{ResourceRoute, ResourceTemplateRoute};
+    use oxmcp_types::prompts::PromptArgument;
+    use oxmcp_types::{GetPromptResult, Prompt, Resource, ResourceTemplate};
+    let prompt = |name: &str| {
+        let prompt = Prompt::new(name).with_arguments(vec![PromptArgument::new("topic")]);
+        PromptRoute::new(prompt, |_, _| async { Ok(GetPromptResult::new(vec![])) })
+            .with_completion("topic", Completer::from_values(["a", "b"]))
+    };
+    let template = |uri: &str| {
+        ResourceTemplateRoute::new(ResourceTemplate::new(uri, "t"), |uri, _, _| async move {
+            Ok(vec![
+                oxmcp_types::TextResourceContents::new(uri, "x").into(),
+            ])
+        })
+        .with_completion("id", Completer::from_values(["1"]))
+    };
+    let resource = |uri: &str| ResourceRoute::text(Resource::new(uri, "r"), "text");
+    McpServer::builder(Implementation::new("scoped", "1.0"))
+        .hide_unauthorized(hide)
+        .prompt(prompt("open"))
+        .prompt(prompt("secret").with_scopes(["admin"]))
+        .resource(resource("file:///open"))
+        .resource(resource("file:///secret").with_scopes(["admin"]))
+        .resource_templates([
+            template("open://{id}"),
+            template("secret://{id}").with_scopes(["admin"]),
+        ])
+        .resource_subscriptions(true)
+        .build()
+        .unwrap()
+}
+
+async fn listed(client: &RunningClient, method: &str, member: &str, key: &str) -> Vec<String> {
+    let list = call(client, method, json!({})).await.unwrap();
+    list[member]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every use of the scoped prompt, resource and template, and what it answers.
+async fn uses(client: &RunningClient) -> Vec<Result<Value, String>> {
+    let complete = |reference: Value, argument: &str| json!({"ref": reference, "argument": {"name": argument, "value": ""}});
+    let requests = [
+        ("prompts/get", json!({"name": "secret"})),
+        ("resources/read", json!({"uri": "file:///secret"})),
+        ("resources/read", json!({"uri": "secret://7"})),
+        ("resources/subscribe", json!({"uri": "secret://7"})),
+        (
+            "completion/complete",
+            complete(json!({"type": "ref/prompt", "name": "secret"}), "topic"),
+        ),
+        (
+            "completion/complete",
+            complete(
+                json!({"type": "ref/resource", "uri": "secret://{id}"}),
+                "id",
+            ),
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (method, params) in requests {
+        answers.push(call(client, method, params).await);
+    }
+    answers
+}
+
+#[tokio::test]
+async fn prompts_resources_and_templates_need_their_scopes() {
+    let server = catalog(false);
+    let reader = client(&server, Some(Principal::new("r").with_scopes(["read"]))).await;
+    assert_eq!(
+        listed(&reader, "prompts/list", "prompts", "name").await,
+        ["open", "secret"]
+    );
+    for answer in uses(&reader).await {
+        let refused = answer.unwrap_err();
+        assert!(
+            refused.contains("insufficient scope") && refused.contains("`admin`"),
+            "{refused}"
+        );
+    }
+    let admin = client(&server, Some(Principal::new("a").with_scopes(["admin"]))).await;
+    for answer in uses(&admin).await {
+        answer.unwrap();
+    }
+    let anonymous = client(&server, None).await;
+    for answer in uses(&anonymous).await {
+        answer.unwrap();
+    }
+    let open = call(&reader, "resources/read", json!({"uri": "open://1"})).await;
+    assert_eq!(open.unwrap()["contents"][0]["text"], "x");
+}
+
+#[tokio::test]
+async fn hidden_prompts_resources_and_templates_look_unknown() {
+    let server = catalog(true);
+    let reader = client(&server, Some(Principal::new("r").with_scopes(["read"]))).await;
+    assert_eq!(
+        listed(&reader, "prompts/list", "prompts", "name").await,
+        ["open"]
+    );
+    assert_eq!(
+        listed(&reader, "resources/list", "resources", "uri").await,
+        ["file:///open"]
+    );
+    assert_eq!(
+        listed(
+            &reader,
+            "resources/templates/list",
+            "resourceTemplates",
+            "uriTemplate"
+        )
+        .await,
+        ["open://{id}"]
+    );
+    let answers = uses(&reader).await;
+    let unknown = [
+        call(&reader, "prompts/get", json!({"name": "nope"})).await,
+        call(&reader, "resources/read", json!({"uri": "nope:///x"})).await,
+    ];
+    let same = |hidden: &Result<Value, String>, unknown: &Result<Value, String>, from, to| {
+        let hidden = hidden.clone().unwrap_err().replace(from, to);
+        assert_eq!(&hidden, unknown.as_ref().unwrap_err());
+    };
+    same(&answers[0], &unknown[0], "secret", "nope");
+    same(&answers[1], &unknown[1], "file:///secret", "nope:///x");
+    same(&answers[2], &unknown[1], "secret://7", "nope:///x");
+    same(&answers[3], &unknown[1], "secret://7", "nope:///x");
+    for completion in &answers[4..] {
+        let refused = completion.clone().unwrap_err();
+        assert!(refused.contains("unknown"), "{refused}");
+    }
+    let admin = client(&server, Some(Principal::new("a").with_scopes(["admin"]))).await;
+    assert_eq!(
+        listed(&admin, "resources/list", "resources", "uri").await,
+        ["file:///open", "file:///secret"]
+    );
+}

@@ -37,7 +37,7 @@ impl Prompts {
     }
 
     /// Reviews code.
-    #[prompt(name = "code.review")]
+    #[prompt(name = "code.review", scopes = ["code:read", "review"])]
     async fn review(
         &self,
         args: ReviewArgs,
@@ -58,6 +58,17 @@ impl Prompts {
     async fn broken() -> Result<GetPromptResult, ErrorData> {
         Err(ErrorData::internal_error("broken on purpose"))
     }
+}
+
+#[test]
+fn scopes_reach_the_prompt_route() {
+    let routes = Arc::new(Prompts {
+        greeting: "Hi".into(),
+    })
+    .prompt_routes();
+    let scopes = |name: &str| routes.iter().find(|r| r.name() == name).unwrap().scopes();
+    assert_eq!(scopes("code.review"), ["code:read", "review"]);
+    assert!(scopes("greet").is_empty());
 }
 
 async fn session() -> crate::macro_support::Session {

@@ -33,7 +33,7 @@ impl Library {
     }
 
     /// A part of a book, read by a plain `fn`; `part` may be absent.
-    #[resource(uri_template = "parts://{book}{?part}", name = "book_part")]
+    #[resource(uri_template = "parts://{book}{?part}", name = "book_part", scopes = ["books:read"])]
     fn part(&self, mut book: String, part: Option<Part>) -> TextResourceContents {
         let uri = format!("parts://{book}");
         let text = match part.unwrap_or(Part::Body) {
@@ -43,6 +43,17 @@ impl Library {
         book.insert_str(0, text);
         TextResourceContents::new(uri, book)
     }
+}
+
+#[test]
+fn scopes_reach_the_template_route() {
+    let routes = Arc::new(Library { books: vec![] }).resource_templates();
+    let scopes = |name: &str| {
+        let route = routes.iter().find(|r| r.template().name == name).unwrap();
+        route.scopes().to_vec()
+    };
+    assert_eq!(scopes("book_part"), ["books:read"]);
+    assert!(scopes("page").is_empty());
 }
 
 async fn session() -> Session {

@@ -108,7 +108,7 @@ async fn an_unreachable_issuer_gives_503() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-fn call(method: &str, params: &Value) -> RpcRequest {
+pub(super) fn call(method: &str, params: &Value) -> RpcRequest {
     let message = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
     match Message::from_slice(message.to_string().as_bytes()).unwrap() {
         Message::Request(r) => {

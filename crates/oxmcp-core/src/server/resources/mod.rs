@@ -104,12 +104,14 @@ pub enum ResourceRegistrationError {
 pub struct ResourceRoute {
     pub(crate) resource: Resource,
     reader: Arc<DynReader>,
+    pub(crate) scopes: Vec<String>,
 }
 
 impl fmt::Debug for ResourceRoute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResourceRoute")
             .field("resource", &self.resource)
+            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +126,7 @@ impl ResourceRoute {
         Self {
             resource,
             reader: Arc::new(move |uri, cx| -> ReadResourceFuture { Box::pin(reader(uri, cx)) }),
+            scopes: Vec::new(),
         }
     }
 
@@ -151,6 +154,23 @@ impl ResourceRoute {
         })
     }
 
+    /// Sets the OAuth scopes a caller needs to use this resource. A use from an
+    /// authenticated principal lacking any of them is refused (-32600 naming the scopes;
+    /// with [`hide_unauthorized`](crate::server::McpServerBuilder::hide_unauthorized) the
+    /// resource is left out of its list and answered as unknown). Calls without a principal
+    /// are not checked. Over HTTP, `ScopePolicy::server` of `oxmcp-auth` answers such a use
+    /// with 403 `insufficient_scope` before it reaches the server.
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes a caller needs ([`with_scopes`](Self::with_scopes)).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
     /// The resource's URI.
     pub fn uri(&self) -> &str {
         &self.resource.uri
@@ -173,12 +193,14 @@ pub struct ResourceTemplateRoute {
     pub(crate) template: ResourceTemplate,
     reader: Arc<DynTemplateReader>,
     pub(crate) completers: HashMap<String, Completer>,
+    pub(crate) scopes: Vec<String>,
 }
 
 impl fmt::Debug for ResourceTemplateRoute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResourceTemplateRoute")
             .field("template", &self.template)
+            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -197,6 +219,7 @@ impl ResourceTemplateRoute {
                 Box::pin(reader(uri, vars, cx))
             }),
             completers: HashMap::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -206,6 +229,24 @@ impl ResourceTemplateRoute {
     pub fn with_completion(mut self, variable: impl Into<String>, completer: Completer) -> Self {
         self.completers.insert(variable.into(), completer);
         self
+    }
+
+    /// Sets the OAuth scopes a caller needs to use this resource template: to read or
+    /// subscribe to a resource it matches, or to complete its variables. A use from an
+    /// authenticated principal lacking any of them is refused (-32600 naming the scopes;
+    /// with [`hide_unauthorized`](crate::server::McpServerBuilder::hide_unauthorized) the
+    /// template is left out of its list and answered as unknown). Calls without a principal
+    /// are not checked. Over HTTP, `ScopePolicy::server` of `oxmcp-auth` answers such a use
+    /// with 403 `insufficient_scope` before it reaches the server.
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scopes a caller needs ([`with_scopes`](Self::with_scopes)).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
     }
 
     /// The definition `resources/templates/list` shows.

@@ -13,6 +13,7 @@ use crate::role::Server;
 use crate::server::completion::{Completer, CompletionRequest};
 use crate::server::pagination::ListKind;
 use crate::server::prompts::{PromptRegistrationError, PromptRoute};
+use crate::server::scope::{self, Guarded};
 
 impl McpServer {
     /// Registers prompts (all or none) and sends `notifications/prompts/list_changed`.
@@ -63,7 +64,14 @@ impl McpServer {
         let after = self.decode_cursor(ListKind::Prompts, params.cursor.as_deref())?;
         let catalog = self.shared.prompts.snapshot();
         let page = catalog.page(after, self.shared.options.page_size);
-        let items = page.items.iter().map(|p| p.prompt.clone()).collect();
+        let hide = self.shared.options.hide_unauthorized;
+        let principal = cx.principal();
+        let items = page
+            .items
+            .iter()
+            .filter(|p| !hide || scope::allowed(&p.scopes, principal.as_deref()))
+            .map(|p| p.prompt.clone())
+            .collect();
         let mut result = ListPromptsResult::new(items);
         result.next_cursor = self.next_cursor(ListKind::Prompts, page.next_after);
         reply(result, cx)
@@ -82,6 +90,13 @@ impl McpServer {
                 params.name
             )));
         };
+        scope::check(
+            Guarded::Prompt,
+            &params.name,
+            &prompt.scopes,
+            cx.principal().as_deref(),
+            self.shared.options.hide_unauthorized,
+        )?;
         let version = cx.protocol_version();
         let result = prompt.get(params.arguments.unwrap_or_default(), cx).await?;
         reply_version(result, version)
@@ -94,7 +109,7 @@ impl McpServer {
     ) -> HandlerResult {
         let params: CompleteRequestParams = request.params()?;
         let argument = params.argument.name;
-        let completer = self.completer_for(&params.reference, &argument)?;
+        let completer = self.completer_for(&params.reference, &argument, &cx)?;
         let version = cx.protocol_version();
         let values = match completer {
             Some(completer) => {
@@ -117,13 +132,18 @@ impl McpServer {
         &self,
         reference: &CompletionReference,
         argument: &str,
+        cx: &RequestContext<Server>,
     ) -> Result<Option<Completer>, ErrorData> {
+        let hide = self.shared.options.hide_unauthorized;
+        let principal = cx.principal();
+        let principal = principal.as_deref();
         match reference {
             CompletionReference::Prompt(p) => {
                 let catalog = self.shared.prompts.snapshot();
                 let prompt = catalog.get(&p.name).ok_or_else(|| {
                     ErrorData::invalid_params(format!("unknown prompt: {}", p.name))
                 })?;
+                scope::check(Guarded::Prompt, &p.name, &prompt.scopes, principal, hide)?;
                 let declared = prompt
                     .prompt
                     .arguments
@@ -143,6 +163,8 @@ impl McpServer {
                 let template = catalog.get(&r.uri).ok_or_else(|| {
                     ErrorData::invalid_params(format!("unknown resource template: {}", r.uri))
                 })?;
+                let scopes = &template.route.scopes;
+                scope::check(Guarded::Template, &r.uri, scopes, principal, hide)?;
                 if !template.parsed.has_variable(argument) {
                     return Err(ErrorData::invalid_params(format!(
                         "resource template `{}` has no variable `{argument}`",

@@ -1,5 +1,7 @@
 //! `resources/*`: listing, reading, templates, subscriptions, and changes while serving.
 
+use std::sync::Arc;
+
 use oxmcp_types::methods::{
     NotificationMethod, ResourceListChangedNotification, ResourceUpdatedNotification,
 };
@@ -14,10 +16,19 @@ use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest};
 use crate::role::Server;
 use crate::server::pagination::ListKind;
+use crate::server::resources::{RegisteredTemplate, UriVariables};
 use crate::server::resources::{
     ResourceRegistrationError, ResourceRoute, ResourceTemplateRoute, resource_not_found,
 };
+use crate::server::scope::{self, Guarded, ScopedOperation};
 use crate::server::sessions::send_now;
+
+/// What a resource URI names: a static resource, or a resource of a template with the
+/// variables it bound.
+enum Found {
+    Static(Arc<ResourceRoute>),
+    Template(Arc<RegisteredTemplate>, UriVariables),
+}
 
 impl McpServer {
     /// Registers static resources (all or none) and sends
@@ -122,7 +133,14 @@ impl McpServer {
         let after = self.decode_cursor(ListKind::Resources, params.cursor.as_deref())?;
         let catalog = self.shared.resources.snapshot();
         let page = catalog.page(after, self.shared.options.page_size);
-        let items = page.items.iter().map(|r| r.resource.clone()).collect();
+        let hide = self.shared.options.hide_unauthorized;
+        let principal = cx.principal();
+        let items = page
+            .items
+            .iter()
+            .filter(|r| !hide || scope::allowed(&r.scopes, principal.as_deref()))
+            .map(|r| r.resource.clone())
+            .collect();
         let mut result = ListResourcesResult::new(items);
         result.next_cursor = self.next_cursor(ListKind::Resources, page.next_after);
         reply(result, cx)
@@ -138,9 +156,12 @@ impl McpServer {
         let after = self.decode_cursor(kind, params.cursor.as_deref())?;
         let catalog = self.shared.templates.snapshot();
         let page = catalog.page(after, self.shared.options.page_size);
+        let hide = self.shared.options.hide_unauthorized;
+        let principal = cx.principal();
         let items = page
             .items
             .iter()
+            .filter(|t| !hide || scope::allowed(&t.route.scopes, principal.as_deref()))
             .map(|t| t.route.template.clone())
             .collect();
         let mut result = ListResourceTemplatesResult::new(items);
@@ -155,30 +176,91 @@ impl McpServer {
     ) -> HandlerResult {
         let params: ResourceRequestParams = request.params()?;
         let version = cx.protocol_version();
-        let contents = if let Some(route) = self.shared.resources.snapshot().get(&params.uri) {
-            route.read(params.uri, cx).await?
-        } else {
-            let templates = self.shared.templates.snapshot();
-            let found = templates
-                .iter()
-                .find_map(|t| t.parsed.matches(&params.uri).map(|vars| (t, vars)));
-            match found {
-                Some((template, vars)) => template.read(params.uri, vars, cx).await?,
-                None => return Err(resource_not_found(&params.uri)),
-            }
+        let uri = params.uri;
+        let contents = match self.find_resource(&uri, &cx)? {
+            Found::Static(route) => route.read(uri, cx).await?,
+            Found::Template(template, vars) => template.read(uri, vars, cx).await?,
         };
         super::reply_version(ReadResourceResult::new(contents), version)
     }
 
-    /// Whether `uri` names a registered resource or matches a template.
-    fn knows_uri(&self, uri: &str) -> bool {
-        self.shared.resources.snapshot().get(uri).is_some()
-            || self
+    /// The static resource `uri` names, else the first template it matches; refused as
+    /// not found when there is none, and when the caller lacks its scopes (as not found,
+    /// or naming the scopes: see [`scope::refusal`]).
+    fn find_resource(&self, uri: &str, cx: &RequestContext<Server>) -> Result<Found, ErrorData> {
+        let found = match self.shared.resources.snapshot().get(uri) {
+            Some(route) => Found::Static(route.clone()),
+            None => {
+                let templates = self.shared.templates.snapshot();
+                let matched = templates
+                    .iter()
+                    .find_map(|t| t.parsed.matches(uri).map(|vars| (t.clone(), vars)));
+                match matched {
+                    Some((template, vars)) => Found::Template(template, vars),
+                    None => return Err(resource_not_found(uri)),
+                }
+            }
+        };
+        let scopes = match &found {
+            Found::Static(route) => &route.scopes,
+            Found::Template(template, _) => &template.route.scopes,
+        };
+        let hide = self.shared.options.hide_unauthorized;
+        scope::check(
+            Guarded::Resource,
+            uri,
+            scopes,
+            cx.principal().as_deref(),
+            hide,
+        )?;
+        Ok(found)
+    }
+
+    /// The scopes `operation` needs (none for what is not registered): what a resource
+    /// server needs to answer a use without them with 403 `insufficient_scope` before it
+    /// reaches the server, and to name the scopes for a step-up. Reads the current
+    /// catalogs, so it follows tools, prompts and resources added while serving.
+    ///
+    /// ```
+    /// use oxmcp_core::server::{McpServer, ScopedOperation, prompts::PromptRoute};
+    /// use oxmcp_types::{GetPromptResult, Implementation, Prompt};
+    ///
+    /// let server = McpServer::builder(Implementation::new("demo", "1.0")).build().unwrap();
+    /// let secret = PromptRoute::new(Prompt::new("secret"), |_, _| async {
+    ///     Ok(GetPromptResult::new(vec![]))
+    /// });
+    /// server.add_prompt(secret.with_scopes(["admin"])).unwrap();
+    /// assert_eq!(server.scopes_of(ScopedOperation::GetPrompt("secret")), ["admin"]);
+    /// assert!(server.scopes_of(ScopedOperation::CallTool("secret")).is_empty());
+    /// ```
+    pub fn scopes_of(&self, operation: ScopedOperation<'_>) -> Vec<String> {
+        match operation {
+            ScopedOperation::CallTool(name) => self
                 .shared
-                .templates
+                .tools
                 .snapshot()
-                .iter()
-                .any(|t| t.parsed.matches(uri).is_some())
+                .get(name)
+                .map(|t| t.scopes.clone()),
+            ScopedOperation::GetPrompt(name) => self
+                .shared
+                .prompts
+                .snapshot()
+                .get(name)
+                .map(|p| p.scopes.clone()),
+            ScopedOperation::ReadResource(uri) => self.resource_scopes(uri),
+        }
+        .unwrap_or_default()
+    }
+
+    fn resource_scopes(&self, uri: &str) -> Option<Vec<String>> {
+        if let Some(route) = self.shared.resources.snapshot().get(uri) {
+            return Some(route.scopes.clone());
+        }
+        let templates = self.shared.templates.snapshot();
+        templates
+            .iter()
+            .find(|t| t.parsed.matches(uri).is_some())
+            .map(|t| t.route.scopes.clone())
     }
 
     pub(super) fn subscribe(
@@ -187,9 +269,7 @@ impl McpServer {
         cx: &RequestContext<Server>,
     ) -> HandlerResult {
         let params: ResourceRequestParams = request.params()?;
-        if !self.knows_uri(&params.uri) {
-            return Err(resource_not_found(&params.uri));
-        }
+        self.find_resource(&params.uri, cx)?;
         let limit = self.shared.options.max_subscriptions;
         if !self.shared.sessions.subscribe(cx.peer(), params.uri, limit) {
             return Err(ErrorData::internal_error(format!(

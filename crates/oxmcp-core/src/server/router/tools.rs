@@ -17,8 +17,9 @@ use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
 use crate::server::pagination::ListKind;
+use crate::server::scope::{self, Guarded};
 use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions};
-use crate::server::{scope, tracing_bridge};
+use crate::server::tracing_bridge;
 
 impl McpServer {
     /// Registers a tool while serving, then sends `notifications/tools/list_changed` to
@@ -153,13 +154,13 @@ impl McpServer {
     ) -> HandlerResult {
         let mut params: CallToolRequestParams = request.params()?;
         let tool = self.find_tool(&params.name)?;
-        if !scope::allowed(&tool.scopes, cx.principal().as_deref()) {
-            return Err(scope::refusal(
-                &params.name,
-                &tool.scopes,
-                self.shared.options.hide_unauthorized,
-            ));
-        }
+        scope::check(
+            Guarded::Tool,
+            &params.name,
+            &tool.scopes,
+            cx.principal().as_deref(),
+            self.shared.options.hide_unauthorized,
+        )?;
         let task = params.task.take();
         // Taken as a task only when an extension offers to run it as one.
         let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));

@@ -1,4 +1,4 @@
-use oxmcp::tool_router;
+use oxmcp::{prompt_router, resource_router, tool_router};
 
 struct S;
 
@@ -22,6 +22,26 @@ impl S {
     #[tool(scopes = ["a"], scopes = ["b"])]
     async fn twice(&self) -> String {
         String::new()
+    }
+}
+
+struct P;
+
+#[prompt_router]
+impl P {
+    #[prompt(scopes = ["a b"])]
+    async fn spaced(&self) -> String {
+        String::new()
+    }
+}
+
+struct R;
+
+#[resource_router]
+impl R {
+    #[resource(uri_template = "r://{id}", scopes = [])]
+    async fn none(&self, id: String) -> String {
+        id
     }
 }
 
