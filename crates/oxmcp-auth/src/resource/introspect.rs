@@ -48,6 +48,11 @@ pub struct IntrospectionConfig {
     /// The most answers cached (default 10,000); when full, expired entries are dropped,
     /// then the whole cache if that was not enough.
     pub max_cache_entries: usize,
+    /// After a failed discovery of the introspection endpoint (the issuer's metadata
+    /// unreachable, or without one), the time during which requests get 503 at once
+    /// instead of trying again (default 5 s): an outage of the issuer costs one metadata
+    /// request per interval, not one per request.
+    pub failure_backoff: Duration,
     /// Limits of the calls to the authorization server.
     pub upstream: UpstreamLimits,
 }
@@ -60,6 +65,7 @@ impl fmt::Debug for IntrospectionConfig {
             .field("endpoint", &self.endpoint)
             .field("client_id", &self.client_id)
             .field("cache_ttl", &self.cache_ttl)
+            .field("failure_backoff", &self.failure_backoff)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +89,7 @@ impl IntrospectionConfig {
             cache_ttl: Duration::from_secs(60),
             negative_ttl: Duration::from_secs(5),
             max_cache_entries: 10_000,
+            failure_backoff: Duration::from_secs(5),
             upstream: UpstreamLimits::default(),
         }
     }
@@ -127,7 +134,16 @@ pub struct IntrospectionVerifier {
     config: IntrospectionConfig,
     upstream: Upstream,
     endpoint: OnceCell<Url>,
+    discovery: tokio::sync::Mutex<Discovery>,
     cache: Mutex<HashMap<[u8; 32], Entry>>,
+}
+
+/// The discovery of the introspection endpoint: how many times it was tried, and when it
+/// last failed.
+#[derive(Default)]
+struct Discovery {
+    attempts: u64,
+    failed_at: Option<(Instant, String)>,
 }
 
 impl fmt::Debug for IntrospectionVerifier {
@@ -144,6 +160,7 @@ impl IntrospectionVerifier {
         Ok(Self {
             upstream: Upstream::new(config.upstream.clone())?,
             endpoint: OnceCell::new(),
+            discovery: tokio::sync::Mutex::default(),
             cache: Mutex::new(HashMap::new()),
             config,
         })
@@ -158,20 +175,52 @@ impl IntrospectionVerifier {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How many times the issuer's metadata was fetched (or tried) to find the endpoint.
+    pub async fn discoveries(&self) -> u64 {
+        self.discovery.lock().await.attempts
+    }
+
+    /// The introspection endpoint: configured, or discovered once. Discovery runs one at a
+    /// time, and not again within [`failure_backoff`](IntrospectionConfig::failure_backoff)
+    /// of a failure.
     async fn endpoint(&self) -> Result<&Url, VerifyError> {
-        self.endpoint
-            .get_or_try_init(|| async {
-                if let Some(url) = &self.config.endpoint {
-                    return Ok(url.clone());
-                }
-                let metadata = issuer_metadata(&self.upstream, &self.config.issuer).await?;
-                let url = metadata
-                    .introspection_endpoint
-                    .ok_or("the issuer's metadata has no introspection_endpoint")?;
-                Url::parse(&url).map_err(|e| format!("bad introspection_endpoint: {e}"))
-            })
-            .await
-            .map_err(VerifyError::Unavailable)
+        if let Some(url) = self.endpoint.get() {
+            return Ok(url);
+        }
+        let mut discovery = self.discovery.lock().await;
+        if let Some(url) = self.endpoint.get() {
+            return Ok(url);
+        }
+        if let Some((at, why)) = &discovery.failed_at
+            && at.elapsed() < self.config.failure_backoff
+        {
+            return Err(VerifyError::Unavailable(format!(
+                "the introspection endpoint is unknown (retried after the backoff): {why}"
+            )));
+        }
+        discovery.attempts += 1;
+        match self.discover().await {
+            Ok(url) => {
+                discovery.failed_at = None;
+                Ok(self.endpoint.get_or_init(|| async { url }).await)
+            }
+            Err(why) => {
+                tracing::warn!(error = %why, "cannot discover the introspection endpoint");
+                discovery.failed_at = Some((Instant::now(), why.clone()));
+                Err(VerifyError::Unavailable(why))
+            }
+        }
+    }
+
+    async fn discover(&self) -> Result<Url, String> {
+        if let Some(url) = &self.config.endpoint {
+            return Ok(url.clone());
+        }
+        let metadata = issuer_metadata(&self.upstream, &self.config.issuer).await?;
+        let url = metadata
+            .introspection_endpoint
+            .ok_or("the issuer's metadata has no introspection_endpoint")?;
+        Url::parse(&url).map_err(|e| format!("bad introspection_endpoint: {e}"))
     }
 
     async fn check(&self, token: &str) -> Result<Verified, VerifyError> {

@@ -103,20 +103,15 @@ pub(crate) struct RawJwk {
     y: Option<String>,
 }
 
-/// What a key can verify with.
-enum Material {
-    /// RSA modulus and exponent (big-endian).
-    Rsa { n: Vec<u8>, e: Vec<u8> },
-    /// An EC point on P-256 or P-384, or an Ed25519 key, ready for each algorithm it fits.
-    Fixed(Vec<(Algorithm, ParsedPublicKey)>),
-}
-
 /// A verification key from a JWK Set.
 pub(crate) struct Jwk {
     pub(crate) kid: Option<String>,
     /// The `alg` the key is restricted to, if it names one.
     alg: Option<Algorithm>,
-    material: Material,
+    /// The key parsed once for each algorithm it may verify (RSA: the six RS and PS ones,
+    /// or its `alg`; EC and Ed25519: the one of the curve), so that no verification parses
+    /// it again.
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
 }
 
 impl std::fmt::Debug for Jwk {
@@ -126,6 +121,25 @@ impl std::fmt::Debug for Jwk {
             .field("alg", &self.alg)
             .finish_non_exhaustive()
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many public keys this thread parsed (tests check that no verification does).
+    static PARSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many public keys this thread parsed so far.
+#[cfg(test)]
+pub(crate) fn parses() -> u64 {
+    PARSES.with(std::cell::Cell::get)
+}
+
+/// Counts one parse (in tests), and passes `key` on.
+fn counted<K>(key: K) -> K {
+    #[cfg(test)]
+    PARSES.with(|p| p.set(p.get() + 1));
+    key
 }
 
 fn b64(field: Option<&String>) -> Option<Vec<u8>> {
@@ -150,11 +164,19 @@ impl Jwk {
             Some(name) => Some(Algorithm::from_name(name)?),
             None => None,
         };
-        let material = match (raw.kty.as_str(), raw.crv.as_deref()) {
-            ("RSA", _) => Material::Rsa {
-                n: b64(raw.n.as_ref())?,
-                e: b64(raw.e.as_ref())?,
-            },
+        let parsed = match (raw.kty.as_str(), raw.crv.as_deref()) {
+            ("RSA", _) => {
+                let (n, e) = (b64(raw.n.as_ref())?, b64(raw.e.as_ref())?);
+                let components = RsaPublicKeyComponents { n: &n, e: &e };
+                Algorithm::ALL
+                    .into_iter()
+                    .filter(|a| alg.is_none_or(|own| own == *a))
+                    .filter_map(|a| Some((a, a.rsa()?)))
+                    .map(|(a, params)| {
+                        Some((a, counted(components.to_parsed_public_key(params).ok()?)))
+                    })
+                    .collect::<Option<Vec<_>>>()?
+            }
             ("EC", Some(crv @ ("P-256" | "P-384"))) => {
                 let (x, y) = (b64(raw.x.as_ref())?, b64(raw.y.as_ref())?);
                 let (len, alg, params) = if crv == "P-256" {
@@ -167,21 +189,21 @@ impl Jwk {
                 }
                 let point = [&[4u8][..], &x, &y].concat();
                 let key = UnparsedPublicKey::new(params, point).parse().ok()?;
-                Material::Fixed(vec![(alg, key)])
+                vec![(alg, counted(key))]
             }
             ("OKP", Some("Ed25519")) => {
                 let x = b64(raw.x.as_ref()).filter(|x| x.len() == 32)?;
                 let key = UnparsedPublicKey::new(&signature::ED25519, x)
                     .parse()
                     .ok()?;
-                Material::Fixed(vec![(Algorithm::EdDsa, key)])
+                vec![(Algorithm::EdDsa, counted(key))]
             }
             _ => return None,
         };
         let key = Self {
             kid: raw.kid.clone(),
             alg,
-            material,
+            parsed,
         };
         // A key whose `alg` does not fit its type is unusable.
         key.alg.is_none_or(|a| key.fits(a)).then_some(key)
@@ -189,30 +211,16 @@ impl Jwk {
 
     /// Whether this key may verify a signature made with `alg`.
     pub(crate) fn fits(&self, alg: Algorithm) -> bool {
-        if self.alg.is_some_and(|own| own != alg) {
-            return false;
-        }
-        match &self.material {
-            Material::Rsa { .. } => alg.rsa().is_some(),
-            Material::Fixed(keys) => keys.iter().any(|(a, _)| *a == alg),
-        }
+        self.alg.is_none_or(|own| own == alg) && self.parsed.iter().any(|(a, _)| *a == alg)
     }
 
     /// Whether `signature` over `message` is valid for this key and `alg`.
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        if !self.fits(alg) {
-            return false;
-        }
-        match &self.material {
-            Material::Rsa { n, e } => alg.rsa().is_some_and(|params| {
-                RsaPublicKeyComponents { n, e }
-                    .verify(params, message, signature)
-                    .is_ok()
-            }),
-            Material::Fixed(keys) => keys
+        self.fits(alg)
+            && self
+                .parsed
                 .iter()
-                .any(|(a, key)| *a == alg && key.verify_sig(message, signature).is_ok()),
-        }
+                .any(|(a, key)| *a == alg && key.verify_sig(message, signature).is_ok())
     }
 }
 

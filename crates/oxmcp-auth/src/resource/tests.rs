@@ -4,5 +4,6 @@ mod cost;
 mod engine_scopes;
 mod introspection;
 mod jwt_matrix;
+mod outages;
 mod server;
 mod support;

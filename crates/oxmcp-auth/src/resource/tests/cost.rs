@@ -52,3 +52,52 @@ async fn verification_cost() {
         per_call(&verifier, "a.b", false).await
     );
 }
+
+/// The microseconds one RS256 verification takes with the key parsed each time (the way
+/// before keys were parsed once per fetch) and with the key parsed once, measured in
+/// alternation so that the load of the machine weighs on both alike.
+#[test]
+#[ignore = "a measurement, not a check: run it in release mode"]
+fn verification_cost_rsa_parse() {
+    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    let signer = Signer::rsa();
+    let jwk = signer.jwk("r");
+    let decode = |member: &str| URL_SAFE_NO_PAD.decode(jwk[member].as_str().unwrap()).unwrap();
+    let (n, e) = (decode("n"), decode("e"));
+    let token = signer.token(&header("RS256", "r"), &claims());
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    let components = RsaPublicKeyComponents { n: &n, e: &e };
+    let parsed = components
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .unwrap();
+    let time = |f: &dyn Fn() -> bool| {
+        let n = 500;
+        let started = Instant::now();
+        for _ in 0..n {
+            assert!(f());
+        }
+        started.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+    };
+    let (mut each, mut once) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        each.push(time(&|| {
+            components
+                .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &signature)
+                .is_ok()
+        }));
+        once.push(time(&|| parsed.verify_sig(input.as_bytes(), &signature).is_ok()));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "RS256 (2048-bit): {:.1} µs parsing the key each time, {:.1} µs with the key parsed once",
+        median(&mut each),
+        median(&mut once)
+    );
+}

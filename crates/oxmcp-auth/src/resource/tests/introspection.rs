@@ -152,3 +152,76 @@ async fn an_unreachable_endpoint_is_unavailable_not_invalid() {
         "timeout"
     );
 }
+
+/// An issuer whose metadata fails with `status` (0: answers), counting the requests for it.
+#[derive(Clone, Default)]
+struct Issuer {
+    status: Arc<std::sync::atomic::AtomicU16>,
+    metadata_hits: Arc<AtomicUsize>,
+    base: Arc<Mutex<String>>,
+}
+
+async fn issuer_metadata(State(i): State<Issuer>) -> (StatusCode, String) {
+    i.metadata_hits.fetch_add(1, Ordering::SeqCst);
+    let status = i.status.load(Ordering::SeqCst);
+    if status != 0 {
+        return (StatusCode::from_u16(status).unwrap(), String::new());
+    }
+    let base = i.base.lock().unwrap().clone();
+    let document = json!({"issuer": base, "introspection_endpoint": format!("{base}/introspect")});
+    (StatusCode::OK, document.to_string())
+}
+
+async fn issuer_introspect(State(i): State<Issuer>) -> String {
+    let base = i.base.lock().unwrap().clone();
+    json!({"active": true, "sub": "alice", "iss": base, "aud": RESOURCE, "exp": now() + 300})
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_failed_discovery_is_retried_once_per_backoff() {
+    let issuer = Issuer::default();
+    issuer.status.store(500, Ordering::SeqCst);
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            axum::routing::get(issuer_metadata),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(issuer_metadata),
+        )
+        .route("/introspect", post(issuer_introspect))
+        .with_state(issuer.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    *issuer.base.lock().unwrap() = base.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut config = IntrospectionConfig::new(&base, RESOURCE, "rs", Secret::new("rs-secret"));
+    config.failure_backoff = Duration::from_millis(300);
+    let verifier = IntrospectionVerifier::new(config).unwrap();
+
+    // An outage: 50 requests, concurrent or not, cost one discovery.
+    let unavailable = |r: Result<_, VerifyError>| matches!(r, Err(VerifyError::Unavailable(_)));
+    let burst = (0..25).map(|i| {
+        let verifier = &verifier;
+        async move { verifier.verify(&format!("opaque-{i}")).await }
+    });
+    for result in futures_util::future::join_all(burst).await {
+        assert!(unavailable(result));
+    }
+    for i in 0..25 {
+        assert!(unavailable(verifier.verify(&format!("opaque-{i}")).await));
+    }
+    assert_eq!(verifier.discoveries().await, 1);
+    let hits = issuer.metadata_hits.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&hits), "{hits} metadata requests");
+
+    // After the backoff, one more try, which finds the endpoint, for good.
+    issuer.status.store(0, Ordering::SeqCst);
+    assert!(unavailable(verifier.verify("opaque-early").await));
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(verifier.verify("opaque-late").await.is_ok());
+    assert!(verifier.verify("opaque-later").await.is_ok());
+    assert_eq!(verifier.discoveries().await, 2);
+}

@@ -148,6 +148,9 @@ pub(super) struct KeyServer {
     pub(super) fetches: Arc<AtomicUsize>,
     pub(super) status: Arc<AtomicU16>,
     pub(super) base: Arc<Mutex<String>>,
+    /// The status of the issuer's metadata (0: answers), and how many times it was asked.
+    pub(super) metadata_status: Arc<AtomicU16>,
+    pub(super) discoveries: Arc<AtomicUsize>,
 }
 
 async fn jwks(State(server): State<KeyServer>) -> (StatusCode, String) {
@@ -160,9 +163,15 @@ async fn jwks(State(server): State<KeyServer>) -> (StatusCode, String) {
     (StatusCode::OK, json!({ "keys": keys }).to_string())
 }
 
-async fn metadata(State(server): State<KeyServer>) -> String {
+async fn metadata(State(server): State<KeyServer>) -> (StatusCode, String) {
+    server.discoveries.fetch_add(1, Ordering::SeqCst);
+    let status = server.metadata_status.load(Ordering::SeqCst);
+    if status != 0 {
+        return (StatusCode::from_u16(status).unwrap(), String::new());
+    }
     let base = server.base.lock().unwrap().clone();
-    json!({"issuer": base, "jwks_uri": format!("{base}/jwks")}).to_string()
+    let document = json!({"issuer": base, "jwks_uri": format!("{base}/jwks")});
+    (StatusCode::OK, document.to_string())
 }
 
 impl KeyServer {
