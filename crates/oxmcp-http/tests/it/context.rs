@@ -135,7 +135,7 @@ fn mcp_server() -> McpServer {
         .unwrap()
 }
 
-async fn start(config: HttpServerConfig) -> (Server, McpServer) {
+pub(crate) async fn start(config: HttpServerConfig) -> (Server, McpServer) {
     let server = mcp_server();
     let serving = server.clone();
     let service = McpService::new(move |t| serving.serve(t), config).with_auth(Bearer);
@@ -146,7 +146,7 @@ async fn start(config: HttpServerConfig) -> (Server, McpServer) {
 }
 
 /// A POST as `who` (a bearer name, or nobody) on `session`, with extra headers.
-async fn post_as(
+pub(crate) async fn post_as(
     url: &str,
     who: Option<&str>,
     session: Option<&str>,

@@ -23,6 +23,7 @@ mod legacy_server;
 mod modern;
 mod mrtr;
 mod principal;
+mod principal_stateless;
 mod proxy;
 mod refusals;
 mod resumption;
