@@ -14,6 +14,8 @@ mod oidc_resource;
 #[cfg(feature = "interop")]
 mod oidc_support;
 #[cfg(feature = "interop")]
+mod oidc_ts_client;
+#[cfg(feature = "interop")]
 mod peers;
 #[cfg(feature = "interop")]
 mod sdk_clients;
