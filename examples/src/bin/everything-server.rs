@@ -1,7 +1,12 @@
 //! The oxmcp server with every feature (see `oxmcp_examples::everything_server`).
 //!
 //! Usage: `everything-server stdio [--db PATH]`, or `everything-server http --port P
-//! [--db PATH]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until Ctrl-C). Tasks are kept
+//! [--db PATH] [--auth ISSUER_URL]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until
+//! Ctrl-C). With `--auth` the server is an OAuth 2.1 protected resource: every request needs
+//! a JWT access token (RFC 9068) of `ISSUER_URL` for the resource `http://127.0.0.1:P/mcp`
+//! with the scope `mcp`, checked with the issuer's keys; `update_note` also needs
+//! `notes:write`, `toggle_extras` needs `admin` (403 `insufficient_scope` otherwise); the
+//! protected resource metadata is at `/.well-known/oauth-protected-resource/mcp`. Tasks are kept
 //! in memory, or with `--db PATH` in that SQLite file: then, before serving, the tasks a
 //! previous process left unfinished are recovered (`long_running` runs again, the others
 //! fail with an "interrupted" status message).
@@ -18,6 +23,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use oxmcp::McpServer;
+use oxmcp::auth::resource::{JwtConfig, JwtVerifier, ResourceConfig, ResourceServer, ScopePolicy};
+use oxmcp::http::{HttpServerConfig, McpService, serve_with};
 use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
@@ -28,8 +35,8 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const USAGE: &str =
-    "usage: everything-server stdio [--db PATH] | everything-server http --port P [--db PATH]";
+const USAGE: &str = "usage: everything-server stdio [--db PATH] | everything-server http --port P \
+                     [--db PATH] [--auth ISSUER_URL]";
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -39,8 +46,14 @@ const STDIO_TASK_OWNER: &str = "everything-server-stdio";
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
 enum Command {
-    Stdio { db: Option<PathBuf> },
-    Http { port: u16, db: Option<PathBuf> },
+    Stdio {
+        db: Option<PathBuf>,
+    },
+    Http {
+        port: u16,
+        db: Option<PathBuf>,
+        auth: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -63,7 +76,7 @@ async fn main() -> ExitCode {
     };
     let outcome = match command {
         Command::Stdio { db } => serve_stdio(db).await,
-        Command::Http { port, db } => serve_http(port, db).await,
+        Command::Http { port, db, auth } => serve_http(port, db, auth).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,6 +91,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let (mode, rest) = args.split_first().ok_or("no mode given")?;
     let mut port = None;
     let mut db = None;
+    let mut auth = None;
     let mut rest = rest.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -90,15 +104,19 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 );
             }
             "--db" if db.is_none() => db = Some(PathBuf::from(value)),
+            "--auth" if mode == "http" && auth.is_none() => auth = Some(value.clone()),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
     match mode.as_str() {
         "stdio" => Ok(Command::Stdio { db }),
-        "http" => Ok(Command::Http {
-            port: port.ok_or("http needs --port")?,
-            db,
-        }),
+        "http" => {
+            let port = port.ok_or("http needs --port")?;
+            if auth.is_some() && port == 0 {
+                return Err("--auth needs a fixed --port: the resource URI names it".into());
+            }
+            Ok(Command::Http { port, db, auth })
+        }
         other => Err(format!("unknown mode {other:?}")),
     }
 }
@@ -132,18 +150,41 @@ async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C (SIGINT).
-/// The SIGINT handler is in place before the listening line: whoever reads it may signal at
-/// once.
-async fn serve_http(port: u16, db: Option<PathBuf>) -> Result<(), Failure> {
+/// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C (SIGINT);
+/// as a protected resource of `issuer` when one is given. The SIGINT handler is in place
+/// before the listening line: whoever reads it may signal at once.
+async fn serve_http(port: u16, db: Option<PathBuf>, issuer: Option<String>) -> Result<(), Failure> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let server = server(db, OwnerPolicy::default()).await?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let http = oxmcp::http::serve(addr, move |t| server.serve(t)).await?;
+    let http = match issuer {
+        None => oxmcp::http::serve(addr, move |t| server.serve(t)).await?,
+        Some(issuer) => {
+            let auth = protect(&server, &format!("http://{addr}/mcp"), &issuer)?;
+            let service = McpService::new(move |t| server.serve(t), HttpServerConfig::default());
+            serve_with(addr, service.with_auth(auth), "/mcp").await?
+        }
+    };
     eprintln!("everything-server: listening on {}", http.url());
     interrupt.recv().await;
     http.shutdown().await;
     Ok(())
+}
+
+/// The resource server for `--auth`: JWT access tokens of `issuer` for `resource` with the
+/// scope `mcp`; `update_note` needs `notes:write` and `toggle_extras` `admin` too, beside
+/// the scopes the server's routes declare.
+fn protect(server: &McpServer, resource: &str, issuer: &str) -> Result<ResourceServer, Failure> {
+    let mut config = ResourceConfig::new(resource, [issuer]);
+    config.resource_name = Some("oxmcp everything server".into());
+    config.scopes_supported = vec!["mcp".into(), "notes:write".into(), "admin".into()];
+    config.required_scopes = vec!["mcp".into()];
+    config.scopes = ScopePolicy::default()
+        .tool("update_note", ["notes:write"])
+        .tool("toggle_extras", ["admin"])
+        .server(server.clone());
+    let verifier = JwtVerifier::new(JwtConfig::new(issuer, resource))?;
+    Ok(ResourceServer::new(config, verifier)?)
 }
 
 #[cfg(test)]
@@ -167,7 +208,16 @@ mod tests {
             parse(&args("http --db x.db --port 8")),
             Ok(Command::Http {
                 port: 8,
-                db: Some("x.db".into())
+                db: Some("x.db".into()),
+                auth: None,
+            })
+        );
+        assert_eq!(
+            parse(&args("http --port 8 --auth https://issuer.example")),
+            Ok(Command::Http {
+                port: 8,
+                db: None,
+                auth: Some("https://issuer.example".into()),
             })
         );
         for bad in [
@@ -178,6 +228,9 @@ mod tests {
             "http --port 1 --port 2",
             "stdio --db",
             "stdio --db a --db b",
+            "stdio --auth https://issuer.example",
+            "http --port 0 --auth https://issuer.example",
+            "http --port 1 --auth a --auth b",
             "tcp",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");

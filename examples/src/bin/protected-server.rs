@@ -59,7 +59,9 @@ async fn main() -> Result<(), Failure> {
     let mut config = ResourceConfig::new(&resource, [&issuer]);
     config.scopes_supported = vec!["mcp".into()];
     config.required_scopes = vec!["mcp".into()];
-    config.scopes = ScopePolicy::default().tools(server.tool_scopes());
+    // The scopes the routes declare, read from the server on each request: a call without
+    // them gets 403 `insufficient_scope`, and the client can step up.
+    config.scopes = ScopePolicy::default().server(server.clone());
     let auth = match arg(&args, "--introspect") {
         Some(credentials) => {
             let (id, secret) = credentials

@@ -11,6 +11,7 @@ mod everything;
 mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
+mod protected;
 mod stdio;
 #[cfg(feature = "interop")]
 mod tasks_interop;

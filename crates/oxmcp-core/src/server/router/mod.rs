@@ -448,10 +448,13 @@ impl McpServerBuilder {
         self
     }
 
-    /// Whether `tools/list` leaves out the tools the caller's principal lacks a scope for
-    /// ([`ToolRoute::with_scopes`](crate::server::tools::ToolRoute::with_scopes)), and a
-    /// call of one is answered as for an unknown tool (default false: every caller sees
-    /// every tool, and a call without the scopes is refused as such).
+    /// Whether the lists leave out the tools, prompts, resources and resource templates
+    /// the caller's principal lacks a scope for
+    /// ([`ToolRoute::with_scopes`](crate::server::tools::ToolRoute::with_scopes) and the
+    /// like), and a use of one is answered as for an unknown one (default false: every
+    /// caller sees everything, and a use without the scopes is refused naming them). With
+    /// hiding on, the filter runs on each page, so a page may hold fewer items than the
+    /// page size.
     pub fn hide_unauthorized(mut self, hide: bool) -> Self {
         self.options.hide_unauthorized = hide;
         self

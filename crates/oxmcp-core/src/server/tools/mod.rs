@@ -347,9 +347,9 @@ impl ToolRoute {
     /// authenticated [`Principal`](crate::Principal) that lacks one of them is refused, and
     /// with [`hide_unauthorized`](crate::server::McpServerBuilder::hide_unauthorized) the
     /// tool is left out of that caller's `tools/list`. Calls without a principal (a server
-    /// without authentication) are not checked. Over HTTP, give the same scopes to the
-    /// resource server (`ScopePolicy::tools(server.tool_scopes())` of `oxmcp-auth`) so that
-    /// the refusal is a 403 `insufficient_scope` the client can step up from.
+    /// without authentication) are not checked. Over HTTP, let the resource server read
+    /// them (`ScopePolicy::server(server)` of `oxmcp-auth`) so that the refusal is a 403
+    /// `insufficient_scope` the client can step up from.
     ///
     /// ```
     /// # use oxmcp_core::server::tools::{NoArguments, ToolRoute};
