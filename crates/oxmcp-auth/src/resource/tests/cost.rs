@@ -65,7 +65,11 @@ fn verification_cost_rsa_parse() {
 
     let signer = Signer::rsa();
     let jwk = signer.jwk("r");
-    let decode = |member: &str| URL_SAFE_NO_PAD.decode(jwk[member].as_str().unwrap()).unwrap();
+    let decode = |member: &str| {
+        URL_SAFE_NO_PAD
+            .decode(jwk[member].as_str().unwrap())
+            .unwrap()
+    };
     let (n, e) = (decode("n"), decode("e"));
     let token = signer.token(&header("RS256", "r"), &claims());
     let (input, signature) = token.rsplit_once('.').unwrap();
@@ -89,7 +93,9 @@ fn verification_cost_rsa_parse() {
                 .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &signature)
                 .is_ok()
         }));
-        once.push(time(&|| parsed.verify_sig(input.as_bytes(), &signature).is_ok()));
+        once.push(time(&|| {
+            parsed.verify_sig(input.as_bytes(), &signature).is_ok()
+        }));
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
