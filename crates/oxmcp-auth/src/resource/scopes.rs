@@ -1,5 +1,5 @@
-//! [`ScopePolicy`]: the scopes each tool, prompt and resource needs, checked on every
-//! request before it reaches the engine.
+//! [`ScopePolicy`]: the scopes each tool, prompt, resource and resource template needs,
+//! checked on every request before it reaches the engine.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -9,8 +9,10 @@ use oxmcp_core::server::{McpServer, ScopedOperation};
 use oxmcp_types::jsonrpc::Request;
 use serde::Deserialize;
 
-/// The scopes needed per operation: a `tools/call` of a tool, a `prompts/get` of a
-/// prompt, a `resources/read` (or `resources/subscribe`) of a resource URI. A request for
+/// The scopes needed per operation: a `tools/call` of a tool, a `prompts/get` (or a
+/// `completion/complete`) of a prompt, a `resources/read` (or `resources/subscribe`) of a
+/// resource URI, and with [`server`](Self::server) a completion of a resource template's
+/// variables. A request for
 /// one of them whose token lacks any of its scopes gets 403 `insufficient_scope`, with
 /// the scopes in the challenge (step-up authorization).
 ///
@@ -135,36 +137,36 @@ impl ScopePolicy {
     /// spelling of a name the engine would accept can slip past the check. (The server's
     /// own scopes are checked by the server too, so an unreadable request is left to it.)
     pub(crate) fn required(&self, request: &Request) -> Result<Option<Cow<'_, [String]>>, ()> {
-        #[derive(Deserialize)]
-        struct Named {
-            name: Option<String>,
-            uri: Option<String>,
-        }
-        let (map, by_uri) = match request.method.as_str() {
-            "tools/call" => (&self.tools, false),
-            "prompts/get" => (&self.prompts, false),
-            "resources/read" | "resources/subscribe" => (&self.resources, true),
+        let method = request.method.as_str();
+        let here_any = match method {
+            "tools/call" => !self.tools.is_empty(),
+            "prompts/get" | "completion/complete" => !self.prompts.is_empty(),
+            "resources/read" | "resources/subscribe" => !self.resources.is_empty(),
             _ => return Ok(None),
         };
-        if map.is_empty() && self.server.is_none() {
+        if !here_any && self.server.is_none() {
             return Ok(None);
         }
-        let named = request
-            .params
-            .as_deref()
-            .and_then(|params| serde_json::from_str::<Named>(params.get()).ok())
-            .and_then(|named| if by_uri { named.uri } else { named.name });
-        let Some(key) = named else {
-            return if map.is_empty() { Ok(None) } else { Err(()) };
+        let target = match Target::of(request) {
+            Ok(Some(target)) => target,
+            Ok(None) => return Ok(None),
+            Err(()) if here_any => return Err(()),
+            Err(()) => return Ok(None),
         };
-        let here = map.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let here = match &target {
+            Target::Tool(name) => self.tools.get(name),
+            Target::Prompt(name) => self.prompts.get(name),
+            Target::Resource(uri) => self.resources.get(uri),
+            Target::Template(_) => None,
+        };
+        let here = here.map(Vec::as_slice).unwrap_or_default();
         let theirs = self.server.as_ref().map_or_else(Vec::new, |server| {
-            let operation = match request.method.as_str() {
-                "tools/call" => ScopedOperation::CallTool(&key),
-                "prompts/get" => ScopedOperation::GetPrompt(&key),
-                _ => ScopedOperation::ReadResource(&key),
-            };
-            server.scopes_of(operation)
+            server.scopes_of(match &target {
+                Target::Tool(name) => ScopedOperation::CallTool(name),
+                Target::Prompt(name) => ScopedOperation::GetPrompt(name),
+                Target::Resource(uri) => ScopedOperation::ReadResource(uri),
+                Target::Template(template) => ScopedOperation::CompleteTemplate(template),
+            })
         });
         Ok(match (here.is_empty(), theirs.is_empty()) {
             (true, true) => None,
@@ -176,5 +178,50 @@ impl ScopePolicy {
                 Some(Cow::Owned(both))
             }
         })
+    }
+}
+
+/// What a scoped request operates on.
+enum Target {
+    Tool(String),
+    Prompt(String),
+    Resource(String),
+    Template(String),
+}
+
+impl Target {
+    /// The target of a `tools/call`, `prompts/get`, `resources/read`, `resources/subscribe`
+    /// or `completion/complete` (of a prompt or a resource template; `Ok(None)` for another
+    /// kind of reference); `Err` when the params do not name one.
+    fn of(request: &Request) -> Result<Option<Self>, ()> {
+        #[derive(Deserialize)]
+        struct Named {
+            name: Option<String>,
+            uri: Option<String>,
+            #[serde(rename = "ref")]
+            reference: Option<Reference>,
+        }
+        #[derive(Deserialize)]
+        struct Reference {
+            #[serde(rename = "type")]
+            kind: String,
+            name: Option<String>,
+            uri: Option<String>,
+        }
+        let params = request.params.as_deref().ok_or(())?;
+        let named: Named = serde_json::from_str(params.get()).map_err(|_| ())?;
+        Ok(Some(match request.method.as_str() {
+            "tools/call" => Self::Tool(named.name.ok_or(())?),
+            "prompts/get" => Self::Prompt(named.name.ok_or(())?),
+            "completion/complete" => {
+                let reference = named.reference.ok_or(())?;
+                match reference.kind.as_str() {
+                    "ref/prompt" => Self::Prompt(reference.name.ok_or(())?),
+                    "ref/resource" => Self::Template(reference.uri.ok_or(())?),
+                    _ => return Ok(None),
+                }
+            }
+            _ => Self::Resource(named.uri.ok_or(())?),
+        }))
     }
 }

@@ -17,6 +17,9 @@ pub enum ScopedOperation<'a> {
     /// `resources/read` or `resources/subscribe` of this URI: the static resource with this
     /// URI, else the first resource template it matches.
     ReadResource(&'a str),
+    /// A completion of the variables of the resource template with this URI template
+    /// (`completion/complete` with `ref/resource`).
+    CompleteTemplate(&'a str),
 }
 
 /// The kinds of things a scope guards, as errors name them.

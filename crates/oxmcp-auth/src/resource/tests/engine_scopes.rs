@@ -115,3 +115,59 @@ fn the_policy_and_the_server_add_up() {
     let refused = auth.authorize_request(Some(&both), &nameless).unwrap_err();
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn completions_need_the_scopes_of_their_prompt_or_template() {
+    let auth = resource_server(ScopePolicy::default().server(engine()));
+    let nobody = Principal::new("n");
+    let complete = |reference: serde_json::Value| {
+        call(
+            "completion/complete",
+            &json!({"ref": reference, "argument": {"name": "id", "value": ""}}),
+        )
+    };
+    let cases = [
+        (
+            json!({"type": "ref/prompt", "name": "secret"}),
+            "prompts:secret",
+        ),
+        (
+            json!({"type": "ref/resource", "uri": "notes://{id}"}),
+            "notes:read",
+        ),
+    ];
+    for (reference, scope) in cases {
+        let refused = auth
+            .authorize_request(Some(&nobody), &complete(reference))
+            .unwrap_err();
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(scope_of(&refused), scope);
+    }
+    // Unknown references, and references of another kind, are left to the server.
+    for reference in [
+        json!({"type": "ref/prompt", "name": "open"}),
+        json!({"type": "ref/other", "name": "secret"}),
+    ] {
+        assert!(
+            auth.authorize_request(Some(&nobody), &complete(reference))
+                .is_ok()
+        );
+    }
+    // A completion naming nothing is refused when the policy itself names prompts.
+    let auth = resource_server(ScopePolicy::default().prompt("secret", ["audit"]));
+    let nameless = call(
+        "completion/complete",
+        &json!({"ref": {"type": "ref/prompt"}}),
+    );
+    let refused = auth
+        .authorize_request(Some(&nobody), &nameless)
+        .unwrap_err();
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let refused = auth
+        .authorize_request(
+            Some(&nobody),
+            &complete(json!({"type": "ref/prompt", "name": "secret"})),
+        )
+        .unwrap_err();
+    assert_eq!(scope_of(&refused), "audit");
+}

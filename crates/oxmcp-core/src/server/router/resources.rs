@@ -248,6 +248,10 @@ impl McpServer {
                 .get(name)
                 .map(|p| p.scopes.clone()),
             ScopedOperation::ReadResource(uri) => self.resource_scopes(uri),
+            ScopedOperation::CompleteTemplate(template) => {
+                let templates = self.shared.templates.snapshot();
+                templates.get(template).map(|t| t.route.scopes.clone())
+            }
         }
         .unwrap_or_default()
     }
