@@ -3,6 +3,7 @@
 
 pub mod client_requests;
 pub mod completion;
+mod listen;
 pub mod mrtr;
 pub mod pagination;
 pub mod prompts;
@@ -14,7 +15,10 @@ mod sessions;
 pub mod tools;
 pub mod tracing_bridge;
 
-pub use router::{DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError};
+pub use listen::DEFAULT_MAX_LISTEN_STREAMS;
+pub use router::{
+    DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError, WeakMcpServer,
+};
 
 use std::sync::Arc;
 

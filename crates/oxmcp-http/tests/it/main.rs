@@ -20,6 +20,7 @@ mod idle_sessions;
 mod interop_legacy;
 mod isolation;
 mod legacy_server;
+mod listen;
 mod modern;
 mod mrtr;
 mod principal;

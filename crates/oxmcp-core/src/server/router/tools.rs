@@ -16,6 +16,7 @@ use crate::augment::{AugmentedRequest, TaskAugmentation};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
+use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions};
 use crate::server::{scope, tracing_bridge};
@@ -122,6 +123,7 @@ impl McpServer {
         self.shared
             .sessions
             .broadcast(ToolListChangedNotification::METHOD);
+        self.shared.listeners.publish(&Change::Tools);
     }
 
     pub(super) fn list_tools(
