@@ -1,10 +1,13 @@
 //! The tools only the 2026-07-28 scenarios call: the triggers of list changes that
-//! `server-stateless` watches on its `subscriptions/listen` streams.
+//! `server-stateless` watches on its `subscriptions/listen` streams, and a tool with a
+//! parameter mirrored into an `Mcp-Param-*` header (`http-custom-header-server-validation`).
 
 use oxmcp_core::server::WeakMcpServer;
 use oxmcp_core::server::prompts::PromptRoute;
 use oxmcp_core::server::tools::{NoArguments, ToolError, ToolRoute};
 use oxmcp_types::prompts::{GetPromptResult, Prompt};
+use oxmcp_types::{CallToolResult, JsonObject, Tool};
+use serde_json::{Value, json};
 
 /// The tool `test_trigger_tool_change` adds and removes again.
 const DYNAMIC_TOOL: &str = "test_dynamic_tool";
@@ -16,6 +19,7 @@ pub(crate) fn routes(server: &WeakMcpServer) -> Vec<ToolRoute> {
     vec![
         trigger_tool_change(server.clone()),
         trigger_prompt_change(server.clone()),
+        header_param_tool(),
     ]
 }
 
@@ -61,4 +65,31 @@ fn trigger_prompt_change(server: WeakMcpServer) -> ToolRoute {
         }
     })
     .with_description("Changes the prompt list (notifications/prompts/list_changed).")
+}
+
+/// `test_header_param`: its `region` parameter is mirrored into `Mcp-Param-Region`
+/// (`x-mcp-header`), which the server checks against the body.
+fn header_param_tool() -> ToolRoute {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "region": {
+                "type": "string",
+                "description": "Where to run; sent as the Mcp-Param-Region header too",
+                "x-mcp-header": "Region"
+            },
+            "query": { "type": "string", "description": "What to run" }
+        },
+        "required": ["region"]
+    });
+    let schema = match schema {
+        Value::Object(object) => object,
+        _ => JsonObject::new(),
+    };
+    let tool = Tool::new("test_header_param", schema)
+        .with_description("Echoes its region, which also travels in Mcp-Param-Region.");
+    ToolRoute::from_tool(tool, |args: JsonObject, _cx| async move {
+        let region = args.get("region").and_then(Value::as_str).unwrap_or("");
+        Ok(CallToolResult::text(format!("region: {region}")))
+    })
 }

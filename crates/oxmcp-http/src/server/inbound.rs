@@ -60,6 +60,12 @@ impl Inbound {
         }
     }
 
+    /// The same, with `value` in the extensions too.
+    pub(crate) fn with<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
     /// The bucket of the request's client (see [`ClientKey::of`]).
     pub(crate) fn client_key(&self) -> ClientKey {
         ClientKey::of(

@@ -26,6 +26,7 @@ mod inbound;
 mod legacy;
 mod listen;
 mod modern;
+mod param_headers;
 mod post;
 mod queue;
 mod refusal;

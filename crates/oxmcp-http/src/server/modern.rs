@@ -23,6 +23,7 @@ use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::inbound::Inbound;
 use super::listen;
+use super::param_headers;
 use super::post::respond;
 use super::registered::Registered;
 use super::session::modern_session;
@@ -59,6 +60,7 @@ pub(crate) async fn serve(
         return super::refusal::session_not_found();
     };
     let registered = Registered::new(&session, vec![id]);
+    let inbound = param_headers::with_param_headers(inbound, &parts.headers, &request);
     if session
         .forward(inbound.frame(Message::Request(request)))
         .await

@@ -23,6 +23,7 @@ mod legacy_server;
 mod listen;
 mod modern;
 mod mrtr;
+mod param_headers;
 mod principal;
 mod proxy;
 mod refusals;

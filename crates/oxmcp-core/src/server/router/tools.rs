@@ -18,7 +18,9 @@ use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
 use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
-use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions};
+use crate::server::tools::{
+    ParamHeaders, RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions,
+};
 use crate::server::{scope, tracing_bridge};
 
 impl McpServer {
@@ -161,6 +163,10 @@ impl McpServer {
                 &tool.scopes,
                 self.shared.options.hide_unauthorized,
             ));
+        }
+        // Over HTTP in 2026-07-28, the parameters mirrored into headers must agree.
+        if let Some(received) = cx.extensions().get::<ParamHeaders>() {
+            tool.check_param_headers(params.arguments.as_ref(), received)?;
         }
         let task = params.task.take();
         // Taken as a task only when an extension offers to run it as one.

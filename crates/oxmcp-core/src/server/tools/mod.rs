@@ -61,6 +61,7 @@
 mod formats;
 mod name;
 mod output;
+mod param_headers;
 mod schema;
 
 use std::fmt;
@@ -75,6 +76,7 @@ use serde_json::Value;
 
 pub use name::{MAX_TOOL_NAME_LEN, ToolNameError, ToolNamePolicy, check_tool_name};
 pub use output::{Json, NoArguments, ToolError, ToolOutput};
+pub use param_headers::ParamHeaders;
 use schema::CompiledSchema;
 pub use schema::{SchemaError, input_schema_for, output_schema_for};
 /// The `schemars` this crate generates schemas with, so that generated code (the
@@ -122,6 +124,15 @@ pub enum ToolRegistrationError {
         name: String,
         /// Why.
         source: SchemaError,
+    },
+    /// An `x-mcp-header` annotation of the input schema breaks the spec's constraints
+    /// (clients would leave the tool out).
+    #[error("tool `{name}`: {source}")]
+    ParamHeader {
+        /// The tool.
+        name: String,
+        /// What is wrong.
+        source: oxmcp_types::modern::headers::HeaderError,
     },
 }
 
@@ -399,6 +410,13 @@ impl ToolRoute {
             Some(output_schema) => Some(compile_output(name, output_schema, self.generated)?),
             None => None,
         };
+        let param_headers =
+            oxmcp_types::modern::headers::param_headers(&input_schema).map_err(|source| {
+                ToolRegistrationError::ParamHeader {
+                    name: name.clone(),
+                    source,
+                }
+            })?;
         let mut tool = self.tool;
         tool.input_schema = input_schema;
         Ok(RegisteredTool {
@@ -406,6 +424,7 @@ impl ToolRoute {
             handler: self.handler,
             input,
             output,
+            param_headers,
             task_options: self.task_options,
             scopes: self.scopes,
         })
@@ -465,6 +484,8 @@ pub(crate) struct RegisteredTool {
     handler: Arc<DynToolHandler>,
     input: CompiledSchema,
     output: Option<CompiledSchema>,
+    /// The parameters mirrored into `Mcp-Param-*` headers (`x-mcp-header`).
+    param_headers: Vec<oxmcp_types::modern::headers::ParamHeader>,
     pub(crate) task_options: ToolTaskOptions,
     pub(crate) scopes: Vec<String>,
 }
@@ -478,6 +499,16 @@ impl fmt::Debug for RegisteredTool {
 }
 
 impl RegisteredTool {
+    /// Checks the `Mcp-Param-*` headers a request came with against its arguments
+    /// (-32020 on a mismatch; see [`ParamHeaders`]).
+    pub(crate) fn check_param_headers(
+        &self,
+        arguments: Option<&JsonObject>,
+        received: &ParamHeaders,
+    ) -> Result<(), ErrorData> {
+        param_headers::check(&self.param_headers, arguments, received)
+    }
+
     /// Validates the arguments, runs the handler, and checks its structured output.
     pub(crate) async fn call(
         &self,
