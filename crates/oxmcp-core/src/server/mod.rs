@@ -4,6 +4,7 @@
 pub mod client_requests;
 pub mod completion;
 mod listen;
+pub(crate) mod missing_capability;
 pub mod mrtr;
 pub mod pagination;
 pub mod prompts;

@@ -21,6 +21,7 @@ mod interop_legacy;
 mod isolation;
 mod legacy_server;
 mod listen;
+mod missing_capability;
 mod modern;
 mod mrtr;
 mod param_headers;

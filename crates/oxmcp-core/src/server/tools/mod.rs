@@ -69,7 +69,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oxmcp_types::tools::TaskSupport;
-use oxmcp_types::{CallToolResult, ErrorData, Icon, JsonObject, Meta, Tool, ToolAnnotations};
+use oxmcp_types::{
+    CallToolResult, ErrorCode, ErrorData, Icon, JsonObject, Meta, Tool, ToolAnnotations,
+};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -529,7 +531,15 @@ impl RegisteredTool {
             );
             return Ok(CallToolResult::error_text(text));
         }
-        let result = (self.handler)(arguments, cx).await?;
+        let modern = cx.protocol_version().is_modern();
+        let result = match (self.handler)(arguments, cx).await {
+            Ok(result) => result,
+            // -32021 is modern; a legacy request gets an execution error, as it always did.
+            Err(e) if !modern && e.code == ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY => {
+                return Ok(CallToolResult::error_text(e.message));
+            }
+            Err(e) => return Err(e),
+        };
         self.check_output(&result)?;
         Ok(result)
     }
