@@ -6,7 +6,9 @@ use oxmcp_core::McpServer;
 use oxmcp_core::server::prompts::PromptRoute;
 use oxmcp_core::server::resources::ResourceRoute;
 use oxmcp_core::server::tools::{NoArguments, ToolRoute};
-use oxmcp_http::{HttpServerConfig, McpService, Server, serve_with};
+use std::time::Duration;
+
+use oxmcp_http::{HttpServerConfig, McpService, Server, SsePolling, serve_with};
 use oxmcp_types::Implementation;
 use oxmcp_types::prompts::{GetPromptResult, Prompt};
 use oxmcp_types::resources::Resource;
@@ -158,7 +160,7 @@ async fn closing_the_stream_ends_the_subscription() {
     // Shutting the server down ends the streams still open.
     let mut open = Events::new(listen(&server.url(), 2, json!({ "toolsListChanged": true })).await);
     open.next().await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(10), server.shutdown())
+    tokio::time::timeout(Duration::from_secs(10), server.shutdown())
         .await
         .expect("shutdown does not wait for listen streams");
     assert!(open.next().await.is_none());
@@ -259,7 +261,7 @@ async fn a_stream_with_too_many_bytes_waiting_is_closed() {
         assert!(round < 1000, "the stream was never closed");
         burst(&mcp, round);
         round += 1;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let rest = events.rest().await;
     assert!(
@@ -268,6 +270,29 @@ async fn a_stream_with_too_many_bytes_waiting_is_closed() {
         rest.len(),
         100 * round
     );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn sse_polling_leaves_modern_streams_open() {
+    // SSE polling closes 2025-11-25 streams early for the client to resume; the modern era
+    // has no resumption, so its streams stay open.
+    let polling = SsePolling::new(Duration::from_millis(20), Duration::from_millis(10));
+    let config = HttpServerConfig::default().with_sse_polling(Some(polling));
+    let (server, mcp) = listen_server(config).await;
+    let resp = listen(&server.url(), 1, json!({ "toolsListChanged": true })).await;
+    let mut events = Events::new(resp);
+    let ack = events.next().await.unwrap();
+    assert_eq!(ack.id, None, "no event ids: nothing to resume");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    mcp.add_tool(ToolRoute::new("other", |_: NoArguments, _cx| async {
+        "ok"
+    }))
+    .unwrap();
+    let changed = events.next().await.unwrap();
+    assert_eq!(changed.retry, None);
+    assert_eq!(changed.json()["method"], "notifications/tools/list_changed");
+    drop(events);
     server.shutdown().await;
 }
 

@@ -78,7 +78,10 @@ impl Session {
             },
         );
         let mut first = VecDeque::new();
-        if self.resumable() && self.version >= ProtocolVersion::V2025_11_25 {
+        if self.resumable()
+            && self.version >= ProtocolVersion::V2025_11_25
+            && !self.version.is_modern()
+        {
             let id = EventId::new(stream, 0).to_string();
             first.push_back(sse::event(Some(&id), b""));
         }
