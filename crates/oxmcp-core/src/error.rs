@@ -36,18 +36,6 @@ pub enum RequestError {
     /// The session is not initialized far enough for this method.
     #[error("`{0}` cannot be sent before the session is initialized")]
     NotInitialized(String),
-    /// A server's request to the client under a revision without them (2026-07-28 and
-    /// later: a server asks for input with multi round-trip requests instead).
-    #[error(
-        "`{method}` cannot be sent under protocol revision {version}, which has no \
-         server-to-client requests"
-    )]
-    NoServerRequests {
-        /// The method.
-        method: String,
-        /// The request's protocol revision.
-        version: ProtocolVersion,
-    },
     /// As many of our requests as [`SessionConfig::max_outgoing_requests`](crate::SessionConfig)
     /// allows already wait for the peer's answers; this one was not sent.
     #[error("too many requests wait for the peer's answers (the limit is {limit})")]
@@ -133,10 +121,6 @@ impl RequestError {
                 role,
             },
             Self::NotInitialized(method) => Self::NotInitialized(method.clone()),
-            Self::NoServerRequests { method, version } => Self::NoServerRequests {
-                method: method.clone(),
-                version: *version,
-            },
             Self::TooManyOutgoing { limit } => Self::TooManyOutgoing { limit: *limit },
             Self::Closed => Self::Closed,
             Self::Serialize(e) => Self::Serialize(serde_json::Error::custom(e.to_string())),

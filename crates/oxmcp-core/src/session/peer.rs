@@ -400,14 +400,6 @@ impl<R: Role> Peer<R> {
             Some(info) if self.inner.phase() == Phase::Operating => info,
             _ => return Err(RequestError::NotInitialized(method.to_owned())),
         };
-        // In the modern era a server sends no request of its own: none may reach the
-        // request's stream (the role that answers `initialize` is the server).
-        if R::ANSWERS_INITIALIZE && info.protocol_version.is_modern() {
-            return Err(RequestError::NoServerRequests {
-                method: method.to_owned(),
-                version: info.protocol_version,
-            });
-        }
         match R::peer_handles(method, &info.peer_capabilities) {
             Support::Yes | Support::Unknown => Ok(()),
             Support::Missing(capability) => Err(RequestError::CapabilityNotNegotiated {
