@@ -9,6 +9,7 @@
 
 mod catalog;
 mod elicitation;
+mod modern;
 mod rounds;
 mod tools;
 
@@ -79,7 +80,9 @@ pub fn build(streams: StreamRegistry) -> Result<McpServer, RegistrationError> {
     for prompt in catalog::prompts() {
         builder = builder.prompt(prompt);
     }
-    builder.build()
+    let server = builder.build()?;
+    server.add_tools(modern::routes(&server.downgrade()))?;
+    Ok(server)
 }
 
 /// The HTTP service: each new session is served by `server`, with its streams registered

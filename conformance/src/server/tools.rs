@@ -10,10 +10,7 @@ use oxmcp_types::content::{
     AudioContent, EmbeddedResource, ImageContent, SamplingMessageContentBlock, TextResourceContents,
 };
 use oxmcp_types::sampling::CreateMessageRequestParams;
-use oxmcp_types::{
-    CallToolResult, ClientCapabilities, ContentBlock, ErrorData, JsonObject, LoggingLevel,
-    SamplingMessage, Tool,
-};
+use oxmcp_types::{CallToolResult, ContentBlock, JsonObject, LoggingLevel, SamplingMessage, Tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -95,8 +92,8 @@ pub(crate) fn routes(streams: StreamRegistry) -> Vec<ToolRoute> {
              when its _meta sets a log level).",
         ),
         ToolRoute::new("test_missing_capability", needs_sampling).with_description(
-            "Needs the client's sampling capability: a request that did not declare it gets \
-             -32021 (MissingRequiredClientCapability).",
+            "Needs the client's sampling capability: a 2026-07-28 request that did not \
+             declare it gets -32021 (MissingRequiredClientCapability).",
         ),
         ToolRoute::new("test_tool_with_progress", with_progress)
             .with_description("Reports progress 0, 50 and 100 of 100, 50 ms apart."),
@@ -130,17 +127,13 @@ pub(crate) fn routes(streams: StreamRegistry) -> Vec<ToolRoute> {
     ]
 }
 
-/// `test_missing_capability`: refuses a request whose client did not declare `sampling`
-/// with -32021, naming it; otherwise asks for one sampling round.
+/// `test_missing_capability`: asks the client's LLM for one short answer. The engine
+/// refuses the sampling request when the client did not declare `sampling`; passed on with
+/// `?`, the refusal answers a 2026-07-28 request with -32021 naming the capability.
 async fn needs_sampling(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {
-    if cx.session().peer_capabilities.sampling.is_none() {
-        let required: ClientCapabilities = serde_json::from_value(json!({ "sampling": {} }))
-            .map_err(|e| ToolError::execution(format_args!("capabilities: {e}")))?;
-        return Err(ToolError::protocol(
-            ErrorData::missing_required_client_capability(required),
-        ));
-    }
-    Ok("the client declared sampling".to_owned())
+    let params = CreateMessageRequestParams::new(vec![SamplingMessage::user_text("Say hi")], 16);
+    cx.create_message(params).await?;
+    Ok("the client answered a sampling request".to_owned())
 }
 
 async fn with_logging(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {

@@ -36,6 +36,7 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
             "test_elicitation_sep1330_enums",
             "test_embedded_resource",
             "test_error_handling",
+            "test_header_param",
             "test_image_content",
             "test_input_required_result_capabilities",
             "test_input_required_result_elicitation",
@@ -54,6 +55,8 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
             "test_streaming_elicitation",
             "test_tool_with_logging",
             "test_tool_with_progress",
+            "test_trigger_prompt_change",
+            "test_trigger_tool_change",
         ]
     );
     let schema = &tools

@@ -117,9 +117,12 @@ impl ClientRequestError {
 }
 
 impl From<ClientRequestError> for ErrorData {
-    /// An internal error naming the problem, for handlers that pass it on with `?`.
+    /// For handlers that pass it on with `?`: a missing client capability is
+    /// `MissingRequiredClientCapability` (-32021, naming it; -32603 for a legacy request),
+    /// anything else an internal error naming the problem.
     fn from(e: ClientRequestError) -> Self {
-        Self::internal_error(e.to_string())
+        super::missing_capability::from_client_request(&e)
+            .unwrap_or_else(|| Self::internal_error(e.to_string()))
     }
 }
 

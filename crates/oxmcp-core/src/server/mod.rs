@@ -3,6 +3,8 @@
 
 pub mod client_requests;
 pub mod completion;
+mod listen;
+pub(crate) mod missing_capability;
 pub mod mrtr;
 pub mod pagination;
 pub mod prompts;
@@ -14,7 +16,10 @@ mod sessions;
 pub mod tools;
 pub mod tracing_bridge;
 
-pub use router::{DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError};
+pub use listen::DEFAULT_MAX_LISTEN_STREAMS;
+pub use router::{
+    DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError, WeakMcpServer,
+};
 pub use scope::ScopedOperation;
 
 use std::sync::Arc;

@@ -133,6 +133,7 @@ async fn run<R: Role>(
     incoming: IncomingRequest,
     context: RequestContext<R>,
 ) {
+    let modern = context.protocol_version().is_modern();
     let work = AssertUnwindSafe(inner.handler.handle_request(incoming, context)).catch_unwind();
     // The handler first: one that finishes at once never registers a cancellation waiter. A
     // request cancelled meanwhile is not answered, whichever finished first.
@@ -158,6 +159,11 @@ async fn run<R: Role>(
                 "internal error: the request handler panicked",
             ))
         }
+    };
+    // The errors only the modern era defines do not reach a legacy peer.
+    let answer = match answer {
+        Err(e) if !modern => Err(crate::server::missing_capability::for_legacy(e)),
+        other => other,
     };
     reply_from_handler(&inner, id, answer).await;
 }

@@ -60,6 +60,8 @@ struct SseBody {
     close: Option<(Pin<Box<Sleep>>, Bytes)>,
     /// Cancelled when the body is dropped (the connection ended, however it ended).
     _guard: Option<DropGuard>,
+    /// Values that live as long as the body (dropped when the connection ends).
+    _held: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl McpBody {
@@ -106,8 +108,23 @@ impl McpBody {
                 keep_alive,
                 close,
                 _guard: None,
+                _held: Vec::new(),
             })),
         }
+    }
+
+    /// The same body, keeping `value` until it is dropped (an SSE body only; a whole body
+    /// drops `value` at once).
+    pub(crate) fn holding(mut self, value: impl std::any::Any + Send + Sync) -> Self {
+        if let Kind::Sse(body) = &mut self.kind {
+            body._held.push(Box::new(value));
+        }
+        self
+    }
+
+    /// Whether this is an SSE stream.
+    pub(crate) fn is_sse(&self) -> bool {
+        matches!(self.kind, Kind::Sse(_))
     }
 
     /// The same body, cancelling `guard`'s token when it is dropped (an SSE body only).

@@ -242,6 +242,15 @@ pub struct HttpServerConfig {
     pub init_timeout: Duration,
     /// The `Retry-After` value of a 503 or 429 (default 5 s).
     pub retry_after: Duration,
+    /// The most `subscriptions/listen` streams (2026-07-28) one client (counted as for
+    /// `max_sessions_per_client`) may have open at once (default 16); past it a new one
+    /// gets 429 with `Retry-After` and a JSON-RPC error. The engine also caps them over all
+    /// clients ([`McpServerBuilder::max_listen_streams`](oxmcp_core::server::McpServerBuilder::max_listen_streams)).
+    pub max_listen_streams_per_client: usize,
+    /// The byte budget of a `subscriptions/listen` stream's connection queue (default
+    /// 256 KiB; other streams have `sse_queue_bytes`): a client that stops reading has its
+    /// stream closed once this much waits, which ends the subscription.
+    pub listen_queue_bytes: usize,
     /// The legacy HTTP+SSE endpoints for 2024-11-05 clients (default off). Their sessions
     /// share the cap, the idle timeout, the checks and the limits above; they have no
     /// resumption.
@@ -280,6 +289,8 @@ impl Default for HttpServerConfig {
             max_requests_per_client: 1024,
             init_timeout: Duration::from_secs(10),
             retry_after: Duration::from_secs(5),
+            max_listen_streams_per_client: 16,
+            listen_queue_bytes: 256 << 10,
             legacy_sse: None,
         }
     }
@@ -411,6 +422,20 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_sessions_per_client(mut self, max: usize) -> Self {
         self.max_sessions_per_client = max;
+        self
+    }
+
+    /// Sets the per-client cap on open `subscriptions/listen` streams.
+    #[must_use]
+    pub fn with_max_listen_streams_per_client(mut self, max: usize) -> Self {
+        self.max_listen_streams_per_client = max;
+        self
+    }
+
+    /// Sets the byte budget of a `subscriptions/listen` stream's connection queue.
+    #[must_use]
+    pub fn with_listen_queue_bytes(mut self, bytes: usize) -> Self {
+        self.listen_queue_bytes = bytes;
         self
     }
 

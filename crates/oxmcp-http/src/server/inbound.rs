@@ -13,6 +13,8 @@ use oxmcp_core::transport::Frame;
 use oxmcp_core::{ExtensionEntry, Extensions, Principal};
 use oxmcp_types::Message;
 
+use super::client::ClientKey;
+
 /// The address of a request's client: in the [`Extensions`] of each message of a request
 /// that came through [`serve`](super::serve) (`cx.extensions().get::<RemoteAddr>()`).
 ///
@@ -56,6 +58,20 @@ impl Inbound {
         Self {
             extensions: Extensions::from_entries(entries),
         }
+    }
+
+    /// The same, with `value` in the extensions too.
+    pub(crate) fn with<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// The bucket of the request's client (see [`ClientKey::of`]).
+    pub(crate) fn client_key(&self) -> ClientKey {
+        ClientKey::of(
+            self.extensions.get::<Principal>(),
+            self.extensions.get::<RemoteAddr>(),
+        )
     }
 
     /// `message` as a frame carrying the request's extensions.

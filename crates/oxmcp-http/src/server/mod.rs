@@ -24,7 +24,9 @@ mod connections;
 mod guard;
 mod inbound;
 mod legacy;
+mod listen;
 mod modern;
+mod param_headers;
 mod post;
 mod queue;
 mod refusal;
@@ -194,6 +196,8 @@ pub(crate) struct ServiceInner {
     pub(crate) registry: Arc<Registry>,
     pub(crate) factory: Arc<dyn SessionFactory>,
     pub(crate) auth: Arc<dyn AuthHook>,
+    /// The `subscriptions/listen` streams each client has open.
+    pub(crate) listens: listen::ListenStreams,
 }
 
 /// The MCP endpoint as a tower `Service<http::Request<B>>`: mount it in axum
@@ -227,6 +231,7 @@ impl McpService {
                 settings,
                 factory: Arc::new(factory),
                 auth: Arc::new(NoAuth),
+                listens: listen::ListenStreams::default(),
             }),
         }
     }
@@ -240,6 +245,7 @@ impl McpService {
                 registry: self.inner.registry.clone(),
                 factory: self.inner.factory.clone(),
                 auth: Arc::new(auth),
+                listens: self.inner.listens.clone(),
             }),
         }
     }
@@ -270,8 +276,11 @@ impl McpService {
         self.inner.registry.len()
     }
 
-    /// Ends every session (for a graceful shutdown).
+    /// Ends every session (for a graceful shutdown), and every `subscriptions/listen`
+    /// stream (to end them with a result instead, call the server's
+    /// `McpServer::end_subscriptions` first).
     pub async fn close_all(&self) {
+        self.inner.listens.close_all();
         for session in self.inner.registry.all() {
             session.end().await;
         }

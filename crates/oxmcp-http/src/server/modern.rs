@@ -22,6 +22,8 @@ use oxmcp_types::{ErrorData, Message};
 use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::inbound::Inbound;
+use super::listen;
+use super::param_headers;
 use super::post::respond;
 use super::registered::Registered;
 use super::session::modern_session;
@@ -44,13 +46,21 @@ pub(crate) async fn serve(
     if let Err(mismatch) = check_headers(&parts.headers, &request, era, header_version) {
         return refuse(request, mismatch);
     }
+    let slot = match listen::admit(inner, &request, inbound) {
+        Ok(slot) => slot,
+        Err(refusal) => return *refusal,
+    };
     let session = modern_session(inner);
+    if listen::is_listen(&request.method) {
+        session.set_queue_bytes(inner.settings.config.listen_queue_bytes);
+    }
     let id = request.id.clone();
     // A one-request session has no client budget: only `Closed` could refuse it.
     let Ok(rx) = session.begin_exchange(id.clone()) else {
         return super::refusal::session_not_found();
     };
     let registered = Registered::new(&session, vec![id]);
+    let inbound = param_headers::with_param_headers(inbound, &parts.headers, &request);
     if session
         .forward(inbound.frame(Message::Request(request)))
         .await
@@ -64,7 +74,7 @@ pub(crate) async fn serve(
     if let Some(status) = error_status(&response) {
         *response.status_mut() = status;
     }
-    response
+    listen::tie(response, session, slot)
 }
 
 /// The methods 2026-07-28 removed: a modern request for one is 404 with -32601.

@@ -413,6 +413,8 @@ pub(crate) fn polling(inner: &ServiceInner, session: &Session) -> Option<(Durati
             config.event_store.is_some()
                 && !config.stateless
                 && session.version >= ProtocolVersion::V2025_11_25
+                // The modern era has no resumption: its streams are never closed early.
+                && !session.version.is_modern()
         })
         .map(|p| (p.close_after, p.retry))
 }

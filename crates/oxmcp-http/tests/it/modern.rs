@@ -25,7 +25,7 @@ async fn modern_server(config: HttpServerConfig) -> Server {
         .unwrap()
 }
 
-fn modern(id: u64, method: &str, mut params: Value) -> String {
+pub(crate) fn modern(id: u64, method: &str, mut params: Value) -> String {
     params["_meta"] = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
@@ -35,7 +35,11 @@ fn modern(id: u64, method: &str, mut params: Value) -> String {
 }
 
 /// A modern POST with `headers` (and `Mcp-Method` from the body unless given).
-async fn post_modern(url: &str, body: String, headers: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post_modern(
+    url: &str,
+    body: String,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
     let method: Value = serde_json::from_str(&body).unwrap();
     let mut req = http()
         .post(url)

@@ -2,9 +2,13 @@
 //! session to the registered tools, resources, prompts and completers.
 
 mod catalog;
+mod listen;
 mod prompts;
 mod resources;
 mod tools;
+mod weak;
+
+pub use weak::WeakMcpServer;
 
 use std::sync::{Arc, Weak};
 
@@ -16,6 +20,7 @@ use oxmcp_types::{
 use serde::Serialize;
 
 use self::catalog::Shared as SharedCatalog;
+use super::listen::{DEFAULT_MAX_LISTEN_STREAMS, Listeners};
 use super::mrtr::{self, RoundTripConfig};
 use super::pagination::{CursorCodec, DEFAULT_PAGE_SIZE, ListKind};
 use super::prompts::{PromptRegistrationError, PromptRoute};
@@ -59,6 +64,7 @@ struct Options {
     logging: bool,
     resource_subscriptions: bool,
     max_subscriptions: usize,
+    max_listen_streams: usize,
     declare_tools: bool,
     declare_resources: bool,
     declare_prompts: bool,
@@ -80,6 +86,8 @@ struct Inner {
     templates: SharedCatalog<RegisteredTemplate>,
     prompts: SharedCatalog<PromptRoute>,
     sessions: Sessions,
+    /// The open `subscriptions/listen` streams.
+    listeners: Listeners,
     cursors: CursorCodec,
     notification_hook: Option<NotificationHook>,
     /// Server-wide values of extensions (see [`McpServer::extension`]).
@@ -217,6 +225,7 @@ impl McpServer {
                 logging: true,
                 resource_subscriptions: true,
                 max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+                max_listen_streams: DEFAULT_MAX_LISTEN_STREAMS,
                 hide_unauthorized: false,
                 declare_tools: false,
                 declare_resources: false,
@@ -347,6 +356,9 @@ impl McpServer {
                 })
             }
             "resources/subscribe" => self.subscribe(&request, &cx),
+            "subscriptions/listen" if cx.protocol_version().is_modern() => {
+                self.listen(&request, cx).await
+            }
             "resources/unsubscribe" => self.unsubscribe(&request, &cx),
             "prompts/list" => self.list_prompts(&request, &cx),
             "prompts/get" => self.get_prompt(&request, cx).await,
@@ -505,9 +517,19 @@ impl McpServerBuilder {
     }
 
     /// Sets how many resource subscriptions one session may hold (default 1024); past it,
-    /// `resources/subscribe` is answered with -32603.
+    /// `resources/subscribe` is answered with -32603. A `subscriptions/listen` stream
+    /// (2026-07-28) honours as many distinct URIs at most: the first ones it asks for.
     pub fn max_subscriptions_per_session(mut self, limit: usize) -> Self {
         self.options.max_subscriptions = limit;
+        self
+    }
+
+    /// Sets how many `subscriptions/listen` streams (2026-07-28) the server keeps open at
+    /// once, over all its clients (default [`DEFAULT_MAX_LISTEN_STREAMS`]); past it, a new
+    /// one is answered with -32603. Transports may bound them per client too (over HTTP:
+    /// `HttpServerConfig::max_listen_streams_per_client`).
+    pub fn max_listen_streams(mut self, limit: usize) -> Self {
+        self.options.max_listen_streams = limit;
         self
     }
 
@@ -626,6 +648,7 @@ impl McpServerBuilder {
 
     /// Checks and compiles everything registered and builds the server.
     pub fn build(self) -> Result<McpServer, RegistrationError> {
+        let max_listen_streams = self.options.max_listen_streams;
         let shared = Arc::new_cyclic(|me: &Weak<Inner>| {
             let router = HandlerRef(Arc::new(Router(me.clone())));
             Inner {
@@ -638,6 +661,7 @@ impl McpServerBuilder {
                 templates: SharedCatalog::default(),
                 prompts: SharedCatalog::default(),
                 sessions: Sessions::default(),
+                listeners: Listeners::new(max_listen_streams),
                 cursors: CursorCodec::random(),
                 notification_hook: self.notification_hook,
                 extensions: self.extensions,

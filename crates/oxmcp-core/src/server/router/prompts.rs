@@ -11,6 +11,7 @@ use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest};
 use crate::role::Server;
 use crate::server::completion::{Completer, CompletionRequest};
+use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::prompts::{PromptRegistrationError, PromptRoute};
 use crate::server::scope::{self, Guarded};
@@ -30,9 +31,7 @@ impl McpServer {
             .prompts
             .update(|catalog| catalog.insert_all(routes, PromptRoute::name))
             .map_err(PromptRegistrationError::Duplicate)?;
-        self.shared
-            .sessions
-            .broadcast(PromptListChangedNotification::METHOD);
+        self.prompts_changed();
         Ok(())
     }
 
@@ -48,11 +47,16 @@ impl McpServer {
             .prompts
             .update(|catalog| catalog.remove(name).is_some());
         if removed {
-            self.shared
-                .sessions
-                .broadcast(PromptListChangedNotification::METHOD);
+            self.prompts_changed();
         }
         removed
+    }
+
+    fn prompts_changed(&self) {
+        self.shared
+            .sessions
+            .broadcast(PromptListChangedNotification::METHOD);
+        self.shared.listeners.publish(&Change::Prompts);
     }
 
     pub(super) fn list_prompts(

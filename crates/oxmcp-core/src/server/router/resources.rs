@@ -15,6 +15,7 @@ use super::{McpServer, reply};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest};
 use crate::role::Server;
+use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::resources::{RegisteredTemplate, UriVariables};
 use crate::server::resources::{
@@ -104,24 +105,33 @@ impl McpServer {
     }
 
     /// Tells the sessions subscribed to `uri` (or to a resource `uri` is a sub-resource of)
-    /// that it changed (`notifications/resources/updated`). Returns how many were told.
+    /// that it changed (`notifications/resources/updated`), and the `subscriptions/listen`
+    /// streams that named it (or a resource it is a sub-resource of). Returns how many
+    /// sessions and streams were told.
     pub fn notify_resource_updated(&self, uri: &str) -> usize {
+        let streams = self
+            .shared
+            .listeners
+            .publish(&Change::Updated(uri.to_owned()));
         let params = ResourceUpdatedNotificationParams::new(uri);
         let Ok(raw) = serde_json::value::to_raw_value(&params) else {
-            return 0;
+            return streams;
         };
-        self.shared
+        let sessions = self
+            .shared
             .sessions
             .subscribers(uri)
             .iter()
             .filter(|peer| send_now(peer, ResourceUpdatedNotification::METHOD, Some(raw.clone())))
-            .count()
+            .count();
+        sessions + streams
     }
 
     fn resources_changed(&self) {
         self.shared
             .sessions
             .broadcast(ResourceListChangedNotification::METHOD);
+        self.shared.listeners.publish(&Change::Resources);
     }
 
     pub(super) fn list_resources(

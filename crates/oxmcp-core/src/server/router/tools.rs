@@ -16,9 +16,12 @@ use crate::augment::{AugmentedRequest, TaskAugmentation};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
+use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::scope::{self, Guarded};
-use crate::server::tools::{RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions};
+use crate::server::tools::{
+    ParamHeaders, RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions,
+};
 use crate::server::tracing_bridge;
 
 impl McpServer {
@@ -123,6 +126,7 @@ impl McpServer {
         self.shared
             .sessions
             .broadcast(ToolListChangedNotification::METHOD);
+        self.shared.listeners.publish(&Change::Tools);
     }
 
     pub(super) fn list_tools(
@@ -161,6 +165,10 @@ impl McpServer {
             cx.principal().as_deref(),
             self.shared.options.hide_unauthorized,
         )?;
+        // Over HTTP in 2026-07-28, the parameters mirrored into headers must agree.
+        if let Some(received) = cx.extensions().get::<ParamHeaders>() {
+            tool.check_param_headers(params.arguments.as_ref(), received)?;
+        }
         let task = params.task.take();
         // Taken as a task only when an extension offers to run it as one.
         let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));

@@ -61,6 +61,7 @@
 mod formats;
 mod name;
 mod output;
+mod param_headers;
 mod schema;
 
 use std::fmt;
@@ -68,13 +69,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use oxmcp_types::tools::TaskSupport;
-use oxmcp_types::{CallToolResult, ErrorData, Icon, JsonObject, Meta, Tool, ToolAnnotations};
+use oxmcp_types::{
+    CallToolResult, ErrorCode, ErrorData, Icon, JsonObject, Meta, Tool, ToolAnnotations,
+};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use name::{MAX_TOOL_NAME_LEN, ToolNameError, ToolNamePolicy, check_tool_name};
 pub use output::{Json, NoArguments, ToolError, ToolOutput};
+pub use param_headers::ParamHeaders;
 use schema::CompiledSchema;
 pub use schema::{SchemaError, input_schema_for, output_schema_for};
 /// The `schemars` this crate generates schemas with, so that generated code (the
@@ -122,6 +126,15 @@ pub enum ToolRegistrationError {
         name: String,
         /// Why.
         source: SchemaError,
+    },
+    /// An `x-mcp-header` annotation of the input schema breaks the spec's constraints
+    /// (clients would leave the tool out).
+    #[error("tool `{name}`: {source}")]
+    ParamHeader {
+        /// The tool.
+        name: String,
+        /// What is wrong.
+        source: oxmcp_types::modern::headers::HeaderError,
     },
 }
 
@@ -399,6 +412,13 @@ impl ToolRoute {
             Some(output_schema) => Some(compile_output(name, output_schema, self.generated)?),
             None => None,
         };
+        let param_headers =
+            oxmcp_types::modern::headers::param_headers(&input_schema).map_err(|source| {
+                ToolRegistrationError::ParamHeader {
+                    name: name.clone(),
+                    source,
+                }
+            })?;
         let mut tool = self.tool;
         tool.input_schema = input_schema;
         Ok(RegisteredTool {
@@ -406,6 +426,7 @@ impl ToolRoute {
             handler: self.handler,
             input,
             output,
+            param_headers,
             task_options: self.task_options,
             scopes: self.scopes,
         })
@@ -465,6 +486,8 @@ pub(crate) struct RegisteredTool {
     handler: Arc<DynToolHandler>,
     input: CompiledSchema,
     output: Option<CompiledSchema>,
+    /// The parameters mirrored into `Mcp-Param-*` headers (`x-mcp-header`).
+    param_headers: Vec<oxmcp_types::modern::headers::ParamHeader>,
     pub(crate) task_options: ToolTaskOptions,
     pub(crate) scopes: Vec<String>,
 }
@@ -478,6 +501,16 @@ impl fmt::Debug for RegisteredTool {
 }
 
 impl RegisteredTool {
+    /// Checks the `Mcp-Param-*` headers a request came with against its arguments
+    /// (-32020 on a mismatch; see [`ParamHeaders`]).
+    pub(crate) fn check_param_headers(
+        &self,
+        arguments: Option<&JsonObject>,
+        received: &ParamHeaders,
+    ) -> Result<(), ErrorData> {
+        param_headers::check(&self.param_headers, arguments, received)
+    }
+
     /// Validates the arguments, runs the handler, and checks its structured output.
     pub(crate) async fn call(
         &self,
@@ -498,7 +531,15 @@ impl RegisteredTool {
             );
             return Ok(CallToolResult::error_text(text));
         }
-        let result = (self.handler)(arguments, cx).await?;
+        let modern = cx.protocol_version().is_modern();
+        let result = match (self.handler)(arguments, cx).await {
+            Ok(result) => result,
+            // -32021 is modern; a legacy request gets an execution error, as it always did.
+            Err(e) if !modern && e.code == ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY => {
+                return Ok(CallToolResult::error_text(e.message));
+            }
+            Err(e) => return Err(e),
+        };
         self.check_output(&result)?;
         Ok(result)
     }

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::schema::{SchemaError, output_schema_for};
+use crate::server::client_requests::ClientRequestError;
 
 /// A value a tool handler may return.
 ///
@@ -194,10 +195,18 @@ impl fmt::Display for ToolError {
 impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for ToolError {
     fn from(error: E) -> Self {
         let error: Box<dyn std::error::Error + Send + Sync> = error.into();
-        match error.downcast::<ErrorData>() {
-            Ok(protocol) => Self::Protocol(*protocol),
-            Err(other) => Self::execution(with_sources(&*other)),
+        let other = match error.downcast::<ErrorData>() {
+            Ok(protocol) => return Self::Protocol(*protocol),
+            Err(other) => other,
+        };
+        // A missing client capability is a protocol error (-32021) in 2026-07-28; a legacy
+        // request gets it back as an execution error (see `RegisteredTool::call`).
+        if let Some(request) = other.downcast_ref::<ClientRequestError>()
+            && let Some(missing) = crate::server::missing_capability::from_client_request(request)
+        {
+            return Self::Protocol(missing);
         }
+        Self::execution(with_sources(&*other))
     }
 }
 

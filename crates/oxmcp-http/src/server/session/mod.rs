@@ -20,7 +20,7 @@ mod streams;
 mod transport;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use bytes::Bytes;
@@ -103,6 +103,8 @@ pub(crate) struct Session {
     kind: SessionKind,
     /// Whom the session belongs to (see [`AuthHook::authenticate`](super::AuthHook)).
     principal: OnceLock<Arc<Principal>>,
+    /// The byte budget of its connection queues (`sse_queue_bytes` unless set otherwise).
+    queue_bytes: AtomicUsize,
 }
 
 /// Locks `m`, poisoned or not (a panic elsewhere does not take the session down with it).
@@ -123,6 +125,7 @@ impl Session {
             id,
             version,
             last_active: AtomicU64::new(settings.now_ms()),
+            queue_bytes: AtomicUsize::new(settings.config.sse_queue_bytes),
             created_ms: settings.now_ms(),
             established: AtomicBool::new(false),
             settings,
@@ -144,6 +147,11 @@ impl Session {
     /// an event store.
     fn resumable(&self) -> bool {
         matches!(self.kind, SessionKind::Streamable) && self.settings.config.event_store.is_some()
+    }
+
+    /// Sets the byte budget of the connection queues of streams opened from now on.
+    pub(crate) fn set_queue_bytes(&self, bytes: usize) {
+        self.queue_bytes.store(bytes, Ordering::Relaxed);
     }
 
     /// Counts the session's requests in flight against its client's `budget`.

@@ -285,7 +285,10 @@ impl Session {
     /// 2025-11-25 or later (clients before that are not told they may resume); false when
     /// the request has no open exchange or the response mode is JSON.
     pub(crate) fn close_request_stream(&self, id: &RequestId, retry: Duration) -> bool {
-        if !self.resumable() || self.version < ProtocolVersion::V2025_11_25 {
+        if !self.resumable()
+            || self.version < ProtocolVersion::V2025_11_25
+            || self.version.is_modern()
+        {
             return false;
         }
         let mut state = lock(&self.state);

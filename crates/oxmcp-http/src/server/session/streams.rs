@@ -58,7 +58,8 @@ impl Session {
     /// A connection queue of the configured bounds.
     fn queue(&self) -> (QueueTx, QueueRx) {
         let config = &self.settings.config;
-        queue::channel(config.sse_queue, config.sse_queue_bytes)
+        let bytes = self.queue_bytes.load(std::sync::atomic::Ordering::Relaxed);
+        queue::channel(config.sse_queue, bytes)
     }
 
     /// Opens a new stream with a connection (its first event is the priming event, when the
@@ -77,7 +78,10 @@ impl Session {
             },
         );
         let mut first = VecDeque::new();
-        if self.resumable() && self.version >= ProtocolVersion::V2025_11_25 {
+        if self.resumable()
+            && self.version >= ProtocolVersion::V2025_11_25
+            && !self.version.is_modern()
+        {
             let id = EventId::new(stream, 0).to_string();
             first.push_back(sse::event(Some(&id), b""));
         }
@@ -159,6 +163,7 @@ impl Session {
             },
         };
         let mut state = lock(&self.state);
+        let mut cancel = false;
         if let Some(record) = state.streams.get_mut(&stream) {
             record.stored_seq = seq;
         }
@@ -170,6 +175,16 @@ impl Session {
                 Err(Refused::Full) if resumable => {
                     tracing::debug!(stream, "slow SSE reader: closing its connection");
                     record.conn = None;
+                }
+                Err(Refused::Full) if self.is_stateless() => {
+                    // A POST's own session: its stream can never be resumed, so its
+                    // request is cancelled (a listen stream's subscription ends).
+                    tracing::warn!(
+                        stream,
+                        "slow SSE reader: closing its connection and its request's session"
+                    );
+                    record.conn = None;
+                    cancel = true;
                 }
                 Err(Refused::Full) => {
                     tracing::warn!(
@@ -185,6 +200,10 @@ impl Session {
         }
         if last {
             self.finish_stream(&mut state, stream);
+        }
+        drop(state);
+        if cancel && let Some(handle) = self.handle.get() {
+            handle.close();
         }
     }
 

@@ -1,0 +1,62 @@
+//! `Mcp-Param-*` headers (2026-07-28, SEP-2243): the HTTP side collects them for each
+//! modern `tools/call` and hands them to the engine in the request's extensions
+//! ([`ParamHeaders`]), where the server checks them against the parameters the tool marks
+//! `x-mcp-header` (-32020 on a mismatch, which is answered with 400).
+
+use std::borrow::Cow;
+
+use http::HeaderMap;
+use oxmcp_core::server::tools::ParamHeaders;
+use oxmcp_types::jsonrpc::Request;
+use oxmcp_types::methods::{CallToolRequest, RequestMethod};
+use oxmcp_types::modern::headers::MCP_PARAM_HEADER_PREFIX;
+
+use super::inbound::Inbound;
+
+/// The `Mcp-Param-*` headers of `headers` (all of them, even none, so that a missing one
+/// is noticed).
+pub(crate) fn collect(headers: &HeaderMap) -> ParamHeaders {
+    let mut found = ParamHeaders::new();
+    for (name, value) in headers {
+        // Header names are lowercase here.
+        let name = name.as_str();
+        let prefix = MCP_PARAM_HEADER_PREFIX.len();
+        if name.len() > prefix && name[..prefix].eq_ignore_ascii_case(MCP_PARAM_HEADER_PREFIX) {
+            found.insert(&name[prefix..], value.as_bytes());
+        }
+    }
+    found
+}
+
+/// What a modern request brings the engine: for `tools/call`, its `Mcp-Param-*` headers
+/// too.
+pub(crate) fn with_param_headers<'a>(
+    inbound: &'a Inbound,
+    headers: &HeaderMap,
+    request: &Request,
+) -> Cow<'a, Inbound> {
+    if request.method == CallToolRequest::METHOD {
+        Cow::Owned(inbound.clone().with(collect(headers)))
+    } else {
+        Cow::Borrowed(inbound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn only_mcp_param_headers_are_collected() {
+        let mut headers = HeaderMap::new();
+        headers.insert("mcp-param-region", HeaderValue::from_static("us-west1"));
+        headers.append("Mcp-Param-Rows", HeaderValue::from_static("1"));
+        headers.append("mcp-param-rows", HeaderValue::from_static("2"));
+        headers.insert("mcp-param-", HeaderValue::from_static("nameless"));
+        headers.insert("mcp-name", HeaderValue::from_static("tool"));
+        assert_eq!(collect(&headers).len(), 3);
+        assert!(collect(&HeaderMap::new()).is_empty());
+    }
+}
