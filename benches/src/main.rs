@@ -126,6 +126,15 @@ async fn run_all(options: &Options) {
             .filter(|w| options.runs(w))
         {
             let measure = Duration::from_secs(options.secs);
+            // One call at a time (one agent, one local server: latency), then 32 (throughput).
+            let one = stdio_load::run(which, 1, Duration::from_secs(1), measure).await;
+            rows.push(Row::load(
+                which,
+                "stdio",
+                1,
+                &one.load,
+                Some(one.cpu_per_call),
+            ));
             let result = stdio_load::run(which, 32, Duration::from_secs(1), measure).await;
             let cold = stdio_load::cold_start(which, 21).await;
             rows.push(
