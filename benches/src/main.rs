@@ -7,7 +7,8 @@
 //! [--server-exe PATH]`.
 //! `oxmcp-bench load PORT CLIENTS SECS` drives a server already running (for profiling it).
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
-//! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`). `--server-exe` runs the servers from another
+//! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`;
+//! `oxmcp-16tools` and `rmcp-16tools` serve sixteen typed tools over stdio, for cold start). `--server-exe` runs the servers from another
 //! build of this program (an A/B comparison with one load generator).
 
 mod http_load;
@@ -137,9 +138,14 @@ async fn run_all(options: &Options) {
             ));
             let result = stdio_load::run(which, 32, Duration::from_secs(1), measure).await;
             let cold = stdio_load::cold_start(which, 21).await;
+            let mut note = format!("cold start {:.2} ms", cold.as_secs_f64() * 1e3);
+            if which != "raw" {
+                let sixteen = stdio_load::cold_start(&format!("{which}-16tools"), 21).await;
+                note += &format!(", {:.2} ms with 16 tools", sixteen.as_secs_f64() * 1e3);
+            }
             rows.push(
                 Row::load(which, "stdio", 32, &result.load, Some(result.cpu_per_call))
-                    .with_note(format!("cold start {:.2} ms", cold.as_secs_f64() * 1e3)),
+                    .with_note(note),
             );
         }
     }

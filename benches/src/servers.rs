@@ -3,6 +3,7 @@
 //! port printed on stdout, TCP_NODELAY on every accepted socket) or over stdio.
 
 mod raw;
+mod sixteen;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -78,6 +79,10 @@ pub(crate) enum Impl {
     Rmcp,
     /// The ceiling: hyper answering each POST with a fixed JSON body (no MCP at all).
     Raw,
+    /// oxmcp with sixteen typed tools (cold start; stdio only).
+    Oxmcp16,
+    /// rmcp with the same sixteen tools (cold start; stdio only).
+    Rmcp16,
 }
 
 impl Impl {
@@ -88,6 +93,8 @@ impl Impl {
             "oxmcp-stateless" => Some(Self::OxmcpStateless),
             "rmcp" => Some(Self::Rmcp),
             "raw" => Some(Self::Raw),
+            "oxmcp-16tools" => Some(Self::Oxmcp16),
+            "rmcp-16tools" => Some(Self::Rmcp16),
             _ => None,
         }
     }
@@ -120,6 +127,7 @@ pub(crate) async fn serve_http(which: Impl) -> Result<(), Box<dyn std::error::Er
             std::future::pending::<()>().await;
         }
         Impl::Raw => raw::serve_http(any).await?,
+        Impl::Oxmcp16 | Impl::Rmcp16 => return Err("the sixteen-tool servers serve stdio".into()),
         Impl::Rmcp => {
             let service: StreamableHttpService<RmcpEcho, LocalSessionManager> =
                 StreamableHttpService::new(
@@ -154,6 +162,18 @@ pub(crate) async fn serve_stdio(which: Impl) -> Result<(), Box<dyn std::error::E
                 .await;
         }
         Impl::Raw => raw::serve_stdio().await?,
+        Impl::Oxmcp16 => {
+            sixteen::oxmcp_server()
+                .serve(oxmcp_core::transport::stdio())
+                .wait()
+                .await;
+        }
+        Impl::Rmcp16 => {
+            let running = sixteen::RmcpSixteen::new()
+                .serve(rmcp::transport::io::stdio_pipes())
+                .await?;
+            running.waiting().await?;
+        }
         Impl::Rmcp => {
             let running = RmcpEcho::new()
                 .serve(rmcp::transport::io::stdio_pipes())

@@ -241,6 +241,11 @@ fn numerically_equal(a: &str, b: &str) -> bool {
 /// invalid: an HTTP client leaves it out of its tool list.
 pub fn param_headers(input_schema: &JsonObject) -> Result<Vec<ParamHeader>, HeaderError> {
     let mut out = Vec::new();
+    // Most schemas have no annotation: find that out without building the paths that only
+    // an annotation (or an error about one) needs.
+    if !mentions_header(input_schema) {
+        return Ok(out);
+    }
     visit(input_schema, Some(&[]), "", &mut out)?;
     for (i, a) in out.iter().enumerate() {
         if out[..i]
@@ -259,6 +264,20 @@ pub fn param_headers(input_schema: &JsonObject) -> Result<Vec<ParamHeader>, Head
 fn annotation_error(path: &[String], reason: String) -> HeaderError {
     let path = path.iter().map(|k| format!("/properties/{k}")).collect();
     HeaderError::InvalidAnnotation { path, reason }
+}
+
+/// Whether `x-mcp-header` is a member of `node` or of any object below it.
+fn mentions_header(node: &JsonObject) -> bool {
+    node.iter()
+        .any(|(key, child)| key == X_MCP_HEADER || value_mentions_header(child))
+}
+
+fn value_mentions_header(value: &Value) -> bool {
+    match value {
+        Value::Object(o) => mentions_header(o),
+        Value::Array(items) => items.iter().any(value_mentions_header),
+        _ => false,
+    }
 }
 
 /// Walks a schema node; `chain` is the `properties` path when the node is statically

@@ -390,9 +390,9 @@ impl ToolRoute {
             return Err(problem);
         }
         policy.apply(&self.tool.name)?;
-        let name = &self.tool.name;
-        let mut input_schema = self.tool.input_schema.clone();
-        schema::check_root(&mut input_schema).map_err(|source| {
+        let mut tool = self.tool;
+        let name = &tool.name;
+        schema::check_root(&mut tool.input_schema).map_err(|source| {
             ToolRegistrationError::InputSchema {
                 name: name.clone(),
                 source,
@@ -401,26 +401,22 @@ impl ToolRoute {
         let input = if self.generated {
             CompiledSchema::on_first_use()
         } else {
-            CompiledSchema::now(&input_schema).map_err(|source| {
+            CompiledSchema::now(&tool.input_schema).map_err(|source| {
                 ToolRegistrationError::InputSchema {
                     name: name.clone(),
                     source,
                 }
             })?
         };
-        let output = match &self.tool.output_schema {
+        let output = match &tool.output_schema {
             Some(output_schema) => Some(compile_output(name, output_schema, self.generated)?),
             None => None,
         };
-        let param_headers =
-            oxmcp_types::modern::headers::param_headers(&input_schema).map_err(|source| {
-                ToolRegistrationError::ParamHeader {
-                    name: name.clone(),
-                    source,
-                }
+        let param_headers = oxmcp_types::modern::headers::param_headers(&tool.input_schema)
+            .map_err(|source| ToolRegistrationError::ParamHeader {
+                name: name.clone(),
+                source,
             })?;
-        let mut tool = self.tool;
-        tool.input_schema = input_schema;
         Ok(RegisteredTool {
             tool,
             handler: self.handler,
