@@ -8,6 +8,8 @@
 
 mod everything;
 #[cfg(feature = "interop")]
+mod eras_interop;
+#[cfg(feature = "interop")]
 mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
