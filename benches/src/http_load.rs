@@ -1,5 +1,8 @@
-//! The HTTP load generator: raw MCP over hyper, one keep-alive connection and one session per
-//! client, pre-serialized bodies, one `tools/call` in flight per client.
+//! The HTTP load generator: raw MCP over hyper, one keep-alive connection per client,
+//! pre-serialized bodies, one `tools/call` in flight per client. A 2025-11-25 client opens a
+//! session (`initialize`) and calls in it; a 2026-07-28 client sends each call on its own,
+//! carrying its version, capabilities and client info in `_meta` and the `Mcp-Method` and
+//! `Mcp-Name` headers.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -14,20 +17,42 @@ use tokio::net::TcpStream;
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}"#;
 const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
 const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"}}}"#;
+const MODERN_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}}"#;
 
-/// One client: a connection and an initialized session.
+/// Which revision a client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Era {
+    /// 2025-11-25: a session opened by `initialize`.
+    Legacy,
+    /// 2026-07-28: no session, every request on its own.
+    Modern,
+}
+
+/// One client: a connection and, for a 2025-11-25 client, an initialized session.
 pub(crate) struct HttpClient {
     sender: SendRequest<Full<Bytes>>,
     authority: String,
     session: Option<http::HeaderValue>,
+    era: Era,
 }
 
-fn post(authority: &str, session: Option<&http::HeaderValue>, body: Bytes) -> Request<Full<Bytes>> {
+fn post(
+    authority: &str,
+    session: Option<&http::HeaderValue>,
+    era: Era,
+    body: Bytes,
+) -> Request<Full<Bytes>> {
     let mut request = Request::post("/mcp")
         .header(header::HOST, authority)
         .header(header::ACCEPT, "application/json, text/event-stream")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("mcp-protocol-version", "2025-11-25");
+        .header(header::CONTENT_TYPE, "application/json");
+    request = match era {
+        Era::Legacy => request.header("mcp-protocol-version", "2025-11-25"),
+        Era::Modern => request
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "echo"),
+    };
     if let Some(session) = session {
         request = request.header("mcp-session-id", session);
     }
@@ -37,6 +62,14 @@ fn post(authority: &str, session: Option<&http::HeaderValue>, body: Bytes) -> Re
 impl HttpClient {
     /// Connects (TCP_NODELAY) and opens a session.
     pub(crate) async fn connect(addr: SocketAddr) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::connect_as(addr, Era::Legacy).await
+    }
+
+    /// Connects (TCP_NODELAY) and, in the 2025-11-25 era, opens a session.
+    pub(crate) async fn connect_as(
+        addr: SocketAddr,
+        era: Era,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let (sender, connection) =
@@ -46,8 +79,11 @@ impl HttpClient {
             sender,
             authority: addr.to_string(),
             session: None,
+            era,
         };
-        client.initialize().await?;
+        if era == Era::Legacy {
+            client.initialize().await?;
+        }
         Ok(client)
     }
 
@@ -59,6 +95,7 @@ impl HttpClient {
             .send_request(post(
                 &self.authority,
                 None,
+                Era::Legacy,
                 Bytes::from_static(INITIALIZE.as_bytes()),
             ))
             .await?;
@@ -76,14 +113,18 @@ impl HttpClient {
         self.sender.ready().await?;
         let response = self
             .sender
-            .send_request(post(&self.authority, self.session.as_ref(), body))
+            .send_request(post(&self.authority, self.session.as_ref(), self.era, body))
             .await?;
         Ok(response.into_body().collect().await?.to_bytes())
     }
 
     /// One `tools/call` round trip; checks that a result came back.
     pub(crate) async fn call(&mut self) -> Result<(), Box<dyn std::error::Error>> {
-        let body = self.send(Bytes::from_static(CALL.as_bytes())).await?;
+        let call = match self.era {
+            Era::Legacy => CALL,
+            Era::Modern => MODERN_CALL,
+        };
+        let body = self.send(Bytes::from_static(call.as_bytes())).await?;
         if memchr::memmem::find(&body, b"hello, bench").is_none() {
             return Err(format!("bad answer: {}", String::from_utf8_lossy(&body)).into());
         }
@@ -116,16 +157,19 @@ impl LoadResult {
 }
 
 /// `clients` clients calling as fast as they can: warm up until `start`, count until `end`.
+/// Client `i` speaks `eras[i % eras.len()]`.
 pub(crate) async fn run(
     addr: SocketAddr,
     clients: usize,
+    eras: &[Era],
     start: Instant,
     end: Instant,
 ) -> LoadResult {
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for i in 0..clients {
+        let era = eras[i % eras.len()];
         tasks.push(tokio::spawn(async move {
-            let mut client = HttpClient::connect(addr).await.expect("a session");
+            let mut client = HttpClient::connect_as(addr, era).await.expect("a client");
             let mut latencies = Vec::with_capacity(1 << 16);
             loop {
                 let t = Instant::now();

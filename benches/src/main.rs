@@ -5,7 +5,8 @@
 //! Run everything with `scripts/bench` (release build), or:
 //! `oxmcp-bench [--secs S] [--long-secs S] [--only http|stdio|memory|long] [--impl A,B]
 //! [--server-exe PATH]`.
-//! `oxmcp-bench load PORT CLIENTS SECS` drives a server already running (for profiling it).
+//! `oxmcp-bench load PORT CLIENTS SECS [legacy|modern|mixed]` drives a server already running
+//! (for profiling it), speaking 2025-11-25, 2026-07-28 or both.
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
 //! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`;
 //! `oxmcp-16tools` and `rmcp-16tools` serve sixteen typed tools over stdio, for cold start). `--server-exe` runs the servers from another
@@ -20,6 +21,7 @@ mod stdio_load;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use http_load::Era;
 use proc_stats::{HttpServer, cpu_time, rss};
 use report::Row;
 use servers::Impl;
@@ -97,12 +99,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // `load PORT CLIENTS SECS`: drives a server already running (for profilers).
         let mut number = || args.next().and_then(|v| v.parse::<u64>().ok());
         let (Some(port), Some(clients), Some(secs)) = (number(), number(), number()) else {
-            return Err("load PORT CLIENTS SECS".into());
+            return Err("load PORT CLIENTS SECS [legacy|modern|mixed]".into());
         };
+        let eras = eras_of(args.next().as_deref().unwrap_or("legacy"))
+            .ok_or("load PORT CLIENTS SECS [legacy|modern|mixed]")?;
         let addr = SocketAddr::from(([127, 0, 0, 1], u16::try_from(port)?));
         let start = Instant::now() + Duration::from_millis(500);
         let end = start + Duration::from_secs(secs);
-        let result = runtime.block_on(http_load::run(addr, usize::try_from(clients)?, start, end));
+        let result = runtime.block_on(http_load::run(
+            addr,
+            usize::try_from(clients)?,
+            eras,
+            start,
+            end,
+        ));
         println!("{} calls", result.calls);
         return Ok(());
     }
@@ -115,7 +125,15 @@ async fn run_all(options: &Options) {
     let wanted = |part: &str| options.only.as_deref().is_none_or(|o| o == part);
     let mut rows = Vec::new();
     if wanted("http") {
-        for which in ["oxmcp", "oxmcp-sse", "oxmcp-stateless", "rmcp", "raw"] {
+        for which in [
+            "oxmcp",
+            "oxmcp-modern",
+            "oxmcp-mixed",
+            "oxmcp-sse",
+            "oxmcp-stateless",
+            "rmcp",
+            "raw",
+        ] {
             if options.runs(which) {
                 rows.extend(http_rows(which, options.secs).await);
             }
@@ -166,8 +184,21 @@ async fn run_all(options: &Options) {
     }
 }
 
+/// The revisions the load generator speaks for a server name (`oxmcp-modern`: 2026-07-28
+/// only; `oxmcp-mixed`: every other client each; else 2025-11-25).
+fn eras_of(which: &str) -> Option<&'static [Era]> {
+    Some(match which {
+        "legacy" => &[Era::Legacy],
+        "modern" | "oxmcp-modern" => &[Era::Modern],
+        "mixed" | "oxmcp-mixed" => &[Era::Legacy, Era::Modern],
+        _ if Impl::parse(which).is_some() => &[Era::Legacy],
+        _ => return None,
+    })
+}
+
 /// 1, 16 and 64 clients against one server process.
 async fn http_rows(which: &str, secs: u64) -> Vec<Row> {
+    let eras = eras_of(which).unwrap_or(&[Era::Legacy]);
     let server = HttpServer::spawn(which).await;
     let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
     let mut rows = Vec::new();
@@ -181,7 +212,7 @@ async fn http_rows(which: &str, secs: u64) -> Vec<Row> {
             tokio::time::sleep_until(end.into()).await;
             cpu_time(pid).saturating_sub(before)
         });
-        let result = http_load::run(addr, clients, start, end).await;
+        let result = http_load::run(addr, clients, eras, start, end).await;
         let cpu = cpu.await.unwrap_or_default();
         let per_call = cpu / u32::try_from(result.calls.max(1)).unwrap_or(u32::MAX);
         rows.push(Row::load(which, "http", clients, &result, Some(per_call)));
@@ -240,7 +271,7 @@ async fn long_run(which: &str, clients: usize, secs: u64) -> report::Long {
         }
         samples
     });
-    let result = http_load::run(addr, clients, start, end).await;
+    let result = http_load::run(addr, clients, &[Era::Legacy], start, end).await;
     let samples = sampler.await.unwrap_or_default();
     server.stop().await;
     report::Long {

@@ -88,7 +88,8 @@ pub(crate) enum Impl {
 impl Impl {
     pub(crate) fn parse(name: &str) -> Option<Self> {
         match name {
-            "oxmcp" => Some(Self::Oxmcp),
+            // The same server; the load generator speaks 2026-07-28 (or both revisions) to it.
+            "oxmcp" | "oxmcp-modern" | "oxmcp-mixed" => Some(Self::Oxmcp),
             "oxmcp-sse" => Some(Self::OxmcpSse),
             "oxmcp-stateless" => Some(Self::OxmcpStateless),
             "rmcp" => Some(Self::Rmcp),

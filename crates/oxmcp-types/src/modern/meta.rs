@@ -122,18 +122,24 @@ impl RequestMeta {
                 return Err(RequestMetaError::Missing(key));
             }
         }
-        for key in [
+        const RESERVED: [&str; 5] = [
             PROTOCOL_VERSION_KEY,
             CLIENT_CAPABILITIES_KEY,
             CLIENT_INFO_KEY,
             LOG_LEVEL_KEY,
             PROGRESS_TOKEN_KEY,
-        ] {
-            if let Some(v) = meta.get(key) {
-                check_member(key, v)?;
+        ];
+        // One pass over the members, without copying them; the member-by-member checks run
+        // only to name what is wrong (an optional member sent as `null` is wrong too).
+        let parsed = Self::deserialize(meta);
+        if parsed.is_err() || RESERVED.iter().any(|k| meta.get(*k) == Some(&Value::Null)) {
+            for key in RESERVED {
+                if let Some(v) = meta.get(key) {
+                    check_member(key, v)?;
+                }
             }
         }
-        Self::deserialize(Value::Object(meta.clone())).map_err(|e| RequestMetaError::Malformed {
+        parsed.map_err(|e| RequestMetaError::Malformed {
             key: "_meta",
             reason: e.to_string(),
         })
@@ -226,6 +232,18 @@ mod tests {
             RequestMeta::from_meta(&bad_level),
             Err(RequestMetaError::Malformed {
                 key: LOG_LEVEL_KEY,
+                ..
+            })
+        ));
+        let null_info = meta(&json!({
+            PROTOCOL_VERSION_KEY: "2026-07-28",
+            CLIENT_CAPABILITIES_KEY: {},
+            CLIENT_INFO_KEY: null
+        }));
+        assert!(matches!(
+            RequestMeta::from_meta(&null_info),
+            Err(RequestMetaError::Malformed {
+                key: CLIENT_INFO_KEY,
                 ..
             })
         ));
