@@ -95,7 +95,13 @@ async fn sdk_clients_of_both_eras_against_one_server_process() {
     client(ts, ts_v1, &["--url", &url], 20).await;
     client(ts, ts_v2, &["--url", &url, "--negotiate", "pin"], 15).await;
     client(&legacy_python, py_v1, &["--url", &url], 18).await;
-    client(&modern_python, py_v2, &["--url", &url, "--mode", "auto"], 12).await;
+    client(
+        &modern_python,
+        py_v2,
+        &["--url", &url, "--mode", "auto"],
+        12,
+    )
+    .await;
     client(ts, ts_v2, &["--url", &url, "--negotiate", "auto"], 15).await;
     client(&modern_python, py_v2, &["--url", &url, "--mode", "pin"], 12).await;
     client(ts, ts_v1, &["--url", &url], 20).await;

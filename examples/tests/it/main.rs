@@ -6,9 +6,9 @@
 //! into `~/.cache/oxmcp/interop`, and with the feature on these tests fail (they do not
 //! skip) when it has not run. Plain `cargo test` runs the others, which need nothing.
 
-mod everything;
 #[cfg(feature = "interop")]
 mod eras_interop;
+mod everything;
 #[cfg(feature = "interop")]
 mod everything_interop;
 #[cfg(feature = "interop")]
