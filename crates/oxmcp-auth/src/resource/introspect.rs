@@ -49,9 +49,10 @@ pub struct IntrospectionConfig {
     /// then the whole cache if that was not enough.
     pub max_cache_entries: usize,
     /// After a failed discovery of the introspection endpoint (the issuer's metadata
-    /// unreachable, or without one), the time during which requests get 503 at once
-    /// instead of trying again (default 5 s): an outage of the issuer costs one metadata
-    /// request per interval, not one per request.
+    /// unreachable, or without one), or a failed introspection call (unreachable, timed out,
+    /// an error status, not a JSON object), the time during which requests whose token is
+    /// not cached get 503 at once instead of calling again (default 5 s): an outage of the
+    /// issuer costs one call per interval, not one per request. Zero turns it off.
     pub failure_backoff: Duration,
     /// Limits of the calls to the authorization server.
     pub upstream: UpstreamLimits,
@@ -136,6 +137,10 @@ pub struct IntrospectionVerifier {
     endpoint: OnceCell<Url>,
     discovery: tokio::sync::Mutex<Discovery>,
     cache: Mutex<HashMap<[u8; 32], Entry>>,
+    /// When the last introspection call failed, and why (cleared by the next answer).
+    outage: Mutex<Option<(Instant, String)>>,
+    /// Introspection calls made (or tried).
+    calls: std::sync::atomic::AtomicU64,
 }
 
 /// The discovery of the introspection endpoint: how many times it was tried, and when it
@@ -162,8 +167,36 @@ impl IntrospectionVerifier {
             endpoint: OnceCell::new(),
             discovery: tokio::sync::Mutex::default(),
             cache: Mutex::new(HashMap::new()),
+            outage: Mutex::new(None),
+            calls: std::sync::atomic::AtomicU64::new(0),
             config,
         })
+    }
+
+    /// How many introspection calls were made (or tried): answers from the cache and
+    /// refusals during a [`failure_backoff`](IntrospectionConfig::failure_backoff) make none.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn outage(&self) -> std::sync::MutexGuard<'_, Option<(Instant, String)>> {
+        self.outage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The refusal to give while the last failure is younger than the backoff.
+    fn in_backoff(&self) -> Option<VerifyError> {
+        let outage = self.outage();
+        let (at, why) = outage.as_ref()?;
+        (at.elapsed() < self.config.failure_backoff).then(|| {
+            VerifyError::Unavailable(format!(
+                "token introspection failed (retried after the backoff): {why}"
+            ))
+        })
+    }
+
+    fn failed(&self, why: String) -> VerifyError {
+        *self.outage() = Some((Instant::now(), why.clone()));
+        VerifyError::Unavailable(why)
     }
 
     /// How many answers are cached.
@@ -229,6 +262,11 @@ impl IntrospectionVerifier {
             return cached;
         }
         let endpoint = self.endpoint().await?;
+        if let Some(refusal) = self.in_backoff() {
+            return Err(refusal);
+        }
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (id, secret) = (&self.config.client_id, self.config.client_secret.expose());
         let body = self
             .upstream
@@ -240,11 +278,11 @@ impl IntrospectionVerifier {
             .await
             .map_err(|e| {
                 tracing::warn!(error = %e, "token introspection failed");
-                VerifyError::Unavailable(e)
+                self.failed(e)
             })?;
-        let object: Map<String, Value> = serde_json::from_slice(&body).map_err(|_| {
-            VerifyError::Unavailable("the introspection answer is not a JSON object".into())
-        })?;
+        let object: Map<String, Value> = serde_json::from_slice(&body)
+            .map_err(|_| self.failed("the introspection answer is not a JSON object".into()))?;
+        *self.outage() = None;
         let result = self.judge(object);
         self.remember(key, &result);
         result.map_err(VerifyError::Invalid)

@@ -40,6 +40,11 @@ async fn introspect(
 }
 
 async fn start(answer: Value) -> (Endpoint, IntrospectionVerifier) {
+    start_with(answer, Duration::ZERO).await
+}
+
+/// An endpoint answering `answer`, and a verifier calling it with this `failure_backoff`.
+async fn start_with(answer: Value, backoff: Duration) -> (Endpoint, IntrospectionVerifier) {
     let endpoint = Endpoint {
         answer: Arc::new(Mutex::new((200, answer))),
         delay: Arc::default(),
@@ -54,6 +59,7 @@ async fn start(answer: Value) -> (Endpoint, IntrospectionVerifier) {
     let mut config = IntrospectionConfig::new(ISSUER, RESOURCE, "rs", Secret::new("rs-secret"));
     config.endpoint = Some(Url::parse(&url).unwrap());
     config.upstream.timeout = Duration::from_millis(500);
+    config.failure_backoff = backoff;
     (endpoint, IntrospectionVerifier::new(config).unwrap())
 }
 
@@ -151,6 +157,29 @@ async fn an_unreachable_endpoint_is_unavailable_not_invalid() {
         matches!(result, Err(VerifyError::Unavailable(_))),
         "timeout"
     );
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_is_called_once_per_backoff() {
+    let (endpoint, verifier) = start_with(active(), Duration::from_millis(300)).await;
+    endpoint.set(503, json!({}));
+    let unavailable = |r: Result<_, VerifyError>| matches!(r, Err(VerifyError::Unavailable(_)));
+    // An outage: 30 requests with tokens nobody cached cost one call.
+    for i in 0..30 {
+        assert!(unavailable(verifier.verify(&format!("opaque-{i}")).await));
+    }
+    assert_eq!(verifier.calls(), 1);
+    // After the backoff one call is tried again; once it is answered, every token is.
+    endpoint.set(200, active());
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(verifier.verify("opaque-after").await.is_ok());
+    assert!(verifier.verify("opaque-next").await.is_ok());
+    assert_eq!(verifier.calls(), 3);
+    // A cached answer needs no call, even during a later outage.
+    endpoint.set(500, json!({}));
+    assert!(unavailable(verifier.verify("opaque-new").await));
+    assert!(verifier.verify("opaque-after").await.is_ok());
+    assert_eq!(verifier.calls(), 4);
 }
 
 /// An issuer whose metadata fails with `status` (0: answers), counting the requests for it.
