@@ -37,6 +37,7 @@
 pub mod client;
 pub mod event_store;
 pub mod server;
+pub mod session_store;
 pub mod sse;
 
 pub use client::{
@@ -48,3 +49,4 @@ pub use server::{
     LegacySseConfig, McpBody, McpService, NoAuth, Principal, RemoteAddr, ResponseMode, ServeError,
     Server, SessionFactory, SessionStreams, SsePolling, serve, serve_with,
 };
+pub use session_store::{MemorySessionStore, SessionRecord, SessionStore, SessionStoreError};

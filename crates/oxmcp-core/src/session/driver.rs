@@ -141,22 +141,30 @@ pub(crate) fn start<R: Role, T: Transport>(
     transport: T,
     mut parts: InnerParts<R>,
 ) -> (Arc<Inner<R>>, SessionHandle) {
-    if let (None, Some(fixed)) = (&parts.source, transport.negotiated()) {
-        parts.source = match fixed.per_request.then(R::per_request_source).flatten() {
-            Some(per_request) => Some(per_request),
-            None => {
-                let info = SessionInfo::new(
-                    fixed.protocol_version,
-                    R::PeerCapabilities::default(),
-                    fixed.peer_info,
-                    None,
-                );
-                Some(Arc::new(FixedContext::new(info)))
-            }
-        };
+    let mut restored = None;
+    if let (None, Some(mut fixed)) = (&parts.source, transport.negotiated()) {
+        // Initialized elsewhere: the session starts as an initialized one, with no source.
+        restored = fixed.initialized.take();
+        if restored.is_none() {
+            parts.source = match fixed.per_request.then(R::per_request_source).flatten() {
+                Some(per_request) => Some(per_request),
+                None => {
+                    let info = SessionInfo::new(
+                        fixed.protocol_version,
+                        R::PeerCapabilities::default(),
+                        fixed.peer_info,
+                        None,
+                    );
+                    Some(Arc::new(FixedContext::new(info)))
+                }
+            };
+        }
     }
     let (mut reader, writer) = transport.split();
     let inner = Inner::with_writer(parts, Box::new(writer));
+    if let Some(params) = restored {
+        inner.restore(&params);
+    }
     let control: Arc<dyn Control> = inner.clone();
     let handle = SessionHandle {
         life: inner.life.clone(),

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
-use oxmcp_types::{ErrorData, Implementation, LoggingLevel, ProgressNotificationParams, RequestId};
+use oxmcp_types::{
+    ErrorData, Implementation, InitializeRequestParams, LoggingLevel, ProgressNotificationParams,
+    RequestId,
+};
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -247,6 +250,24 @@ impl<R: Role> Inner<R> {
 
     pub(crate) fn set_phase(&self, phase: Phase) {
         self.phase.fetch_max(phase as u8, Ordering::AcqRel);
+    }
+
+    /// Puts a new session in the state answering `params` would have left it in, fully
+    /// initialized (see [`Negotiated::initialized`](crate::transport::Negotiated::initialized)).
+    /// Does nothing when the role answers no `initialize` or the session is past `New`.
+    pub(crate) fn restore(&self, params: &InitializeRequestParams) {
+        let Some((_, info)) = R::answer_initialize(
+            &self.own_info,
+            &self.own_capabilities,
+            self.instructions.as_deref(),
+            params.clone(),
+        ) else {
+            return;
+        };
+        if self.begin_initialize() {
+            let _ = self.info.set(info);
+            self.set_phase(Phase::Operating);
+        }
     }
 
     /// Moves from `New` to `Initializing`; false if the session was past `New`.

@@ -15,7 +15,7 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
-use oxmcp_types::{Implementation, Message, ProtocolVersion, RequestId};
+use oxmcp_types::{Implementation, InitializeRequestParams, Message, ProtocolVersion, RequestId};
 
 use crate::extensions::Extensions;
 use crate::handler::BoxFuture;
@@ -210,6 +210,10 @@ pub struct Negotiated {
     /// [`ModernContext`](crate::session::ModernContext), and the two members above only
     /// describe the session before any request.
     pub per_request: bool,
+    /// The `initialize` this session already answered elsewhere (see
+    /// [`initialized`](Self::initialized)): when set, the session starts initialized, as if
+    /// it had answered these params itself, and the two members above are ignored.
+    pub initialized: Option<Arc<InitializeRequestParams>>,
 }
 
 impl Negotiated {
@@ -219,6 +223,21 @@ impl Negotiated {
             protocol_version,
             peer_info,
             per_request: false,
+            initialized: None,
+        }
+    }
+
+    /// The session was initialized elsewhere with `params` (by another instance of a
+    /// scaled-out server sharing a session store): it starts in the state answering them
+    /// would have left it in (the version they negotiate, the client's capabilities and
+    /// info), without an `initialize` of its own. It then behaves as any initialized
+    /// session: a second `initialize` is refused, and nothing is fixed per request.
+    pub fn initialized(params: InitializeRequestParams) -> Self {
+        Self {
+            protocol_version: ProtocolVersion::negotiate(&params.protocol_version),
+            peer_info: params.client_info.clone(),
+            per_request: false,
+            initialized: Some(Arc::new(params)),
         }
     }
 
@@ -229,6 +248,7 @@ impl Negotiated {
             protocol_version: ProtocolVersion::LATEST_MODERN,
             peer_info: Implementation::new(crate::session::UNNAMED_CLIENT, "0"),
             per_request: true,
+            initialized: None,
         }
     }
 }

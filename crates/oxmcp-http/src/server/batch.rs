@@ -23,17 +23,18 @@ use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::guard::SESSION_ID_HEADER;
 use super::inbound::Inbound;
-use super::post::{INITIALIZE, cancelled_id, lookup, polling};
+use super::post::{INITIALIZE, NoSession, cancelled_id, lookup, polling};
 use super::refusal::{client_busy, session_not_found};
 use super::registered::Registered;
 use super::session::{Answer, BatchAnswers, NotRegistered, Session, stateless_session};
+use super::shared;
 use crate::sse;
 
 /// Answers a POSTed JSON array.
 pub(crate) async fn post(
     inner: &ServiceInner,
     parts: &Parts,
-    principal: Option<&Principal>,
+    principal: Option<&Arc<Principal>>,
     inbound: &Inbound,
     header_version: Option<ProtocolVersion>,
     bytes: &[u8],
@@ -44,7 +45,7 @@ pub(crate) async fn post(
         Err(refusal) => return *refusal,
     };
     let decoded = items.iter().filter_map(|item| item.as_ref().ok());
-    if let Some(refusal) = super::refused_request(inner, principal, decoded) {
+    if let Some(refusal) = super::refused_request(inner, principal.map(|p| &**p), decoded) {
         return refusal;
     }
     if config.stateless {
@@ -56,14 +57,28 @@ pub(crate) async fn post(
         return run(inner, &session, items, inbound, true).await;
     }
     let id = parts.headers.get(SESSION_ID_HEADER);
-    let session = match lookup(inner, id, principal, header_version) {
+    let found = if config.session_store.is_some() {
+        shared::find(inner, id, principal, header_version, || inbound.clone()).await
+    } else {
+        lookup(inner, id, principal.map(|p| &**p), header_version).map_err(NoSession::response)
+    };
+    let session = match found {
         Ok(session) => session,
-        Err(refusal) => return refusal.response(),
+        Err(refusal) => return refusal,
     };
     if !session.version.allows_batches() {
         return not_allowed(session.version);
     }
     session.touch();
+    if session.is_shared() {
+        for item in &items {
+            if let Ok(Message::Request(request)) = item
+                && let Err(refusal) = shared::note(inner, &session, request).await
+            {
+                return refusal;
+            }
+        }
+    }
     run(inner, &session, items, inbound, false).await
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::event_store::{EventStore, MemoryEventStore};
+use crate::session_store::SessionStore;
 
 /// How the server answers a POSTed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -213,6 +214,15 @@ pub struct HttpServerConfig {
     /// The event store for resumption (default a [`MemoryEventStore`]); `None` turns
     /// resumption off (no event ids, no priming events).
     pub event_store: Option<Arc<dyn EventStore>>,
+    /// Where sessions are shared with the other instances of a scaled-out server (see
+    /// [`session_store`](crate::session_store)); default `None`: sessions live in this
+    /// service only. Share an [`event_store`](Self::event_store) too, so that streams can
+    /// be resumed on any instance.
+    pub session_store: Option<Arc<dyn SessionStore>>,
+    /// The longest session record kept in the [`session_store`](Self::session_store), in
+    /// bytes of JSON (default 64 KiB): an `initialize` whose record would be longer is
+    /// refused, as is a `resources/subscribe` that would make it longer.
+    pub max_session_record_bytes: usize,
     /// Completed streams remembered per session for resumption (default 64).
     pub completed_streams: usize,
     /// Sessions with no request, no open stream and no activity for this long are ended
@@ -282,6 +292,8 @@ impl Default for HttpServerConfig {
             sse_keep_alive: Some(Duration::from_secs(15)),
             sse_polling: None,
             event_store: Some(Arc::new(MemoryEventStore::default())),
+            session_store: None,
+            max_session_record_bytes: 64 << 10,
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
@@ -336,6 +348,20 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_event_store(mut self, store: Option<Arc<dyn EventStore>>) -> Self {
         self.event_store = store;
+        self
+    }
+
+    /// Sets the session store (`None`: sessions live in this service only).
+    #[must_use]
+    pub fn with_session_store(mut self, store: Option<Arc<dyn SessionStore>>) -> Self {
+        self.session_store = store;
+        self
+    }
+
+    /// Sets the bound on the length of a session record.
+    #[must_use]
+    pub fn with_max_session_record_bytes(mut self, bytes: usize) -> Self {
+        self.max_session_record_bytes = bytes;
         self
     }
 

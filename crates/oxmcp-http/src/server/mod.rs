@@ -34,6 +34,7 @@ mod registered;
 mod registry;
 mod serve;
 mod session;
+mod shared;
 mod stream;
 
 use std::convert::Infallible;

@@ -27,6 +27,7 @@ use super::refusal::{
 };
 use super::registered::Registered;
 use super::session::{Answer, NotRegistered, Session, SessionKind, stateless_session};
+use super::shared;
 use super::{Principal, ServiceInner, batch, refused_request, rejected};
 
 pub(crate) const INITIALIZE: &str = "initialize";
@@ -73,7 +74,7 @@ where
         if let Err(unknown) = &header {
             return bad_version(unknown);
         }
-        let caller = principal.as_deref();
+        let caller = principal.as_ref();
         return batch::post(inner, &parts, caller, &inbound, header_version, &bytes).await;
     }
     let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
@@ -120,6 +121,13 @@ where
             initialize(inner, request, principal.as_ref(), client, &inbound).await
         }
         (_, None) => NoSession::Missing.response(),
+        (message, Some(id)) if config.session_store.is_some() => {
+            let caller = principal.as_ref();
+            match shared::find(inner, Some(id), caller, header_version, || inbound.clone()).await {
+                Ok(session) => existing(inner, &session, message, &inbound).await,
+                Err(refusal) => refusal,
+            }
+        }
         (message, Some(id)) => {
             match lookup(inner, Some(id), principal.as_deref(), header_version) {
                 Ok(session) => existing(inner, &session, message, &inbound).await,
@@ -262,12 +270,12 @@ fn answer_error(id: RequestId, error: ErrorData) -> Response<McpBody> {
     body::json(StatusCode::OK, body)
 }
 
-/// The version an `initialize` request asks for, negotiated; 400 with a JSON-RPC error
-/// when its params do not parse.
-fn negotiated_version(request: &Request) -> Result<ProtocolVersion, Box<Response<McpBody>>> {
+/// The params of an `initialize` request; 400 with a JSON-RPC error when they do not
+/// parse.
+fn initialize_params(request: &Request) -> Result<InitializeRequestParams, Box<Response<McpBody>>> {
     let params = request.params.as_deref().map_or("null", |p| p.get());
     match serde_json::from_str::<InitializeRequestParams>(params) {
-        Ok(params) => Ok(ProtocolVersion::negotiate(&params.protocol_version)),
+        Ok(params) => Ok(params),
         Err(e) => {
             let error = ErrorData::invalid_params(format!("invalid initialize params: {e}"));
             let body = Message::Error(ErrorResponse::new(Some(request.id.clone()), error));
@@ -285,10 +293,11 @@ async fn initialize(
     client: ClientKey,
     inbound: &Inbound,
 ) -> Response<McpBody> {
-    let version = match negotiated_version(&request) {
-        Ok(version) => version,
+    let params = match initialize_params(&request) {
+        Ok(params) => params,
         Err(refusal) => return *refusal,
     };
+    let version = ProtocolVersion::negotiate(&params.protocol_version);
     let Ok(id) = new_session_id() else {
         return no_session_id();
     };
@@ -300,6 +309,9 @@ async fn initialize(
         SessionKind::Streamable,
     );
     session.bind(principal);
+    if inner.settings.config.session_store.is_some() {
+        session.set_first_stream(shared::first_stream());
+    }
     if let Err(full) = inner.registry.try_insert(session.clone(), client) {
         return too_many_sessions(inner, full);
     }
@@ -332,6 +344,14 @@ async fn initialize(
         session.end().await;
         return body::json(StatusCode::OK, body.clone());
     }
+    if inner.settings.config.session_store.is_some() {
+        if let Err(refusal) =
+            shared::created(inner, &session, params, principal.map(|p| &**p)).await
+        {
+            session.end().await;
+            return refusal;
+        }
+    }
     let mut response = respond(inner, &session, answer);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(SESSION_ID_HEADER, value);
@@ -358,6 +378,11 @@ async fn existing(
     session.touch();
     match message {
         Message::Request(request) => {
+            if session.is_shared()
+                && let Err(refusal) = shared::note(inner, session, &request).await
+            {
+                return refusal;
+            }
             let rx = match session.begin_exchange(request.id.clone()) {
                 Ok(rx) => rx,
                 Err(NotRegistered::Closed) => return session_not_found(),

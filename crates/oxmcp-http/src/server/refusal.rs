@@ -97,3 +97,17 @@ pub(crate) fn too_many_sessions(inner: &ServiceInner, full: Full) -> Response<Mc
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     response
 }
+
+/// 503 with `Retry-After`: the session store could not be reached, and nothing of the
+/// request was accepted.
+pub(crate) fn store_unavailable(inner: &ServiceInner) -> Response<McpBody> {
+    let mut response = body::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorData::internal_error("the session store is unavailable; retry later"),
+    );
+    let secs = inner.settings.config.retry_after.as_secs().max(1);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}

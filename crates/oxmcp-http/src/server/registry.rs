@@ -86,8 +86,17 @@ impl Registry {
     /// (a client of unknown address has only the service's). The session's requests in
     /// flight count against its client's budget, which all the client's sessions share.
     pub(crate) fn try_insert(&self, session: Arc<Session>, client: ClientKey) -> Result<(), Full> {
-        let config = &self.settings.config;
         let mut table = self.write();
+        self.insert(&mut table, session, client)
+    }
+
+    fn insert(
+        &self,
+        table: &mut Table,
+        session: Arc<Session>,
+        client: ClientKey,
+    ) -> Result<(), Full> {
+        let config = &self.settings.config;
         if table.sessions.len() >= config.max_sessions {
             return Err(Full::Service);
         }
@@ -108,6 +117,21 @@ impl Registry {
         }
         table.sessions.insert(session.id.clone(), session);
         Ok(())
+    }
+
+    /// Adds a session rebuilt from the session store, as [`try_insert`](Self::try_insert)
+    /// does, unless one with its id is already here: then that one is returned (a
+    /// concurrent request rebuilt it first) and `session` is not added.
+    pub(crate) fn adopt(
+        &self,
+        session: Arc<Session>,
+        client: ClientKey,
+    ) -> Result<Option<Arc<Session>>, Full> {
+        let mut table = self.write();
+        if let Some(existing) = table.sessions.get(&session.id) {
+            return Ok(Some(existing.clone()));
+        }
+        self.insert(&mut table, session, client).map(|()| None)
     }
 
     /// Every session (for shutdown).

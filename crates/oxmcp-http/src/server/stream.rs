@@ -7,9 +7,11 @@ use http::{HeaderValue, Response, StatusCode};
 
 use super::body::{self, McpBody};
 use super::guard::{self, LAST_EVENT_ID_HEADER, SESSION_ID_HEADER};
+use super::inbound::Inbound;
 use super::post::{NoSession, lookup, polling};
 use super::refusal::{bad_version, session_not_found};
 use super::session::{OpenStream, ResumeError, Session};
+use super::shared;
 use super::{ServiceInner, rejected};
 use crate::event_store::EventId;
 
@@ -20,15 +22,43 @@ async fn session_of(
 ) -> Result<Arc<Session>, Response<McpBody>> {
     let principal = inner.auth.authenticate(parts).await.map_err(rejected)?;
     let version = guard::protocol_version(&parts.headers).map_err(|value| bad_version(&value))?;
-    let session = lookup(
-        inner,
-        parts.headers.get(SESSION_ID_HEADER),
-        principal.as_ref(),
-        version,
-    )
-    .map_err(NoSession::response)?;
+    let header = parts.headers.get(SESSION_ID_HEADER);
+    let session = if inner.settings.config.session_store.is_some() {
+        let principal = principal.map(Arc::new);
+        let caller = principal.as_ref();
+        let inbound = || Inbound::new(Arc::new(parts.clone()), caller, None);
+        shared::find(inner, header, caller, version, inbound).await?
+    } else {
+        lookup(inner, header, principal.as_ref(), version).map_err(NoSession::response)?
+    };
     session.touch();
     Ok(session)
+}
+
+/// DELETE of a shared session: it ends everywhere, whether this instance holds it or not.
+async fn delete_shared(inner: &ServiceInner, parts: &Parts) -> Response<McpBody> {
+    let principal = match inner.auth.authenticate(parts).await {
+        Ok(principal) => principal,
+        Err(rejection) => return rejected(rejection),
+    };
+    if let Err(value) = guard::protocol_version(&parts.headers) {
+        return bad_version(&value);
+    }
+    let Some(id) = parts.headers.get(SESSION_ID_HEADER) else {
+        return NoSession::Missing.response();
+    };
+    let Ok(id) = id.to_str() else {
+        return session_not_found();
+    };
+    let local = inner
+        .registry
+        .get(id)
+        .filter(|s| !s.is_legacy() && s.belongs_to(principal.as_ref()));
+    match shared::delete(inner, id, local.as_deref(), principal.as_ref()).await {
+        Ok(true) => body::status(StatusCode::OK),
+        Ok(false) => session_not_found(),
+        Err(refusal) => refusal,
+    }
 }
 
 /// GET: resumes a stream after `Last-Event-ID`, or opens the session's standalone stream.
@@ -114,6 +144,9 @@ pub(crate) async fn delete(inner: &ServiceInner, parts: Parts) -> Response<McpBo
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed: sessions cannot be ended by the client",
         );
+    }
+    if config.session_store.is_some() {
+        return delete_shared(inner, &parts).await;
     }
     match session_of(inner, &parts).await {
         Ok(session) => {

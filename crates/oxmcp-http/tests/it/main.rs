@@ -32,6 +32,7 @@ mod refusals;
 mod resumption;
 mod server_checks;
 mod server_streams;
+mod shared_sessions;
 mod stateless;
 mod stream_close;
 mod support;

@@ -105,10 +105,13 @@ pub(crate) struct Session {
     principal: OnceLock<Arc<Principal>>,
     /// The byte budget of its connection queues (`sse_queue_bytes` unless set otherwise).
     queue_bytes: AtomicUsize,
+    /// Its record in the session store, when the service has one (see
+    /// [`shared`](crate::server::shared)).
+    pub(crate) record: OnceLock<Mutex<crate::session_store::SessionRecord>>,
 }
 
 /// Locks `m`, poisoned or not (a panic elsewhere does not take the session down with it).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -138,6 +141,7 @@ impl Session {
             registry,
             kind,
             principal: OnceLock::new(),
+            record: OnceLock::new(),
         });
         let transport = HttpSessionTransport::new(&session);
         (session, transport)
@@ -215,6 +219,12 @@ impl Session {
             && lock(&self.state).exchanges.is_empty()
     }
 
+    /// Notes that the client finished initializing elsewhere (a session rebuilt from the
+    /// session store).
+    pub(crate) fn set_established(&self) {
+        self.established.store(true, Ordering::Relaxed);
+    }
+
     /// Notes that the client finished initializing, when `frame` shows it.
     fn note_established(&self, frame: &Frame) {
         if self.established.load(Ordering::Relaxed) {
@@ -260,7 +270,9 @@ impl Session {
         }
     }
 
-    /// Ends the session: drops its streams and waiting requests, closes the engine.
+    /// Ends the session: drops its streams and waiting requests, closes the engine. With a
+    /// session store, only here: the record and the events stay for the other instances
+    /// (a DELETE removes them first, see [`shared::delete`](crate::server::shared::delete)).
     pub(crate) async fn end(&self) {
         {
             let mut state = lock(&self.state);
@@ -280,10 +292,22 @@ impl Session {
             registry.remove(&self.id);
         }
         if self.resumable()
+            && self.settings.config.session_store.is_none()
             && let Some(store) = &self.settings.config.event_store
         {
             store.remove_session(&self.id).await;
         }
+    }
+
+    /// Numbers the session's streams from `first` on (the instances sharing a session
+    /// number theirs apart, so their events never mix in the shared event store).
+    pub(crate) fn set_first_stream(&self, first: u64) {
+        lock(&self.state).next_stream = first.max(1);
+    }
+
+    /// Whether the session is kept in the session store.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.record.get().is_some()
     }
 
     /// Whether the session has ended.

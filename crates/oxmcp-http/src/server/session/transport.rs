@@ -37,7 +37,7 @@ impl HttpSessionTransport {
     }
 
     /// This transport, fixing what its session's requests are handled under.
-    pub(super) fn with_negotiated(mut self, negotiated: Negotiated) -> Self {
+    pub(crate) fn with_negotiated(mut self, negotiated: Negotiated) -> Self {
         self.negotiated = Some(negotiated);
         self
     }

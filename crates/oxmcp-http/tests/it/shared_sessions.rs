@@ -1,0 +1,212 @@
+//! Sessions shared through a session store: two services on 127.0.0.1 sharing one
+//! `MemorySessionStore` (and one event store) behave as one server, with no affinity.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use oxmcp_http::session_store::{BoxFuture, SessionRecord, SessionStoreError};
+use oxmcp_http::{
+    EventStore, HttpServerConfig, MemoryEventStore, MemorySessionStore, Server, SessionStore,
+};
+use serde_json::{Value, json};
+
+use crate::support::{Events, init_body, initialize, post, request, start};
+
+/// Two servers sharing `store` and one event store.
+async fn pair(store: Arc<dyn SessionStore>) -> (Server, Server, Vec<Arc<crate::support::Seen>>) {
+    let events: Arc<dyn EventStore> = Arc::new(MemoryEventStore::default());
+    let config = HttpServerConfig::default()
+        .with_session_store(Some(store))
+        .with_event_store(Some(events));
+    let (a, seen_a) = start(config.clone()).await;
+    let (b, seen_b) = start(config).await;
+    (a, b, vec![seen_a, seen_b])
+}
+
+async fn json_of(resp: reqwest::Response) -> Value {
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_instance_is_served_by_the_other_and_deleted_anywhere() {
+    let store = Arc::new(MemorySessionStore::default());
+    let (a, b, seen) = pair(store.clone()).await;
+    let id = initialize(&a.url(), "2025-11-25").await;
+    assert_eq!(store.len(), 1);
+    // B never saw an `initialize`: it rebuilds the session from the record.
+    let echo = json_of(post(&b.url(), Some(&id), &request(1, "echo", json!({"x": 1}))).await).await;
+    assert_eq!(echo["result"]["x"], 1);
+    assert_eq!(seen[1].sessions_started.load(Ordering::SeqCst), 1);
+    assert_eq!(b.service().session_count(), 1);
+    // Rebuilt initialized: a second `initialize` is refused there, as on A.
+    let again = post(&b.url(), Some(&id), &init_body("2025-11-25")).await;
+    let again: Value = again.json().await.unwrap();
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already initialized")
+    );
+    // The client's capabilities came along: a request it did not declare (sampling) is
+    // refused, one it declared (roots) goes out to it.
+    let refused = post(
+        &b.url(),
+        Some(&id),
+        &request(2, "ask_client", json!({"method": "sampling/createMessage"})),
+    )
+    .await;
+    let refused = json_of(refused).await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sampling")
+    );
+    let asked = post(
+        &b.url(),
+        Some(&id),
+        &request(3, "ask_client", json!({"method": "roots/list"})),
+    )
+    .await;
+    let mut events = Events::new(asked);
+    let mut next = async || loop {
+        let event = events.next().await.unwrap();
+        if event.data.as_deref().is_some_and(|d| !d.is_empty()) {
+            return event.json();
+        }
+    };
+    let roots = next().await;
+    assert_eq!(roots["method"], "roots/list");
+    let answer = json!({"jsonrpc": "2.0", "id": roots["id"], "result": {"roots": []}});
+    let accepted = post(&b.url(), Some(&id), &answer.to_string()).await;
+    assert_eq!(accepted.status(), 202);
+    let result = next().await;
+    assert_eq!(result["result"]["answer"]["roots"], json!([]));
+    // Both still serve it; a DELETE on B ends it on A too.
+    let on_a = post(&a.url(), Some(&id), &request(4, "echo", json!({}))).await;
+    assert_eq!(on_a.status(), 200);
+    let deleted = crate::support::http()
+        .delete(b.url())
+        .header("mcp-session-id", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert!(store.is_empty());
+    for url in [a.url(), b.url()] {
+        let gone = post(&url, Some(&id), &request(5, "echo", json!({}))).await;
+        assert_eq!(gone.status(), 404, "{url}");
+    }
+    assert_eq!(a.service().session_count(), 0);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test]
+async fn log_level_and_subscriptions_are_recorded() {
+    let store = Arc::new(MemorySessionStore::default());
+    let (a, b, _) = pair(store.clone()).await;
+    let id = initialize(&a.url(), "2025-11-25").await;
+    let level = request(1, "logging/setLevel", json!({"level": "warning"}));
+    post(&a.url(), Some(&id), &level).await;
+    // The test server declares no resources: the engine refuses the subscription, but the
+    // record keeps what the client asked for, as the next instance replays it.
+    let sub = request(2, "resources/subscribe", json!({"uri": "file:///a"}));
+    post(&b.url(), Some(&id), &sub).await;
+    let bytes = store
+        .load(&id, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let record = SessionRecord::decode(&bytes, 1 << 16).unwrap();
+    assert_eq!(record.log_level, Some(oxmcp_types::LoggingLevel::Warning));
+    assert_eq!(record.subscriptions, ["file:///a"]);
+    let unsub = request(3, "resources/unsubscribe", json!({"uri": "file:///a"}));
+    post(&a.url(), Some(&id), &unsub).await;
+    let bytes = store
+        .load(&id, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        SessionRecord::decode(&bytes, 1 << 16)
+            .unwrap()
+            .subscriptions
+            .is_empty()
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test]
+async fn records_are_bounded() {
+    let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+    let config = HttpServerConfig::default()
+        .with_session_store(Some(store))
+        .with_max_session_record_bytes(64);
+    let (server, _) = start(config).await;
+    let resp = post(&server.url(), None, &init_body("2025-11-25")).await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(server.service().session_count(), 0);
+    server.shutdown().await;
+}
+
+/// A store whose backend is down.
+#[derive(Debug)]
+struct Down;
+
+fn down<T: Send + 'static>() -> BoxFuture<'static, Result<T, SessionStoreError>> {
+    Box::pin(async { Err(SessionStoreError("connection refused".into())) })
+}
+
+impl SessionStore for Down {
+    fn create<'a>(
+        &'a self,
+        _: &'a str,
+        _: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<(), SessionStoreError>> {
+        down()
+    }
+    fn load<'a>(
+        &'a self,
+        _: &'a str,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<Option<Bytes>, SessionStoreError>> {
+        down()
+    }
+    fn update<'a>(
+        &'a self,
+        _: &'a str,
+        _: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
+        down()
+    }
+    fn touch<'a>(
+        &'a self,
+        _: &'a str,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
+        down()
+    }
+    fn remove<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), SessionStoreError>> {
+        down()
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_gives_503_with_retry_after_and_keeps_nothing() {
+    let config = HttpServerConfig::default().with_session_store(Some(Arc::new(Down)));
+    let (server, _) = start(config).await;
+    let resp = post(&server.url(), None, &init_body("2025-11-25")).await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_eq!(server.service().session_count(), 0);
+    let unknown = post(&server.url(), Some("0123"), &request(1, "echo", json!({}))).await;
+    assert_eq!(unknown.status(), 503);
+    server.shutdown().await;
+}
