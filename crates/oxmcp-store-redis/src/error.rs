@@ -22,6 +22,14 @@ pub enum RedisStoreError {
     /// A value under this store's prefix cannot be read back (written by something else).
     #[error("redis holds a value this store cannot read: {0}")]
     Corrupt(String),
+    /// A value longer than the store's bound was not written.
+    #[error("a value of {len} bytes, over the bound of {max}")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The bound.
+        max: usize,
+    },
     /// The settings are not usable (a URL that is not a Redis URL, a bad key prefix).
     #[error("invalid redis store settings: {0}")]
     Config(String),

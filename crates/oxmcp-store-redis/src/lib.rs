@@ -4,6 +4,7 @@ mod connection;
 mod error;
 mod events;
 mod options;
+mod sessions;
 mod tasks;
 
 pub use connection::RedisConnection;
@@ -17,4 +18,5 @@ pub use options::{
 };
 /// The Redis client this crate uses (for its connection types and errors).
 pub use redis;
+pub use sessions::{DEFAULT_MAX_RECORD_BYTES, RedisSessionStore};
 pub use tasks::RedisTaskStore;

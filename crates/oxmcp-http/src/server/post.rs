@@ -344,13 +344,12 @@ async fn initialize(
         session.end().await;
         return body::json(StatusCode::OK, body.clone());
     }
-    if inner.settings.config.session_store.is_some() {
-        if let Err(refusal) =
+    if inner.settings.config.session_store.is_some()
+        && let Err(refusal) =
             shared::created(inner, &session, params, principal.map(|p| &**p)).await
-        {
-            session.end().await;
-            return refusal;
-        }
+    {
+        session.end().await;
+        return refusal;
     }
     let mut response = respond(inner, &session, answer);
     if let Ok(value) = HeaderValue::from_str(&id) {

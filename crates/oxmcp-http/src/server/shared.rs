@@ -304,9 +304,8 @@ pub(crate) async fn delete(
     };
     let config = &inner.settings.config;
     if local.is_none() {
-        let record = match store.load(id, config.idle_timeout).await {
-            Ok(record) => record,
-            Err(_) => return Err(store_unavailable(inner)),
+        let Ok(record) = store.load(id, config.idle_timeout).await else {
+            return Err(store_unavailable(inner));
         };
         let owned = record
             .and_then(|b| SessionRecord::decode(&b, config.max_session_record_bytes).ok())

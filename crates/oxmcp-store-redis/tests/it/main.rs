@@ -13,4 +13,5 @@ mod faults;
 mod http;
 mod leases;
 mod server;
+mod sessions;
 mod support;
