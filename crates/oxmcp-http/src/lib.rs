@@ -34,12 +34,14 @@
 //! # }
 //! ```
 
+pub mod bus;
 pub mod client;
 pub mod event_store;
 pub mod server;
 pub mod session_store;
 pub mod sse;
 
+pub use bus::{Bus, BusError, Delivery, Envelope};
 pub use client::{
     HttpClientConfig, HttpClientError, HttpClientTransport, HttpFailure, SessionIdHandle,
 };

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod bus;
 mod connection;
 mod error;
 mod events;
@@ -7,6 +8,7 @@ mod options;
 mod sessions;
 mod tasks;
 
+pub use bus::{DEFAULT_INBOX_LEN, DEFAULT_LIVENESS, RedisBus};
 pub use connection::RedisConnection;
 pub use error::RedisStoreError;
 pub use events::{

@@ -160,8 +160,12 @@ pub(crate) fn start<R: Role, T: Transport>(
             };
         }
     }
+    let id_prefix = transport.request_id_prefix();
     let (mut reader, writer) = transport.split();
     let inner = Inner::with_writer(parts, Box::new(writer));
+    if let Some(prefix) = id_prefix {
+        inner.set_id_prefix(prefix);
+    }
     if let Some(params) = restored {
         inner.restore(&params);
     }

@@ -109,6 +109,9 @@ pub(crate) struct Inner<R: Role> {
     pub(crate) life: Arc<Life>,
     /// Where tasks started from synchronous code run.
     pub(crate) runtime: Option<tokio::runtime::Handle>,
+    /// What the ids of this side's requests start with, if anything (see
+    /// [`Transport::request_id_prefix`](crate::transport::Transport::request_id_prefix)).
+    id_prefix: OnceLock<Arc<str>>,
     /// The transport pushes its frames (no reader task).
     push: AtomicBool,
     /// A pushing transport's input has ended.
@@ -197,6 +200,7 @@ impl<R: Role> Inner<R> {
                 taps: Mutex::new(Vec::new()),
                 tasks: TaskTracker::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
+                id_prefix: OnceLock::new(),
                 push: AtomicBool::new(false),
                 input_ended: AtomicBool::new(false),
             }
@@ -283,7 +287,16 @@ impl<R: Role> Inner<R> {
     }
 
     pub(crate) fn next_request_id(&self) -> RequestId {
-        RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed))
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        match self.id_prefix.get() {
+            None => RequestId::Number(n),
+            Some(prefix) => RequestId::String(format!("{prefix}{n}").into()),
+        }
+    }
+
+    /// Makes the ids of this side's requests strings starting with `prefix`.
+    pub(crate) fn set_id_prefix(&self, prefix: Arc<str>) {
+        let _ = self.id_prefix.set(prefix);
     }
 
     pub(crate) fn log_level(&self) -> LoggingLevel {

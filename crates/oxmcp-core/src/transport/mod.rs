@@ -270,6 +270,14 @@ pub trait Transport: Send + 'static {
         None
     }
 
+    /// What the ids of the requests sent over this transport start with, if anything:
+    /// they are then strings `<prefix><n>` instead of numbers. A scaled-out HTTP server
+    /// names its instance this way, so that the instance that receives the answer knows
+    /// which one asked. The default, `None`, numbers them.
+    fn request_id_prefix(&self) -> Option<Arc<str>> {
+        None
+    }
+
     /// Splits the transport.
     fn split(self) -> (Self::Reader, Self::Writer);
 }

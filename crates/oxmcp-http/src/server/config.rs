@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::bus::Bus;
 use crate::event_store::{EventStore, MemoryEventStore};
 use crate::session_store::SessionStore;
 
@@ -219,6 +220,11 @@ pub struct HttpServerConfig {
     /// service only. Share an [`event_store`](Self::event_store) too, so that streams can
     /// be resumed on any instance.
     pub session_store: Option<Arc<dyn SessionStore>>,
+    /// How the instances sharing the [`session_store`](Self::session_store) reach each
+    /// other (see [`bus`](crate::bus)); default `None`. Without one, a shared session's
+    /// server-to-client requests must be answered, its cancellations sent, and its
+    /// standalone stream opened on the instance concerned.
+    pub bus: Option<Arc<dyn Bus>>,
     /// The longest session record kept in the [`session_store`](Self::session_store), in
     /// bytes of JSON (default 64 KiB): an `initialize` whose record would be longer is
     /// refused, as is a `resources/subscribe` that would make it longer.
@@ -293,6 +299,7 @@ impl Default for HttpServerConfig {
             sse_polling: None,
             event_store: Some(Arc::new(MemoryEventStore::default())),
             session_store: None,
+            bus: None,
             max_session_record_bytes: 64 << 10,
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
@@ -355,6 +362,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_session_store(mut self, store: Option<Arc<dyn SessionStore>>) -> Self {
         self.session_store = store;
+        self
+    }
+
+    /// Sets the bus between instances (`None`: none).
+    #[must_use]
+    pub fn with_bus(mut self, bus: Option<Arc<dyn Bus>>) -> Self {
+        self.bus = bus;
         self
     }
 

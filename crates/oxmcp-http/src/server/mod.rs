@@ -23,6 +23,7 @@ mod config;
 mod connections;
 mod guard;
 mod inbound;
+mod inbox;
 mod legacy;
 mod listen;
 mod modern;

@@ -316,6 +316,7 @@ async fn initialize(
         return too_many_sessions(inner, full);
     }
     inner.registry.ensure_reaper();
+    inner.registry.ensure_inbox();
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
     let rx = match session.begin_exchange(request.id.clone()) {
@@ -375,6 +376,15 @@ async fn existing(
     inbound: &Inbound,
 ) -> Response<McpBody> {
     session.touch();
+    let message = if inner.settings.config.bus.is_some() && session.is_shared() {
+        match shared::route_elsewhere(inner, session, message).await {
+            Ok(Some(message)) => message,
+            Ok(None) => return body::status(StatusCode::ACCEPTED),
+            Err(refusal) => return refusal,
+        }
+    } else {
+        message
+    };
     match message {
         Message::Request(request) => {
             if session.is_shared()

@@ -13,8 +13,10 @@ use super::session::{ClientBudget, Session};
 /// The live sessions of a service.
 pub(crate) struct Registry {
     table: RwLock<Table>,
-    settings: Arc<Settings>,
+    pub(crate) settings: Arc<Settings>,
     reaper: AtomicBool,
+    /// Whether the inbox task runs (see [`ensure_inbox`](Self::ensure_inbox)).
+    pub(crate) inbox: AtomicBool,
 }
 
 /// The sessions, whom each is counted against, and how many each client has.
@@ -47,6 +49,7 @@ impl Registry {
             table: RwLock::new(Table::default()),
             settings,
             reaper: AtomicBool::new(false),
+            inbox: AtomicBool::new(false),
         }
     }
 

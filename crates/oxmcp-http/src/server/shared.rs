@@ -25,6 +25,7 @@ use super::inbound::Inbound;
 use super::refusal::{session_not_found, store_unavailable, too_many_sessions};
 use super::session::{Session, SessionKind};
 use super::{Principal, ServiceInner};
+use crate::bus::{Delivery, Envelope};
 use crate::session_store::{SessionRecord, SessionStore};
 
 /// The methods whose effect the record keeps.
@@ -128,6 +129,7 @@ pub(crate) async fn rebuild(
         Err(full) => return Err(too_many_sessions(inner, full)),
     }
     inner.registry.ensure_reaper();
+    inner.registry.ensure_inbox();
     let running = inner.factory.start(transport);
     let _ = session.handle.set(running.handle().clone());
     for request in restore {
@@ -353,5 +355,55 @@ pub(crate) async fn find(
             lookup(inner, header, principal.map(|p| &**p), version).map_err(NoSession::response)
         }
         Err(refusal) => Err(refusal.response()),
+    }
+}
+
+/// Sends a message the client POSTed for a shared session to the instance it concerns,
+/// when that is another one (see [`bus`](crate::bus)): an answer to a request another
+/// instance sent, or a cancellation of a request not running here (to every instance).
+/// Returns the message when it stays here.
+pub(crate) async fn route_elsewhere(
+    inner: &ServiceInner,
+    session: &Session,
+    message: Message,
+) -> Result<Option<Message>, Response<McpBody>> {
+    let Some(bus) = inner
+        .settings
+        .config
+        .bus
+        .as_ref()
+        .filter(|_| session.is_shared())
+    else {
+        return Ok(Some(message));
+    };
+    let delivery = match &message {
+        Message::Response(r) => crate::bus::instance_of(&r.id)
+            .filter(|i| *i != bus.instance())
+            .map(|i| (Delivery::Response, Some(i.to_owned()))),
+        Message::Error(e) => {
+            e.id.as_ref()
+                .and_then(crate::bus::instance_of)
+                .filter(|i| *i != bus.instance())
+                .map(|i| (Delivery::Response, Some(i.to_owned())))
+        }
+        Message::Notification(n) => super::post::cancelled_id(n)
+            .filter(|id| !session.has_exchange(id))
+            .map(|_| (Delivery::Cancelled, None)),
+        _ => None,
+    };
+    let Some((delivery, to)) = delivery else {
+        return Ok(Some(message));
+    };
+    let envelope = Envelope::new(&*session.id, delivery, message.to_vec().into());
+    let sent = match &to {
+        Some(instance) => bus.send(instance, envelope).await,
+        None => bus.broadcast(envelope).await,
+    };
+    match sent {
+        Ok(()) => Ok(None),
+        Err(e) => {
+            tracing::warn!(error = %e, "bus: a message was not forwarded");
+            Err(store_unavailable(inner))
+        }
     }
 }

@@ -90,7 +90,14 @@ pub(crate) async fn get(inner: &ServiceInner, parts: Parts) -> Response<McpBody>
         );
     }
     match session.open_standalone().await {
-        Some(open) => stream_response(inner, &session, open),
+        Some(open) => {
+            if let Some(bus) = config.bus.as_ref().filter(|_| session.is_shared())
+                && let Err(e) = bus.hold_stream(&session.id, config.idle_timeout).await
+            {
+                tracing::warn!(error = %e, "bus: the standalone stream's holder was not noted");
+            }
+            stream_response(inner, &session, open)
+        }
         None => session_not_found(),
     }
 }

@@ -12,6 +12,7 @@ mod events;
 mod faults;
 mod http;
 mod leases;
+mod routing;
 mod server;
 mod sessions;
 mod support;

@@ -83,7 +83,7 @@ pub(crate) struct Session {
     /// [`protocol_version`](Self::protocol_version) for legacy sessions).
     pub(crate) version: ProtocolVersion,
     /// What every session of the service shares.
-    settings: Arc<Settings>,
+    pub(crate) settings: Arc<Settings>,
     /// Where POSTed messages go: the engine's sink, from its start until the input ends.
     inbound: Mutex<Option<FrameSink>>,
     /// The streams and open requests.
@@ -145,6 +145,11 @@ impl Session {
         });
         let transport = HttpSessionTransport::new(&session);
         (session, transport)
+    }
+
+    /// Whether this is a Streamable HTTP session (with an `Mcp-Session-Id`).
+    pub(crate) fn is_streamable(&self) -> bool {
+        matches!(self.kind, SessionKind::Streamable)
     }
 
     /// Whether the session keeps its events for resumption: a Streamable HTTP session with

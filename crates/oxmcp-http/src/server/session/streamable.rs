@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use super::streams::OpenStream;
 use super::{Session, State, lock};
+use crate::bus::{Delivery, Envelope};
 use crate::server::body::SseItem;
 use crate::server::{HttpServerConfig, ResponseMode};
 use crate::sse;
@@ -117,6 +118,11 @@ impl Session {
             state.exchanges.insert(id, Exchange::Waiting(tx));
         }
         Ok(rx)
+    }
+
+    /// Whether the client's request `id` is open on this instance.
+    pub(crate) fn has_exchange(&self, id: &RequestId) -> bool {
+        lock(&self.state).exchanges.contains_key(id)
     }
 
     /// The client cancelled request `id`: its POST ends without a result.
@@ -257,8 +263,42 @@ impl Session {
     }
 
     /// Routes a message related to no request: on the standalone stream while a connection
-    /// carries it (or it is resumable), else into the backlog the next GET receives.
+    /// carries it (or it is resumable); for a shared session whose standalone stream
+    /// another instance holds, to that instance (see [`bus`](crate::bus)); else into the
+    /// backlog the next GET receives.
     pub(super) async fn unrelated(&self, bytes: Bytes) {
+        if self.is_shared()
+            && let Some(bus) = &self.settings.config.bus
+            && !self.holds_standalone()
+        {
+            match bus.stream_holder(&self.id).await {
+                Ok(Some(holder)) if holder != bus.instance() => {
+                    let envelope = Envelope::new(&*self.id, Delivery::Unrelated, bytes.clone());
+                    match bus.send(&holder, envelope).await {
+                        Ok(()) => return,
+                        Err(e) => tracing::warn!(error = %e, "bus: a message was not forwarded"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "bus: the stream holder is unknown"),
+            }
+        }
+        self.unrelated_here(bytes).await;
+    }
+
+    /// Whether this instance holds a live standalone stream of the session.
+    fn holds_standalone(&self) -> bool {
+        let state = lock(&self.state);
+        state.standalone.is_some_and(|s| {
+            state
+                .streams
+                .get(&s)
+                .is_some_and(|r| r.conn.as_ref().is_some_and(|c| !c.is_closed()))
+        })
+    }
+
+    /// [`unrelated`](Self::unrelated), on this instance only.
+    pub(crate) async fn unrelated_here(&self, bytes: Bytes) {
         let target = {
             let mut state = lock(&self.state);
             let live = state.standalone.filter(|s| {

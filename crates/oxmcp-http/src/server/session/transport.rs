@@ -133,6 +133,16 @@ impl Transport for HttpSessionTransport {
         self.negotiated.clone()
     }
 
+    fn request_id_prefix(&self) -> Option<Arc<str>> {
+        let session = &self.writer.session;
+        let config = &session.settings.config;
+        config
+            .bus
+            .as_ref()
+            .filter(|_| config.session_store.is_some() && session.is_streamable())
+            .map(|bus| bus.request_id_prefix())
+    }
+
     fn split(self) -> (HttpSessionReader, HttpSessionWriter) {
         (self.reader, self.writer)
     }
