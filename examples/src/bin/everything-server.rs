@@ -1,8 +1,11 @@
 //! The oxmcp server with every feature (see `oxmcp_examples::everything_server`).
 //!
 //! Usage: `everything-server stdio [--db PATH]`, or `everything-server http --port P
-//! [--db PATH] [--auth ISSUER_URL]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until
-//! Ctrl-C). With `--auth` the server is an OAuth 2.1 protected resource: every request needs
+//! [--db PATH | --redis URL] [--auth ISSUER_URL]` (Streamable HTTP on
+//! `http://127.0.0.1:P/mcp`, until Ctrl-C). With `--redis redis://HOST:PORT/` the tasks, the
+//! events of resumable streams, the sessions and the messages between instances are in that
+//! Redis: any number of processes on one Redis serve as one server, behind a load balancer
+//! with no affinity (a process also takes over the tasks of a dead one, by lease). With `--auth` the server is an OAuth 2.1 protected resource: every request needs
 //! a JWT access token (RFC 9068) of `ISSUER_URL` for the resource `http://127.0.0.1:P/mcp`
 //! with the scope `mcp`, checked with the issuer's keys; `update_note` also needs
 //! `notes:write`, `toggle_extras` needs `admin` (403 `insufficient_scope` otherwise); the
@@ -21,10 +24,13 @@
 use oxmcp::tasks::TasksServerExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use oxmcp::McpServer;
 use oxmcp::auth::resource::{JwtConfig, JwtVerifier, ResourceConfig, ResourceServer, ScopePolicy};
 use oxmcp::http::{HttpServerConfig, McpService, serve_with};
+use oxmcp::redis::{RedisBus, RedisEventStore, RedisOptions, RedisSessionStore, RedisTaskStore};
 use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
@@ -36,7 +42,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 const USAGE: &str = "usage: everything-server stdio [--db PATH] | everything-server http --port P \
-                     [--db PATH] [--auth ISSUER_URL]";
+                     [--db PATH | --redis URL] [--auth ISSUER_URL]";
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -53,6 +59,7 @@ enum Command {
         port: u16,
         db: Option<PathBuf>,
         auth: Option<String>,
+        redis: Option<String>,
     },
 }
 
@@ -76,7 +83,12 @@ async fn main() -> ExitCode {
     };
     let outcome = match command {
         Command::Stdio { db } => serve_stdio(db).await,
-        Command::Http { port, db, auth } => serve_http(port, db, auth).await,
+        Command::Http {
+            port,
+            db,
+            auth,
+            redis,
+        } => serve_http(port, db, auth, redis).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,6 +104,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut port = None;
     let mut db = None;
     let mut auth = None;
+    let mut redis = None;
     let mut rest = rest.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -105,6 +118,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             }
             "--db" if db.is_none() => db = Some(PathBuf::from(value)),
             "--auth" if mode == "http" && auth.is_none() => auth = Some(value.clone()),
+            "--redis" if mode == "http" && redis.is_none() => redis = Some(value.clone()),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
@@ -115,7 +129,15 @@ fn parse(args: &[String]) -> Result<Command, String> {
             if auth.is_some() && port == 0 {
                 return Err("--auth needs a fixed --port: the resource URI names it".into());
             }
-            Ok(Command::Http { port, db, auth })
+            if db.is_some() && redis.is_some() {
+                return Err("--db and --redis are two places for the tasks: give one".into());
+            }
+            Ok(Command::Http {
+                port,
+                db,
+                auth,
+                redis,
+            })
         }
         other => Err(format!("unknown mode {other:?}")),
     }
@@ -153,22 +175,49 @@ async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
 /// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C (SIGINT);
 /// as a protected resource of `issuer` when one is given. The SIGINT handler is in place
 /// before the listening line: whoever reads it may signal at once.
-async fn serve_http(port: u16, db: Option<PathBuf>, issuer: Option<String>) -> Result<(), Failure> {
+async fn serve_http(
+    port: u16,
+    db: Option<PathBuf>,
+    issuer: Option<String>,
+    redis: Option<String>,
+) -> Result<(), Failure> {
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let server = server(db, OwnerPolicy::default()).await?;
+    let (server, config) = match redis {
+        None => (
+            server(db, OwnerPolicy::default()).await?,
+            HttpServerConfig::default(),
+        ),
+        Some(url) => on_redis(&url).await?,
+    };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let http = match issuer {
-        None => oxmcp::http::serve(addr, move |t| server.serve(t)).await?,
-        Some(issuer) => {
-            let auth = protect(&server, &format!("http://{addr}/mcp"), &issuer)?;
-            let service = McpService::new(move |t| server.serve(t), HttpServerConfig::default());
-            serve_with(addr, service.with_auth(auth), "/mcp").await?
-        }
+    let auth = match issuer {
+        Some(issuer) => Some(protect(&server, &format!("http://{addr}/mcp"), &issuer)?),
+        None => None,
+    };
+    let service = McpService::new(move |t| server.serve(t), config);
+    let http = match auth {
+        None => serve_with(addr, service, "/mcp").await?,
+        Some(auth) => serve_with(addr, service.with_auth(auth), "/mcp").await?,
     };
     eprintln!("everything-server: listening on {}", http.url());
     interrupt.recv().await;
     http.shutdown().await;
     Ok(())
+}
+
+/// The server and HTTP settings for `--redis URL`: every store on that Redis, and the bus
+/// between instances; this process takes over the tasks of dead ones (by lease) every 5 s.
+async fn on_redis(url: &str) -> Result<(McpServer, HttpServerConfig), Failure> {
+    let options = RedisOptions::new(url);
+    let tasks = TaskEngine::new(RedisTaskStore::connect(&options).await?, task_config());
+    let (server, _state) = build_with_tasks(tasks)?;
+    drop(server.keep_recovering_tasks(Duration::from_secs(5)));
+    let config = HttpServerConfig::default()
+        .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
+        .with_session_store(Some(Arc::new(RedisSessionStore::connect(&options).await?)))
+        .with_bus(Some(Arc::new(RedisBus::connect(&options).await?)));
+    eprintln!("everything-server: on redis {url}");
+    Ok((server, config))
 }
 
 /// The resource server for `--auth`: JWT access tokens of `issuer` for `resource` with the
@@ -210,6 +259,7 @@ mod tests {
                 port: 8,
                 db: Some("x.db".into()),
                 auth: None,
+                redis: None,
             })
         );
         assert_eq!(
@@ -218,6 +268,16 @@ mod tests {
                 port: 8,
                 db: None,
                 auth: Some("https://issuer.example".into()),
+                redis: None,
+            })
+        );
+        assert_eq!(
+            parse(&args("http --port 8 --redis redis://127.0.0.1:6379/")),
+            Ok(Command::Http {
+                port: 8,
+                db: None,
+                auth: None,
+                redis: Some("redis://127.0.0.1:6379/".into()),
             })
         );
         for bad in [
@@ -231,6 +291,8 @@ mod tests {
             "stdio --auth https://issuer.example",
             "http --port 0 --auth https://issuer.example",
             "http --port 1 --auth a --auth b",
+            "stdio --redis redis://127.0.0.1/",
+            "http --port 1 --db a --redis redis://127.0.0.1/",
             "tcp",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");

@@ -14,6 +14,8 @@ mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
 mod protected;
+#[cfg(feature = "redis-tests")]
+mod scale;
 mod stdio;
 #[cfg(feature = "interop")]
 mod tasks_interop;

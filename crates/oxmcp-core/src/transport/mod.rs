@@ -196,6 +196,14 @@ pub trait TransportWriter: Send + 'static {
     fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send;
 }
 
+/// The name of a session shared by several server processes (the `Mcp-Session-Id` of a
+/// scaled-out HTTP server, whose instances each run their own engine session for it): a
+/// transport puts it in the extensions of every message of such a session, so that what
+/// outlives one process (the tasks a session owns, for one) is keyed by it rather than by
+/// the engine's per-process session id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SharedSessionName(pub Arc<str>);
+
 /// What a transport fixes for every request of its session, when the session has no
 /// `initialize` of its own (see [`Transport::negotiated`]).
 #[derive(Debug, Clone, PartialEq)]

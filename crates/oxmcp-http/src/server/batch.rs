@@ -70,7 +70,17 @@ pub(crate) async fn post(
         return not_allowed(session.version);
     }
     session.touch();
+    let named;
+    let inbound = if session.is_shared() {
+        named = inbound
+            .clone()
+            .with(oxmcp_core::transport::SharedSessionName(session.id.clone()));
+        &named
+    } else {
+        inbound
+    };
     if session.is_shared() {
+        shared::initialized_elsewhere(&session, inbound).await;
         for item in &items {
             if let Ok(Message::Request(request)) = item
                 && let Err(refusal) = shared::note(inner, &session, request).await

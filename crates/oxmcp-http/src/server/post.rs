@@ -29,6 +29,7 @@ use super::registered::Registered;
 use super::session::{Answer, NotRegistered, Session, SessionKind, stateless_session};
 use super::shared;
 use super::{Principal, ServiceInner, batch, refused_request, rejected};
+use oxmcp_core::transport::SharedSessionName;
 
 pub(crate) const INITIALIZE: &str = "initialize";
 pub(crate) const CANCELLED: &str = "notifications/cancelled";
@@ -124,7 +125,10 @@ where
         (message, Some(id)) if config.session_store.is_some() => {
             let caller = principal.as_ref();
             match shared::find(inner, Some(id), caller, header_version, || inbound.clone()).await {
-                Ok(session) => existing(inner, &session, message, &inbound).await,
+                Ok(session) => {
+                    let inbound = inbound.with(SharedSessionName(session.id.clone()));
+                    existing(inner, &session, message, &inbound).await
+                }
                 Err(refusal) => refusal,
             }
         }
@@ -387,10 +391,11 @@ async fn existing(
     };
     match message {
         Message::Request(request) => {
-            if session.is_shared()
-                && let Err(refusal) = shared::note(inner, session, &request).await
-            {
-                return refusal;
+            if session.is_shared() {
+                if let Err(refusal) = shared::note(inner, session, &request).await {
+                    return refusal;
+                }
+                shared::initialized_elsewhere(session, inbound).await;
             }
             let rx = match session.begin_exchange(request.id.clone()) {
                 Ok(rx) => rx,

@@ -407,3 +407,20 @@ pub(crate) async fn route_elsewhere(
         }
     }
 }
+
+/// Before a client request on the instance that answered a shared session's `initialize`
+/// but never saw its `notifications/initialized` (another instance got it): hands the
+/// engine that notification first, as the client sent it before this request.
+pub(crate) async fn initialized_elsewhere(session: &Session, inbound: &Inbound) {
+    if session.is_established() {
+        return;
+    }
+    let note = oxmcp_types::jsonrpc::Notification::new("notifications/initialized", None);
+    if session
+        .forward(inbound.frame(Message::Notification(note)))
+        .await
+        .is_err()
+    {
+        tracing::debug!(session = %session.id, "the session ended before its initialized");
+    }
+}

@@ -96,6 +96,13 @@ pub(crate) fn owner_of<R: Role>(cx: &RequestContext<R>) -> Result<TaskOwner, NoR
     if let Some(principal) = cx.principal() {
         return Ok(TaskOwner::new(format!("principal:{}", principal.key())));
     }
+    // A session that several processes serve is named by its shared name in all of them.
+    if let Some(shared) = cx
+        .extensions()
+        .get::<oxmcp_core::transport::SharedSessionName>()
+    {
+        return Ok(TaskOwner::new(format!("session:shared:{}", shared.0)));
+    }
     Ok(TaskOwner::new(format!(
         "session:{}:{}",
         process_nonce()?,

@@ -230,6 +230,11 @@ impl Session {
         self.established.store(true, Ordering::Relaxed);
     }
 
+    /// Whether the client finished initializing (as far as this instance saw).
+    pub(crate) fn is_established(&self) -> bool {
+        self.established.load(Ordering::Relaxed)
+    }
+
     /// Notes that the client finished initializing, when `frame` shows it.
     fn note_established(&self, frame: &Frame) {
         if self.established.load(Ordering::Relaxed) {

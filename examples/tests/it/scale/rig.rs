@@ -1,0 +1,170 @@
+//! The scale-out rig: a `redis-server` of the test's own, everything-server processes on
+//! it, and a round-robin HTTP proxy in front of them with no affinity (each request goes
+//! to the next instance), all on 127.0.0.1.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_everything-server");
+
+/// A free port on 127.0.0.1 (free when asked; a child binding it may still race).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A `redis-server` without persistence, killed on drop.
+pub(crate) struct Redis {
+    child: Child,
+    pub(crate) url: String,
+    dir: std::path::PathBuf,
+}
+
+impl Redis {
+    pub(crate) async fn start() -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("oxmcp-rig-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args(["--appendonly", "no", "--dir", dir.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (scripts/setup-interop installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}/"),
+            dir,
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One everything-server process on `redis`, killed on drop.
+pub(crate) struct Instance {
+    /// Killed when dropped.
+    _child: Child,
+    pub(crate) addr: SocketAddr,
+}
+
+impl Instance {
+    pub(crate) async fn start(redis: &Redis) -> Self {
+        let port = free_port();
+        let mut child = Command::new(SERVER)
+            .args(["http", "--port", &port.to_string(), "--redis", &redis.url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn everything-server");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let listening = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("listening on") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(listening, Ok(true), "everything-server did not start");
+        // Keep draining its stderr so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            _child: child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        }
+    }
+}
+
+/// The round-robin proxy: `url()` is its MCP endpoint; `counts` how many requests went
+/// to each backend.
+pub(crate) struct Proxy {
+    pub(crate) addr: SocketAddr,
+    pub(crate) counts: Arc<Vec<AtomicUsize>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub(crate) async fn start(backends: Vec<SocketAddr>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let counts: Arc<Vec<AtomicUsize>> =
+            Arc::new(backends.iter().map(|_| AtomicUsize::new(0)).collect());
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client: Client<HttpConnector, Incoming> =
+            Client::builder(TokioExecutor::new()).build(connector);
+        let next = Arc::new(AtomicUsize::new(0));
+        let (backends, seen) = (Arc::new(backends), counts.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (client, next, backends, seen) =
+                    (client.clone(), next.clone(), backends.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |mut req: hyper::Request<Incoming>| {
+                        let n = next.fetch_add(1, Ordering::Relaxed) % backends.len();
+                        seen[n].fetch_add(1, Ordering::Relaxed);
+                        let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                        *req.uri_mut() = format!("http://{}{path}", backends[n]).parse().unwrap();
+                        let client = client.clone();
+                        async move { client.request(req).await }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { addr, counts, task }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
