@@ -210,3 +210,47 @@ async fn a_store_that_is_down_gives_503_with_retry_after_and_keeps_nothing() {
     assert_eq!(unknown.status(), 503);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_stream_opened_on_one_instance_resumes_on_the_other() {
+    let store = Arc::new(MemorySessionStore::default());
+    let (a, b, _) = pair(store).await;
+    let id = initialize(&a.url(), "2025-11-25").await;
+    let resp = post(
+        &a.url(),
+        Some(&id),
+        &request(1, "notify", json!({"count": 5})),
+    )
+    .await;
+    let events = Events::new(resp).rest().await;
+    let data: Vec<_> = events
+        .iter()
+        .filter(|e| e.data.as_deref().is_some_and(|d| !d.is_empty()))
+        .collect();
+    assert_eq!(data.len(), 6);
+    // From the second notification on, on B (which never saw the stream).
+    let after = data[1].id.clone().unwrap();
+    let resumed = crate::support::get(&b.url(), &id, Some(&after)).await;
+    assert_eq!(resumed.status(), 200);
+    let rest = Events::new(resumed).rest().await;
+    let ids: Vec<_> = rest.iter().filter_map(|e| e.id.clone()).collect();
+    let want: Vec<_> = data[2..].iter().map(|e| e.id.clone().unwrap()).collect();
+    assert_eq!(ids, want, "lost or repeated events");
+    assert_eq!(
+        rest.last().unwrap().retry,
+        Some(1000),
+        "ends with a retry hint"
+    );
+    // An event id of a stream nobody has: nothing to replay.
+    let unknown = crate::support::get(&b.url(), &id, Some("12345-3")).await;
+    assert_eq!(unknown.status(), 200);
+    assert!(
+        Events::new(unknown)
+            .rest()
+            .await
+            .iter()
+            .all(|e| e.data.is_none())
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -274,3 +274,90 @@ async fn many_sessions_of_ten_calls_none_misrouted() {
     );
     assert_eq!(misrouted.load(Ordering::Relaxed), 0);
 }
+
+/// The SSE events of `resp` as (`id`, message), until `done` holds for what was read (or
+/// the stream ends); the response stays open.
+async fn events_until(
+    resp: &mut reqwest::Response,
+    done: impl Fn(&[(String, Value)]) -> bool,
+) -> Vec<(String, Value)> {
+    let (mut buf, mut seen) = (String::new(), Vec::new());
+    while !done(&seen) {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let id = block.lines().find_map(|l| l.strip_prefix("id: "));
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data:"))
+                .map(str::trim);
+            if let (Some(id), Some(data)) = (id, data.filter(|d| !d.is_empty())) {
+                seen.push((id.to_owned(), serde_json::from_str(data).unwrap()));
+            }
+        }
+        if done(&seen) {
+            break;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(20), resp.chunk())
+            .await
+            .expect("an SSE chunk within 20 s")
+            .unwrap();
+        match chunk {
+            Some(chunk) => buf.push_str(std::str::from_utf8(&chunk).unwrap()),
+            None => break,
+        }
+    }
+    seen
+}
+
+/// The sequence number of an event id `<stream>-<seq>`.
+fn seq(id: &str) -> u64 {
+    id.rsplit_once('-').unwrap().1.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_a_killed_instance_resumes_on_another_with_nothing_lost_or_repeated() {
+    let (_redis, mut instances, proxy) = cluster().await;
+    let client = http();
+    let url = proxy.url();
+    let session = initialize(&client, &url).await;
+    let mut body = call(1, "long_running", json!({"seconds": 20}));
+    body["params"]["_meta"] = json!({"progressToken": "p"});
+    let mut resp = post(&client, &url, Some(&session), &body).await;
+    let holder = proxy.last();
+    let before = events_until(&mut resp, |seen| seen.len() >= 3).await;
+    // The instance goes on storing events the client does not read, then dies.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    instances[holder].kill().await;
+    proxy.down(holder);
+    drop(resp);
+    let last_id = &before.last().unwrap().0;
+    let mut resumed = client
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("last-event-id", last_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 200);
+    assert_ne!(proxy.last(), holder);
+    let after = events_until(&mut resumed, |_| false).await;
+    assert!(
+        !after.is_empty(),
+        "the events stored before the kill are replayed"
+    );
+    let seqs: Vec<u64> = before.iter().chain(&after).map(|(id, _)| seq(id)).collect();
+    let first = seqs[0];
+    assert_eq!(
+        seqs,
+        (first..first + seqs.len() as u64).collect::<Vec<_>>(),
+        "lost or repeated events"
+    );
+    let steps: Vec<f64> = before
+        .iter()
+        .chain(&after)
+        .map(|(_, m)| m["params"]["progress"].as_f64().unwrap())
+        .collect();
+    assert!(steps.windows(2).all(|w| w[1] == w[0] + 1.0), "{steps:?}");
+}

@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
@@ -79,7 +79,7 @@ impl Drop for Redis {
 /// One everything-server process on `redis`, killed on drop.
 pub(crate) struct Instance {
     /// Killed when dropped.
-    _child: Child,
+    child: Child,
     pub(crate) addr: SocketAddr,
 }
 
@@ -107,9 +107,16 @@ impl Instance {
         // Keep draining its stderr so it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Self {
-            _child: child,
+            child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         }
+    }
+}
+
+impl Instance {
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub(crate) async fn kill(&mut self) {
+        self.child.kill().await.expect("kill everything-server");
     }
 }
 
@@ -118,6 +125,10 @@ impl Instance {
 pub(crate) struct Proxy {
     pub(crate) addr: SocketAddr,
     pub(crate) counts: Arc<Vec<AtomicUsize>>,
+    /// The backends still up (the proxy skips the others).
+    up: Arc<Vec<AtomicBool>>,
+    /// The backend of the latest request.
+    last: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -132,7 +143,11 @@ impl Proxy {
         let client: Client<HttpConnector, Incoming> =
             Client::builder(TokioExecutor::new()).build(connector);
         let next = Arc::new(AtomicUsize::new(0));
+        let up: Arc<Vec<AtomicBool>> =
+            Arc::new(backends.iter().map(|_| AtomicBool::new(true)).collect());
+        let last = Arc::new(AtomicUsize::new(0));
         let (backends, seen) = (Arc::new(backends), counts.clone());
+        let (alive, latest) = (up.clone(), last.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -140,9 +155,14 @@ impl Proxy {
                 };
                 let (client, next, backends, seen) =
                     (client.clone(), next.clone(), backends.clone(), seen.clone());
+                let (alive, latest) = (alive.clone(), latest.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |mut req: hyper::Request<Incoming>| {
-                        let n = next.fetch_add(1, Ordering::Relaxed) % backends.len();
+                        let mut n = next.fetch_add(1, Ordering::Relaxed) % backends.len();
+                        while !alive[n].load(Ordering::Relaxed) {
+                            n = next.fetch_add(1, Ordering::Relaxed) % backends.len();
+                        }
+                        latest.store(n, Ordering::Relaxed);
                         seen[n].fetch_add(1, Ordering::Relaxed);
                         let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
                         *req.uri_mut() = format!("http://{}{path}", backends[n]).parse().unwrap();
@@ -155,7 +175,23 @@ impl Proxy {
                 });
             }
         });
-        Self { addr, counts, task }
+        Self {
+            addr,
+            counts,
+            up,
+            last,
+            task,
+        }
+    }
+
+    /// The backend the latest request went to.
+    pub(crate) fn last(&self) -> usize {
+        self.last.load(Ordering::Relaxed)
+    }
+
+    /// Sends nothing more to backend `n` (it died).
+    pub(crate) fn down(&self, n: usize) {
+        self.up[n].store(false, Ordering::Relaxed);
     }
 
     pub(crate) fn url(&self) -> String {

@@ -67,6 +67,8 @@ struct State {
     completed: VecDeque<u64>,
     /// The id of the next stream.
     next_stream: u64,
+    /// The id of the first stream (see [`Session::set_first_stream`]).
+    first_stream: u64,
     /// The standalone stream: of the latest GET, or a legacy session's one stream.
     standalone: Option<u64>,
     /// Unrelated messages waiting for a GET to open a standalone stream.
@@ -135,6 +137,7 @@ impl Session {
             inbound: Mutex::new(None),
             state: Mutex::new(State {
                 next_stream: 1,
+                first_stream: 1,
                 ..State::default()
             }),
             handle: OnceLock::new(),
@@ -312,7 +315,9 @@ impl Session {
     /// Numbers the session's streams from `first` on (the instances sharing a session
     /// number theirs apart, so their events never mix in the shared event store).
     pub(crate) fn set_first_stream(&self, first: u64) {
-        lock(&self.state).next_stream = first.max(1);
+        let mut state = lock(&self.state);
+        state.next_stream = first.max(1);
+        state.first_stream = first.max(1);
     }
 
     /// Whether the session is kept in the session store.

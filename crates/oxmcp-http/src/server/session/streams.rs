@@ -219,7 +219,13 @@ impl Session {
         else {
             return Err(ResumeError::Unsupported);
         };
-        let (stored_seq, rx) = self.attach(after)?;
+        let (stored_seq, rx) = match self.attach(after) {
+            Ok(attached) => attached,
+            Err(_) if self.is_shared() && !self.numbered_here(after.stream) => {
+                return self.resume_elsewhere(after).await;
+            }
+            Err(refused) => return Err(refused),
+        };
         let events = match store.replay(&self.id, after.stream, after.seq).await {
             Ok(events) => events,
             Err(e) => {
@@ -233,6 +239,48 @@ impl Session {
         Ok(OpenStream {
             first,
             rx,
+            last_seq,
+        })
+    }
+
+    /// Whether this instance numbered stream `stream` (see
+    /// [`set_first_stream`](Session::set_first_stream)).
+    fn numbered_here(&self, stream: u64) -> bool {
+        let state = lock(&self.state);
+        (state.first_stream..state.next_stream).contains(&stream)
+    }
+
+    /// Resumes a stream of a shared session that another instance opened (one that died,
+    /// or that the client's connection no longer reaches): the events of the shared event
+    /// store after `after`, then a `retry` hint and the end of the connection; the client
+    /// resumes again from there for what comes later (SSE polling, SEP-1699), on any
+    /// instance. `Gone` when the store has lost events after `after`.
+    async fn resume_elsewhere(&self, after: EventId) -> Result<OpenStream, ResumeError> {
+        let config = &self.settings.config;
+        let store = config
+            .event_store
+            .as_ref()
+            .ok_or(ResumeError::Unsupported)?;
+        let events = match store.replay(&self.id, after.stream, after.seq).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "event store failed during a resumption");
+                return Err(ResumeError::Gone);
+            }
+        };
+        if events.first().is_some_and(|(seq, _)| *seq != after.seq + 1) {
+            return Err(ResumeError::Gone);
+        }
+        let (mut first, last_seq) = replayed(after, events, 0)?;
+        let retry = config
+            .sse_polling
+            .map_or(std::time::Duration::from_secs(1), |p| p.retry);
+        first.push_back(sse::retry(
+            u64::try_from(retry.as_millis()).unwrap_or(u64::MAX),
+        ));
+        Ok(OpenStream {
+            first,
+            rx: QueueRx::ended(),
             last_seq,
         })
     }
