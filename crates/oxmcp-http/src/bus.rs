@@ -18,7 +18,10 @@
 //! - **`notifications/cancelled`** for a request running on another instance: sent to
 //!   every live instance ([`Bus::broadcast`], [`Delivery::Cancelled`]), and the one
 //!   running the request cancels it. Cancellations are rare: no instance has to write where
-//!   each request runs.
+//!   each request runs;
+//! - **a change of the session's record** (log level, subscriptions): sent to every live
+//!   instance ([`Delivery::Apply`]), so that those already holding the session apply it
+//!   too (an instance that rebuilds the session later reads it from the record).
 
 use std::fmt;
 use std::sync::Arc;
@@ -38,6 +41,10 @@ pub enum Delivery {
     Unrelated,
     /// The client's `notifications/cancelled`.
     Cancelled,
+    /// A request that changed the session's record (`logging/setLevel`,
+    /// `resources/subscribe`, `resources/unsubscribe`), for the instances that hold the
+    /// session to apply too.
+    Apply,
 }
 
 impl Delivery {
@@ -47,6 +54,7 @@ impl Delivery {
             Self::Response => "response",
             Self::Unrelated => "unrelated",
             Self::Cancelled => "cancelled",
+            Self::Apply => "apply",
         }
     }
 
@@ -56,6 +64,7 @@ impl Delivery {
             "response" => Some(Self::Response),
             "unrelated" => Some(Self::Unrelated),
             "cancelled" => Some(Self::Cancelled),
+            "apply" => Some(Self::Apply),
             _ => None,
         }
     }

@@ -14,6 +14,13 @@ use super::post::cancelled_id;
 use super::registry::Registry;
 use crate::bus::{Delivery, Envelope};
 
+/// The id of a request applied from another instance (its answer goes nowhere).
+fn applied_id() -> oxmcp_types::RequestId {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    oxmcp_types::RequestId::String(format!("oxmcp-apply-{n}").into())
+}
+
 /// How long the task waits after a failed read before the next.
 const RETRY: Duration = Duration::from_millis(500);
 
@@ -67,6 +74,15 @@ impl Registry {
                 return;
             }
         };
+        if envelope.delivery == Delivery::Apply {
+            if let Message::Request(mut request) = message {
+                request.id = applied_id();
+                let _ = session
+                    .forward(Frame::Decoded(Message::Request(request)))
+                    .await;
+            }
+            return;
+        }
         let cancelled = match (&message, envelope.delivery) {
             (Message::Notification(n), Delivery::Cancelled) => cancelled_id(n),
             (Message::Response(_) | Message::Error(_), Delivery::Response) => None,

@@ -231,6 +231,13 @@ pub(crate) async fn note(
     match store.update(&session.id, bytes, config.idle_timeout).await {
         Ok(true) => {
             *super::session::lock(slot) = updated;
+            if let Some(bus) = &config.bus {
+                let message = Message::Request(request.clone()).to_vec();
+                let envelope = Envelope::new(&*session.id, Delivery::Apply, message.into());
+                if let Err(e) = bus.broadcast(envelope).await {
+                    tracing::warn!(error = %e, "bus: a session change was not sent to the others");
+                }
+            }
             Ok(())
         }
         Ok(false) => {

@@ -2,6 +2,8 @@
 //! affinity: they serve as one server (issue 16).
 
 mod rig;
+#[cfg(feature = "interop")]
+mod sdk;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
