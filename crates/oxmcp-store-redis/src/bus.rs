@@ -83,7 +83,8 @@ fn random_id() -> Result<String, RedisStoreError> {
 
 impl RedisBus {
     /// Connects to the Redis of `options` (two connections: one for the inbox's blocking
-    /// reads) and joins the live instances, with a new instance id.
+    /// reads), with a new instance id. The instance joins the live ones when it first reads
+    /// its inbox (see [`Bus::receive`]).
     pub async fn connect(options: &RedisOptions) -> Result<Self, RedisStoreError> {
         let conn = options.connect().await?;
         let reader = options.connect().await?;
@@ -104,7 +105,6 @@ impl RedisBus {
                 last_beat: AtomicU64::new(0),
             }),
         };
-        bus.beat().await?;
         Ok(bus)
     }
 
@@ -114,6 +114,16 @@ impl RedisBus {
     pub fn with_inbox_len(mut self, len: usize) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.inbox_len = len.max(1);
+        }
+        self
+    }
+
+    /// Counts an instance live for `liveness` after its last heartbeat (default
+    /// [`DEFAULT_LIVENESS`]; at least 30 ms). Call before the bus is shared.
+    #[must_use]
+    pub fn with_liveness(mut self, liveness: Duration) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.liveness = liveness.max(Duration::from_millis(30));
         }
         self
     }

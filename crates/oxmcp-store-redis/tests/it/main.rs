@@ -4,6 +4,7 @@
 #![cfg(feature = "redis-tests")]
 
 mod bounds;
+mod bus;
 #[cfg(feature = "cluster")]
 mod cluster;
 mod contract;
