@@ -75,7 +75,7 @@ pub(crate) async fn created(
         tracing::warn!(error = %e, "session store: the record of a new session was not written");
         return Err(store_unavailable(inner));
     }
-    let _ = session.record.set(Mutex::new(record));
+    let _ = session.record.set(Box::new(Mutex::new(record)));
     Ok(())
 }
 
@@ -122,7 +122,7 @@ pub(crate) async fn rebuild(
     session.set_first_stream(first_stream());
     let transport = transport.with_negotiated(Negotiated::initialized(record.initialize.clone()));
     let restore = restoring_requests(&record);
-    let _ = session.record.set(Mutex::new(record));
+    let _ = session.record.set(Box::new(Mutex::new(record)));
     match inner.registry.adopt(session.clone(), inbound.client_key()) {
         Ok(Some(existing)) => return Ok(Some(existing)),
         Ok(None) => {}

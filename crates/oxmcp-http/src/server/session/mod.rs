@@ -109,7 +109,7 @@ pub(crate) struct Session {
     queue_bytes: AtomicUsize,
     /// Its record in the session store, when the service has one (see
     /// [`shared`](crate::server::shared)).
-    pub(crate) record: OnceLock<Mutex<crate::session_store::SessionRecord>>,
+    pub(crate) record: OnceLock<Box<Mutex<crate::session_store::SessionRecord>>>,
 }
 
 /// Locks `m`, poisoned or not (a panic elsewhere does not take the session down with it).
