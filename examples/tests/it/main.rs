@@ -15,6 +15,7 @@ mod everything_interop;
 mod interop;
 mod protected;
 mod stdio;
+mod stdio_eras;
 #[cfg(feature = "interop")]
 mod tasks_interop;
 mod tasks_recovery;

@@ -397,7 +397,7 @@ impl<R: Role> Peer<R> {
             return Ok(());
         }
         let info = match self.session() {
-            Some(info) if self.inner.phase() == Phase::Operating => info,
+            Some(info) if self.operating(info) => info,
             _ => return Err(RequestError::NotInitialized(method.to_owned())),
         };
         match R::peer_handles(method, &info.peer_capabilities) {
@@ -611,6 +611,13 @@ impl<R: Role> Peer<R> {
         self.send(&message).await.map_err(|_| NotifyError::Closed)
     }
 
+    /// Whether this peer may send what needs an operating session: its session is past
+    /// `initialize`, or it answers a modern request (which needs none, and may come
+    /// before any `initialize` in a dual-era session).
+    fn operating(&self, info: &SessionInfo<R>) -> bool {
+        self.inner.phase() == Phase::Operating || info.protocol_version.is_modern()
+    }
+
     fn check_notification(&self, method: &str) -> Result<(), NotifyError> {
         let utility = matches!(
             method,
@@ -619,7 +626,7 @@ impl<R: Role> Peer<R> {
         let Some(info) = self.session() else {
             return Err(NotifyError::NotInitialized(method.to_owned()));
         };
-        if self.inner.phase() != Phase::Operating && !utility && method != "notifications/message" {
+        if !self.operating(info) && !utility && method != "notifications/message" {
             return Err(NotifyError::NotInitialized(method.to_owned()));
         }
         match R::may_notify(

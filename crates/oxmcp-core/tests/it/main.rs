@@ -3,6 +3,7 @@
 mod client_api;
 mod client_features;
 mod client_support;
+mod dual_era;
 mod engine_capabilities;
 mod engine_lifecycle;
 mod engine_malformed;
