@@ -375,6 +375,13 @@ impl<R: Role> Peer<R> {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
+        if let Some(answer) = self
+            .hook
+            .as_ref()
+            .and_then(|h| h.answer(method, params.as_deref()))
+        {
+            return answer.await;
+        }
         if let Some(rounds) = &self.rounds {
             return rounds.answer(method, params.as_deref()).await;
         }
@@ -577,7 +584,15 @@ impl<R: Role> Peer<R> {
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
         self.check_notification(method)?;
+        if !self.keeps(method) {
+            return Ok(());
+        }
         self.notify_unchecked(method, params).await
+    }
+
+    /// Whether this peer's hook lets the notification `method` out.
+    fn keeps(&self, method: &str) -> bool {
+        self.hook.as_ref().is_none_or(|h| h.keeps(method))
     }
 
     /// Sends a notification without waiting: for synchronous contexts (a `tracing` layer,
@@ -588,6 +603,9 @@ impl<R: Role> Peer<R> {
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
         self.check_notification(method)?;
+        if !self.keeps(method) {
+            return Ok(());
+        }
         let params = self
             .hooked_params(method, params)
             .map_err(NotifyError::Serialize)?;
