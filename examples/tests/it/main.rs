@@ -18,4 +18,5 @@ mod stdio;
 mod stdio_eras;
 #[cfg(feature = "interop")]
 mod tasks_interop;
+mod tasks_modern;
 mod tasks_recovery;

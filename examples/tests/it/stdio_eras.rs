@@ -63,6 +63,12 @@ impl StdioServer {
         }
     }
 
+    /// Kills the process with SIGKILL, as a crash would.
+    pub(crate) fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// Closes stdin and waits for a clean exit.
     pub(crate) fn finish(mut self) {
         drop(self.stdin.take());

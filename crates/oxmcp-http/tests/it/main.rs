@@ -35,4 +35,5 @@ mod server_streams;
 mod stateless;
 mod stream_close;
 mod support;
+mod tasks_modern;
 mod versions;
