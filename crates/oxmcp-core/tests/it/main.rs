@@ -12,6 +12,7 @@ mod extension_points;
 mod hardening;
 mod modern_era;
 mod mrtr;
+mod mrtr_replay;
 mod router_logging;
 mod router_notifications;
 mod router_prompts;
