@@ -1,8 +1,8 @@
 //! The oxmcp server with every feature (see `oxmcp_examples::everything_server`).
 //!
-//! Usage: `everything-server stdio [--db PATH]`, or `everything-server http --port P
-//! [--db PATH] [--auth ISSUER_URL]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until
-//! Ctrl-C). With `--auth` the server is an OAuth 2.1 protected resource: every request needs
+//! Usage: `everything-server stdio [--db PATH] [--request-state-keys KEYS]`, or
+//! `everything-server http --port P [--db PATH] [--auth ISSUER_URL] [--request-state-keys
+//! KEYS]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until Ctrl-C). With `--auth` the server is an OAuth 2.1 protected resource: every request needs
 //! a JWT access token (RFC 9068) of `ISSUER_URL` for the resource `http://127.0.0.1:P/mcp`
 //! with the scope `mcp`, checked with the issuer's keys; `update_note` also needs
 //! `notes:write`, `toggle_extras` needs `admin` (403 `insufficient_scope` otherwise); the
@@ -15,6 +15,13 @@
 //! fixed owner ([`STDIO_TASK_OWNER`]): a server restarted on the same `--db` serves the tasks
 //! of the previous process to its new session. Over HTTP every session owns its own tasks.
 //!
+//! `KEYS` (or, without the flag, the environment variable `OXMCP_REQUEST_STATE_KEYS`, which
+//! other users cannot read in the process list) signs the `requestState` of 2026-07-28
+//! multi round-trip requests: comma-separated secrets of at least 32 bytes in hex or
+//! base64, each optionally `id:`-prefixed, the first signing (see
+//! `RequestStateKeys::from_config`). Instances given the same keys accept each other's
+//! states; without keys each process draws a random one. Keys are never logged.
+//!
 //! Logs go to stderr (`RUST_LOG` filters them); the `tracing` events of request handlers
 //! also reach the client as `notifications/message`.
 
@@ -24,19 +31,21 @@ use std::process::ExitCode;
 
 use oxmcp::McpServer;
 use oxmcp::auth::resource::{JwtConfig, JwtVerifier, ResourceConfig, ResourceServer, ScopePolicy};
+use oxmcp::core::server::mrtr::{RequestStateKeys, RoundTripConfig};
 use oxmcp::http::{HttpServerConfig, McpService, serve_with};
 use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
 use oxmcp::transport::stdio::stdio;
-use oxmcp_examples::everything_server::{build_with_tasks, task_config};
+use oxmcp_examples::everything_server::{build_with, task_config};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const USAGE: &str = "usage: everything-server stdio [--db PATH] | everything-server http --port P \
-                     [--db PATH] [--auth ISSUER_URL]";
+const USAGE: &str = "usage: everything-server stdio [--db PATH] [--request-state-keys KEYS] | \
+                     everything-server http --port P [--db PATH] [--auth ISSUER_URL] \
+                     [--request-state-keys KEYS]";
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -48,11 +57,13 @@ const STDIO_TASK_OWNER: &str = "everything-server-stdio";
 enum Command {
     Stdio {
         db: Option<PathBuf>,
+        keys: Option<String>,
     },
     Http {
         port: u16,
         db: Option<PathBuf>,
         auth: Option<String>,
+        keys: Option<String>,
     },
 }
 
@@ -75,8 +86,13 @@ async fn main() -> ExitCode {
         }
     };
     let outcome = match command {
-        Command::Stdio { db } => serve_stdio(db).await,
-        Command::Http { port, db, auth } => serve_http(port, db, auth).await,
+        Command::Stdio { db, keys } => serve_stdio(db, keys).await,
+        Command::Http {
+            port,
+            db,
+            auth,
+            keys,
+        } => serve_http(port, db, auth, keys).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,6 +108,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut port = None;
     let mut db = None;
     let mut auth = None;
+    let mut keys = None;
     let mut rest = rest.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -105,17 +122,23 @@ fn parse(args: &[String]) -> Result<Command, String> {
             }
             "--db" if db.is_none() => db = Some(PathBuf::from(value)),
             "--auth" if mode == "http" && auth.is_none() => auth = Some(value.clone()),
+            "--request-state-keys" if keys.is_none() => keys = Some(value.clone()),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
     match mode.as_str() {
-        "stdio" => Ok(Command::Stdio { db }),
+        "stdio" => Ok(Command::Stdio { db, keys }),
         "http" => {
             let port = port.ok_or("http needs --port")?;
             if auth.is_some() && port == 0 {
                 return Err("--auth needs a fixed --port: the resource URI names it".into());
             }
-            Ok(Command::Http { port, db, auth })
+            Ok(Command::Http {
+                port,
+                db,
+                auth,
+                keys,
+            })
         }
         other => Err(format!("unknown mode {other:?}")),
     }
@@ -123,14 +146,19 @@ fn parse(args: &[String]) -> Result<Command, String> {
 
 /// Builds the server with its tasks owned as `owner` says, in memory or in the SQLite file
 /// `db` (recovering the tasks an earlier process left unfinished).
-async fn server(db: Option<PathBuf>, owner: OwnerPolicy) -> Result<McpServer, Failure> {
+async fn server(
+    db: Option<PathBuf>,
+    owner: OwnerPolicy,
+    keys: Option<String>,
+) -> Result<McpServer, Failure> {
     let config = task_config().with_owner(owner);
+    let round_trips = round_trips(keys)?;
     let Some(path) = db else {
         let engine = TaskEngine::new(MemoryTaskStore::new(), config);
-        return Ok(build_with_tasks(engine)?.0);
+        return Ok(build_with(engine, round_trips)?.0);
     };
     let store = SqliteTaskStore::open(&path).await?;
-    let (server, _state) = build_with_tasks(TaskEngine::new(store, config))?;
+    let (server, _state) = build_with(TaskEngine::new(store, config), round_trips)?;
     let recovery = server.recover_tasks().await?;
     eprintln!(
         "everything-server: tasks in {}: {} resumed, {} failed as interrupted",
@@ -141,9 +169,24 @@ async fn server(db: Option<PathBuf>, owner: OwnerPolicy) -> Result<McpServer, Fa
     Ok(server)
 }
 
+/// How multi round-trip requests run: signed with `--request-state-keys`, else with the
+/// keys of `OXMCP_REQUEST_STATE_KEYS`, else with a random key of this process.
+fn round_trips(flag: Option<String>) -> Result<RoundTripConfig, Failure> {
+    let keys = match flag {
+        Some(text) => Some(RequestStateKeys::from_config(&text)),
+        None => RequestStateKeys::from_env().transpose(),
+    };
+    match keys {
+        None => Ok(RoundTripConfig::default()),
+        Some(Ok(keys)) => Ok(RoundTripConfig::default().with_keys(keys)),
+        Some(Err(e)) => Err(format!("invalid request-state keys: {e}").into()),
+    }
+}
+
 /// Serves one client on stdin/stdout until it closes stdin.
-async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
-    let server = server(db, OwnerPolicy::Fixed(STDIO_TASK_OWNER.to_owned())).await?;
+async fn serve_stdio(db: Option<PathBuf>, keys: Option<String>) -> Result<(), Failure> {
+    let owner = OwnerPolicy::Fixed(STDIO_TASK_OWNER.to_owned());
+    let server = server(db, owner, keys).await?;
     let running = server.serve(stdio());
     let end = running.wait().await;
     tracing::debug!(?end, "session ended");
@@ -153,9 +196,14 @@ async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
 /// Serves every client that connects to `http://127.0.0.1:PORT/mcp`, until Ctrl-C (SIGINT);
 /// as a protected resource of `issuer` when one is given. The SIGINT handler is in place
 /// before the listening line: whoever reads it may signal at once.
-async fn serve_http(port: u16, db: Option<PathBuf>, issuer: Option<String>) -> Result<(), Failure> {
+async fn serve_http(
+    port: u16,
+    db: Option<PathBuf>,
+    issuer: Option<String>,
+    keys: Option<String>,
+) -> Result<(), Failure> {
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let server = server(db, OwnerPolicy::default()).await?;
+    let server = server(db, OwnerPolicy::default(), keys).await?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let http = match issuer {
         None => oxmcp::http::serve(addr, move |t| server.serve(t)).await?,
@@ -197,11 +245,18 @@ mod tests {
 
     #[test]
     fn parses_modes_and_flags() {
-        assert_eq!(parse(&args("stdio")), Ok(Command::Stdio { db: None }));
         assert_eq!(
-            parse(&args("stdio --db /tmp/t.db")),
+            parse(&args("stdio")),
             Ok(Command::Stdio {
-                db: Some("/tmp/t.db".into())
+                db: None,
+                keys: None
+            })
+        );
+        assert_eq!(
+            parse(&args("stdio --db /tmp/t.db --request-state-keys k:abc")),
+            Ok(Command::Stdio {
+                db: Some("/tmp/t.db".into()),
+                keys: Some("k:abc".into()),
             })
         );
         assert_eq!(
@@ -210,6 +265,7 @@ mod tests {
                 port: 8,
                 db: Some("x.db".into()),
                 auth: None,
+                keys: None,
             })
         );
         assert_eq!(
@@ -218,6 +274,7 @@ mod tests {
                 port: 8,
                 db: None,
                 auth: Some("https://issuer.example".into()),
+                keys: None,
             })
         );
         for bad in [
@@ -232,8 +289,24 @@ mod tests {
             "http --port 0 --auth https://issuer.example",
             "http --port 1 --auth a --auth b",
             "tcp",
+            "stdio --request-state-keys a --request-state-keys b",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn request_state_keys_come_from_the_flag_and_never_show_in_errors() {
+        let secret = "00".repeat(32);
+        let config = round_trips(Some(format!("main:{secret}"))).unwrap();
+        assert_eq!(config.keys.signing().id(), "main");
+        let short = "ab".repeat(8);
+        let message = round_trips(Some(short.clone())).unwrap_err().to_string();
+        assert!(
+            message.starts_with("invalid request-state keys"),
+            "{message}"
+        );
+        assert!(!message.contains(&short), "{message}");
+        assert!(!format!("{config:?}").contains(&secret));
     }
 }

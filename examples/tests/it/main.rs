@@ -14,6 +14,7 @@ mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
 mod protected;
+mod request_state_keys;
 mod stdio;
 mod stdio_eras;
 #[cfg(feature = "interop")]

@@ -19,9 +19,17 @@ pub(crate) struct StdioServer {
 
 impl StdioServer {
     pub(crate) fn spawn(args: &[&str]) -> Self {
+        Self::spawn_with_env(args, &[])
+    }
+
+    /// [`spawn`](Self::spawn) with `env` set (and `OXMCP_REQUEST_STATE_KEYS` unset unless
+    /// given).
+    pub(crate) fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(SERVER)
             .arg("stdio")
             .args(args)
+            .env_remove("OXMCP_REQUEST_STATE_KEYS")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
