@@ -16,9 +16,9 @@ const SERVER: &str = env!("CARGO_BIN_EXE_everything-server");
 const HEX: &str = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
 const BASE64: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
-fn profile(extra: Value) -> Value {
+fn profile(extra: &Value) -> Value {
     let mut params = json!({ "name": "elicit_profile", "arguments": {},
-                             "_meta": modern_meta(json!({ "elicitation": {} })) });
+                             "_meta": modern_meta(&json!({ "elicitation": {} })) });
     params
         .as_object_mut()
         .unwrap()
@@ -29,7 +29,7 @@ fn profile(extra: Value) -> Value {
 #[test]
 fn processes_sharing_keys_accept_each_others_states() {
     let mut first = StdioServer::spawn(&["--request-state-keys", HEX]);
-    let round = first.ask(1, "tools/call", profile(json!({})));
+    let round = first.ask(1, "tools/call", &profile(&json!({})));
     assert_eq!(round["result"]["resultType"], "input_required", "{round}");
     let state = round["result"]["requestState"].as_str().unwrap().to_owned();
     first.finish();
@@ -40,17 +40,17 @@ fn processes_sharing_keys_accept_each_others_states() {
         .next()
         .unwrap()
         .clone();
-    let retry = profile(json!({ "requestState": state,
+    let retry = profile(&json!({ "requestState": state,
                                 "inputResponses": { key: { "action": "decline" } } }));
 
     let mut second = StdioServer::spawn_with_env(&[], &[("OXMCP_REQUEST_STATE_KEYS", BASE64)]);
-    let done = second.ask(2, "tools/call", retry.clone());
+    let done = second.ask(2, "tools/call", &retry);
     assert_eq!(done["result"]["content"][0]["text"], "declined", "{done}");
     second.finish();
 
     let other = "ff".repeat(32);
     let mut third = StdioServer::spawn(&["--request-state-keys", &other]);
-    let refused = third.ask(3, "tools/call", retry);
+    let refused = third.ask(3, "tools/call", &retry);
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
     assert_eq!(refused["error"]["data"]["requestState"], "unknown_key");
     third.finish();

@@ -60,7 +60,7 @@ impl StdioServer {
     }
 
     /// Sends a request and returns its answer, skipping notifications.
-    pub(crate) fn ask(&mut self, id: u64, method: &str, params: Value) -> Value {
+    pub(crate) fn ask(&mut self, id: u64, method: &str, params: &Value) -> Value {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
             let message = self.recv();
@@ -86,7 +86,7 @@ impl StdioServer {
 }
 
 /// The `_meta` of a 2026-07-28 request.
-pub(crate) fn modern_meta(capabilities: Value) -> Value {
+pub(crate) fn modern_meta(capabilities: &Value) -> Value {
     json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": capabilities,
@@ -108,7 +108,7 @@ fn a_modern_client_probes_and_calls_without_initialize() {
     let probe = server.ask(
         1,
         "server/discover",
-        json!({ "_meta": modern_meta(json!({})) }),
+        &json!({ "_meta": modern_meta(&json!({})) }),
     );
     let result = &probe["result"];
     assert_eq!(result["supportedVersions"][0], "2026-07-28", "{probe}");
@@ -118,12 +118,12 @@ fn a_modern_client_probes_and_calls_without_initialize() {
             .unwrap()
             .contains(&json!("2025-11-25"))
     );
-    let echoed = server.ask(2, "tools/call", echo("hi", Some(modern_meta(json!({})))));
+    let echoed = server.ask(2, "tools/call", &echo("hi", Some(modern_meta(&json!({})))));
     assert_eq!(echoed["result"]["content"][0]["text"], "hi", "{echoed}");
     assert_eq!(echoed["result"]["resultType"], "complete");
-    let mut old = modern_meta(json!({}));
+    let mut old = modern_meta(&json!({}));
     old["io.modelcontextprotocol/protocolVersion"] = json!("2099-01-01");
-    let refused = server.ask(3, "tools/list", json!({ "_meta": old }));
+    let refused = server.ask(3, "tools/list", &json!({ "_meta": old }));
     assert_eq!(refused["error"]["code"], -32022, "{refused}");
     server.finish();
 }
@@ -134,15 +134,15 @@ fn a_legacy_session_and_modern_requests_share_the_process() {
     let init = server.ask(
         1,
         "initialize",
-        json!({ "protocolVersion": "2025-11-25", "capabilities": {},
+        &json!({ "protocolVersion": "2025-11-25", "capabilities": {},
                 "clientInfo": { "name": "legacy", "version": "1" } }),
     );
     assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "{init}");
     server.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    let legacy = server.ask(2, "tools/call", echo("old", None));
+    let legacy = server.ask(2, "tools/call", &echo("old", None));
     assert_eq!(legacy["result"]["content"][0]["text"], "old", "{legacy}");
     assert!(legacy["result"].get("resultType").is_none(), "{legacy}");
-    let modern = server.ask(3, "tools/call", echo("new", Some(modern_meta(json!({})))));
+    let modern = server.ask(3, "tools/call", &echo("new", Some(modern_meta(&json!({})))));
     assert_eq!(modern["result"]["content"][0]["text"], "new", "{modern}");
     assert_eq!(modern["result"]["resultType"], "complete", "{modern}");
     server.finish();

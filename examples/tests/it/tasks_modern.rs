@@ -24,11 +24,13 @@ fn temp_dir() -> PathBuf {
 }
 
 fn ask(server: &mut StdioServer, id: u64, method: &str, mut params: Value) -> Value {
-    params["_meta"] = modern_meta(json!({ "elicitation": {}, "extensions": { EXTENSION: {} } }));
-    server.ask(id, method, params)
+    params["_meta"] = modern_meta(&json!({ "elicitation": {}, "extensions": { EXTENSION: {} } }));
+    server.ask(id, method, &params)
 }
 
-/// Polls `tasks/get` until the task shows `status` (within 20 s).
+/// Polls `tasks/get` until the task shows `status` (within 20 s). A synchronous test:
+/// no runtime runs here that a blocking sleep could hold up.
+#[expect(clippy::disallowed_methods)]
 fn until(server: &mut StdioServer, id: &str, status: &str) -> Value {
     for n in 0..400 {
         let got = ask(server, 1000 + n, "tasks/get", json!({ "taskId": id }));
@@ -81,8 +83,8 @@ fn a_modern_task_takes_its_input_through_tasks_update() {
     assert!(done["result"]["content"].is_array(), "{done}");
     // Without the extension the tool, which needs a task, is refused with -32021.
     let plain = json!({ "name": "confirm_task", "arguments": { "action": "x" },
-                        "_meta": modern_meta(json!({})) });
-    let refused = server.ask(3, "tools/call", plain);
+                        "_meta": modern_meta(&json!({})) });
+    let refused = server.ask(3, "tools/call", &plain);
     assert_eq!(refused["error"]["code"], -32021, "{refused}");
     server.finish();
 }

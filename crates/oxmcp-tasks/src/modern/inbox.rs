@@ -157,7 +157,7 @@ mod tests {
         let bad = json!({ name.clone(): { "roots": "no" } });
         assert!(inbox.answer(serde_json::from_value(bad).unwrap()).is_err());
         assert!(name_rx.try_recv().is_err());
-        let good = json!({ name.clone(): { "action": "decline" }, "other-9-x": {} });
+        let good = json!({ name: { "action": "decline" }, "other-9-x": {} });
         assert_eq!(inbox.answer(serde_json::from_value(good).unwrap()), Ok(1));
         assert_eq!(name_rx.try_recv().unwrap()["action"], "decline");
         assert_eq!(inbox.requests().len(), 1);

@@ -159,6 +159,17 @@ impl Drop for WaiterGuard {
     }
 }
 
+/// A random label for one run of a task's work (8 hex digits), which keeps its input keys
+/// apart from those of another run of the same task; a fixed one if the system has no
+/// randomness (the keys still differ within the run).
+fn run_label() -> String {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return "run".to_owned();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,15 +199,4 @@ mod tests {
         rx.changed().await.unwrap();
         assert_eq!(*rx.borrow(), 1);
     }
-}
-
-/// A random label for one run of a task's work (8 hex digits), which keeps its input keys
-/// apart from those of another run of the same task; a fixed one if the system has no
-/// randomness (the keys still differ within the run).
-fn run_label() -> String {
-    let mut bytes = [0u8; 4];
-    if getrandom::fill(&mut bytes).is_err() {
-        return "run".to_owned();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -85,7 +85,10 @@ fn config_entry(n: usize, entry: &str) -> Result<RequestStateKey, KeyError> {
 
 /// Hex (an even number, 64 or more, of hex digits), else base64 in any of its usual forms.
 fn decode_secret(text: &str) -> Option<Vec<u8>> {
-    if text.len() >= 64 && text.len() % 2 == 0 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.len() >= 64
+        && text.len().is_multiple_of(2)
+        && text.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         return (0..text.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
