@@ -1,20 +1,4 @@
-//! [`ReplayGuard`]: makes each `requestState` good for one retry, for servers whose states
-//! must be consumed at most once.
-//!
-//! The spec asks servers to bind a state to its caller, its request and a short expiry
-//! (this module's states always are), and notes that those measures do not make a state
-//! single-use: a server for which a state must be consumed at most once must enforce that
-//! itself. The guard does, in one process: it remembers the digest of every state accepted
-//! until the state expires, and refuses it a second time (-32602, `data.requestState:
-//! "replayed"`). It is off by default: a client that retries the same retry (after a lost
-//! answer, say) is refused and must start the request again without the state.
-//!
-//! Memory is bounded: each remembered state costs [`ENTRY_BYTES`], and the guard holds at
-//! most its budget's worth. Expired entries are dropped first; when the guard is still
-//! full, a new state is refused (`data.requestState: "replay_guard_full"`) rather than
-//! forgetting one that has not expired, which would let it be replayed. Instances that
-//! share keys do not share the guard: route a request's retries to one instance, or
-//! enforce single use in the handler, where that must hold across instances.
+//! [`ReplayGuard`]: makes each `requestState` good for one retry.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -42,7 +26,23 @@ struct Seen {
     order: VecDeque<(u64, StateDigest)>,
 }
 
-/// Remembers the states accepted until they expire (see the [module docs](self)).
+/// Makes each `requestState` good for one retry, for servers whose states must be consumed
+/// at most once.
+///
+/// The spec asks servers to bind a state to its caller, its request and a short expiry
+/// (oxmcp's states always are), and notes that those measures do not make a state
+/// single-use: a server for which a state must be consumed at most once must enforce that
+/// itself. The guard does, in one process: it remembers the digest of every state accepted
+/// until the state expires, and refuses it a second time (-32602, `data.requestState:
+/// "replayed"`). It is off by default: a client that retries the same retry (after a lost
+/// answer, say) is refused and must start the request again without the state.
+///
+/// Memory is bounded: each remembered state costs [`ENTRY_BYTES`], and the guard holds at
+/// most its budget's worth. Expired entries are dropped first; when the guard is still
+/// full, a new state is refused (`data.requestState: "replay_guard_full"`) rather than
+/// forgetting one that has not expired, which would let it be replayed. Instances that
+/// share keys do not share the guard: route a request's retries to one instance, or
+/// enforce single use in the handler, where that must hold across instances.
 #[derive(Debug)]
 pub struct ReplayGuard {
     capacity: usize,
