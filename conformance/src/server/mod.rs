@@ -11,6 +11,7 @@ mod catalog;
 mod elicitation;
 mod modern;
 mod rounds;
+mod tasks;
 mod tools;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use oxmcp_http::{
     HttpServerConfig, HttpSessionTransport, McpService, ServeError, Server, SessionStreams,
     serve_with,
 };
+use oxmcp_tasks::TasksServerBuilderExt as _;
 use oxmcp_types::Implementation;
 
 /// The name the fixture gives itself in `initialize`.
@@ -72,6 +74,8 @@ pub fn build(streams: StreamRegistry) -> Result<McpServer, RegistrationError> {
             .instructions("The oxmcp fixture for the official MCP conformance suite.")
             .tools(tools::routes(streams))
             .tools(rounds::routes())
+            .tools(tasks::routes())
+            .tasks(tasks::engine())
             .prompt(rounds::prompt())
             .resource_template(catalog::template());
     for resource in catalog::resources() {

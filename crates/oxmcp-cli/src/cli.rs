@@ -331,12 +331,23 @@ pub(crate) enum BridgeCommand {
 pub(crate) enum ServeCommand {
     /// The oxmcp everything server (every MCP feature), over stdio or HTTP.
     #[command(
-        after_help = "Examples:\n  oxmcp serve demo\n  oxmcp serve demo --http 8000   # http://127.0.0.1:8000/mcp"
+        after_help = "Examples:\n  oxmcp serve demo\n  oxmcp serve demo --http 8000   # http://127.0.0.1:8000/mcp\n  OXMCP_REQUEST_STATE_KEYS=$(openssl rand -hex 32) oxmcp serve demo --http 8000"
     )]
     Demo {
         /// Serve Streamable HTTP on 127.0.0.1:PORT (0 picks one) instead of stdio.
         #[arg(long, value_name = "PORT")]
         http: Option<u16>,
+        /// The keys that sign the `requestState` of 2026-07-28 multi round-trip requests:
+        /// comma-separated secrets (32+ bytes, hex or base64, optionally `id:`-prefixed),
+        /// the first signing; give every instance the same. Prefer the environment variable
+        /// (not visible in the process list). Default: a random key per process.
+        #[arg(
+            long,
+            value_name = "KEYS",
+            env = "OXMCP_REQUEST_STATE_KEYS",
+            hide_env_values = true
+        )]
+        request_state_keys: Option<String>,
     },
     /// Canned tools, resources and prompts from a JSON or TOML file (for testing hosts).
     #[command(after_help = MOCK_HELP)]

@@ -117,7 +117,10 @@ async fn local(cx: &Ctx, command: Command) -> Result<Done, Failure> {
             ))
         }
         Command::Auth(AuthCommand::Status) => auth_status(cx.style),
-        Command::Serve(ServeCommand::Demo { http }) => serve::demo(http, &cx.cancel).await,
+        Command::Serve(ServeCommand::Demo {
+            http,
+            request_state_keys,
+        }) => serve::demo(http, request_state_keys.as_deref(), &cx.cancel).await,
         Command::Serve(ServeCommand::Mock { file, http }) => {
             serve::mock(&file, http, &cx.cancel).await
         }

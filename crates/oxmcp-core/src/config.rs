@@ -42,6 +42,14 @@ pub struct SessionConfig {
     /// Whether a server refuses requests other than `ping` (-32600) between its answer to
     /// `initialize` and `notifications/initialized`, as the lifecycle orders (default true).
     pub strict_lifecycle: bool,
+    /// Whether a server session that negotiates in `initialize` also serves modern requests
+    /// (2026-07-28), as a dual-era server over stdio does: a request whose `_meta` names a
+    /// protocol version is handled statelessly under what its `_meta` declares (see
+    /// [`ModernContext`](crate::session::ModernContext)), before or after an `initialize`,
+    /// which still opens a legacy session. False: only `initialize`-based sessions (a
+    /// modern request before `initialize` is refused as uninitialized). Default true; unused
+    /// by clients and by sessions with a context source.
+    pub modern_requests: bool,
     /// How many incoming notifications may wait for in-order handling before reading pauses
     /// (default 1024).
     pub notification_queue: usize,
@@ -69,6 +77,7 @@ impl Default for SessionConfig {
             max_outgoing_requests: 256,
             max_id_bytes: 256,
             strict_lifecycle: true,
+            modern_requests: true,
             notification_queue: 1024,
             request_timeout: Duration::from_secs(60),
             max_request_timeout: Duration::from_secs(600),

@@ -52,6 +52,7 @@
 
 mod client;
 mod context;
+pub(crate) mod modern;
 mod receiver;
 mod requestor;
 mod server;

@@ -16,8 +16,10 @@ use oxmcp_core::middleware::{Middleware, Next};
 use oxmcp_core::role::Server;
 use oxmcp_core::server::{McpServer, McpServerBuilder};
 
+use crate::modern::{self, ModernRunner};
 use crate::receiver::runner::{EngineRunner, outcome};
 use crate::{Recovery, ResumeWork, StoreError, TaskConfig, TaskEngine, TaskRecord, TaskStore};
+use oxmcp_types::ext_tasks::{EXTENSION_ID, TASK_IDS_FILTER_KEY};
 
 /// The task extension of a server (installed by [`TasksServerBuilderExt::tasks`]): declares
 /// `tasks`, answers `tasks/*`, and offers the engine as the runner of task-augmented
@@ -25,6 +27,7 @@ use crate::{Recovery, ResumeWork, StoreError, TaskConfig, TaskEngine, TaskRecord
 struct ServerTasks {
     engine: TaskEngine,
     runner: TaskAugmentation<Server>,
+    modern_runner: TaskAugmentation<Server>,
 }
 
 impl Middleware<Server> for ServerTasks {
@@ -34,11 +37,14 @@ impl Middleware<Server> for ServerTasks {
         mut cx: RequestContext<Server>,
         next: Next<Server>,
     ) -> HandlerResult {
+        if cx.protocol_version().is_modern() {
+            return self.modern(request, cx, next).await;
+        }
         if TaskEngine::handles(&request.method) {
             return self.engine.answer(&request, &cx).await;
         }
         if request.method == CallToolRequest::METHOD
-            && cx.protocol_version() >= ProtocolVersion::V2025_11_25
+            && cx.protocol_version() == ProtocolVersion::V2025_11_25
             && mentions_task(&request)
         {
             cx.extensions_mut().insert(self.runner.clone());
@@ -48,7 +54,54 @@ impl Middleware<Server> for ServerTasks {
 
     fn capabilities(&self, own: &mut ServerCapabilities) {
         own.tasks = Some(TaskEngine::server_capability());
+        own.extensions
+            .get_or_insert_with(Default::default)
+            .insert(EXTENSION_ID.to_owned(), serde_json::json!({}));
     }
+}
+
+impl ServerTasks {
+    /// A 2026-07-28 request: the tasks extension's methods, and its runner for a
+    /// `tools/call` whose client declared the extension (see [`crate::modern`]). The
+    /// 2025-11-25 task methods are not answered (-32601, from the router).
+    async fn modern(
+        &self,
+        request: IncomingRequest,
+        mut cx: RequestContext<Server>,
+        next: Next<Server>,
+    ) -> HandlerResult {
+        let declared = modern::declared(&cx);
+        if modern::handles(&request.method) {
+            if !declared {
+                return Err(modern::extension_required(&request.method));
+            }
+            return self.engine.answer_modern(&request, &cx).await;
+        }
+        if request.method == CallToolRequest::METHOD && declared {
+            cx.extensions_mut().insert(self.modern_runner.clone());
+        }
+        if request.method == SUBSCRIPTIONS_LISTEN && !declared && asks_task_ids(&request) {
+            return Err(modern::extension_required(SUBSCRIPTIONS_LISTEN));
+        }
+        next.run(request, cx).await
+    }
+}
+
+/// `subscriptions/listen`.
+const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
+
+/// Whether a `subscriptions/listen` asks for task status notifications (`taskIds` in its
+/// filter), which need the extension.
+fn asks_task_ids(request: &IncomingRequest) -> bool {
+    let Some(params) = &request.params else {
+        return false;
+    };
+    if memchr::memmem::find(params.get().as_bytes(), TASK_IDS_FILTER_KEY.as_bytes()).is_none() {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(params.get())
+        .ok()
+        .is_some_and(|p| p["notifications"].get(TASK_IDS_FILTER_KEY).is_some())
 }
 
 /// Whether the params may hold a `task` member (a quick look at the raw text; the router
@@ -87,9 +140,11 @@ pub trait TasksServerBuilderExt {
 impl TasksServerBuilderExt for McpServerBuilder {
     fn tasks(self, engine: TaskEngine) -> Self {
         let runner = TaskAugmentation(Arc::new(EngineRunner(engine.clone())));
+        let modern_runner = TaskAugmentation(Arc::new(ModernRunner(engine.clone())));
         self.layer(ServerTasks {
             engine: engine.clone(),
             runner,
+            modern_runner,
         })
         .extension(engine)
     }

@@ -1,11 +1,14 @@
 //! The oxmcp server with every feature (see `oxmcp_examples::everything_server`).
 //!
-//! Usage: `everything-server stdio [--db PATH]`, or `everything-server http --port P
-//! [--db PATH | --redis URL] [--auth ISSUER_URL]` (Streamable HTTP on
-//! `http://127.0.0.1:P/mcp`, until Ctrl-C). With `--redis redis://HOST:PORT/` the tasks, the
-//! events of resumable streams, the sessions and the messages between instances are in that
-//! Redis: any number of processes on one Redis serve as one server, behind a load balancer
-//! with no affinity (a process also takes over the tasks of a dead one, by lease). With `--auth` the server is an OAuth 2.1 protected resource: every request needs
+//! Usage: `everything-server stdio [--db PATH] [--request-state-keys KEYS]`, or
+//! `everything-server http --port P [--db PATH | --redis URL] [--auth ISSUER_URL]
+//! [--request-state-keys KEYS]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until Ctrl-C).
+//! With `--redis redis://HOST:PORT/` the tasks, the events of resumable streams, the sessions
+//! and the messages between instances are in that Redis: any number of processes on one
+//! Redis serve as one server, behind a load balancer with no affinity (a process also takes
+//! over the tasks of a dead one, by lease; give them all the same `KEYS` so that a
+//! multi round-trip request may continue on any of them). With `--auth` the server is an
+//! OAuth 2.1 protected resource: every request needs
 //! a JWT access token (RFC 9068) of `ISSUER_URL` for the resource `http://127.0.0.1:P/mcp`
 //! with the scope `mcp`, checked with the issuer's keys; `update_note` also needs
 //! `notes:write`, `toggle_extras` needs `admin` (403 `insufficient_scope` otherwise); the
@@ -18,6 +21,13 @@
 //! fixed owner ([`STDIO_TASK_OWNER`]): a server restarted on the same `--db` serves the tasks
 //! of the previous process to its new session. Over HTTP every session owns its own tasks.
 //!
+//! `KEYS` (or, without the flag, the environment variable `OXMCP_REQUEST_STATE_KEYS`, which
+//! other users cannot read in the process list) signs the `requestState` of 2026-07-28
+//! multi round-trip requests: comma-separated secrets of at least 32 bytes in hex or
+//! base64, each optionally `id:`-prefixed, the first signing (see
+//! `RequestStateKeys::from_config`). Instances given the same keys accept each other's
+//! states; without keys each process draws a random one. Keys are never logged.
+//!
 //! Logs go to stderr (`RUST_LOG` filters them); the `tracing` events of request handlers
 //! also reach the client as `notifications/message`.
 
@@ -29,20 +39,22 @@ use std::time::Duration;
 
 use oxmcp::McpServer;
 use oxmcp::auth::resource::{JwtConfig, JwtVerifier, ResourceConfig, ResourceServer, ScopePolicy};
+use oxmcp::core::server::mrtr::{RequestStateKeys, RoundTripConfig};
 use oxmcp::http::{HttpServerConfig, McpService, serve_with};
 use oxmcp::redis::{RedisBus, RedisEventStore, RedisOptions, RedisSessionStore, RedisTaskStore};
 use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
 use oxmcp::transport::stdio::stdio;
-use oxmcp_examples::everything_server::{build_with_tasks, task_config};
+use oxmcp_examples::everything_server::{build_with, task_config};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const USAGE: &str = "usage: everything-server stdio [--db PATH] | everything-server http --port P \
-                     [--db PATH | --redis URL] [--auth ISSUER_URL]";
+const USAGE: &str = "usage: everything-server stdio [--db PATH] [--request-state-keys KEYS] | \
+                     everything-server http --port P [--db PATH | --redis URL] \
+                     [--auth ISSUER_URL] [--request-state-keys KEYS]";
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -54,12 +66,14 @@ const STDIO_TASK_OWNER: &str = "everything-server-stdio";
 enum Command {
     Stdio {
         db: Option<PathBuf>,
+        keys: Option<String>,
     },
     Http {
         port: u16,
         db: Option<PathBuf>,
         auth: Option<String>,
         redis: Option<String>,
+        keys: Option<String>,
     },
 }
 
@@ -82,13 +96,14 @@ async fn main() -> ExitCode {
         }
     };
     let outcome = match command {
-        Command::Stdio { db } => serve_stdio(db).await,
+        Command::Stdio { db, keys } => serve_stdio(db, keys).await,
         Command::Http {
             port,
             db,
             auth,
             redis,
-        } => serve_http(port, db, auth, redis).await,
+            keys,
+        } => serve_http(port, db, auth, redis, keys).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,6 +120,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut db = None;
     let mut auth = None;
     let mut redis = None;
+    let mut keys = None;
     let mut rest = rest.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -119,11 +135,12 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "--db" if db.is_none() => db = Some(PathBuf::from(value)),
             "--auth" if mode == "http" && auth.is_none() => auth = Some(value.clone()),
             "--redis" if mode == "http" && redis.is_none() => redis = Some(value.clone()),
+            "--request-state-keys" if keys.is_none() => keys = Some(value.clone()),
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
     match mode.as_str() {
-        "stdio" => Ok(Command::Stdio { db }),
+        "stdio" => Ok(Command::Stdio { db, keys }),
         "http" => {
             let port = port.ok_or("http needs --port")?;
             if auth.is_some() && port == 0 {
@@ -137,6 +154,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 db,
                 auth,
                 redis,
+                keys,
             })
         }
         other => Err(format!("unknown mode {other:?}")),
@@ -145,14 +163,19 @@ fn parse(args: &[String]) -> Result<Command, String> {
 
 /// Builds the server with its tasks owned as `owner` says, in memory or in the SQLite file
 /// `db` (recovering the tasks an earlier process left unfinished).
-async fn server(db: Option<PathBuf>, owner: OwnerPolicy) -> Result<McpServer, Failure> {
+async fn server(
+    db: Option<PathBuf>,
+    owner: OwnerPolicy,
+    keys: Option<String>,
+) -> Result<McpServer, Failure> {
     let config = task_config().with_owner(owner);
+    let round_trips = round_trips(keys)?;
     let Some(path) = db else {
         let engine = TaskEngine::new(MemoryTaskStore::new(), config);
-        return Ok(build_with_tasks(engine)?.0);
+        return Ok(build_with(engine, round_trips)?.0);
     };
     let store = SqliteTaskStore::open(&path).await?;
-    let (server, _state) = build_with_tasks(TaskEngine::new(store, config))?;
+    let (server, _state) = build_with(TaskEngine::new(store, config), round_trips)?;
     let recovery = server.recover_tasks().await?;
     eprintln!(
         "everything-server: tasks in {}: {} resumed, {} failed as interrupted",
@@ -163,9 +186,24 @@ async fn server(db: Option<PathBuf>, owner: OwnerPolicy) -> Result<McpServer, Fa
     Ok(server)
 }
 
+/// How multi round-trip requests run: signed with `--request-state-keys`, else with the
+/// keys of `OXMCP_REQUEST_STATE_KEYS`, else with a random key of this process.
+fn round_trips(flag: Option<String>) -> Result<RoundTripConfig, Failure> {
+    let keys = match flag {
+        Some(text) => Some(RequestStateKeys::from_config(&text)),
+        None => RequestStateKeys::from_env().transpose(),
+    };
+    match keys {
+        None => Ok(RoundTripConfig::default()),
+        Some(Ok(keys)) => Ok(RoundTripConfig::default().with_keys(keys)),
+        Some(Err(e)) => Err(format!("invalid request-state keys: {e}").into()),
+    }
+}
+
 /// Serves one client on stdin/stdout until it closes stdin.
-async fn serve_stdio(db: Option<PathBuf>) -> Result<(), Failure> {
-    let server = server(db, OwnerPolicy::Fixed(STDIO_TASK_OWNER.to_owned())).await?;
+async fn serve_stdio(db: Option<PathBuf>, keys: Option<String>) -> Result<(), Failure> {
+    let owner = OwnerPolicy::Fixed(STDIO_TASK_OWNER.to_owned());
+    let server = server(db, owner, keys).await?;
     let running = server.serve(stdio());
     let end = running.wait().await;
     tracing::debug!(?end, "session ended");
@@ -180,14 +218,15 @@ async fn serve_http(
     db: Option<PathBuf>,
     issuer: Option<String>,
     redis: Option<String>,
+    keys: Option<String>,
 ) -> Result<(), Failure> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let (server, config) = match redis {
         None => (
-            server(db, OwnerPolicy::default()).await?,
+            server(db, OwnerPolicy::default(), keys).await?,
             HttpServerConfig::default(),
         ),
-        Some(url) => on_redis(&url).await?,
+        Some(url) => on_redis(&url, keys).await?,
     };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let auth = match issuer {
@@ -207,10 +246,13 @@ async fn serve_http(
 
 /// The server and HTTP settings for `--redis URL`: every store on that Redis, and the bus
 /// between instances; this process takes over the tasks of dead ones (by lease) every 5 s.
-async fn on_redis(url: &str) -> Result<(McpServer, HttpServerConfig), Failure> {
+async fn on_redis(
+    url: &str,
+    keys: Option<String>,
+) -> Result<(McpServer, HttpServerConfig), Failure> {
     let options = RedisOptions::new(url);
     let tasks = TaskEngine::new(RedisTaskStore::connect(&options).await?, task_config());
-    let (server, _state) = build_with_tasks(tasks)?;
+    let (server, _state) = build_with(tasks, round_trips(keys)?)?;
     drop(server.keep_recovering_tasks(Duration::from_secs(5)));
     let config = HttpServerConfig::default()
         .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
@@ -246,11 +288,18 @@ mod tests {
 
     #[test]
     fn parses_modes_and_flags() {
-        assert_eq!(parse(&args("stdio")), Ok(Command::Stdio { db: None }));
         assert_eq!(
-            parse(&args("stdio --db /tmp/t.db")),
+            parse(&args("stdio")),
             Ok(Command::Stdio {
-                db: Some("/tmp/t.db".into())
+                db: None,
+                keys: None
+            })
+        );
+        assert_eq!(
+            parse(&args("stdio --db /tmp/t.db --request-state-keys k:abc")),
+            Ok(Command::Stdio {
+                db: Some("/tmp/t.db".into()),
+                keys: Some("k:abc".into()),
             })
         );
         assert_eq!(
@@ -260,6 +309,7 @@ mod tests {
                 db: Some("x.db".into()),
                 auth: None,
                 redis: None,
+                keys: None,
             })
         );
         assert_eq!(
@@ -269,6 +319,7 @@ mod tests {
                 db: None,
                 auth: Some("https://issuer.example".into()),
                 redis: None,
+                keys: None,
             })
         );
         assert_eq!(
@@ -278,6 +329,7 @@ mod tests {
                 db: None,
                 auth: None,
                 redis: Some("redis://127.0.0.1:6379/".into()),
+                keys: None,
             })
         );
         for bad in [
@@ -294,8 +346,24 @@ mod tests {
             "stdio --redis redis://127.0.0.1/",
             "http --port 1 --db a --redis redis://127.0.0.1/",
             "tcp",
+            "stdio --request-state-keys a --request-state-keys b",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn request_state_keys_come_from_the_flag_and_never_show_in_errors() {
+        let secret = "00".repeat(32);
+        let config = round_trips(Some(format!("main:{secret}"))).unwrap();
+        assert_eq!(config.keys.signing().id(), "main");
+        let short = "ab".repeat(8);
+        let message = round_trips(Some(short.clone())).unwrap_err().to_string();
+        assert!(
+            message.starts_with("invalid request-state keys"),
+            "{message}"
+        );
+        assert!(!message.contains(&short), "{message}");
+        assert!(!format!("{config:?}").contains(&secret));
     }
 }

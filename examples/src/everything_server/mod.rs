@@ -36,6 +36,7 @@ use std::time::Duration;
 use oxmcp::McpServer;
 use oxmcp::Peer;
 use oxmcp::RegistrationError;
+use oxmcp::core::server::mrtr::RoundTripConfig;
 use oxmcp::role::Server;
 use oxmcp::tasks::{MemoryTaskStore, TaskConfig, TaskEngine};
 use oxmcp::types::methods::{NotificationMethod, RootsListChangedNotification};
@@ -121,6 +122,15 @@ pub fn build() -> Result<(McpServer, Arc<State>), RegistrationError> {
 /// [`recover_tasks`](oxmcp::tasks::TasksServerExt::recover_tasks) before serving when its store may hold tasks of an earlier
 /// process.
 pub fn build_with_tasks(engine: TaskEngine) -> Result<(McpServer, Arc<State>), RegistrationError> {
+    build_with(engine, RoundTripConfig::default())
+}
+
+/// [`build_with_tasks`], with multi round-trip requests (2026-07-28) run as `round_trips`
+/// says (the `requestState` keys shared by the instances of one deployment, for example).
+pub fn build_with(
+    engine: TaskEngine,
+    round_trips: RoundTripConfig,
+) -> Result<(McpServer, Arc<State>), RegistrationError> {
     let state = Arc::new(State::new());
     let server = McpServer::builder(
         Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
@@ -135,6 +145,7 @@ pub fn build_with_tasks(engine: TaskEngine) -> Result<(McpServer, Arc<State>), R
     .resource_template(catalog::notes(&state))
     .prompt(catalog::greet())
     .prompt(catalog::code_review())
+    .round_trips(round_trips)
     .on_notification(|n, cx| async move {
         if n.method == RootsListChangedNotification::METHOD {
             // Asking the client is a request: do it outside the in-order notification path.

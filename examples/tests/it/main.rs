@@ -14,9 +14,12 @@ mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
 mod protected;
+mod request_state_keys;
 #[cfg(feature = "redis-tests")]
 mod scale;
 mod stdio;
+mod stdio_eras;
 #[cfg(feature = "interop")]
 mod tasks_interop;
+mod tasks_modern;
 mod tasks_recovery;

@@ -3,8 +3,11 @@
 use std::path::Path;
 
 use oxmcp::server::tracing_bridge::McpLoggingLayer;
+use oxmcp::tasks::{MemoryTaskStore, TaskEngine};
 use oxmcp::transport::stdio::stdio;
 use oxmcp_core::McpServer;
+use oxmcp_core::server::mrtr::{RequestStateKeys, RoundTripConfig};
+use oxmcp_examples::everything_server;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -13,15 +16,33 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use super::Done;
 use crate::error::{Exit, Failure};
 
-/// Serves the everything server.
-pub(super) async fn demo(http: Option<u16>, cancel: &CancellationToken) -> Result<Done, Failure> {
+/// Serves the everything server, its `requestState` signed with `keys` when given (see
+/// `RequestStateKeys::from_config`).
+pub(super) async fn demo(
+    http: Option<u16>,
+    keys: Option<&str>,
+    cancel: &CancellationToken,
+) -> Result<Done, Failure> {
     // The `tracing` events of the tools reach the client as log messages.
     let _ = tracing_subscriber::registry()
         .with(McpLoggingLayer::new())
         .try_init();
-    let (server, _state) = oxmcp_examples::everything_server::build()
+    let round_trips = round_trips(keys)?;
+    let engine = TaskEngine::new(MemoryTaskStore::new(), everything_server::task_config());
+    let (server, _state) = everything_server::build_with(engine, round_trips)
         .map_err(|e| Failure::new(Exit::Protocol, format!("cannot build the demo server: {e}")))?;
     serve(server, http, cancel).await
+}
+
+/// Multi round-trip requests signed with `keys`, else with a random key. An error never
+/// quotes the keys.
+fn round_trips(keys: Option<&str>) -> Result<RoundTripConfig, Failure> {
+    let Some(text) = keys else {
+        return Ok(RoundTripConfig::default());
+    };
+    let keys = RequestStateKeys::from_config(text)
+        .map_err(|e| Failure::usage(format!("invalid --request-state-keys: {e}")))?;
+    Ok(RoundTripConfig::default().with_keys(keys))
 }
 
 /// Serves the canned tools, resources and prompts of `file` (see [`super::mock`]).
@@ -66,4 +87,30 @@ async fn serve(
         human: String::new(),
         exit: Exit::Ok,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_state_keys_are_read_and_never_quoted() {
+        assert_eq!(
+            round_trips(Some(&"ab".repeat(32)))
+                .unwrap()
+                .keys
+                .signing()
+                .id()
+                .len(),
+            13
+        );
+        let short = "0123456789abcdef";
+        let failure = round_trips(Some(short)).unwrap_err();
+        let message = format!("{failure:?}");
+        assert!(
+            message.contains("invalid --request-state-keys"),
+            "{message}"
+        );
+        assert!(!message.contains(short), "{message}");
+    }
 }

@@ -137,6 +137,7 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions
         && inner.config.strict_lifecycle
         && inner.source.is_none()
         && inner.phase() == Phase::Initializing
+        && per_request(inner, &request).is_none()
     {
         let e = ErrorData::invalid_request(format!(
             "`{method}` received before notifications/initialized"
@@ -173,7 +174,11 @@ fn negotiated<R: Role>(
     request: &Request,
     extensions: &Extensions,
 ) -> Result<Arc<SessionInfo<R>>, ErrorData> {
-    if let Some(source) = &inner.source {
+    let source = inner
+        .source
+        .as_ref()
+        .or_else(|| per_request(inner, request));
+    if let Some(source) = source {
         let head = RequestHead {
             method: &request.method,
             params: request.params.as_deref(),
@@ -187,6 +192,25 @@ fn negotiated<R: Role>(
             request.method
         ))
     })
+}
+
+/// In a dual-era session (one that negotiates in `initialize` and also serves modern
+/// requests), the source of `request` when it is a modern one: its `_meta` names a modern
+/// revision. Before `initialize`, any version or malformed `_meta` is modern too (answered
+/// -32022 or -32602 as a modern server would); after it, only a modern revision leaves
+/// the legacy session, whose requests are otherwise handled as they always were.
+fn per_request<'a, R: Role>(
+    inner: &'a Inner<R>,
+    request: &Request,
+) -> Option<&'a Arc<dyn super::ContextSource<R>>> {
+    let source = inner.per_request.as_ref()?;
+    match classify_request(&request.method, request.params.as_deref()) {
+        RequestEra::Modern(Ok(_)) => Some(source),
+        RequestEra::Modern(Err(_)) | RequestEra::Malformed(_) if inner.phase() == Phase::New => {
+            Some(source)
+        }
+        _ => None,
+    }
 }
 
 /// -32600 for a request id whose JSON is longer than `max` bytes.
@@ -241,7 +265,7 @@ fn discover<R: Role>(
     request: &Request,
     extensions: &Extensions,
 ) -> Result<Box<RawValue>, ErrorData> {
-    if inner.source.is_some() {
+    if inner.source.is_some() || per_request(inner, request).is_some() {
         negotiated(inner, request, extensions)?;
     } else {
         match classify_request(&request.method, request.params.as_deref()) {

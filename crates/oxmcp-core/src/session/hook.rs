@@ -13,6 +13,7 @@ use std::future::ready;
 
 use serde_json::value::RawValue;
 
+use crate::error::RequestError;
 use crate::handler::BoxFuture;
 use crate::transport::Route;
 
@@ -77,6 +78,27 @@ pub trait OutboundHook: Send + Sync + 'static {
     /// (see [`Peer::hold`](super::Peer::hold)).
     fn hold(&self) -> BoxFuture<'_, Option<WaitHold>> {
         Box::pin(ready(None))
+    }
+
+    /// Answers the request `method` itself instead of sending it to the other side, or
+    /// `None` (the default) to send it. The tasks extension of 2026-07-28 answers a task's
+    /// requests to the client this way: they wait as the task's `inputRequests` until the
+    /// client answers them with `tasks/update`. Called after the capability checks and
+    /// before anything else, multi round-trip requests included.
+    fn answer<'a>(
+        &'a self,
+        method: &'a str,
+        params: Option<&'a RawValue>,
+    ) -> Option<BoxFuture<'a, Result<Box<RawValue>, RequestError>>> {
+        let _ = (method, params);
+        None
+    }
+
+    /// Whether the notification `method` goes out at all (default: every one does). A
+    /// 2026-07-28 task sends neither progress nor log messages, for example.
+    fn keeps(&self, method: &str) -> bool {
+        let _ = method;
+        true
     }
 
     /// A short name for logs and `Debug` output (a task id, for example).

@@ -375,6 +375,13 @@ impl<R: Role> Peer<R> {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
+        if let Some(answer) = self
+            .hook
+            .as_ref()
+            .and_then(|h| h.answer(method, params.as_deref()))
+        {
+            return answer.await;
+        }
         if let Some(rounds) = &self.rounds {
             return rounds.answer(method, params.as_deref()).await;
         }
@@ -397,7 +404,7 @@ impl<R: Role> Peer<R> {
             return Ok(());
         }
         let info = match self.session() {
-            Some(info) if self.inner.phase() == Phase::Operating => info,
+            Some(info) if self.operating(info) => info,
             _ => return Err(RequestError::NotInitialized(method.to_owned())),
         };
         match R::peer_handles(method, &info.peer_capabilities) {
@@ -577,7 +584,15 @@ impl<R: Role> Peer<R> {
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
         self.check_notification(method)?;
+        if !self.keeps(method) {
+            return Ok(());
+        }
         self.notify_unchecked(method, params).await
+    }
+
+    /// Whether this peer's hook lets the notification `method` out.
+    fn keeps(&self, method: &str) -> bool {
+        self.hook.as_ref().is_none_or(|h| h.keeps(method))
     }
 
     /// Sends a notification without waiting: for synchronous contexts (a `tracing` layer,
@@ -588,6 +603,9 @@ impl<R: Role> Peer<R> {
         params: Option<Box<RawValue>>,
     ) -> Result<(), NotifyError> {
         self.check_notification(method)?;
+        if !self.keeps(method) {
+            return Ok(());
+        }
         let params = self
             .hooked_params(method, params)
             .map_err(NotifyError::Serialize)?;
@@ -611,6 +629,13 @@ impl<R: Role> Peer<R> {
         self.send(&message).await.map_err(|_| NotifyError::Closed)
     }
 
+    /// Whether this peer may send what needs an operating session: its session is past
+    /// `initialize`, or it answers a modern request (which needs none, and may come
+    /// before any `initialize` in a dual-era session).
+    fn operating(&self, info: &SessionInfo<R>) -> bool {
+        self.inner.phase() == Phase::Operating || info.protocol_version.is_modern()
+    }
+
     fn check_notification(&self, method: &str) -> Result<(), NotifyError> {
         let utility = matches!(
             method,
@@ -619,7 +644,7 @@ impl<R: Role> Peer<R> {
         let Some(info) = self.session() else {
             return Err(NotifyError::NotInitialized(method.to_owned()));
         };
-        if self.inner.phase() != Phase::Operating && !utility && method != "notifications/message" {
+        if !self.operating(info) && !utility && method != "notifications/message" {
             return Err(NotifyError::NotInitialized(method.to_owned()));
         }
         match R::may_notify(

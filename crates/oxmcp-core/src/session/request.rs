@@ -114,8 +114,10 @@ pub(super) async fn start<R: Role>(
     if let Some(refusal) = admit(inner, &id, &state) {
         return reply(inner, id, Err(refusal)).await;
     }
-    // A session negotiated per request hands the request's state to its peer too.
-    let own = inner.source.is_some().then(|| session.clone());
+    // A session negotiated per request, and a modern request in a dual-era session, hand
+    // the request's state to its peer too.
+    let own =
+        (inner.source.is_some() || session.protocol_version.is_modern()).then(|| session.clone());
     let peer = Peer::new(inner.clone(), Route::Related(id.clone())).with_info(own);
     let context = RequestContext::new(id.clone(), token, state.clone(), peer, session, extensions);
     let incoming = IncomingRequest::new(request.method, request.params);

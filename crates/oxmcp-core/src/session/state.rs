@@ -99,6 +99,9 @@ pub(crate) struct Inner<R: Role> {
     pub(crate) handler: Arc<dyn DynHandler<R>>,
     /// Where requests get their negotiated state when it is not `initialize`.
     pub(crate) source: Option<Arc<dyn ContextSource<R>>>,
+    /// Where a request that carries its own state in `_meta` (2026-07-28) gets it, in a
+    /// session that otherwise negotiates in `initialize` (a dual-era server).
+    pub(crate) per_request: Option<Arc<dyn ContextSource<R>>>,
     /// The session's extensions.
     pub(crate) extensions: SessionExtensions,
     /// Called with each of the peer's notifications, before its handler.
@@ -175,6 +178,9 @@ impl<R: Role> Inner<R> {
         };
         let info = info.map_or_else(OnceLock::new, OnceLock::from);
         let limits = (parts.config.outbound_queue, parts.config.max_outbound_bytes);
+        let per_request = (parts.source.is_none() && parts.config.modern_requests)
+            .then(R::per_request_source)
+            .flatten();
         Arc::new_cyclic(|me: &Weak<Self>| {
             let control: Weak<dyn Control> = me.clone();
             let outbound = Outbound::new(writer, limits, closed.clone(), control);
@@ -195,6 +201,7 @@ impl<R: Role> Inner<R> {
                 life: Life::new(closed.clone()),
                 closed,
                 handler: parts.handler,
+                per_request,
                 source: parts.source,
                 extensions: SessionExtensions::with(parts.extensions),
                 taps: Mutex::new(Vec::new()),

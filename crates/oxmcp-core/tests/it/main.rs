@@ -3,6 +3,7 @@
 mod client_api;
 mod client_features;
 mod client_support;
+mod dual_era;
 mod engine_capabilities;
 mod engine_lifecycle;
 mod engine_malformed;
@@ -11,6 +12,7 @@ mod extension_points;
 mod hardening;
 mod modern_era;
 mod mrtr;
+mod mrtr_replay;
 mod router_logging;
 mod router_notifications;
 mod router_prompts;

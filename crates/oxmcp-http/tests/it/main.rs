@@ -36,4 +36,5 @@ mod shared_sessions;
 mod stateless;
 mod stream_close;
 mod support;
+mod tasks_modern;
 mod versions;

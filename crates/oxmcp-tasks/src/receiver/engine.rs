@@ -24,7 +24,7 @@ use super::work::{NewTask, WorkResult, supervise};
 use super::{TaskRecord, TaskStore, wire_timestamp};
 use oxmcp_core::context::RequestContext;
 use oxmcp_core::role::Role;
-use oxmcp_core::session::Peer;
+use oxmcp_core::session::{OutboundHook, Peer};
 
 /// Runs task-augmented requests as tasks and answers `tasks/get`, `tasks/result`,
 /// `tasks/list` and `tasks/cancel`, for either role, over a [`TaskStore`]. Cheap to clone
@@ -224,13 +224,35 @@ impl TaskEngine {
         F: FnOnce(RequestContext<R>) -> Fut + Send + 'static,
         Fut: Future<Output = WorkResult> + Send + 'static,
     {
+        self.start_in(cx, task, work, Era::Legacy).await
+    }
+
+    /// [`start`](Self::start), with the work's peer as `era` wants it: the 2025-11-25
+    /// task protocol's, or the tasks extension's (its requests wait as `inputRequests`,
+    /// and no status notification goes out: the extension sends them only on
+    /// `subscriptions/listen`).
+    pub(crate) async fn start_in<R, F, Fut>(
+        &self,
+        cx: &RequestContext<R>,
+        task: NewTask,
+        work: F,
+        era: Era,
+    ) -> Result<CreateTaskResult, ErrorData>
+    where
+        R: Role,
+        F: FnOnce(RequestContext<R>) -> Fut + Send + 'static,
+        Fut: Future<Output = WorkResult> + Send + 'static,
+    {
         require_tasks(cx.protocol_version(), &task.method)?;
         self.inner.ensure_purger();
         let owner = owner_for(cx, &self.inner.config.owner)
             .map_err(|e| ErrorData::internal_error(e.to_string()))?;
         self.inner.check_params(&task)?;
         let slot = self.inner.reserve(R::NAME)?;
-        let sink = self.status_sink(cx.peer());
+        let sink = match era {
+            Era::Legacy => self.status_sink(cx.peer()),
+            Era::Modern => None,
+        };
         let session = owned_by_session(&owner).then(|| cx.peer().session_id());
         let cx = cx.clone();
         let engine = self.inner.clone();
@@ -252,8 +274,7 @@ impl TaskEngine {
             engine.add_live(live.clone());
             engine.track_session(&live, |hook| cx.peer().on_session_end(hook));
             let link = Arc::new(TaskLink::new(engine.clone(), live.clone()));
-            let hook = Arc::new(TaskHook(link));
-            let mut context = cx.for_work(live.cancel.clone(), Some(hook));
+            let mut context = cx.for_work(live.cancel.clone(), Some(era.hook(link, &live)));
             context
                 .extensions_mut()
                 .insert(RunningTask(live.id.clone()));
@@ -291,6 +312,28 @@ impl TaskEngine {
                 tracing::debug!(task = %task.task_id, %error, "task status notification not sent");
             }
         }))
+    }
+}
+
+/// Which protocol a task's requestor speaks to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Era {
+    /// The task protocol of 2025-11-25.
+    Legacy,
+    /// The tasks extension of 2026-07-28 (`io.modelcontextprotocol/tasks`).
+    Modern,
+}
+
+impl Era {
+    /// The hook of the work's peer.
+    pub(crate) fn hook(self, link: Arc<TaskLink>, live: &LiveTask) -> Arc<dyn OutboundHook> {
+        match self {
+            Self::Legacy => Arc::new(TaskHook(link)),
+            Self::Modern => Arc::new(crate::modern::ModernHook {
+                link,
+                inbox: live.inbox.clone(),
+            }),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::TaskOwner;
 use crate::lock;
+use crate::modern::inbox::Inbox;
 use oxmcp_core::transport::Route;
 
 /// Sends `notifications/tasks/status` for a task to the session that created it.
@@ -56,6 +57,8 @@ pub(crate) struct LiveTask {
     /// Held while a write is under way, which keeps the writes in order.
     pub(crate) shown: tokio::sync::Mutex<TaskStatus>,
     sink: Option<StatusSink>,
+    /// The requests a 2026-07-28 task's work waits on (its `inputRequests`).
+    pub(crate) inbox: Arc<Inbox>,
 }
 
 impl fmt::Debug for LiveTask {
@@ -85,6 +88,7 @@ impl LiveTask {
             inputs: Mutex::new(0),
             shown: tokio::sync::Mutex::new(TaskStatus::Working),
             sink,
+            inbox: Arc::new(Inbox::new(run_label())),
         })
     }
 
@@ -153,6 +157,17 @@ impl Drop for WaiterGuard {
             .list
             .retain(|w| w.serial != self.serial);
     }
+}
+
+/// A random label for one run of a task's work (8 hex digits), which keeps its input keys
+/// apart from those of another run of the same task; a fixed one if the system has no
+/// randomness (the keys still differ within the run).
+fn run_label() -> String {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return "run".to_owned();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

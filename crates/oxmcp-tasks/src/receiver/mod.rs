@@ -1,18 +1,18 @@
 //! The receiver side of tasks: the engine that runs task-augmented requests and answers
 //! `tasks/*`, its settings, the store contract and the in-memory store.
 
-mod clock;
+pub(crate) mod clock;
 mod config;
 mod cursor;
-mod engine;
-mod inner;
+pub(crate) mod engine;
+pub(crate) mod inner;
 pub(crate) mod link;
 mod live;
 mod memory;
-mod owner;
+pub(crate) mod owner;
 pub(crate) mod payload;
 mod recovery;
-mod requests;
+pub(crate) mod requests;
 pub(crate) mod runner;
 mod store;
 mod work;

@@ -10,7 +10,8 @@
 //! sessions; else the session: `session:<process nonce>:<session id>`, where the nonce is
 //! drawn at random once per process, so that a session of a later process (after a restart,
 //! on a store that outlives it) never inherits the tasks of an earlier session that had the
-//! same number.
+//! same number. A 2026-07-28 request without a principal has no session that outlives
+//! it: its tasks belong to `bearer:`, and their unguessable ids are the credential.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -91,10 +92,18 @@ pub(crate) fn owned_by_session(owner: &TaskOwner) -> bool {
     owner.as_str().starts_with("session:")
 }
 
+/// The owner of the tasks of 2026-07-28 requests that name no principal (see
+/// [`crate::modern`]).
+pub(crate) const BEARER_OWNER: &str = "bearer:";
+
 /// Who owns the tasks created by the request of `cx` (see the [module docs](self)).
 pub(crate) fn owner_of<R: Role>(cx: &RequestContext<R>) -> Result<TaskOwner, NoRandomness> {
     if let Some(principal) = cx.principal() {
         return Ok(TaskOwner::new(format!("principal:{}", principal.key())));
+    }
+    if cx.protocol_version().is_modern() {
+        // No session outlives a modern request: the task id is the credential.
+        return Ok(TaskOwner::new(BEARER_OWNER));
     }
     // A session that several processes serve is named by its shared name in all of them.
     if let Some(shared) = cx

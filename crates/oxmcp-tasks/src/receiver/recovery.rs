@@ -10,8 +10,8 @@ use oxmcp_types::tasks::TaskStatus;
 use oxmcp_types::{ErrorData, RequestId};
 
 use super::clock::now_ms;
-use super::engine::TaskEngine;
-use super::link::{RunningTask, TaskHook, TaskLink};
+use super::engine::{Era, TaskEngine};
+use super::link::{RunningTask, TaskLink};
 use super::live::LiveTask;
 use super::work::{WorkResult, supervise};
 use super::{StoreError, TaskOutcome, TaskRecord, TaskUpdate};
@@ -165,12 +165,12 @@ impl TaskEngine {
             }
         }
         let slot = self.inner.force_slot();
-        let live = LiveTask::new(id.clone(), record.owner, None, None);
+        let live = LiveTask::new(id.clone(), record.owner.clone(), None, None);
         self.inner.add_live(live.clone());
         let link = Arc::new(TaskLink::new(self.inner.clone(), live.clone()));
         let detached =
             RequestContext::<R>::detached(RequestId::String(id.into()), live.cancel.clone());
-        let peer = detached.peer().with_hook(Arc::new(TaskHook(link)));
+        let peer = detached.peer().with_hook(era_of(&record).hook(link, &live));
         let mut context = detached.with_peer(peer);
         context
             .extensions_mut()
@@ -181,5 +181,16 @@ impl TaskEngine {
         let future = (work.0)(context);
         tokio::spawn(supervise(engine, live, completion, future, slot));
         Ok(Some(true))
+    }
+}
+
+/// The era of the request a stored task wraps: a 2026-07-28 request keeps the protocol
+/// version in its params' `_meta`, and its resumed work asks its questions as that era's
+/// tasks do (as `inputRequests`).
+fn era_of(record: &TaskRecord) -> Era {
+    let params = record.params.as_deref();
+    match oxmcp_types::era::classify_request(&record.method, params) {
+        oxmcp_types::era::RequestEra::Modern(Ok(_)) => Era::Modern,
+        _ => Era::Legacy,
     }
 }

@@ -53,14 +53,16 @@ impl TaskEngine {
     /// - `tasks/cancel`: moves the task to `cancelled` and fires its work's cancellation
     ///   token; a terminal task: -32602.
     ///
-    /// Other methods, and any of these before protocol 2025-11-25: -32601.
+    /// Other methods, any of these before protocol 2025-11-25, and any in a 2026-07-28
+    /// request (whose tasks are the extension's): -32601.
     pub async fn answer<R: Role>(
         &self,
         request: &IncomingRequest,
         cx: &RequestContext<R>,
     ) -> HandlerResult {
         let method = request.method.as_str();
-        if !Self::handles(method) {
+        // The 2025-11-25 protocol only: a 2026-07-28 request has the tasks extension.
+        if !Self::handles(method) || cx.protocol_version().is_modern() {
             return Err(ErrorData::method_not_found(method));
         }
         require_tasks(cx.protocol_version(), method)?;
@@ -229,7 +231,7 @@ fn payload(record: &TaskRecord) -> HandlerResult {
 
 /// -32602 for an id that is unknown, expired or another owner's (indistinguishable);
 /// -32603 for a store failure.
-fn lookup_failure(e: &StoreError) -> ErrorData {
+pub(crate) fn lookup_failure(e: &StoreError) -> ErrorData {
     match e {
         StoreError::NotFound => {
             ErrorData::invalid_params("Failed to retrieve task: Task not found")

@@ -14,6 +14,7 @@ mod tasks_flows;
 mod tasks_input;
 mod tasks_isolation;
 mod tasks_limits;
+mod tasks_modern;
 mod tasks_nested;
 mod tasks_polling;
 mod tasks_recovery;

@@ -109,9 +109,13 @@ pub(crate) fn begin(
     let (recorded, asked) = match params.get("requestState") {
         None => (BTreeMap::new(), None),
         Some(Value::String(state)) => {
-            let payload = Payload::open(state, &config.keys, config.max_state_bytes, now_ms())?;
+            let now = now_ms();
+            let payload = Payload::open(state, &config.keys, config.max_state_bytes, now)?;
             let binding = binding_of(&started.method, &params, started.principal.clone());
             payload.check_binding(&binding)?;
+            if let Some(guard) = &config.replay_guard {
+                guard.accept(state, payload.expires_ms, now)?;
+            }
             started.binding = Some(binding);
             (payload.answers, Some(payload.asked))
         }

@@ -34,8 +34,9 @@ pub enum KeyError {
     /// The secret is not unpadded base64url.
     #[error("the secret of key `{0}` is not base64url")]
     NotBase64(String),
-    /// An entry of a key list is not `id:secret`.
-    #[error("`{0}` is not an `id:secret` key entry")]
+    /// An entry of a key list (named by its position, never by its text, which may be a
+    /// secret) is not `id:secret`.
+    #[error("key list {0} is not `id:secret`")]
     Entry(String),
     /// A key list names no key.
     #[error("the key list is empty")]
@@ -43,6 +44,10 @@ pub enum KeyError {
     /// Two keys share an id.
     #[error("two keys have the id `{0}`")]
     DuplicateId(String),
+    /// A key list from configuration could not be read (the text says why, without any
+    /// secret).
+    #[error("{0}")]
+    Encoding(String),
 }
 
 /// One HMAC-SHA-256 key for `requestState`, with the id that names it in the states it
@@ -221,13 +226,14 @@ impl RequestStateKeys {
     /// `openssl rand -base64 32 | tr '+/' '-_' | tr -d '='`.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         let mut keys: Vec<RequestStateKey> = Vec::new();
-        for entry in text
+        let entries = text
             .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|e| !e.is_empty())
-        {
+            .filter(|e| !e.is_empty());
+        for (n, entry) in entries.enumerate() {
+            // Named by position: an entry without `:` may be a bare secret.
             let (id, secret) = entry
                 .split_once(':')
-                .ok_or_else(|| KeyError::Entry(entry.to_owned()))?;
+                .ok_or_else(|| KeyError::Entry(format!("entry {}", n + 1)))?;
             if keys.iter().any(|k| k.id == id) {
                 return Err(KeyError::DuplicateId(id.to_owned()));
             }
@@ -271,7 +277,7 @@ mod tests {
         );
         assert_eq!(
             RequestStateKeys::parse("a").unwrap_err(),
-            KeyError::Entry("a".into())
+            KeyError::Entry("entry 1".into())
         );
         assert_eq!(
             RequestStateKeys::parse("a:***").unwrap_err(),

@@ -48,8 +48,10 @@
 //! method, a digest of the params (without `_meta`, `inputResponses` and `requestState`),
 //! the caller's [`Principal`](crate::Principal) and an expiry. A state that is altered,
 //! expired, signed with an unknown key, issued for another request or longer than the limit
-//! is refused with -32602 ([`RequestStateError`]). A state is not single-use: a handler
-//! whose effect must happen at most once must enforce that itself.
+//! is refused with -32602 ([`RequestStateError`]). A state is not single-use unless the
+//! config has a [`ReplayGuard`] ([`RoundTripConfig::with_replay_guard`], per process).
+//! Keys can come from configuration ([`RequestStateKeys::from_config`], the environment
+//! variable [`REQUEST_STATE_KEYS_ENV`]).
 //!
 //! Other modern requests (`tools/list`, ...) and handlers not served by an `McpServer`
 //! cannot reach the client: their requests to it fail with
@@ -58,14 +60,19 @@
 
 mod engine;
 mod keys;
+mod keys_config;
 mod recorder;
+mod replay;
 mod state;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) use engine::begin;
 pub use keys::{KeyError, MAX_KEY_ID_LEN, MIN_SECRET_LEN, RequestStateKey, RequestStateKeys};
+pub use keys_config::REQUEST_STATE_KEYS_ENV;
 pub(crate) use recorder::RoundHandle;
+pub use replay::{DEFAULT_REPLAY_GUARD_BYTES, ENTRY_BYTES, ReplayGuard};
 pub use state::RequestStateError;
 
 /// The default of [`RoundTripConfig::state_ttl`]: ten minutes.
@@ -105,6 +112,9 @@ pub struct RoundTripConfig {
     /// handler that asks more (one that asks again whenever a question fails, for example)
     /// is stopped, and the request answered -32603.
     pub max_input_requests: usize,
+    /// Makes each state good for one retry (default: none; see [`ReplayGuard`]). Clones
+    /// of the config share the guard.
+    pub replay_guard: Option<Arc<ReplayGuard>>,
 }
 
 impl Default for RoundTripConfig {
@@ -114,6 +124,7 @@ impl Default for RoundTripConfig {
             state_ttl: DEFAULT_STATE_TTL,
             max_state_bytes: DEFAULT_MAX_STATE_BYTES,
             max_input_requests: DEFAULT_MAX_INPUT_REQUESTS,
+            replay_guard: None,
         }
     }
 }
@@ -137,6 +148,16 @@ impl RoundTripConfig {
     #[must_use]
     pub fn with_max_input_requests(mut self, max: usize) -> Self {
         self.max_input_requests = max;
+        self
+    }
+
+    /// Accepts each state once, remembering those accepted in at most `max_bytes` (see
+    /// [`ReplayGuard`]; [`DEFAULT_REPLAY_GUARD_BYTES`] is a reasonable budget). For
+    /// servers whose states must be consumed at most once: the spec's binding of a state to
+    /// its caller, request and expiry does not make it single-use.
+    #[must_use]
+    pub fn with_replay_guard(mut self, max_bytes: usize) -> Self {
+        self.replay_guard = Some(Arc::new(ReplayGuard::new(max_bytes)));
         self
     }
 

@@ -50,6 +50,15 @@ pub enum RequestStateError {
     /// Issued for another request: another method, other params or another caller.
     #[error("requestState was issued for another request (its {0} differs)")]
     OtherRequest(&'static str),
+    /// Accepted before, by a server whose states are single-use (see
+    /// [`RoundTripConfig::with_replay_guard`](super::RoundTripConfig::with_replay_guard)).
+    #[error("requestState was used already: start the request again without it")]
+    Replayed,
+    /// The replay guard holds as many unexpired states as its budget allows.
+    #[error(
+        "too many request states are in use: try again later, or start the request again without it"
+    )]
+    GuardFull,
 }
 
 impl RequestStateError {
@@ -62,6 +71,8 @@ impl RequestStateError {
             Self::Forged => "integrity",
             Self::Expired => "expired",
             Self::OtherRequest(_) => "other_request",
+            Self::Replayed => "replayed",
+            Self::GuardFull => "replay_guard_full",
         }
     }
 }

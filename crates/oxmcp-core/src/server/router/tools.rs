@@ -170,11 +170,19 @@ impl McpServer {
             tool.check_param_headers(params.arguments.as_ref(), received)?;
         }
         let task = params.task.take();
-        // Taken as a task only when an extension offers to run it as one.
-        let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));
-        check_task_mode(&tool, &params.name, runner.is_some(), task.is_some())?;
-        if let (Some(runner), Some(task)) = (runner, task) {
-            return call_tool_as_task(&runner, tool, params, task, cx).await;
+        if cx.protocol_version().is_modern() {
+            // 2026-07-28 has no `task` member: with the tasks extension the server decides.
+            if let Some(runner) = modern_task_runner(&tool, &params.name, &cx)? {
+                let task = TaskMetadata::default();
+                return call_tool_as_task(&runner, tool, params, task, cx).await;
+            }
+        } else {
+            // Taken as a task only when an extension offers to run it as one.
+            let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));
+            check_task_mode(&tool, &params.name, runner.is_some(), task.is_some())?;
+            if let (Some(runner), Some(task)) = (runner, task) {
+                return call_tool_as_task(&runner, tool, params, task, cx).await;
+            }
         }
         let version = cx.protocol_version();
         let result = tool.call(params.arguments, cx).await?;
@@ -212,6 +220,39 @@ async fn run_tool(
     let result = tracing_bridge::scope(peer, tool.call(params.arguments, cx)).await?;
     super::reply_version(result, version)
 }
+
+/// The runner of a modern `tools/call` that becomes a task (the tasks extension,
+/// `io.modelcontextprotocol/tasks`, whose middleware offers a runner when the request's
+/// client declared the extension): a tool whose `execution.taskSupport` is `optional` or
+/// `required` runs as a task then, one that forbids tasks never does. A `required` tool
+/// without a runner is -32021 naming the extension, as the extension says of a server
+/// that can only answer with a task.
+fn modern_task_runner(
+    tool: &RegisteredTool,
+    name: &str,
+    cx: &RequestContext<Server>,
+) -> Result<Option<TaskAugmentation<Server>>, ErrorData> {
+    let support = tool.tool.task_support();
+    if support == TaskSupport::Forbidden {
+        return Ok(None);
+    }
+    let runner = TaskAugmentation::of(cx);
+    if runner.is_none() && support == TaskSupport::Required {
+        let mut required = oxmcp_types::ClientCapabilities::default();
+        let mut extensions = oxmcp_types::JsonObject::new();
+        extensions.insert(TASKS_EXTENSION.to_owned(), serde_json::json!({}));
+        required.extensions = Some(extensions);
+        let mut error = ErrorData::missing_required_client_capability(required);
+        error.message = format!(
+            "tool `{name}` runs only as a task: the client must declare `{TASKS_EXTENSION}`"
+        );
+        return Err(error);
+    }
+    Ok(runner)
+}
+
+/// The identifier of the tasks extension of 2026-07-28.
+const TASKS_EXTENSION: &str = oxmcp_types::ext_tasks::EXTENSION_ID;
 
 /// Applies the tool's `execution.taskSupport` (-32601 on a mismatch, as the tool-level
 /// rules of the spec say). A server that receives tasks (`tasks`: it has an engine and the
