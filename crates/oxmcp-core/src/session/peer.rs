@@ -375,6 +375,9 @@ impl<R: Role> Peer<R> {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
+        if let Some(exchange) = self.inner.exchange.get() {
+            return exchange.request(self, method, params, options).await;
+        }
         if let Some(rounds) = &self.rounds {
             return rounds.answer(method, params.as_deref()).await;
         }

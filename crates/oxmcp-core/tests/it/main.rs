@@ -1,6 +1,7 @@
 //! Integration tests of oxmcp-core: one test binary, one module per concern.
 
 mod client_api;
+mod client_eras;
 mod client_features;
 mod client_support;
 mod engine_capabilities;
