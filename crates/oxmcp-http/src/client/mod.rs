@@ -36,6 +36,7 @@ pub mod auth;
 mod exchange;
 mod failure;
 mod legacy;
+mod modern;
 mod renew;
 mod tls;
 
@@ -174,6 +175,8 @@ pub(crate) struct Shared {
     pub(crate) config: HttpClientConfig,
     pub(crate) session_id: Mutex<Option<HeaderValue>>,
     pub(crate) protocol_version: Mutex<Option<HeaderValue>>,
+    /// The version of the last 2026-07-28 request, for the notifications after it.
+    pub(crate) modern_version: Mutex<Option<HeaderValue>>,
     pub(crate) initialize_id: Mutex<Option<RequestId>>,
     /// The `initialize` the engine sent, sent again to start a new session after a 404.
     pub(crate) initialize_body: Mutex<Option<Bytes>>,
@@ -249,6 +252,7 @@ impl HttpClientTransport {
             config,
             session_id: Mutex::new(None),
             protocol_version: Mutex::new(None),
+            modern_version: Mutex::new(None),
             initialize_id: Mutex::new(None),
             initialize_body: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
@@ -372,10 +376,15 @@ impl TransportWriter for HttpClientWriter {
                     *lock(&self.shared.initialize_id) = Some(request.id.clone());
                     *lock(&self.shared.initialize_body) = Some(bytes.clone());
                 }
+                let headers = modern::request_headers(
+                    &self.shared,
+                    &request.method,
+                    request.params.as_deref(),
+                );
                 let shared = self.shared.clone();
                 self.shared
                     .tasks
-                    .spawn(exchange::request(shared, bytes, request.id));
+                    .spawn(exchange::request(shared, bytes, request.id, headers));
                 Ok(())
             }
             Ok(Message::Notification(n)) => {
@@ -393,7 +402,8 @@ impl TransportWriter for HttpClientWriter {
                 {
                     lock(&self.shared.cancelled).insert(id);
                 }
-                exchange::post_one_way(&self.shared, bytes).await?;
+                let headers = modern::notification_headers(&self.shared, &n.method);
+                exchange::post_one_way(&self.shared, bytes, &headers).await?;
                 if n.method == "notifications/initialized"
                     && let Some(answered) = exchange::start_get_stream(&self.shared)
                 {
@@ -405,7 +415,7 @@ impl TransportWriter for HttpClientWriter {
                 }
                 Ok(())
             }
-            _ => exchange::post_one_way(&self.shared, bytes).await,
+            _ => exchange::post_one_way(&self.shared, bytes, &HeaderMap::new()).await,
         }
     }
 

@@ -5,6 +5,7 @@ mod batches;
 mod budgets;
 mod client_auth;
 mod client_e2e;
+mod client_eras;
 mod client_fallback;
 mod client_foreign;
 mod client_reinitialize;
