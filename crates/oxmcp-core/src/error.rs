@@ -105,6 +105,13 @@ pub enum RequestError {
         /// What the handler answered.
         error: ErrorData,
     },
+    /// The server's acknowledgment of `subscriptions/listen` (2026-07-28) leaves out the
+    /// resource subscribed to: it sends no updates of it.
+    #[error("the server does not send updates of `{uri}`")]
+    SubscriptionRefused {
+        /// The resource.
+        uri: String,
+    },
     /// The method has no form in the era the session speaks (for example
     /// `resources/subscribe` in the 2026-07-28 era, where `subscriptions/listen` replaces
     /// it).
@@ -175,6 +182,7 @@ impl RequestError {
                 key: key.clone(),
                 error: error.clone(),
             },
+            Self::SubscriptionRefused { uri } => Self::SubscriptionRefused { uri: uri.clone() },
             Self::NotInEra { method, era } => Self::NotInEra {
                 method: method.clone(),
                 era: *era,

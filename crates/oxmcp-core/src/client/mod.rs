@@ -5,6 +5,7 @@
 
 mod api;
 mod handler;
+mod listen;
 mod mcp;
 mod modern;
 mod mrtr;
@@ -67,6 +68,10 @@ pub struct ClientConfig {
     /// (multi round-trip requests, 2026-07-28) before it fails with
     /// [`RequestError::TooManyInputRounds`] (default [`DEFAULT_MAX_INPUT_ROUNDS`]).
     pub max_input_rounds: usize,
+    /// In the 2026-07-28 era, whether to keep a `subscriptions/listen` request open for the
+    /// list changes the server declares (default true), as a legacy session's GET stream
+    /// does; `resources/subscribe` opens one in any case.
+    pub listen: bool,
     /// The oldest version the client accepts from the server (default: the oldest supported).
     pub min_protocol_version: ProtocolVersion,
     /// How long to wait for the answer to `initialize` (default 30 s).
@@ -86,6 +91,7 @@ impl ClientConfig {
             era: Some(Era::Legacy),
             discover_timeout: Duration::from_secs(10),
             max_input_rounds: DEFAULT_MAX_INPUT_ROUNDS,
+            listen: true,
             initialize_timeout: Duration::from_secs(30),
             session: SessionConfig::default(),
         }
@@ -233,7 +239,12 @@ async fn open(
     if config.era != Some(Era::Legacy) {
         match modern::probe(peer, config).await? {
             modern::Probe::Modern(result, version) => {
-                let synthesized = modern::operate(peer, config, &result, version);
+                let (synthesized, exchange) = modern::operate(peer, config, &result, version);
+                if config.listen
+                    && let Err(e) = exchange.listen(peer, &result.capabilities).await
+                {
+                    tracing::warn!(error = %e, "could not open subscriptions/listen");
+                }
                 return Ok((synthesized, Some(*result)));
             }
             modern::Probe::Legacy(why) if config.era == Some(Era::Modern) => return Err(why),

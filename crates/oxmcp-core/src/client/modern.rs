@@ -144,13 +144,13 @@ fn discovered(raw: &str, asked: ProtocolVersion) -> Result<Probe, InitializeErro
 
 /// Makes the session a modern one: the server's state from its `DiscoverResult`, and every
 /// request from now on shaped by a [`ModernExchange`]. Returns the `DiscoverResult` as an
-/// `initialize` result would have said it, for code that reads one.
+/// `initialize` result would have said it, for code that reads one, and the exchange.
 pub(super) fn operate(
     peer: &Peer<Client>,
     config: &ClientConfig,
     result: &DiscoverResult,
     version: ProtocolVersion,
-) -> InitializeResult {
+) -> (InitializeResult, Arc<ModernExchange>) {
     let server = result
         .meta
         .as_ref()
@@ -162,13 +162,17 @@ pub(super) fn operate(
         server.clone(),
         result.instructions.clone(),
     );
-    let exchange = ModernExchange::new(version, declared(config, version), config);
-    let _ = peer.inner.exchange.set(Arc::new(exchange));
+    let exchange = Arc::new(ModernExchange::new(
+        version,
+        declared(config, version),
+        config,
+    ));
+    let _ = peer.inner.exchange.set(exchange.clone());
     let _ = peer.inner.info.set(info);
     peer.inner.set_phase(Phase::Operating);
     let mut synthesized =
         InitializeResult::new(version.as_str(), result.capabilities.clone(), server);
     synthesized.instructions = result.instructions.clone();
     synthesized.meta = result.meta.clone();
-    synthesized
+    (synthesized, exchange)
 }

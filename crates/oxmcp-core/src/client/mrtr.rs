@@ -6,7 +6,9 @@
 //! at most [`ClientConfig::max_input_rounds`] times; an `UnsupportedProtocolVersion` error
 //! (-32022) is retried once with a version from the server's list. The methods the era
 //! dropped are emulated where they have a meaning (`ping` becomes `server/discover`,
-//! `logging/setLevel` sets the level sent with each request) and refused otherwise.
+//! `logging/setLevel` sets the level sent with each request, `resources/subscribe` and
+//! `unsubscribe` change the filter of the session's `subscriptions/listen` request, see
+//! [`listen`](super::listen)) and refused otherwise.
 
 use std::sync::Mutex;
 
@@ -15,6 +17,7 @@ use oxmcp_types::methods::{
     DiscoverRequest, InitializeRequest, PingRequest, RequestMethod, SetLevelRequest,
     SubscribeRequest, UnsubscribeRequest,
 };
+use oxmcp_types::modern::SubscriptionFilter;
 use oxmcp_types::modern::meta::LOG_LEVEL_KEY;
 use oxmcp_types::modern::{
     InputRequest, InputRequests, InputRequiredResult, InputResponse, InputResponses, RequestMeta,
@@ -22,17 +25,18 @@ use oxmcp_types::modern::{
 };
 use oxmcp_types::{
     ClientCapabilities, Era, Implementation, JsonObject, LoggingLevel, ProtocolVersion, RequestId,
-    SetLevelRequestParams,
+    ResourceRequestParams, ServerCapabilities, SetLevelRequestParams,
 };
 use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::ClientConfig;
+use super::listen::{self, Listener};
 use crate::context::RequestContext;
 use crate::error::RequestError;
 use crate::extensions::Extensions;
-use crate::handler::IncomingRequest;
+use crate::handler::{IncomingNotification, IncomingRequest};
 use crate::role::Client;
 use crate::session::state::lock;
 use crate::session::{Exchange, Peer, RequestOptions, RequestState};
@@ -47,6 +51,7 @@ pub(crate) struct ModernExchange {
     info: Implementation,
     log_level: Mutex<Option<LoggingLevel>>,
     max_rounds: usize,
+    listener: Listener,
 }
 
 impl ModernExchange {
@@ -61,6 +66,7 @@ impl ModernExchange {
             info: config.info.clone(),
             log_level: Mutex::new(None),
             max_rounds: config.max_input_rounds,
+            listener: Listener::new(config.discover_timeout),
         }
     }
 
@@ -97,7 +103,11 @@ impl ModernExchange {
         match method {
             PingRequest::METHOD => return self.ping(peer, options).await,
             SetLevelRequest::METHOD => return self.set_level(params.as_deref()),
-            InitializeRequest::METHOD | SubscribeRequest::METHOD | UnsubscribeRequest::METHOD => {
+            SubscribeRequest::METHOD => return self.subscribe(peer, params.as_deref(), true).await,
+            UnsubscribeRequest::METHOD => {
+                return self.subscribe(peer, params.as_deref(), false).await;
+            }
+            InitializeRequest::METHOD => {
                 return Err(RequestError::NotInEra {
                     method: method.to_owned(),
                     era: Era::Modern,
@@ -167,6 +177,58 @@ impl ModernExchange {
         empty()
     }
 
+    /// Opens the session's listen request for the list changes `server` declares.
+    pub(crate) async fn listen(
+        &self,
+        peer: &Peer<Client>,
+        server: &ServerCapabilities,
+    ) -> Result<(), RequestError> {
+        let open = |filter: &_, cancel| self.open_listen(peer, filter, cancel);
+        self.listener.start(peer, server, open).await
+    }
+
+    fn open_listen(
+        &self,
+        peer: &Peer<Client>,
+        filter: &SubscriptionFilter,
+        cancel: CancellationToken,
+    ) -> Result<listen::Failed, RequestError> {
+        let params = self.shaped(&listen::listen_params(filter)?)?;
+        let (failed, failure) = tokio::sync::oneshot::channel();
+        tokio::spawn(listen::run(peer.clone(), params, cancel, failed));
+        Ok(failure)
+    }
+
+    /// `resources/subscribe` and `unsubscribe` have no modern form: the URI joins or leaves
+    /// the listen request's filter, and the request is opened again.
+    async fn subscribe(
+        &self,
+        peer: &Peer<Client>,
+        params: Option<&RawValue>,
+        add: bool,
+    ) -> Result<Box<RawValue>, RequestError> {
+        let text = params.map_or("{}", RawValue::get);
+        let params: ResourceRequestParams =
+            serde_json::from_str(text).map_err(RequestError::Serialize)?;
+        let uri = params.uri;
+        let edit = |filter: &mut SubscriptionFilter| {
+            let uris = filter.resource_subscriptions.get_or_insert_with(Vec::new);
+            uris.retain(|u| *u != uri);
+            if add {
+                uris.push(uri.clone());
+            }
+        };
+        let open = |filter: &_, cancel| self.open_listen(peer, filter, cancel);
+        let acknowledged = self.listener.change(peer, open, edit).await?;
+        let honoured = acknowledged
+            .resource_subscriptions
+            .is_some_and(|uris| uris.contains(&uri));
+        if add && !honoured {
+            return Err(RequestError::SubscriptionRefused { uri });
+        }
+        empty()
+    }
+
     /// `logging/setLevel` has no modern form: the level goes in each request's `_meta`.
     fn set_level(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, RequestError> {
         let text = params.map_or("{}", RawValue::get);
@@ -186,6 +248,10 @@ impl Exchange<Client> for ModernExchange {
         options: RequestOptions,
     ) -> BoxFuture<'a, Result<Box<RawValue>, RequestError>> {
         Box::pin(self.run(peer, method, params, options))
+    }
+
+    fn accepts(&self, notification: &IncomingNotification) -> bool {
+        self.listener.accepts(notification)
     }
 }
 

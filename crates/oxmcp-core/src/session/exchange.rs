@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use super::{Peer, RequestOptions};
 use crate::error::RequestError;
+use crate::handler::IncomingNotification;
 use crate::role::Role;
 
 /// Sends one request of `peer` (already checked against the negotiated capabilities) and
@@ -20,4 +21,8 @@ pub(crate) trait Exchange<R: Role>: Send + Sync + 'static {
         params: Option<Box<RawValue>>,
         options: RequestOptions,
     ) -> BoxFuture<'a, Result<Box<RawValue>, RequestError>>;
+
+    /// Whether a notification of the peer goes on to the taps and the handler (a modern
+    /// client drops those of a subscription it no longer listens to).
+    fn accepts(&self, notification: &IncomingNotification) -> bool;
 }

@@ -3,6 +3,7 @@
 mod client_api;
 mod client_eras;
 mod client_features;
+mod client_listen;
 mod client_support;
 mod engine_capabilities;
 mod engine_lifecycle;

@@ -44,7 +44,7 @@ pub use auth::{AccessToken, AuthError, AuthProvider, Challenge, ChallengeOutcome
 pub use failure::HttpFailure;
 pub use tls::{TlsConfig, TlsError};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
@@ -177,6 +177,8 @@ pub(crate) struct Shared {
     pub(crate) protocol_version: Mutex<Option<HeaderValue>>,
     /// The version of the last 2026-07-28 request, for the notifications after it.
     pub(crate) modern_version: Mutex<Option<HeaderValue>>,
+    /// The 2026-07-28 requests under way: cancelling one closes its stream.
+    pub(crate) modern_streams: Mutex<HashMap<RequestId, CancellationToken>>,
     pub(crate) initialize_id: Mutex<Option<RequestId>>,
     /// The `initialize` the engine sent, sent again to start a new session after a 404.
     pub(crate) initialize_body: Mutex<Option<Bytes>>,
@@ -253,6 +255,7 @@ impl HttpClientTransport {
             session_id: Mutex::new(None),
             protocol_version: Mutex::new(None),
             modern_version: Mutex::new(None),
+            modern_streams: Mutex::new(HashMap::new()),
             initialize_id: Mutex::new(None),
             initialize_body: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
@@ -382,9 +385,12 @@ impl TransportWriter for HttpClientWriter {
                     request.params.as_deref(),
                 );
                 let shared = self.shared.clone();
-                self.shared
-                    .tasks
-                    .spawn(exchange::request(shared, bytes, request.id, headers));
+                let tracked = modern::track(&self.shared, &headers, request.id.clone());
+                let exchange = exchange::request(shared, bytes, request.id, headers);
+                match tracked {
+                    None => drop(self.shared.tasks.spawn(exchange)),
+                    Some(tracked) => drop(self.shared.tasks.spawn(tracked.run(exchange))),
+                }
                 Ok(())
             }
             Ok(Message::Notification(n)) => {
@@ -400,6 +406,10 @@ impl TransportWriter for HttpClientWriter {
                         })
                         .and_then(|p| p.request_id)
                 {
+                    // A modern request is cancelled by closing its stream.
+                    if modern::close(&self.shared, &id) {
+                        return Ok(());
+                    }
                     lock(&self.shared.cancelled).insert(id);
                 }
                 let headers = modern::notification_headers(&self.shared, &n.method);

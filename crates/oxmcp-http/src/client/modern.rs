@@ -4,11 +4,20 @@
 //! URI it targets in `Mcp-Name` (encoded as the revision says). Notifications sent while no
 //! session is open, after a modern request, carry the version and their method too. Legacy
 //! requests (no version in `_meta`) get none of them.
+//!
+//! A modern request is cancelled by closing its stream (the revision has no other way over
+//! HTTP): the engine's `notifications/cancelled` for it is not POSTed, the exchange reading
+//! its answer is dropped instead.
+
+use std::future::Future;
+use std::sync::Arc;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use oxmcp_types::RequestId;
 use oxmcp_types::era::{RequestEra, classify_request};
 use oxmcp_types::modern::headers::{MCP_METHOD_HEADER, MCP_NAME_HEADER, encode_value, mcp_name};
 use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
 
 use super::{Shared, lock};
 use crate::server::PROTOCOL_VERSION_HEADER;
@@ -61,4 +70,47 @@ pub(crate) fn notification_headers(shared: &Shared, method: &str) -> HeaderMap {
     }
     insert(&mut headers, MCP_METHOD_HEADER, method);
     headers
+}
+
+/// A modern request's exchange, which [`close`] ends.
+pub(crate) struct Tracked {
+    shared: Arc<Shared>,
+    id: RequestId,
+    token: CancellationToken,
+}
+
+impl Tracked {
+    /// Runs `exchange` until it ends or the request is closed, then forgets the request.
+    pub(crate) async fn run(self, exchange: impl Future<Output = ()>) {
+        tokio::select! {
+            () = self.token.cancelled() => {}
+            () = exchange => {}
+        }
+        lock(&self.shared.modern_streams).remove(&self.id);
+    }
+}
+
+/// Tracks the request `id` when its `headers` make it a modern one.
+pub(crate) fn track(shared: &Arc<Shared>, headers: &HeaderMap, id: RequestId) -> Option<Tracked> {
+    if !headers.contains_key(PROTOCOL_VERSION_HEADER) {
+        return None;
+    }
+    let token = CancellationToken::new();
+    lock(&shared.modern_streams).insert(id.clone(), token.clone());
+    Some(Tracked {
+        shared: shared.clone(),
+        id,
+        token,
+    })
+}
+
+/// Closes the stream of modern request `id`; false when it is no modern request under way.
+pub(crate) fn close(shared: &Shared, id: &RequestId) -> bool {
+    match lock(&shared.modern_streams).remove(id) {
+        Some(token) => {
+            token.cancel();
+            true
+        }
+        None => false,
+    }
 }

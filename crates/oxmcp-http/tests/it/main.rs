@@ -8,6 +8,7 @@ mod client_e2e;
 mod client_eras;
 mod client_fallback;
 mod client_foreign;
+mod client_listen;
 mod client_reinitialize;
 mod client_tls;
 mod connections;
