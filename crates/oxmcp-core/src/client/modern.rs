@@ -13,13 +13,16 @@
 
 use std::sync::Arc;
 
-use oxmcp_types::methods::{DiscoverRequest, RequestMethod};
-use oxmcp_types::modern::meta::server_info;
+use oxmcp_types::methods::{DiscoverRequest, ListToolsRequest, RequestMethod};
+use oxmcp_types::modern::headers::{X_MCP_HEADER, param_headers};
+use oxmcp_types::modern::meta::{SERVER_INFO_KEY, server_info};
 use oxmcp_types::modern::{DiscoverResult, RequestMeta, UnsupportedProtocolVersionData};
 use oxmcp_types::{
     AdaptToVersion, ClientCapabilities, ErrorCode, Implementation, InitializeResult, JsonObject,
     ProtocolVersion,
 };
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::ClientConfig;
 use super::mrtr::ModernExchange;
@@ -73,7 +76,7 @@ pub(super) async fn probe(
             .with_client_info(config.info.clone())
             .into_meta();
         let mut params = JsonObject::new();
-        params.insert("_meta".to_owned(), serde_json::Value::Object(meta));
+        params.insert("_meta".to_owned(), Value::Object(meta));
         let raw = serde_json::value::to_raw_value(&params).map_err(RequestError::Serialize)?;
         let options = RequestOptions::new().timeout(config.discover_timeout);
         let error = match peer
@@ -118,13 +121,29 @@ pub(super) async fn probe(
 }
 
 /// Reads a `DiscoverResult` and picks the version: the one asked when listed, else the
-/// newest listed modern one oxmcp speaks.
+/// newest listed modern one oxmcp speaks. The cache hints and `resultType` a server left
+/// out are read as their defaults, and a `serverInfo` member (outside `_meta`) as the
+/// server's info: the client needs the versions and capabilities only.
 fn discovered(raw: &str, asked: ProtocolVersion) -> Result<Probe, InitializeError> {
-    let result: DiscoverResult =
-        serde_json::from_str(raw).map_err(|source| RequestError::InvalidResult {
-            method: DiscoverRequest::METHOD.to_owned(),
-            source,
-        })?;
+    let invalid = |source| RequestError::InvalidResult {
+        method: DiscoverRequest::METHOD.to_owned(),
+        source,
+    };
+    let mut object: JsonObject = serde_json::from_str(raw).map_err(invalid)?;
+    object.entry("ttlMs").or_insert(Value::from(0));
+    object.entry("cacheScope").or_insert(Value::from("private"));
+    object
+        .entry("resultType")
+        .or_insert(Value::from("complete"));
+    if let Some(info) = object.remove("serverInfo") {
+        let meta = object
+            .entry("_meta")
+            .or_insert_with(|| Value::Object(JsonObject::new()));
+        if let Value::Object(meta) = meta {
+            meta.entry(SERVER_INFO_KEY).or_insert(info);
+        }
+    }
+    let result: DiscoverResult = serde_json::from_value(Value::Object(object)).map_err(invalid)?;
     let listed = result
         .supported_versions
         .iter()
@@ -175,4 +194,30 @@ pub(super) fn operate(
     synthesized.instructions = result.instructions.clone();
     synthesized.meta = result.meta.clone();
     (synthesized, exchange)
+}
+
+/// A `tools/list` result without the tools whose `x-mcp-header` annotations break the rules
+/// of SEP-2243 (a client must not call them: it could not send their headers).
+pub(super) fn valid_tools(answer: Box<RawValue>) -> Result<Box<RawValue>, RequestError> {
+    if !answer.get().contains(X_MCP_HEADER) {
+        return Ok(answer);
+    }
+    let invalid = |source| RequestError::InvalidResult {
+        method: ListToolsRequest::METHOD.to_owned(),
+        source,
+    };
+    let mut result: JsonObject = serde_json::from_str(answer.get()).map_err(invalid)?;
+    if let Some(Value::Array(tools)) = result.get_mut("tools") {
+        tools.retain(|tool| {
+            let schema = tool.get("inputSchema").and_then(Value::as_object);
+            match schema.map(param_headers) {
+                Some(Err(e)) => {
+                    tracing::warn!(tool = %tool["name"], error = %e, "leaving out a tool with invalid x-mcp-header annotations");
+                    false
+                }
+                _ => true,
+            }
+        });
+    }
+    serde_json::value::to_raw_value(&result).map_err(RequestError::Serialize)
 }

@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
 use oxmcp_types::methods::{
-    DiscoverRequest, InitializeRequest, PingRequest, RequestMethod, SetLevelRequest,
-    SubscribeRequest, UnsubscribeRequest,
+    DiscoverRequest, InitializeRequest, ListToolsRequest, PingRequest, RequestMethod,
+    SetLevelRequest, SubscribeRequest, UnsubscribeRequest,
 };
 use oxmcp_types::modern::SubscriptionFilter;
 use oxmcp_types::modern::meta::LOG_LEVEL_KEY;
@@ -132,6 +132,9 @@ impl ModernExchange {
                 Err(e) => return Err(e),
             };
             let Some(input) = input_required(&answer, method)? else {
+                if method == ListToolsRequest::METHOD {
+                    return super::modern::valid_tools(answer);
+                }
                 return Ok(answer);
             };
             if rounds == self.max_rounds {

@@ -450,3 +450,46 @@ async fn input_rounds_are_bounded() {
     // Each retry echoes the state of the answer before, exactly.
     assert_eq!(states, [Value::Null, json!("state-0"), json!("state-1")]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn tools_with_invalid_header_annotations_are_left_out() {
+    let (client_end, mut raw) = stub();
+    let client = tokio::spawn(oxmcp_core::connect(
+        client_end,
+        config(),
+        oxmcp_core::NoHandler,
+    ));
+    // A discover answer without cache hints, its server info outside `_meta`.
+    let probe = raw.recv().await;
+    reply(
+        &mut raw,
+        &probe,
+        json!({"supportedVersions": ["2026-07-28"],
+        "capabilities": {"tools": {}}, "serverInfo": {"name": "terse", "version": "1"}}),
+    )
+    .await;
+    let client = client.await.unwrap().unwrap();
+    assert_eq!(client.initialize_result().server_info.name, "terse");
+    let listing = tokio::spawn({
+        let peer = client.peer().clone();
+        async move { peer.list_tools().collect_all().await }
+    });
+    let request = raw.recv().await;
+    let schema = |header: &str, kind: &str| json!({"type": "object", "properties": {"p": {"type": kind, "x-mcp-header": header}}});
+    reply(
+        &mut raw,
+        &request,
+        json!({"resultType": "complete", "ttlMs": 0,
+        "cacheScope": "private", "tools": [
+            {"name": "good", "inputSchema": schema("Region", "string")},
+            {"name": "empty", "inputSchema": schema("", "string")},
+            {"name": "float", "inputSchema": schema("Score", "number")},
+            {"name": "spaced", "inputSchema": schema("My Region", "string")},
+            {"name": "plain", "inputSchema": {"type": "object"}}
+        ]}),
+    )
+    .await;
+    let tools = listing.await.unwrap().unwrap();
+    let names: Vec<_> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["good", "plain"]);
+}

@@ -114,6 +114,9 @@ pub(crate) async fn incoming(shared: &Shared, bytes: Vec<u8>, awaited: Option<&R
         && let Some(id) = peek.id
     {
         answers = awaited == Some(&id);
+        if let Some(result) = &peek.result {
+            shared.param_headers.observe(&id, result);
+        }
         let is_initialize = lock(&shared.initialize_id).as_ref() == Some(&id);
         if is_initialize
             && let Some(version) = peek

@@ -179,6 +179,8 @@ pub(crate) struct Shared {
     pub(crate) modern_version: Mutex<Option<HeaderValue>>,
     /// The 2026-07-28 requests under way: cancelling one closes its stream.
     pub(crate) modern_streams: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// The tools' `Mcp-Param-*` headers, from the `tools/list` answers seen.
+    pub(crate) param_headers: modern::ParamHeaders,
     pub(crate) initialize_id: Mutex<Option<RequestId>>,
     /// The `initialize` the engine sent, sent again to start a new session after a 404.
     pub(crate) initialize_body: Mutex<Option<Bytes>>,
@@ -256,6 +258,7 @@ impl HttpClientTransport {
             protocol_version: Mutex::new(None),
             modern_version: Mutex::new(None),
             modern_streams: Mutex::new(HashMap::new()),
+            param_headers: modern::ParamHeaders::default(),
             initialize_id: Mutex::new(None),
             initialize_body: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
@@ -379,11 +382,7 @@ impl TransportWriter for HttpClientWriter {
                     *lock(&self.shared.initialize_id) = Some(request.id.clone());
                     *lock(&self.shared.initialize_body) = Some(bytes.clone());
                 }
-                let headers = modern::request_headers(
-                    &self.shared,
-                    &request.method,
-                    request.params.as_deref(),
-                );
+                let headers = modern::request_headers(&self.shared, &request);
                 let shared = self.shared.clone();
                 let tracked = modern::track(&self.shared, &headers, request.id.clone());
                 let exchange = exchange::request(shared, bytes, request.id, headers);

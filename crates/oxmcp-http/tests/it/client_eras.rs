@@ -262,3 +262,61 @@ async fn a_client_pinned_to_modern_refuses_a_legacy_server() {
     assert!(matches!(error, InitializeError::NotModern(_)), "{error}");
     assert_eq!(log.lock().unwrap().len(), 1, "nothing but the probe");
 }
+
+/// oxmcp's server with a tool whose `region` and `rows` go in `Mcp-Param-*` headers (the
+/// server refuses a call whose headers do not match its arguments).
+async fn region_server() -> (oxmcp_http::Server, String) {
+    let Value::Object(schema) = json!({
+        "type": "object",
+        "properties": {
+            "region": { "type": "string", "x-mcp-header": "Region" },
+            "rows": { "type": "integer", "x-mcp-header": "Rows" },
+            "note": { "type": "string" }
+        }
+    }) else {
+        panic!("an object literal");
+    };
+    let route = ToolRoute::from_tool(
+        oxmcp_types::Tool::new("query", schema),
+        |args: oxmcp_types::JsonObject, _cx| async move {
+            Ok::<_, ToolError>(oxmcp_types::CallToolResult::text(
+                Value::Object(args).to_string(),
+            ))
+        },
+    );
+    let server = McpServer::builder(Implementation::new("params", "1"))
+        .tool(route)
+        .build()
+        .unwrap();
+    let service = McpService::new(move |t| server.serve(t), HttpServerConfig::default());
+    let running = serve_with("127.0.0.1:0".parse().unwrap(), service, "/mcp")
+        .await
+        .unwrap();
+    let url = running.url();
+    (running, url)
+}
+
+#[tokio::test]
+async fn marked_arguments_travel_in_their_headers_once_the_tools_are_listed() {
+    let (_server, url) = region_server().await;
+    let transport = HttpClientTransport::new(&url).unwrap();
+    let client = McpClient::connect(transport, config(), ClientHandler::new())
+        .await
+        .unwrap();
+    let call = |arguments: Value| {
+        let params = CallToolRequestParams::new("query")
+            .with_arguments(arguments.as_object().unwrap().clone());
+        let peer = client.peer().clone();
+        async move { peer.call_tool(params).await }
+    };
+    let arguments = json!({ "region": "Hello, 世界", "rows": 42, "note": "n" });
+    // Before `tools/list` the transport does not know the tool's headers: refused.
+    let refused = call(arguments.clone()).await.unwrap_err();
+    assert_eq!(refused.as_remote().unwrap().code.0, -32020, "{refused}");
+    client.peer().list_tools().collect_all().await.unwrap();
+    let result = call(arguments).await.unwrap();
+    assert!(text_of(&result).contains("世界"));
+    // An absent argument has no header, which matches.
+    call(json!({ "rows": 1 })).await.unwrap();
+    client.close().await;
+}
