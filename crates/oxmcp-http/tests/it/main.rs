@@ -20,6 +20,8 @@ mod http2;
 mod idle_sessions;
 #[cfg(feature = "interop")]
 mod interop_legacy;
+#[cfg(feature = "interop")]
+mod interop_v2;
 mod isolation;
 mod legacy_server;
 mod listen;
