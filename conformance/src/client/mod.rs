@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod elicitation;
+pub mod modern;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use oxmcp_core::client::{ClientHandler, PaginationError};
 use oxmcp_core::{ClientConfig, InitializeError, McpClient, RequestError};
 use oxmcp_http::{HttpClientError, HttpClientTransport};
 use oxmcp_types::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, Implementation, JsonObject,
+    CallToolRequestParams, CallToolResult, ClientCapabilities, Era, Implementation, JsonObject,
 };
 use serde_json::json;
 
@@ -37,6 +38,22 @@ pub enum Scenario {
     /// `sse-retry`: call `test_reconnection`, whose SSE stream the server closes; the
     /// transport reconnects after the server's `retry` with `Last-Event-ID` (SEP-1699).
     SseRetry,
+    /// `request-metadata` (2026-07-28): requests carrying `_meta` and the version header,
+    /// retried after -32022.
+    RequestMetadata,
+    /// `sep-2322-client-request-state` (2026-07-28): multi round-trip requests.
+    RequestState,
+    /// `http-standard-headers` (2026-07-28): `Mcp-Method` and `Mcp-Name`.
+    StandardHeaders,
+    /// `http-custom-headers` (2026-07-28): `Mcp-Param-*` headers.
+    CustomHeaders,
+    /// `http-invalid-tool-headers` (2026-07-28): tools with invalid `x-mcp-header`
+    /// annotations are left out.
+    InvalidToolHeaders,
+    /// `json-schema-ref-no-deref` (2026-07-28): list the tools, fetch no `$ref`.
+    SchemaRefNoDeref,
+    /// `json-schema-2020-12-preservation`: hand a tool's schema back as received.
+    SchemaPreservation,
     /// An authorization scenario (`auth/...`, one of [`auth::SCENARIOS`]): connect through
     /// OAuth, list the tools, call `test-tool` if offered.
     Auth(&'static str),
@@ -44,7 +61,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, by its name in the suite.
-    pub const ALL: [(&'static str, Self); 4] = [
+    pub const ALL: [(&'static str, Self); 11] = [
         ("initialize", Self::Initialize),
         ("tools_call", Self::ToolsCall),
         (
@@ -52,6 +69,13 @@ impl Scenario {
             Self::ElicitationDefaults,
         ),
         ("sse-retry", Self::SseRetry),
+        ("request-metadata", Self::RequestMetadata),
+        ("sep-2322-client-request-state", Self::RequestState),
+        ("http-standard-headers", Self::StandardHeaders),
+        ("http-custom-headers", Self::CustomHeaders),
+        ("http-invalid-tool-headers", Self::InvalidToolHeaders),
+        ("json-schema-ref-no-deref", Self::SchemaRefNoDeref),
+        ("json-schema-2020-12-preservation", Self::SchemaPreservation),
     ];
 
     /// The scenario's name in the suite.
@@ -87,7 +111,7 @@ impl FromStr for Scenario {
 pub enum ScenarioError {
     /// A name this binary does not know.
     #[error(
-        "unknown scenario `{0}` (known: initialize, tools_call, elicitation-sep1034-client-defaults, sse-retry, and the auth/ scenarios)"
+        "unknown scenario `{0}` (known: initialize, tools_call, elicitation-sep1034-client-defaults, sse-retry, the 2026-07-28 ones and the auth/ scenarios)"
     )]
     Unknown(String),
     /// The OAuth client could not be set up.
@@ -124,6 +148,7 @@ pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(25);
 pub async fn run(scenario: Scenario, url: &str) -> Result<(), ScenarioError> {
     let handler = match scenario {
         Scenario::ElicitationDefaults => elicitation::accept_with_defaults(ClientHandler::new()),
+        Scenario::RequestState => modern::accepting(ClientHandler::new()),
         _ => ClientHandler::new(),
     };
     let (transport, config) = match scenario {
@@ -140,6 +165,12 @@ pub async fn run(scenario: Scenario, url: &str) -> Result<(), ScenarioError> {
             (HttpClientTransport::with_config(url, http)?, config)
         }
         _ => (HttpClientTransport::new(url)?, config()),
+    };
+    // The suite names the revision to speak; 2026-07-28 is the modern era.
+    let config = if modern::asked() {
+        config.with_era(Era::Modern)
+    } else {
+        config
     };
     let client = McpClient::connect(transport, config, handler).await?;
     let outcome = match scenario {
@@ -166,6 +197,13 @@ pub async fn run(scenario: Scenario, url: &str) -> Result<(), ScenarioError> {
             .await
             .map(drop),
         Scenario::Auth(_) => authorized_calls(&client).await,
+        Scenario::RequestMetadata => modern::request_metadata(&client).await,
+        Scenario::RequestState => modern::request_state(&client).await,
+        Scenario::StandardHeaders => modern::standard_headers(&client).await,
+        Scenario::CustomHeaders => modern::custom_headers(&client).await,
+        Scenario::InvalidToolHeaders => modern::invalid_tool_headers(&client).await,
+        Scenario::SchemaRefNoDeref => list_tools(&client).await.map(drop),
+        Scenario::SchemaPreservation => modern::schema_preservation(&client).await,
     };
     client.close().await;
     outcome

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use oxmcp_types::{ErrorData, ProtocolVersion};
+use oxmcp_types::{Era, ErrorData, ProtocolVersion};
 
 /// Why an outgoing request did not produce a result.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,43 @@ pub enum RequestError {
     /// Two requests to the client of one handler run used the same input key.
     #[error("input key `{0}` is used twice in one request")]
     DuplicateInputKey(String),
+    /// The server still asked for input after as many rounds of a multi round-trip request
+    /// as [`ClientConfig::max_input_rounds`](crate::ClientConfig::max_input_rounds) allows.
+    #[error("`{method}` still required input after {limit} rounds")]
+    TooManyInputRounds {
+        /// The method retried.
+        method: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// The client's handler could not answer an input request of a multi round-trip
+    /// request (say, it offers no sampling): the request was not retried.
+    #[error("could not answer input request `{key}` (`{method}`): {error}")]
+    InputFailed {
+        /// The input request's method.
+        method: String,
+        /// Its key in `inputRequests`.
+        key: String,
+        /// What the handler answered.
+        error: ErrorData,
+    },
+    /// The server's acknowledgment of `subscriptions/listen` (2026-07-28) leaves out the
+    /// resource subscribed to: it sends no updates of it.
+    #[error("the server does not send updates of `{uri}`")]
+    SubscriptionRefused {
+        /// The resource.
+        uri: String,
+    },
+    /// The method has no form in the era the session speaks (for example
+    /// `resources/subscribe` in the 2026-07-28 era, where `subscriptions/listen` replaces
+    /// it).
+    #[error("`{method}` does not exist in the {era:?} era of the protocol")]
+    NotInEra {
+        /// The method.
+        method: String,
+        /// The session's era.
+        era: Era,
+    },
 }
 
 impl RequestError {
@@ -136,6 +173,20 @@ impl RequestError {
                 method: method.clone(),
             },
             Self::DuplicateInputKey(key) => Self::DuplicateInputKey(key.clone()),
+            Self::TooManyInputRounds { method, limit } => Self::TooManyInputRounds {
+                method: method.clone(),
+                limit: *limit,
+            },
+            Self::InputFailed { method, key, error } => Self::InputFailed {
+                method: method.clone(),
+                key: key.clone(),
+                error: error.clone(),
+            },
+            Self::SubscriptionRefused { uri } => Self::SubscriptionRefused { uri: uri.clone() },
+            Self::NotInEra { method, era } => Self::NotInEra {
+                method: method.clone(),
+                era: *era,
+            },
         }
     }
 }
@@ -195,6 +246,19 @@ pub enum InitializeError {
     /// The server chose a protocol version this client does not support.
     #[error("the server chose protocol version `{0}`, which this client does not support")]
     UnsupportedVersion(String),
+    /// The client is pinned to the 2026-07-28 era and the server's answer to the
+    /// `server/discover` probe was not a modern one (a legacy server).
+    #[error("the server does not speak the 2026-07-28 era: {0}")]
+    NotModern(#[source] RequestError),
+    /// The server speaks none of the revisions this client may use (its `supported` list,
+    /// from `server/discover` or an `UnsupportedProtocolVersion` error).
+    #[error(
+        "the server supports none of this client's protocol versions (it offers {supported:?})"
+    )]
+    NoCommonVersion {
+        /// The versions the server listed.
+        supported: Vec<String>,
+    },
     /// The server chose a version older than the client allows.
     #[error("the server chose protocol version {chosen}, older than the minimum {minimum}")]
     VersionTooOld {

@@ -41,6 +41,7 @@ impl Middleware<Client> for ClientTasks {
         );
         if augmentable
             && cx.protocol_version() >= ProtocolVersion::V2025_11_25
+            && !cx.protocol_version().is_modern()
             && mentions_task(&request)
         {
             cx.extensions_mut().insert(self.runner.clone());

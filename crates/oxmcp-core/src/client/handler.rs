@@ -410,8 +410,13 @@ impl ClientHandler {
             .as_ref()
             .ok_or_else(|| invalid("URL-mode elicitation was not declared by this client"))?;
         let id = params.elicitation_id.clone();
-        // Tracked before asking, so that a completion arriving during the question counts.
-        drop(self.shared.urls.register(&id));
+        // Tracked before asking, so that a completion arriving during the question counts
+        // (2025-11-25: the modern era has no completion notification, the request is
+        // retried instead).
+        let tracked = !cx.protocol_version().is_modern();
+        if tracked {
+            drop(self.shared.urls.register(&id));
+        }
         let action = consent(UrlElicitation {
             related_task_id: related_task_id(params.meta.as_ref()),
             params,
@@ -419,10 +424,10 @@ impl ClientHandler {
             source: UrlElicitationSource::Request,
         })
         .await;
-        if action != ElicitAction::Accept {
+        if tracked && action != ElicitAction::Accept {
             self.shared.urls.forget(&id);
         }
-        to_result(&ElicitResult::new(action))
+        to_result(&ElicitResult::new(action).adapted_to(cx.protocol_version()))
     }
 
     async fn fill_form(

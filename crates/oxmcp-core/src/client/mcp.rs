@@ -200,6 +200,10 @@ impl McpClient {
             };
             *current = roots;
         }
+        // The modern era has no such notification: the server asks for the roots each time.
+        if self.running.era() == oxmcp_types::Era::Modern {
+            return Ok(());
+        }
         self.peer()
             .notify::<RootsListChangedNotification>(&NotificationParams::default())
             .await
@@ -303,10 +307,10 @@ impl McpClient {
     }
 
     fn url_mode_enabled(&self) -> bool {
-        let version_ok = self
-            .peer()
-            .session()
-            .is_some_and(|s| s.protocol_version >= ProtocolVersion::V2025_11_25);
+        // -32042 exists in 2025-11-25 only: the modern era retries through input requests.
+        let version_ok = self.peer().session().is_some_and(|s| {
+            s.protocol_version >= ProtocolVersion::V2025_11_25 && !s.protocol_version.is_modern()
+        });
         version_ok && self.handler.url_consent.is_some()
     }
 

@@ -5,7 +5,10 @@
 
 mod api;
 mod handler;
+mod listen;
 mod mcp;
+mod modern;
+mod mrtr;
 mod notifications;
 mod pagination;
 mod requests;
@@ -13,6 +16,7 @@ mod tools;
 
 pub use handler::{ClientHandler, DEFAULT_MAX_FORM_ATTEMPTS};
 pub use mcp::{McpClient, ToolsSnapshot, UrlRetryError, UrlRetryPolicy};
+pub use mrtr::DEFAULT_MAX_INPUT_ROUNDS;
 pub use notifications::{
     DEFAULT_NOTIFICATION_CAPACITY, OtherNotification, ServerNotifications, Subscription,
     SubscriptionError,
@@ -27,8 +31,9 @@ use std::time::Duration;
 use oxmcp_types::methods::{
     InitializeRequest, InitializedNotification, NotificationMethod, RequestMethod,
 };
+use oxmcp_types::modern::DiscoverResult;
 use oxmcp_types::{
-    AdaptToVersion, ClientCapabilities, EmptyParams, Implementation, InitializeRequestParams,
+    AdaptToVersion, ClientCapabilities, EmptyParams, Era, Implementation, InitializeRequestParams,
     InitializeResult, ProtocolVersion,
 };
 
@@ -47,8 +52,26 @@ pub struct ClientConfig {
     pub info: Implementation,
     /// What the client declares.
     pub capabilities: ClientCapabilities,
-    /// The version requested in `initialize` (default: the latest).
+    /// The version requested in `initialize` (default: the latest legacy one). A modern
+    /// version here is the one the `server/discover` probe asks for first (default: the
+    /// latest modern one); `initialize` then asks for the latest legacy one.
     pub protocol_version: ProtocolVersion,
+    /// The era to speak: `Some(Era::Legacy)` (the default) sends `initialize` at once;
+    /// `None` probes with `server/discover` (2026-07-28) and falls back to `initialize`
+    /// when the server is a legacy one; `Some(Era::Modern)` probes and fails against a
+    /// legacy server.
+    pub era: Option<Era>,
+    /// How long to wait for the answer to the `server/discover` probe (default 10 s);
+    /// silence means a legacy server.
+    pub discover_timeout: Duration,
+    /// How many times one request is retried with answers to the server's input requests
+    /// (multi round-trip requests, 2026-07-28) before it fails with
+    /// [`RequestError::TooManyInputRounds`] (default [`DEFAULT_MAX_INPUT_ROUNDS`]).
+    pub max_input_rounds: usize,
+    /// In the 2026-07-28 era, whether to keep a `subscriptions/listen` request open for the
+    /// list changes the server declares (default true), as a legacy session's GET stream
+    /// does; `resources/subscribe` opens one in any case.
+    pub listen: bool,
     /// The oldest version the client accepts from the server (default: the oldest supported).
     pub min_protocol_version: ProtocolVersion,
     /// How long to wait for the answer to `initialize` (default 30 s).
@@ -65,6 +88,10 @@ impl ClientConfig {
             capabilities: ClientCapabilities::default(),
             protocol_version: ProtocolVersion::LATEST,
             min_protocol_version: ProtocolVersion::V2024_11_05,
+            era: Some(Era::Legacy),
+            discover_timeout: Duration::from_secs(10),
+            max_input_rounds: DEFAULT_MAX_INPUT_ROUNDS,
+            listen: true,
             initialize_timeout: Duration::from_secs(30),
             session: SessionConfig::default(),
         }
@@ -84,6 +111,29 @@ impl ClientConfig {
         self
     }
 
+    /// Pins the era (see [`era`](Self::era)).
+    #[must_use]
+    pub fn with_era(mut self, era: Era) -> Self {
+        self.era = Some(era);
+        self
+    }
+
+    /// Lets the server's answer to `server/discover` choose the era (see
+    /// [`era`](Self::era)).
+    #[must_use]
+    pub fn with_era_probe(mut self) -> Self {
+        self.era = None;
+        self
+    }
+
+    /// Sets how many input rounds one request may take (see
+    /// [`max_input_rounds`](Self::max_input_rounds)).
+    #[must_use]
+    pub fn with_max_input_rounds(mut self, rounds: usize) -> Self {
+        self.max_input_rounds = rounds;
+        self
+    }
+
     /// Sets the session limits and timeouts.
     #[must_use]
     pub fn with_session_config(mut self, session: SessionConfig) -> Self {
@@ -92,12 +142,13 @@ impl ClientConfig {
     }
 }
 
-/// An initialized client session.
+/// A connected client session: initialized (legacy era) or discovered (modern era).
 #[derive(Debug, Clone)]
 pub struct RunningClient {
     peer: Peer<Client>,
     handle: SessionHandle,
     initialize_result: Arc<InitializeResult>,
+    discover_result: Option<Arc<DiscoverResult>>,
 }
 
 impl RunningClient {
@@ -113,9 +164,21 @@ impl RunningClient {
             .unwrap_or_else(|| unreachable!("a connected client is initialized"))
     }
 
-    /// The server's answer to `initialize`, as it came.
+    /// The server's answer to `initialize`, as it came. In the modern era, what its
+    /// `server/discover` answer said, in that shape: the version chosen, the capabilities,
+    /// the server's info (from `_meta`) and instructions.
     pub fn initialize_result(&self) -> &InitializeResult {
         &self.initialize_result
+    }
+
+    /// The server's answer to `server/discover`, in the modern era.
+    pub fn discover_result(&self) -> Option<&DiscoverResult> {
+        self.discover_result.as_deref()
+    }
+
+    /// The era the session speaks.
+    pub fn era(&self) -> Era {
+        self.session().protocol_version.era()
     }
 
     /// Waits for the end of the session, or closes it.
@@ -130,25 +193,21 @@ impl RunningClient {
     }
 }
 
-/// Connects to a server over `transport`: sends `initialize`, checks the version the server
-/// chose, sends `notifications/initialized`. `handler` answers the server's requests
-/// (sampling, roots, elicitation) for the capabilities declared in `config`.
+/// Connects to a server over `transport`. Unless [`ClientConfig::era`] pins the legacy
+/// era, it first probes with `server/discover` (2026-07-28, see [`ClientConfig::era`] for
+/// the fallback); in the legacy era it sends `initialize`, checks the version the server
+/// chose and sends `notifications/initialized`. `handler` answers the server's requests
+/// (sampling, roots, elicitation), and in the modern era its input requests, for the
+/// capabilities declared in `config`.
 pub async fn connect<T: Transport, H: Handler<Client>>(
     transport: T,
     config: ClientConfig,
     handler: H,
 ) -> Result<RunningClient, InitializeError> {
-    // What the client says of itself fits the revision it asks for.
-    let params = InitializeRequestParams::new(
-        config.protocol_version.as_str(),
-        config.capabilities.clone(),
-        config.info.clone(),
-    )
-    .adapted_to(config.protocol_version);
     let parts = session::state::InnerParts {
-        config: config.session,
-        own_info: config.info,
-        own_capabilities: config.capabilities,
+        config: config.session.clone(),
+        own_info: config.info.clone(),
+        own_capabilities: config.capabilities.clone(),
         instructions: None,
         handler: Arc::new(handler),
         source: None,
@@ -156,18 +215,12 @@ pub async fn connect<T: Transport, H: Handler<Client>>(
     };
     let (inner, handle) = session::start(transport, parts);
     let peer = Peer::new(inner.clone(), Route::Unrelated);
-    let outcome = handshake(
-        &peer,
-        &params,
-        config.initialize_timeout,
-        config.min_protocol_version,
-    )
-    .await;
-    match outcome {
-        Ok(result) => Ok(RunningClient {
+    match open(&peer, &config).await {
+        Ok((initialize_result, discover_result)) => Ok(RunningClient {
             peer,
             handle,
-            initialize_result: Arc::new(result),
+            initialize_result: Arc::new(initialize_result),
+            discover_result: discover_result.map(Arc::new),
         }),
         Err(e) => {
             handle.close();
@@ -177,6 +230,51 @@ pub async fn connect<T: Transport, H: Handler<Client>>(
     }
 }
 
+/// Opens the session in the era the config pins or the probe finds.
+async fn open(
+    peer: &Peer<Client>,
+    config: &ClientConfig,
+) -> Result<(InitializeResult, Option<DiscoverResult>), InitializeError> {
+    peer.inner.begin_initialize();
+    if config.era != Some(Era::Legacy) {
+        match modern::probe(peer, config).await? {
+            modern::Probe::Modern(result, version) => {
+                let (synthesized, exchange) = modern::operate(peer, config, &result, version);
+                if config.listen
+                    && let Err(e) = exchange.listen(peer, &result.capabilities).await
+                {
+                    tracing::warn!(error = %e, "could not open subscriptions/listen");
+                }
+                return Ok((synthesized, Some(*result)));
+            }
+            modern::Probe::Legacy(why) if config.era == Some(Era::Modern) => return Err(why),
+            modern::Probe::Legacy(why) => {
+                tracing::debug!(reason = %why, "a legacy server: falling back to initialize");
+            }
+        }
+    }
+    // What the client says of itself fits the revision it asks for.
+    let version = if config.protocol_version.is_modern() {
+        ProtocolVersion::LATEST
+    } else {
+        config.protocol_version
+    };
+    let params = InitializeRequestParams::new(
+        version.as_str(),
+        config.capabilities.clone(),
+        config.info.clone(),
+    )
+    .adapted_to(version);
+    let result = handshake(
+        peer,
+        &params,
+        config.initialize_timeout,
+        config.min_protocol_version,
+    )
+    .await?;
+    Ok((result, None))
+}
+
 async fn handshake(
     peer: &Peer<Client>,
     params: &InitializeRequestParams,
@@ -184,7 +282,6 @@ async fn handshake(
     minimum: ProtocolVersion,
 ) -> Result<InitializeResult, InitializeError> {
     let inner = &peer.inner;
-    inner.begin_initialize();
     let raw = serde_json::value::to_raw_value(params).map_err(RequestError::Serialize)?;
     let options = RequestOptions::new().timeout(timeout);
     let answer = peer

@@ -346,6 +346,12 @@ async fn on_notification<R: Role>(inner: &Arc<Inner<R>>, n: Notification, extens
     // In-order handling applies back-pressure to the reader when handlers fall behind, but
     // never keeps a closing session waiting.
     let notification = IncomingNotification::new(n.method, n.params);
+    if let Some(exchange) = inner.exchange.get()
+        && !exchange.accepts(&notification)
+    {
+        tracing::debug!(role = R::NAME, method = %notification.method, "dropping a notification of an ended subscription");
+        return;
+    }
     inner.run_taps(&notification);
     notifications::push(inner, notification, extensions).await;
 }

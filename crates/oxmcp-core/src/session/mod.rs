@@ -9,6 +9,7 @@
 
 mod dispatch;
 mod driver;
+mod exchange;
 mod hook;
 pub(crate) mod modern;
 mod notifications;
@@ -26,6 +27,7 @@ use oxmcp_types::{Implementation, LoggingLevel, ProtocolVersion};
 
 pub(crate) use driver::start;
 pub use driver::{SessionEnd, SessionHandle};
+pub(crate) use exchange::Exchange;
 pub use hook::{OutboundHook, Release, WaitHold};
 pub use modern::{ModernContext, UNNAMED_CLIENT};
 pub use peer::{Peer, ProgressCallback, RequestOptions, WeakPeer};

@@ -382,6 +382,9 @@ impl<R: Role> Peer<R> {
         {
             return answer.await;
         }
+        if let Some(exchange) = self.inner.exchange.get() {
+            return exchange.request(self, method, params, options).await;
+        }
         if let Some(rounds) = &self.rounds {
             return rounds.answer(method, params.as_deref()).await;
         }

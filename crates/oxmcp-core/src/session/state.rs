@@ -104,6 +104,10 @@ pub(crate) struct Inner<R: Role> {
     pub(crate) per_request: Option<Arc<dyn ContextSource<R>>>,
     /// The session's extensions.
     pub(crate) extensions: SessionExtensions,
+    /// Set when this side's requests are shaped and retried by an era of the protocol that
+    /// is not the handshake's (a 2026-07-28 client: `_meta` on each request, multi
+    /// round-trip requests).
+    pub(crate) exchange: OnceLock<Arc<dyn super::Exchange<R>>>,
     /// Called with each of the peer's notifications, before its handler.
     taps: Mutex<Vec<NotificationTap>>,
     /// The requests running, and the frames being handed over by a pushing transport.
@@ -204,6 +208,7 @@ impl<R: Role> Inner<R> {
                 per_request,
                 source: parts.source,
                 extensions: SessionExtensions::with(parts.extensions),
+                exchange: OnceLock::new(),
                 taps: Mutex::new(Vec::new()),
                 tasks: TaskTracker::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),

@@ -1,7 +1,9 @@
 //! Integration tests of oxmcp-core: one test binary, one module per concern.
 
 mod client_api;
+mod client_eras;
 mod client_features;
+mod client_listen;
 mod client_support;
 mod dual_era;
 mod engine_capabilities;

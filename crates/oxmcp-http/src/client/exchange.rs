@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use oxmcp_core::transport::{Frame, TransportError};
 use oxmcp_types::jsonrpc::ErrorResponse;
 use oxmcp_types::{ErrorData, Message, RequestId};
@@ -55,6 +55,7 @@ fn with_headers(
 pub(crate) async fn send_post(
     shared: &Shared,
     body: Bytes,
+    extra: &HeaderMap,
 ) -> (Result<reqwest::Response, SendError>, SentSession) {
     let session = lock(&shared.session_id).clone();
     let build = || {
@@ -63,7 +64,8 @@ pub(crate) async fn send_post(
             .post(shared.url.clone())
             .header(header::ACCEPT, "application/json, text/event-stream")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(body.clone());
+            .body(body.clone())
+            .headers(extra.clone());
         with_headers(shared, builder).0
     };
     (auth::send(shared, build).await, session)
@@ -112,6 +114,9 @@ pub(crate) async fn incoming(shared: &Shared, bytes: Vec<u8>, awaited: Option<&R
         && let Some(id) = peek.id
     {
         answers = awaited == Some(&id);
+        if let Some(result) = &peek.result {
+            shared.param_headers.observe(&id, result);
+        }
         let is_initialize = lock(&shared.initialize_id).as_ref() == Some(&id);
         if is_initialize
             && let Some(version) = peek
@@ -140,14 +145,15 @@ async fn error_of(response: reqwest::Response) -> ErrorData {
     }
 }
 
-/// POSTs a request and delivers its answer (JSON or SSE, resumed when cut). A 404 for the
-/// session the request carried starts a new session and sends the request again, once.
-pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId) {
+/// POSTs a request (with `extra` headers) and delivers its answer (JSON or SSE, resumed
+/// when cut). A 404 for the session the request carried starts a new session and sends the
+/// request again, once.
+pub(crate) async fn request(shared: Arc<Shared>, body: Bytes, id: RequestId, extra: HeaderMap) {
     let mut renewed = false;
     let response = loop {
         let (response, sent) = tokio::select! {
             () = shared.closed.cancelled() => return,
-            r = send_post(&shared, body.clone()) => r,
+            r = send_post(&shared, body.clone(), &extra) => r,
         };
         let response = match response {
             Ok(r) => r,
@@ -359,10 +365,14 @@ async fn resume_request(shared: &Arc<Shared>, mut stream: StreamState, id: Reque
 /// POSTs a notification or a response; the server answers 202. A 404 for the session it
 /// carried starts a new session and sends it again, once; when that fails, the end of the
 /// session is reported through the reader, so the engine ends with a transport error.
-pub(crate) async fn post_one_way(shared: &Arc<Shared>, body: Bytes) -> Result<(), TransportError> {
+pub(crate) async fn post_one_way(
+    shared: &Arc<Shared>,
+    body: Bytes,
+    extra: &HeaderMap,
+) -> Result<(), TransportError> {
     let mut renewed = false;
     loop {
-        let (response, sent) = send_post(shared, body.clone()).await;
+        let (response, sent) = send_post(shared, body.clone(), extra).await;
         let response =
             response.map_err(|e| transport_error(format!("HTTP request failed: {e}")))?;
         let status = response.status();

@@ -36,6 +36,7 @@ pub mod auth;
 mod exchange;
 mod failure;
 mod legacy;
+mod modern;
 mod renew;
 mod tls;
 
@@ -43,7 +44,7 @@ pub use auth::{AccessToken, AuthError, AuthProvider, Challenge, ChallengeOutcome
 pub use failure::HttpFailure;
 pub use tls::{TlsConfig, TlsError};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
@@ -174,6 +175,12 @@ pub(crate) struct Shared {
     pub(crate) config: HttpClientConfig,
     pub(crate) session_id: Mutex<Option<HeaderValue>>,
     pub(crate) protocol_version: Mutex<Option<HeaderValue>>,
+    /// The version of the last 2026-07-28 request, for the notifications after it.
+    pub(crate) modern_version: Mutex<Option<HeaderValue>>,
+    /// The 2026-07-28 requests under way: cancelling one closes its stream.
+    pub(crate) modern_streams: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// The tools' `Mcp-Param-*` headers, from the `tools/list` answers seen.
+    pub(crate) param_headers: modern::ParamHeaders,
     pub(crate) initialize_id: Mutex<Option<RequestId>>,
     /// The `initialize` the engine sent, sent again to start a new session after a 404.
     pub(crate) initialize_body: Mutex<Option<Bytes>>,
@@ -249,6 +256,9 @@ impl HttpClientTransport {
             config,
             session_id: Mutex::new(None),
             protocol_version: Mutex::new(None),
+            modern_version: Mutex::new(None),
+            modern_streams: Mutex::new(HashMap::new()),
+            param_headers: modern::ParamHeaders::default(),
             initialize_id: Mutex::new(None),
             initialize_body: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
@@ -372,10 +382,14 @@ impl TransportWriter for HttpClientWriter {
                     *lock(&self.shared.initialize_id) = Some(request.id.clone());
                     *lock(&self.shared.initialize_body) = Some(bytes.clone());
                 }
+                let headers = modern::request_headers(&self.shared, &request);
                 let shared = self.shared.clone();
-                self.shared
-                    .tasks
-                    .spawn(exchange::request(shared, bytes, request.id));
+                let tracked = modern::track(&self.shared, &headers, request.id.clone());
+                let exchange = exchange::request(shared, bytes, request.id, headers);
+                match tracked {
+                    None => drop(self.shared.tasks.spawn(exchange)),
+                    Some(tracked) => drop(self.shared.tasks.spawn(tracked.run(exchange))),
+                }
                 Ok(())
             }
             Ok(Message::Notification(n)) => {
@@ -391,9 +405,14 @@ impl TransportWriter for HttpClientWriter {
                         })
                         .and_then(|p| p.request_id)
                 {
+                    // A modern request is cancelled by closing its stream.
+                    if modern::close(&self.shared, &id) {
+                        return Ok(());
+                    }
                     lock(&self.shared.cancelled).insert(id);
                 }
-                exchange::post_one_way(&self.shared, bytes).await?;
+                let headers = modern::notification_headers(&self.shared, &n.method);
+                exchange::post_one_way(&self.shared, bytes, &headers).await?;
                 if n.method == "notifications/initialized"
                     && let Some(answered) = exchange::start_get_stream(&self.shared)
                 {
@@ -405,7 +424,7 @@ impl TransportWriter for HttpClientWriter {
                 }
                 Ok(())
             }
-            _ => exchange::post_one_way(&self.shared, bytes).await,
+            _ => exchange::post_one_way(&self.shared, bytes, &HeaderMap::new()).await,
         }
     }
 

@@ -5,8 +5,10 @@ mod batches;
 mod budgets;
 mod client_auth;
 mod client_e2e;
+mod client_eras;
 mod client_fallback;
 mod client_foreign;
+mod client_listen;
 mod client_reinitialize;
 mod client_tls;
 mod connections;
@@ -18,6 +20,8 @@ mod http2;
 mod idle_sessions;
 #[cfg(feature = "interop")]
 mod interop_legacy;
+#[cfg(feature = "interop")]
+mod interop_v2;
 mod isolation;
 mod legacy_server;
 mod listen;

@@ -29,6 +29,13 @@ pub enum TaskCallError {
         /// The session's version.
         negotiated: ProtocolVersion,
     },
+    /// The session speaks the 2026-07-28 era, where the 2025-11-25 task protocol does not
+    /// exist (its tasks are the `io.modelcontextprotocol/tasks` extension).
+    #[error("the 2025-11-25 task protocol does not exist in the session's {negotiated}")]
+    ModernEra {
+        /// The session's version.
+        negotiated: ProtocolVersion,
+    },
     /// The server did not declare `tasks.requests.tools.call`.
     #[error("the server did not declare the `{capability}` capability")]
     CapabilityMissing {
@@ -125,6 +132,11 @@ fn check_tool_task(
     params: &CallToolRequestParams,
 ) -> Result<(), TaskCallError> {
     let info = peer.session().ok_or(TaskCallError::NotInitialized)?;
+    if info.protocol_version.is_modern() {
+        return Err(TaskCallError::ModernEra {
+            negotiated: info.protocol_version,
+        });
+    }
     if info.protocol_version < ProtocolVersion::V2025_11_25 {
         return Err(TaskCallError::VersionTooOld {
             negotiated: info.protocol_version,

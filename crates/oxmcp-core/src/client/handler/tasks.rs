@@ -36,7 +36,9 @@ impl ClientHandler {
                 .is_some_and(|e| e.create.is_some()),
             _ => false,
         };
-        declared && cx.protocol_version() >= ProtocolVersion::V2025_11_25
+        // The 2025-11-25 task protocol; the modern era's tasks are an extension.
+        let version = cx.protocol_version();
+        declared && version >= ProtocolVersion::V2025_11_25 && !version.is_modern()
     }
 
     /// The runner for `method`, and the `task` member taken out of `params`: `None` when
