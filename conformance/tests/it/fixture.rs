@@ -29,7 +29,14 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
     assert_eq!(
         names,
         [
+            // The tasks extension's scenarios (2026-07-28, --force).
+            "confirm_delete",
+            "failing_job",
+            "greet",
             "json_schema_2020_12_tool",
+            "multi_input",
+            "protocol_error_job",
+            "slow_compute",
             "test_audio_content",
             "test_elicitation",
             "test_elicitation_sep1034_defaults",
@@ -55,6 +62,7 @@ async fn the_fixture_offers_what_the_server_scenarios_call() {
             "test_streaming_elicitation",
             "test_tool_with_logging",
             "test_tool_with_progress",
+            "test_tool_with_task",
             "test_trigger_prompt_change",
             "test_trigger_tool_change",
         ]
