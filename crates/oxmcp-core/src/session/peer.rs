@@ -213,6 +213,11 @@ impl<R: Role> Peer<R> {
         self.rounds.is_some()
     }
 
+    /// The rounds that answer this peer's requests, if any.
+    pub(crate) fn rounds(&self) -> Option<&RoundHandle> {
+        self.rounds.as_ref()
+    }
+
     /// The hook of this peer, if it has one.
     pub fn hook(&self) -> Option<&Arc<dyn OutboundHook>> {
         self.hook.as_ref()
@@ -375,6 +380,14 @@ impl<R: Role> Peer<R> {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
+        // Answers gathered before a call continued as a task come first.
+        if let Some(answer) = self
+            .rounds
+            .as_ref()
+            .and_then(|r| r.replay(method, params.as_deref()))
+        {
+            return answer;
+        }
         if let Some(answer) = self
             .hook
             .as_ref()

@@ -15,6 +15,7 @@ mod tasks_input;
 mod tasks_isolation;
 mod tasks_limits;
 mod tasks_modern;
+mod tasks_modern_input_first;
 mod tasks_nested;
 mod tasks_polling;
 mod tasks_recovery;
