@@ -2,6 +2,7 @@
 
 mod client_tasks;
 mod client_tasks_engine;
+mod client_tasks_modern;
 mod client_tasks_receiver;
 mod client_tasks_server;
 mod client_tasks_support;
