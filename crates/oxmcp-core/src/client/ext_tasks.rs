@@ -158,7 +158,6 @@ impl<T> fmt::Debug for ModernTask<T> {
 /// What `tools/call` returned to a caller that keeps task handles
 /// ([`Peer::call_tool_or_task`]).
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum ToolCallOutcome {
     /// The server answered at once.
     Complete(CallToolResult),
