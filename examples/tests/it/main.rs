@@ -14,6 +14,8 @@ mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
 mod protected;
+#[cfg(feature = "interop")]
+mod python_v2_server;
 mod request_state_keys;
 #[cfg(feature = "redis-tests")]
 mod scale;
