@@ -35,7 +35,10 @@ fn host() -> ClientHandler {
 }
 
 fn call(tool: &str, arguments: Value) -> CallToolRequestParams {
-    CallToolRequestParams::new(tool).with_arguments(arguments.as_object().cloned().unwrap())
+    CallToolRequestParams::new(tool).with_arguments(match arguments {
+        Value::Object(map) => map,
+        other => panic!("arguments must be an object: {other}"),
+    })
 }
 
 fn text(result: &CallToolResult) -> String {

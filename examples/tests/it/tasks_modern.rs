@@ -106,7 +106,10 @@ async fn the_oxmcp_client_follows_the_everything_servers_tasks_over_http() {
     use oxmcp::{ClientConfig, McpClient, RequestError};
 
     fn call(tool: &str, arguments: Value) -> CallToolRequestParams {
-        CallToolRequestParams::new(tool).with_arguments(arguments.as_object().cloned().unwrap())
+        CallToolRequestParams::new(tool).with_arguments(match arguments {
+            Value::Object(map) => map,
+            other => panic!("arguments must be an object: {other}"),
+        })
     }
     fn text(result: &CallToolResult) -> String {
         match result.content.first() {

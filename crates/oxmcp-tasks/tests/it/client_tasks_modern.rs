@@ -130,7 +130,10 @@ async fn client(server: &McpServer, tasks: bool, asked: &Arc<AtomicUsize>) -> Mc
 }
 
 fn call(tool: &str, arguments: serde_json::Value) -> CallToolRequestParams {
-    CallToolRequestParams::new(tool).with_arguments(arguments.as_object().cloned().unwrap())
+    CallToolRequestParams::new(tool).with_arguments(match arguments {
+        serde_json::Value::Object(map) => map,
+        other => panic!("arguments must be an object: {other}"),
+    })
 }
 
 fn text_of(result: &CallToolResult) -> &str {

@@ -142,7 +142,7 @@ async fn first_round(raw: &mut Raw, tool: &str, extension: bool) -> (String, Val
     (key, result["requestState"].clone())
 }
 
-fn retry(tool: &str, key: &str, state: Value, name: &str) -> Value {
+fn retry(tool: &str, key: &str, state: &Value, name: &str) -> Value {
     json!({
         "name": tool, "arguments": {},
         "inputResponses": { key: { "action": "accept", "content": { "name": name } } },
@@ -160,7 +160,7 @@ async fn questions_before_the_boundary_are_rounds_then_the_call_becomes_a_task()
     let handle = ask(
         &mut raw,
         "tools/call",
-        retry("ask_then_work", &key, state, "Ada"),
+        retry("ask_then_work", &key, &state, "Ada"),
         true,
     )
     .await;
@@ -197,7 +197,7 @@ async fn a_changed_answer_is_refused_before_any_task_exists() {
     let mut raw = connect(&server);
     let (key, state) = first_round(&mut raw, "ask_then_work", true).await;
     // A malformed answer refuses the call: no task.
-    let mut params = retry("ask_then_work", &key, state, "x");
+    let mut params = retry("ask_then_work", &key, &state, "x");
     params["inputResponses"][&key] = json!(42);
     let refused = ask(&mut raw, "tools/call", params, true).await;
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
@@ -214,7 +214,7 @@ async fn a_handler_done_before_the_boundary_is_answered_directly_or_as_a_held_ta
     let direct = ask(
         &mut raw,
         "tools/call",
-        retry("quick_optional", &key, state, "Bo"),
+        retry("quick_optional", &key, &state, "Bo"),
         true,
     )
     .await;
@@ -225,7 +225,7 @@ async fn a_handler_done_before_the_boundary_is_answered_directly_or_as_a_held_ta
     let handle = ask(
         &mut raw,
         "tools/call",
-        retry("quick", &key, state, "Cy"),
+        retry("quick", &key, &state, "Cy"),
         true,
     )
     .await;
@@ -246,7 +246,7 @@ async fn without_the_extension_the_boundary_does_nothing() {
     assert_eq!(refused["error"]["code"], -32021, "{refused}");
     // An optional one runs through its boundary as a plain multi round-trip request.
     let (key, state) = first_round(&mut raw, "ask_optional", false).await;
-    let params = retry("ask_optional", &key, state, "Di");
+    let params = retry("ask_optional", &key, &state, "Di");
     let second = ask(&mut raw, "tools/call", params.clone(), false).await;
     let result = &second["result"];
     assert_eq!(result["resultType"], "input_required", "{second}");
