@@ -14,11 +14,11 @@ mod everything_interop;
 #[cfg(feature = "interop")]
 mod interop;
 mod protected;
-#[cfg(feature = "interop")]
-mod python_v2_server;
 mod request_state_keys;
 #[cfg(feature = "redis-tests")]
 mod scale;
+#[cfg(feature = "interop")]
+mod sdk_v2_servers;
 mod stdio;
 mod stdio_eras;
 #[cfg(feature = "interop")]

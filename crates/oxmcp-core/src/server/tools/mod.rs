@@ -349,7 +349,9 @@ impl ToolRoute {
     /// task's `inputRequests`. So what a handler does before that call runs once per
     /// round and once more in the task: keep side effects after it. A handler that
     /// returns without calling it is answered directly, or (a tool whose `taskSupport`
-    /// is `required`) by a task that holds its result.
+    /// is `required`) by a task that holds its result. The rounds' answers are not stored
+    /// with the task: a [`resumable`](Self::resumable) task that runs again after a restart
+    /// asks those questions again, as the task's `inputRequests`.
     ///
     /// Legacy sessions (2025-11-25) and calls that do not run as tasks are unchanged:
     /// `continue_as_task` does nothing there.

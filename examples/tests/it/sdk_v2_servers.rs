@@ -1,10 +1,13 @@
-//! The oxmcp client against a server on the official Python SDK v2 (`mcp` 2.x from the
-//! venv-v2 of `scripts/setup-interop`; `interop/python/modern_server.py`) over Streamable
-//! HTTP: the probing client speaks 2026-07-28 with it, lists and calls tools, answers its
-//! multi round-trip request (the SDK's resolvers) with the host's handler, and follows the
-//! tasks of its tasks extension (`io.modelcontextprotocol/tasks`, written on the SDK's
-//! extension interface): `call_tool` polls them to their results, answering a task's input
-//! request through `tasks/update`; `call_tool_or_task` keeps the handle, which cancels.
+//! The oxmcp client against servers on the official SDKs' v2 lines over Streamable HTTP, in
+//! the 2026-07-28 era: the Python SDK v2 (`mcp` 2.x from the venv-v2 of
+//! `scripts/setup-interop`; `interop/python/modern_server.py`) and the TypeScript SDK v2
+//! (`@modelcontextprotocol/server`; `interop/ts/v2-server.mjs http --tasks`). The probing
+//! client speaks 2026-07-28 with each, lists and calls tools, answers its multi round-trip
+//! request with the host's handler, and follows the tasks of the tasks extension
+//! (`io.modelcontextprotocol/tasks`), which neither SDK implements and each script writes on
+//! its SDK's public surface (Python: the `Extension` interface; TypeScript: custom request
+//! handlers): `call_tool` polls them to their results, answering a task's input request
+//! through `tasks/update`; `call_tool_or_task` keeps the handle, which cancels.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -18,7 +21,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::eras_interop::python_v2;
-use super::interop::repo;
+use super::interop::{node_ready, repo};
 
 /// A host that confirms and gives the name "Ada".
 fn host() -> ClientHandler {
@@ -58,16 +61,15 @@ async fn connect(url: &str, tasks: bool) -> McpClient {
     McpClient::connect(transport, config, host()).await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_oxmcp_client_against_the_python_v2_server() {
-    let script = repo().join("interop/python/modern_server.py");
-    let mut child = tokio::process::Command::new(python_v2())
-        .arg(script)
+/// Starts `program args` and returns it with the URL it prints first (within 60 s).
+async fn start(program: &str, args: &[&str]) -> (tokio::process::Child, String) {
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .expect("run the Python v2 server");
+        .expect("run the SDK server");
     let mut line = String::new();
     let stdout = child.stdout.take().unwrap();
     tokio::time::timeout(
@@ -75,15 +77,19 @@ async fn the_oxmcp_client_against_the_python_v2_server() {
         BufReader::new(stdout).read_line(&mut line),
     )
     .await
-    .expect("the Python v2 server listens within 60 s")
+    .expect("the SDK server listens within 60 s")
     .unwrap();
-    let url = line.trim();
+    let url = line.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    (child, url)
+}
 
+/// The checks, against the server `name` at `url`.
+async fn against(url: &str, name: &str) {
     let client = connect(url, true).await;
     assert_eq!(client.running().era(), Era::Modern);
     let info = &client.running().initialize_result().server_info;
-    assert_eq!(info.name, "py-v2-server");
+    assert_eq!(info.name, name);
     let tools = client.peer().list_tools().collect_all().await.unwrap();
     let mut names: Vec<_> = tools.iter().map(|t| t.name.as_str()).collect();
     names.sort_unstable();
@@ -111,12 +117,39 @@ async fn the_oxmcp_client_against_the_python_v2_server() {
         other => panic!("{other:?}"),
     }
     client.close().await;
+}
 
-    // Without the extension declared, the server refuses its task tools.
+/// Without the extension declared, the server refuses its task tools: -32021, or (the
+/// TypeScript SDK turns what a tool throws into a tool error) an `isError` result.
+async fn refused_without_the_extension(url: &str) {
     let plain = connect(url, false).await;
     match plain.peer().call_tool(call("ask_task", json!({}))).await {
         Err(RequestError::Remote(e)) => assert_eq!(e.code.0, -32021, "{e:?}"),
-        other => panic!("{other:?}"),
+        Ok(result) => {
+            assert_eq!(result.is_error, Some(true), "{result:?}");
+            let Some(ContentBlock::Text(t)) = result.content.first() else {
+                panic!("{result:?}")
+            };
+            assert!(t.text.contains("io.modelcontextprotocol/tasks"), "{t:?}");
+        }
+        Err(other) => panic!("{other:?}"),
     }
     plain.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oxmcp_client_against_the_python_v2_server() {
+    let script = repo().join("interop/python/modern_server.py");
+    let (_server, url) = start(&python_v2(), &[script.to_str().unwrap()]).await;
+    against(&url, "py-v2-server").await;
+    refused_without_the_extension(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oxmcp_client_against_the_typescript_v2_server() {
+    node_ready();
+    let script = repo().join("interop/ts/v2-server.mjs");
+    let (_server, url) = start("node", &[script.to_str().unwrap(), "http", "--tasks"]).await;
+    against(&url, "ts-v2-server").await;
+    refused_without_the_extension(&url).await;
 }
