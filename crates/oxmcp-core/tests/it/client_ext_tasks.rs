@@ -55,8 +55,11 @@ fn task(status: &str) -> Value {
 
 /// `task(status)` with `members` added.
 fn with(mut value: Value, members: Value) -> Value {
-    for (key, member) in members.as_object().unwrap() {
-        value[key] = member.clone();
+    let Value::Object(members) = members else {
+        panic!("members must be an object")
+    };
+    for (key, member) in members {
+        value[key] = member;
     }
     value
 }
