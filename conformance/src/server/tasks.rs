@@ -7,7 +7,8 @@
 //! - `protocol_error_job` (tasks optional): a JSON-RPC error (-32603);
 //! - `confirm_delete` (tasks optional): asks to confirm deleting `filename`, then done;
 //! - `multi_input` (tasks optional): two elicitations at once;
-//! - `test_tool_with_task` (tasks required): asks `user_name`, answers with it.
+//! - `test_tool_with_task` (tasks required): asks `user_name` before it becomes a task (a
+//!   multi round-trip request of the call: `tasks-mrtr-composition`), answers with it.
 
 use std::time::Duration;
 
@@ -93,8 +94,11 @@ pub(crate) fn routes() -> Vec<ToolRoute> {
             .with_description("Asks the user two questions at once.")
             .with_task_support(TaskSupport::Optional),
         ToolRoute::new("test_tool_with_task", user_name)
-            .with_description("Asks the user's name and greets them; runs only as a task.")
-            .with_task_support(TaskSupport::Required),
+            .with_description(
+                "Asks the user's name, then greets them as a task (runs only as a task).",
+            )
+            .with_task_support(TaskSupport::Required)
+            .with_input_before_task(),
     ]
 }
 
@@ -133,12 +137,17 @@ async fn multi_input(_: NoArguments, cx: RequestContext<Server>) -> Result<Strin
     Ok(format!("{} {}", name(first?), name(second?)))
 }
 
+/// Asks the name synchronously (the call's `input_required` round), then continues as a
+/// task that greets.
 async fn user_name(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {
     let keyed = cx.with_input_key("user_name");
-    Ok(
-        match keyed.elicit::<UserName>("What is your name?").await? {
-            ElicitOutcome::Accepted(n) => format!("Hello, {}!", n.name.unwrap_or_default()),
-            _ => "Hello!".to_owned(),
-        },
-    )
+    let name = match keyed.elicit::<UserName>("What is your name?").await? {
+        ElicitOutcome::Accepted(n) => n.name,
+        _ => None,
+    };
+    cx.continue_as_task()?;
+    Ok(match name {
+        Some(name) => format!("Hello, {name}!"),
+        None => "Hello!".to_owned(),
+    })
 }

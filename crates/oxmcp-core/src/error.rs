@@ -112,6 +112,15 @@ pub enum RequestError {
         /// The resource.
         uri: String,
     },
+    /// The task the server made of the request (the tasks extension of 2026-07-28) ended
+    /// `cancelled`: there is no result.
+    #[error("task `{task_id}` was cancelled: {}", status_message.as_deref().unwrap_or("no reason given"))]
+    TaskCancelled {
+        /// The task.
+        task_id: String,
+        /// The server's `statusMessage`, if any.
+        status_message: Option<String>,
+    },
     /// The method has no form in the era the session speaks (for example
     /// `resources/subscribe` in the 2026-07-28 era, where `subscriptions/listen` replaces
     /// it).
@@ -183,6 +192,13 @@ impl RequestError {
                 error: error.clone(),
             },
             Self::SubscriptionRefused { uri } => Self::SubscriptionRefused { uri: uri.clone() },
+            Self::TaskCancelled {
+                task_id,
+                status_message,
+            } => Self::TaskCancelled {
+                task_id: task_id.clone(),
+                status_message: status_message.clone(),
+            },
             Self::NotInEra { method, era } => Self::NotInEra {
                 method: method.clone(),
                 era: *era,

@@ -26,7 +26,7 @@ fn free_port() -> u16 {
 }
 
 /// The Python 2.x SDK's interpreter (`scripts/setup-interop` builds its venv).
-fn python_v2() -> String {
+pub(crate) fn python_v2() -> String {
     let python = cache().join("venv-v2/bin/python");
     assert!(
         python.exists(),

@@ -17,6 +17,8 @@ mod protected;
 mod request_state_keys;
 #[cfg(feature = "redis-tests")]
 mod scale;
+#[cfg(feature = "interop")]
+mod sdk_v2_servers;
 mod stdio;
 mod stdio_eras;
 #[cfg(feature = "interop")]

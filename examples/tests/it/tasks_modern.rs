@@ -1,7 +1,8 @@
 //! The tasks extension of 2026-07-28 over real stdio on a durable store:
 //! `everything-server stdio --db` runs a modern `long_running` task, is killed with
 //! SIGKILL, and after the restart on the same SQLite file the task resumes and its result
-//! is read with `tasks/get`; `confirm_task` takes its input through `tasks/update`.
+//! is read with `tasks/get`; `confirm_task` takes its input through `tasks/update`. And
+//! the oxmcp client's side of the extension against the everything server over HTTP.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -87,4 +88,79 @@ fn a_modern_task_takes_its_input_through_tasks_update() {
     let refused = server.ask(3, "tools/call", &plain);
     assert_eq!(refused["error"]["code"], -32021, "{refused}");
     server.finish();
+}
+
+/// The oxmcp client in the 2026-07-28 era with the tasks extension
+/// (`ClientConfig::with_tasks_extension`) against the everything server over Streamable
+/// HTTP on 127.0.0.1: `call_tool` follows its tasks to their results (`long_running`),
+/// answering `confirm_task`'s form through `tasks/update` with the host's handler; a tool
+/// error is a completed task's result; `call_tool_or_task` keeps the handle, which
+/// cancels.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oxmcp_client_follows_the_everything_servers_tasks_over_http() {
+    use std::collections::BTreeMap;
+
+    use oxmcp::client::{ClientHandler, ToolCallOutcome};
+    use oxmcp::types::elicitation::{ElicitResult, ElicitValue};
+    use oxmcp::types::{CallToolRequestParams, CallToolResult, ContentBlock, Era, Implementation};
+    use oxmcp::{ClientConfig, McpClient, RequestError};
+
+    fn call(tool: &str, arguments: Value) -> CallToolRequestParams {
+        CallToolRequestParams::new(tool).with_arguments(match arguments {
+            Value::Object(map) => map,
+            other => panic!("arguments must be an object: {other}"),
+        })
+    }
+    fn text(result: &CallToolResult) -> String {
+        match result.content.first() {
+            Some(ContentBlock::Text(t)) => t.text.clone(),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    let (server, _state) = oxmcp_examples::everything_server::build().expect("the server builds");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let http = oxmcp::http::serve(addr, move |t| server.serve(t))
+        .await
+        .expect("bind 127.0.0.1");
+    let host = ClientHandler::new().with_form_elicitation(|form| async move {
+        assert_eq!(form.params.message, "Confirm: deploy?");
+        let content = BTreeMap::from([
+            ("confirmed".to_owned(), ElicitValue::Boolean(true)),
+            ("comment".to_owned(), ElicitValue::String("go".into())),
+        ]);
+        Ok(ElicitResult::accept(content))
+    });
+    let config = ClientConfig::new(Implementation::new("tasks-client", "1.0"))
+        .with_era(Era::Modern)
+        .with_tasks_extension();
+    let transport = oxmcp::http::HttpClientTransport::new(&http.url()).unwrap();
+    let client = McpClient::connect(transport, config, host).await.unwrap();
+    assert_eq!(client.running().era(), Era::Modern);
+
+    let peer = client.peer();
+    let worked = peer.call_tool(call("long_running", json!({ "seconds": 0.5 })));
+    let worked = text(&worked.await.unwrap());
+    assert!(worked.starts_with("worked for 0.5 s"), "{worked}");
+    let confirmed = peer.call_tool(call("confirm_task", json!({ "action": "deploy" })));
+    assert_eq!(
+        text(&confirmed.await.unwrap()),
+        "deploy confirmed: confirmed=true, comment=go"
+    );
+    let failed = peer.call_tool(call("failing_task", json!({})));
+    let failed = failed.await.unwrap();
+    assert_eq!(failed.is_error, Some(true), "{failed:?}");
+
+    let outcome = peer.call_tool_or_task(call("long_running", json!({ "seconds": 60 })));
+    let ToolCallOutcome::Task(task) = outcome.await.unwrap() else {
+        panic!("long_running is a task")
+    };
+    assert_eq!(task.created().unwrap().poll_interval_ms, Some(250));
+    task.cancel().await.unwrap();
+    match task.result().await {
+        Err(RequestError::TaskCancelled { task_id, .. }) => assert_eq!(task_id, task.task_id()),
+        other => panic!("{other:?}"),
+    }
+    client.close().await;
+    http.shutdown().await;
 }

@@ -4,6 +4,7 @@
 //! which ties them together.
 
 mod api;
+mod ext_tasks;
 mod handler;
 mod listen;
 mod mcp;
@@ -14,6 +15,10 @@ mod pagination;
 mod requests;
 mod tools;
 
+pub use ext_tasks::{
+    DEFAULT_MAX_TASK_POLL_INTERVAL, DEFAULT_MIN_TASK_POLL_INTERVAL, DEFAULT_TASK_POLL_INTERVAL,
+    ModernTask, TaskPolling, ToolCallOutcome,
+};
 pub use handler::{ClientHandler, DEFAULT_MAX_FORM_ATTEMPTS};
 pub use mcp::{McpClient, ToolsSnapshot, UrlRetryError, UrlRetryPolicy};
 pub use mrtr::DEFAULT_MAX_INPUT_ROUNDS;
@@ -72,6 +77,10 @@ pub struct ClientConfig {
     /// list changes the server declares (default true), as a legacy session's GET stream
     /// does; `resources/subscribe` opens one in any case.
     pub listen: bool,
+    /// In the 2026-07-28 era, how `tasks/get` is paced while a request the server made a
+    /// task of (the tasks extension, declared with
+    /// [`with_tasks_extension`](Self::with_tasks_extension)) is followed to its result.
+    pub task_polling: TaskPolling,
     /// The oldest version the client accepts from the server (default: the oldest supported).
     pub min_protocol_version: ProtocolVersion,
     /// How long to wait for the answer to `initialize` (default 30 s).
@@ -92,6 +101,7 @@ impl ClientConfig {
             discover_timeout: Duration::from_secs(10),
             max_input_rounds: DEFAULT_MAX_INPUT_ROUNDS,
             listen: true,
+            task_polling: TaskPolling::default(),
             initialize_timeout: Duration::from_secs(30),
             session: SessionConfig::default(),
         }
@@ -131,6 +141,47 @@ impl ClientConfig {
     #[must_use]
     pub fn with_max_input_rounds(mut self, rounds: usize) -> Self {
         self.max_input_rounds = rounds;
+        self
+    }
+
+    /// Declares the tasks extension of 2026-07-28 (`io.modelcontextprotocol/tasks`,
+    /// SEP-2663) in the capabilities of each modern request: the server may then answer a
+    /// `tools/call` with a task handle. The client follows such a task to its result, so the
+    /// typed methods ([`Peer::call_tool`] and the rest) return what the request would have:
+    /// it polls `tasks/get` paced by the task's `pollIntervalMs` (within
+    /// [`task_polling`](Self::task_polling)), answers the task's `inputRequests` with the
+    /// session's handler (the one that answers a legacy server's elicitation, sampling and
+    /// roots requests) through `tasks/update`, and cancels the task (`tasks/cancel`) when
+    /// the request is cancelled. A failed task is the server's JSON-RPC error
+    /// ([`RequestError::Remote`]), a cancelled one [`RequestError::TaskCancelled`].
+    /// [`Peer::call_tool_or_task`] keeps the handle instead ([`ModernTask`]).
+    ///
+    /// No effect in the legacy era, whose tasks the `oxmcp-tasks` crate requests.
+    ///
+    /// ```
+    /// use oxmcp_core::ClientConfig;
+    /// use oxmcp_types::Implementation;
+    ///
+    /// let config = ClientConfig::new(Implementation::new("me", "1.0")).with_tasks_extension();
+    /// let extensions = config.capabilities.extensions.as_ref().unwrap();
+    /// assert!(extensions.contains_key("io.modelcontextprotocol/tasks"));
+    /// ```
+    #[must_use]
+    pub fn with_tasks_extension(mut self) -> Self {
+        let extensions = self
+            .capabilities
+            .extensions
+            .get_or_insert_with(Default::default);
+        extensions
+            .entry(oxmcp_types::ext_tasks::EXTENSION_ID)
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        self
+    }
+
+    /// Sets how `tasks/get` is paced (see [`task_polling`](Self::task_polling)).
+    #[must_use]
+    pub fn with_task_polling(mut self, polling: TaskPolling) -> Self {
+        self.task_polling = polling;
         self
     }
 

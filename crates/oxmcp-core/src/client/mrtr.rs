@@ -13,9 +13,10 @@
 use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
+use oxmcp_types::ext_tasks::CreateTaskResult;
 use oxmcp_types::methods::{
-    DiscoverRequest, InitializeRequest, ListToolsRequest, PingRequest, RequestMethod,
-    SetLevelRequest, SubscribeRequest, UnsubscribeRequest,
+    CallToolRequest, DiscoverRequest, InitializeRequest, ListToolsRequest, PingRequest,
+    RequestMethod, SetLevelRequest, SubscribeRequest, UnsubscribeRequest,
 };
 use oxmcp_types::modern::SubscriptionFilter;
 use oxmcp_types::modern::meta::LOG_LEVEL_KEY;
@@ -32,6 +33,7 @@ use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
 use super::ClientConfig;
+use super::ext_tasks::{ModernTask, TaskPolling};
 use super::listen::{self, Listener};
 use crate::context::RequestContext;
 use crate::error::RequestError;
@@ -52,6 +54,10 @@ pub(crate) struct ModernExchange {
     log_level: Mutex<Option<LoggingLevel>>,
     max_rounds: usize,
     listener: Listener,
+    /// Whether the requests declare the tasks extension.
+    tasks: bool,
+    /// How tasks the server makes of requests are polled.
+    polling: TaskPolling,
 }
 
 impl ModernExchange {
@@ -60,7 +66,13 @@ impl ModernExchange {
         capabilities: ClientCapabilities,
         config: &ClientConfig,
     ) -> Self {
+        let tasks = capabilities
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.contains_key(oxmcp_types::ext_tasks::EXTENSION_ID));
         Self {
+            tasks,
+            polling: config.task_polling,
             version: Mutex::new(version),
             capabilities,
             info: config.info.clone(),
@@ -131,11 +143,13 @@ impl ModernExchange {
                 }
                 Err(e) => return Err(e),
             };
-            let Some(input) = input_required(&answer, method)? else {
-                if method == ListToolsRequest::METHOD {
+            let input = match result_type(&answer, method)? {
+                Some(ResultType::InputRequired) => input_required(&answer, method)?,
+                Some(ResultType::Task) => return self.task(peer, method, answer, options).await,
+                _ if method == ListToolsRequest::METHOD => {
                     return super::modern::valid_tools(answer);
                 }
-                return Ok(answer);
+                _ => return Ok(answer),
             };
             if rounds == self.max_rounds {
                 return Err(RequestError::TooManyInputRounds {
@@ -148,6 +162,38 @@ impl ModernExchange {
             let responses = answer_inputs(peer, requests, options.cancel.as_ref()).await?;
             retry_params(&mut params, responses, input.request_state)?;
         }
+    }
+
+    /// A task handle the server answered `method` with (the tasks extension): followed to
+    /// the request's result, or returned as it is when the caller keeps task handles. Only
+    /// `tools/call` of a client that declared the extension may be answered so; any other
+    /// is an invalid result, as the extension says.
+    async fn task(
+        &self,
+        peer: &Peer<Client>,
+        method: &str,
+        answer: Box<RawValue>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, RequestError> {
+        use serde::de::Error as _;
+        let invalid = |source| RequestError::InvalidResult {
+            method: method.to_owned(),
+            source,
+        };
+        if !self.tasks || method != CallToolRequest::METHOD {
+            let why = format!(
+                "a task handle (resultType \"task\") answers only tools/call of a client that \
+                 declared {}",
+                oxmcp_types::ext_tasks::EXTENSION_ID
+            );
+            return Err(invalid(serde_json::Error::custom(why)));
+        }
+        if options.keep_task_handle {
+            return Ok(answer);
+        }
+        let created: CreateTaskResult = serde_json::from_str(answer.get()).map_err(invalid)?;
+        let task = ModernTask::<Box<RawValue>>::new(peer.clone(), created.task, self.polling);
+        task.follow(&options, true).await
     }
 
     /// After -32022: uses the newest version of the server's list that oxmcp speaks (the
@@ -256,6 +302,10 @@ impl Exchange<Client> for ModernExchange {
     fn accepts(&self, notification: &IncomingNotification) -> bool {
         self.listener.accepts(notification)
     }
+
+    fn task_polling(&self) -> TaskPolling {
+        self.polling
+    }
 }
 
 fn empty() -> Result<Box<RawValue>, RequestError> {
@@ -269,27 +319,30 @@ fn object_of(params: Option<&RawValue>) -> Result<JsonObject, RequestError> {
     }
 }
 
-/// The `input_required` result in `answer`, if it is one.
-fn input_required(
+/// The `resultType` of `answer`, if it has one.
+pub(super) fn result_type(
     answer: &RawValue,
     method: &str,
-) -> Result<Option<InputRequiredResult>, RequestError> {
+) -> Result<Option<ResultType>, RequestError> {
     #[derive(serde::Deserialize)]
     struct Kind {
         #[serde(rename = "resultType", default)]
         result_type: Option<ResultType>,
     }
-    let invalid = |source| RequestError::InvalidResult {
+    let kind: Kind =
+        serde_json::from_str(answer.get()).map_err(|source| RequestError::InvalidResult {
+            method: method.to_owned(),
+            source,
+        })?;
+    Ok(kind.result_type)
+}
+
+/// `answer` as an `input_required` result.
+fn input_required(answer: &RawValue, method: &str) -> Result<InputRequiredResult, RequestError> {
+    serde_json::from_str(answer.get()).map_err(|source| RequestError::InvalidResult {
         method: method.to_owned(),
         source,
-    };
-    let kind: Kind = serde_json::from_str(answer.get()).map_err(invalid)?;
-    if kind.result_type != Some(ResultType::InputRequired) {
-        return Ok(None);
-    }
-    serde_json::from_str(answer.get())
-        .map(Some)
-        .map_err(invalid)
+    })
 }
 
 /// The params of the retry: the original ones with this round's answers and the state.
@@ -313,7 +366,7 @@ fn retry_params(
 
 /// Answers each input request with the session's handler, one after the other (a host
 /// shows one question at a time).
-async fn answer_inputs(
+pub(super) async fn answer_inputs(
     peer: &Peer<Client>,
     requests: InputRequests,
     cancel: Option<&CancellationToken>,

@@ -25,4 +25,10 @@ pub(crate) trait Exchange<R: Role>: Send + Sync + 'static {
     /// Whether a notification of the peer goes on to the taps and the handler (a modern
     /// client drops those of a subscription it no longer listens to).
     fn accepts(&self, notification: &IncomingNotification) -> bool;
+
+    /// How the tasks the peer makes of this side's requests are polled (the tasks
+    /// extension; a modern client's config says).
+    fn task_polling(&self) -> crate::client::TaskPolling {
+        crate::client::TaskPolling::default()
+    }
 }

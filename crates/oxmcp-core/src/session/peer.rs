@@ -53,6 +53,10 @@ pub struct RequestOptions {
     pub on_progress: Option<ProgressCallback>,
     /// Cancels the request (sending `notifications/cancelled`) when this token is cancelled.
     pub cancel: Option<CancellationToken>,
+    /// In the 2026-07-28 era, returns a task handle (`resultType: "task"`, the tasks
+    /// extension) as the server sent it instead of following the task to its result
+    /// (default false; see [`Peer::call_tool_or_task`](crate::Peer::call_tool_or_task)).
+    pub keep_task_handle: bool,
 }
 
 impl fmt::Debug for RequestOptions {
@@ -63,6 +67,7 @@ impl fmt::Debug for RequestOptions {
             .field("reset_timeout_on_progress", &self.reset_timeout_on_progress)
             .field("on_progress", &self.on_progress.is_some())
             .field("cancel", &self.cancel)
+            .field("keep_task_handle", &self.keep_task_handle)
             .finish()
     }
 }
@@ -108,6 +113,14 @@ impl RequestOptions {
     #[must_use]
     pub fn cancel_on(mut self, token: CancellationToken) -> Self {
         self.cancel = Some(token);
+        self
+    }
+
+    /// Returns a task handle as the server sent it (see
+    /// [`keep_task_handle`](Self::keep_task_handle)).
+    #[must_use]
+    pub fn keep_task_handle(mut self) -> Self {
+        self.keep_task_handle = true;
         self
     }
 }
@@ -211,6 +224,11 @@ impl<R: Role> Peer<R> {
     /// rather than sent.
     pub(crate) fn has_rounds(&self) -> bool {
         self.rounds.is_some()
+    }
+
+    /// The rounds that answer this peer's requests, if any.
+    pub(crate) fn rounds(&self) -> Option<&RoundHandle> {
+        self.rounds.as_ref()
     }
 
     /// The hook of this peer, if it has one.
@@ -375,6 +393,14 @@ impl<R: Role> Peer<R> {
         options: RequestOptions,
     ) -> Result<Box<RawValue>, RequestError> {
         self.check_request(method)?;
+        // Answers gathered before a call continued as a task come first.
+        if let Some(answer) = self
+            .rounds
+            .as_ref()
+            .and_then(|r| r.replay(method, params.as_deref()))
+        {
+            return answer;
+        }
         if let Some(answer) = self
             .hook
             .as_ref()

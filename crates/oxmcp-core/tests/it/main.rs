@@ -2,6 +2,7 @@
 
 mod client_api;
 mod client_eras;
+mod client_ext_tasks;
 mod client_features;
 mod client_listen;
 mod client_support;

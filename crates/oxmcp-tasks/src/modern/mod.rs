@@ -6,6 +6,10 @@
 //!   capabilities runs as a task when its tool allows tasks (`execution.taskSupport`
 //!   `optional` or `required`): the server decides, and the answer is the task's handle
 //!   (`resultType: "task"`). A `required` tool called without the extension is -32021.
+//!   A tool marked `ToolRoute::with_input_before_task` asks its first questions by multi
+//!   round-trip requests of the call and becomes a task at `RequestContext::continue_as_task`
+//!   (the engine's part is in `oxmcp-core`; the task's work is the handler run again, with
+//!   the answers of the rounds replayed).
 //! - `tasks/get` returns the task, with the result or error once it is done;
 //!   `tasks/update` answers the task's `inputRequests` (what its work asked the client:
 //!   the server sends no requests of its own in this era); `tasks/cancel`. Without the

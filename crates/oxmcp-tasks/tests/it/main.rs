@@ -2,6 +2,7 @@
 
 mod client_tasks;
 mod client_tasks_engine;
+mod client_tasks_modern;
 mod client_tasks_receiver;
 mod client_tasks_server;
 mod client_tasks_support;
@@ -15,6 +16,7 @@ mod tasks_input;
 mod tasks_isolation;
 mod tasks_limits;
 mod tasks_modern;
+mod tasks_modern_input_first;
 mod tasks_nested;
 mod tasks_polling;
 mod tasks_recovery;

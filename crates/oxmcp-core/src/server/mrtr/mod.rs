@@ -39,6 +39,12 @@
 //!   digest of its params: a recorded answer to a question asked differently this time does
 //!   not count, and the question is asked again.
 //!
+//! A `tools/call` that the tasks extension makes a task of runs its handler as the task's
+//! work, whose questions go to the task's `inputRequests` instead; a tool marked
+//! [`ToolRoute::with_input_before_task`](crate::server::tools::ToolRoute::with_input_before_task)
+//! first asks here, in rounds of the call, until its handler calls
+//! [`RequestContext::continue_as_task`](crate::RequestContext::continue_as_task).
+//!
 //! Answers a retry supplies count only for the questions the state says were asked (a
 //! request without a state may answer first-round questions up front); others are ignored.
 //! An answer that is not a result of its question's method refuses the request with -32602.
@@ -71,7 +77,7 @@ use std::time::Duration;
 pub(crate) use engine::begin;
 pub use keys::{KeyError, MAX_KEY_ID_LEN, MIN_SECRET_LEN, RequestStateKey, RequestStateKeys};
 pub use keys_config::REQUEST_STATE_KEYS_ENV;
-pub(crate) use recorder::RoundHandle;
+pub(crate) use recorder::{InputRecorder, RoundHandle};
 pub use replay::{DEFAULT_REPLAY_GUARD_BYTES, ENTRY_BYTES, ReplayGuard};
 pub use state::RequestStateError;
 

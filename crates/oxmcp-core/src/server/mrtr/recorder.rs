@@ -69,6 +69,8 @@ pub(crate) struct InputRecorder {
     limit: usize,
     /// Cancelled when the handler asked more: the engine then stops it.
     overflow: CancellationToken,
+    /// Whether this recorder only replays answers (see [`Self::replaying`]).
+    replay_only: bool,
 }
 
 impl Default for InputRecorder {
@@ -101,7 +103,63 @@ impl InputRecorder {
             }),
             limit,
             overflow: CancellationToken::new(),
+            replay_only: false,
         }
+    }
+
+    /// A recorder that answers a run's requests from `answers` (those an earlier run of the
+    /// same handler used, by input key) and leaves every other request to the peer's
+    /// other means ([`Self::replay`]): the rounds of a call that continued as a task, for
+    /// the run of its handler as the task's work.
+    pub(crate) fn replaying(answers: BTreeMap<String, Answer>) -> Self {
+        let mut recorder = Self::new(
+            Map::new(),
+            answers,
+            Some(BTreeMap::new()),
+            DEFAULT_MAX_INPUT_REQUESTS,
+        );
+        recorder.replay_only = true;
+        recorder
+    }
+
+    /// For a [replaying](Self::replaying) recorder: the recorded answer to the request
+    /// `method` with `params` under input key `key` (else the key numbered by the order of
+    /// the calls, as the recording run numbered it), or `None` when there is none (then
+    /// the request goes on its way). Always `None` for a recording one.
+    pub(crate) fn replay(
+        &self,
+        key: Option<&str>,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Option<Result<Box<RawValue>, RequestError>> {
+        if !self.replay_only || !INPUT_METHODS.contains(&method) {
+            return None;
+        }
+        let question = match params.map(|raw| serde_json::from_str::<Value>(raw.get())) {
+            Some(Ok(value)) => digest(&value),
+            Some(Err(e)) => return Some(Err(RequestError::Serialize(e))),
+            None => digest(&Value::Object(Map::new())),
+        };
+        let mut rounds = lock(&self.rounds);
+        rounds.calls += 1;
+        let key = key.map_or_else(|| auto_key(method, rounds.calls), str::to_owned);
+        let answer = rounds
+            .recorded
+            .remove(&key)
+            .filter(|a| a.method == method && a.question == question)?;
+        Some(to_raw(&answer.result))
+    }
+
+    /// Whether the run left nothing for an `input_required` answer: no open question and
+    /// no refusal.
+    pub(crate) fn is_settled(&self) -> bool {
+        let rounds = lock(&self.rounds);
+        rounds.pending.is_empty() && rounds.refusal.is_none()
+    }
+
+    /// The answers this run used so far, by input key.
+    pub(crate) fn used_answers(&self) -> BTreeMap<String, Answer> {
+        lock(&self.rounds).used.clone()
     }
 
     /// Cancelled once the handler asked more than the limit: stop it.
@@ -278,6 +336,16 @@ impl RoundHandle {
         }
         answer
     }
+
+    /// For a replaying recorder: the recorded answer to this request, if any (see
+    /// [`InputRecorder::replay`]).
+    pub(crate) fn replay(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Option<Result<Box<RawValue>, RequestError>> {
+        self.recorder.replay(self.key.as_deref(), method, params)
+    }
 }
 
 #[cfg(test)]
@@ -399,6 +467,47 @@ mod tests {
                 .is_err()
         );
         assert!(matches!(changed.outcome(), Outcome::Required { .. }));
+    }
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_replaying_recorder_answers_what_was_recorded_and_passes_the_rest_on() {
+        let params = serde_json::value::to_raw_value(&json!({"message": "Name?"})).unwrap();
+        let question = digest(&serde_json::from_str(params.get()).unwrap());
+        let answer = |result| Answer {
+            method: "elicitation/create".into(),
+            question: question.clone(),
+            result,
+        };
+        let answers = BTreeMap::from([
+            ("name".to_owned(), answer(json!({"action": "decline"}))),
+            (
+                "elicitation-2".to_owned(),
+                answer(json!({"action": "cancel"})),
+            ),
+        ]);
+        let r = InputRecorder::replaying(answers);
+        let named = r.replay(Some("name"), "elicitation/create", Some(&params));
+        assert_eq!(named.unwrap().unwrap().get(), r#"{"action":"decline"}"#);
+        // The second call of the run takes the second automatic key.
+        let second = r.replay(None, "elicitation/create", Some(&params));
+        assert_eq!(second.unwrap().unwrap().get(), r#"{"action":"cancel"}"#);
+        // Answered once: asked again, it goes on its way, as do unknown keys.
+        assert!(
+            r.replay(Some("name"), "elicitation/create", Some(&params))
+                .is_none()
+        );
+        assert!(r.replay(Some("other"), "roots/list", None).is_none());
+        assert!(r.replay(None, "ping", None).is_none());
+        // A recording recorder never replays.
+        let recording = InputRecorder::default();
+        assert!(recording.replay(None, "roots/list", None).is_none());
+        assert!(recording.is_settled());
     }
 }
 

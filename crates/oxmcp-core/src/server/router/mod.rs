@@ -2,6 +2,7 @@
 //! session to the registered tools, resources, prompts and completers.
 
 mod catalog;
+mod input_first;
 mod listen;
 mod prompts;
 mod resources;

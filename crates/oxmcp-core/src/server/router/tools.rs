@@ -173,6 +173,9 @@ impl McpServer {
         if cx.protocol_version().is_modern() {
             // 2026-07-28 has no `task` member: with the tasks extension the server decides.
             if let Some(runner) = modern_task_runner(&tool, &params.name, &cx)? {
+                if tool.task_options.input_before_task {
+                    return super::input_first::call_input_first(&runner, tool, params, cx).await;
+                }
                 let task = TaskMetadata::default();
                 return call_tool_as_task(&runner, tool, params, task, cx).await;
             }
@@ -192,25 +195,36 @@ impl McpServer {
 
 /// Hands a task-augmented call to the task runner: its answer (a `CreateTaskResult`) is
 /// the call's, and the tool runs as the task's work.
-async fn call_tool_as_task(
+pub(super) async fn call_tool_as_task(
     runner: &TaskAugmentation<Server>,
     tool: Arc<RegisteredTool>,
     params: CallToolRequestParams,
     task: TaskMetadata,
     cx: RequestContext<Server>,
 ) -> HandlerResult {
-    let stored = to_result(&params)?;
-    let immediate = tool.task_options.immediate_response.clone();
-    let request = AugmentedRequest::new(CallToolRequest::METHOD, Some(stored), task)
-        .with_immediate_response(immediate);
+    let request = augmented(&tool, &params, task)?;
     let work = Box::new(move |cx: RequestContext<Server>| {
         Box::pin(run_tool(tool, params, cx)) as crate::BoxFuture<'static, HandlerResult>
     });
     runner.0.run(cx, request, work).await
 }
 
+/// The call of `tool` with `params` as the task runner gets it.
+pub(super) fn augmented(
+    tool: &RegisteredTool,
+    params: &CallToolRequestParams,
+    task: TaskMetadata,
+) -> Result<AugmentedRequest, ErrorData> {
+    let stored = to_result(params)?;
+    let immediate = tool.task_options.immediate_response.clone();
+    Ok(
+        AugmentedRequest::new(CallToolRequest::METHOD, Some(stored), task)
+            .with_immediate_response(immediate),
+    )
+}
+
 /// Runs a tool call to the answer `tools/call` would give.
-async fn run_tool(
+pub(super) async fn run_tool(
     tool: Arc<RegisteredTool>,
     params: CallToolRequestParams,
     cx: RequestContext<Server>,

@@ -63,6 +63,7 @@ mod name;
 mod output;
 mod param_headers;
 mod schema;
+mod task_boundary;
 
 use std::fmt;
 use std::future::Future;
@@ -85,6 +86,8 @@ pub use schema::{SchemaError, input_schema_for, output_schema_for};
 /// `#[tool]` macros) can derive `JsonSchema` through one path:
 /// `#[schemars(crate = "oxmcp_core::server::tools::schemars")]`.
 pub use schemars;
+pub use task_boundary::ContinuesAsTask;
+pub(crate) use task_boundary::TaskBoundary;
 
 use crate::context::RequestContext;
 use crate::handler::BoxFuture;
@@ -162,6 +165,8 @@ pub struct ToolTaskOptions {
     pub(crate) resumable: bool,
     /// The `model-immediate-response` text of its `CreateTaskResult`.
     pub(crate) immediate_response: Option<String>,
+    /// Whether a 2026-07-28 call asks its questions before it becomes a task.
+    pub(crate) input_before_task: bool,
 }
 
 impl ToolTaskOptions {
@@ -175,6 +180,12 @@ impl ToolTaskOptions {
     /// ([`ToolRoute::with_immediate_response`]).
     pub fn immediate_response(&self) -> Option<&str> {
         self.immediate_response.as_deref()
+    }
+
+    /// Whether a 2026-07-28 call becomes a task only when its handler calls
+    /// [`RequestContext::continue_as_task`] ([`ToolRoute::with_input_before_task`]).
+    pub fn input_before_task(&self) -> bool {
+        self.input_before_task
     }
 }
 
@@ -323,6 +334,58 @@ impl ToolRoute {
         self
     }
 
+    /// Lets a 2026-07-28 call of this tool ask the client its questions before it becomes
+    /// a task of the tasks extension (`io.modelcontextprotocol/tasks`), as the extension
+    /// recommends for input a server needs before it commits to the work. Without this, a
+    /// call that runs as a task becomes one at once, and every question of its handler
+    /// goes to the task's `inputRequests` (answered by `tasks/update`).
+    ///
+    /// With it, such a call runs its handler at once, as a multi round-trip request (see
+    /// [`crate::server::mrtr`]): its questions end the call `input_required` and the
+    /// client's retry runs it again with the answers. The call becomes a task when the
+    /// handler calls [`RequestContext::continue_as_task`] with every question answered: the
+    /// handler stops there, and runs again from the start as the task's work, where its
+    /// earlier questions get the answers of the rounds at once and later ones go to the
+    /// task's `inputRequests`. So what a handler does before that call runs once per
+    /// round and once more in the task: keep side effects after it. A handler that
+    /// returns without calling it is answered directly, or (a tool whose `taskSupport`
+    /// is `required`) by a task that holds its result. The rounds' answers are not stored
+    /// with the task: a [`resumable`](Self::resumable) task that runs again after a restart
+    /// asks those questions again, as the task's `inputRequests`.
+    ///
+    /// Legacy sessions (2025-11-25) and calls that do not run as tasks are unchanged:
+    /// `continue_as_task` does nothing there.
+    ///
+    /// ```
+    /// use oxmcp_core::server::client_requests::ElicitOutcome;
+    /// use oxmcp_core::server::tools::{NoArguments, ToolError, ToolRoute};
+    /// use oxmcp_core::{RequestContext, role::Server};
+    /// use oxmcp_types::tools::TaskSupport;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Confirm { ok: bool }
+    ///
+    /// async fn wipe(_: NoArguments, cx: RequestContext<Server>) -> Result<String, ToolError> {
+    ///     let answer = cx.elicit::<Confirm>("Wipe the disk?").await?;
+    ///     if !matches!(answer, ElicitOutcome::Accepted(Confirm { ok: true })) {
+    ///         return Ok("kept the disk".to_owned());
+    ///     }
+    ///     cx.continue_as_task()?;
+    ///     // ... the long work, as a task ...
+    ///     Ok("wiped".to_owned())
+    /// }
+    ///
+    /// let route = ToolRoute::new("wipe", wipe)
+    ///     .with_task_support(TaskSupport::Optional)
+    ///     .with_input_before_task();
+    /// assert!(route.task_options().input_before_task());
+    /// ```
+    #[must_use]
+    pub fn with_input_before_task(mut self) -> Self {
+        self.task_options.input_before_task = true;
+        self
+    }
+
     /// Sets `_meta`.
     #[must_use]
     pub fn with_meta(mut self, meta: Meta) -> Self {
@@ -379,6 +442,13 @@ impl ToolRoute {
     /// The scopes a caller needs ([`with_scopes`](Self::with_scopes)).
     pub fn scopes(&self) -> &[String] {
         &self.scopes
+    }
+
+    /// How the tool behaves as a task ([`resumable`](Self::resumable),
+    /// [`with_immediate_response`](Self::with_immediate_response),
+    /// [`with_input_before_task`](Self::with_input_before_task)).
+    pub fn task_options(&self) -> &ToolTaskOptions {
+        &self.task_options
     }
 
     /// Checks the route and compiles its schemas.
