@@ -281,7 +281,8 @@ fn recovery_period(lease: Duration) -> Duration {
 }
 
 /// The server and HTTP settings for `--redis URL`: every store on that Redis, and the bus
-/// between instances; tasks hold leases of `lease`, and this process takes over the tasks
+/// between instances, which also carries the server's changes (list changes, resource
+/// updates) to every instance's clients; tasks hold leases of `lease`, and this process takes over the tasks
 /// of dead ones (whose leases ran out) every [`recovery_period`].
 async fn on_redis(
     url: &str,
@@ -292,10 +293,12 @@ async fn on_redis(
     let tasks = TaskEngine::new(RedisTaskStore::connect(&options).await?, task_config());
     let (server, _state) = build_with(tasks, round_trips(keys)?)?;
     drop(server.keep_recovering_tasks(recovery_period(lease)));
+    let bus = RedisBus::connect(&options).await?;
+    drop(bus.relay_changes(&server).await?);
     let config = HttpServerConfig::default()
         .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
         .with_session_store(Some(Arc::new(RedisSessionStore::connect(&options).await?)))
-        .with_bus(Some(Arc::new(RedisBus::connect(&options).await?)));
+        .with_bus(Some(Arc::new(bus)));
     eprintln!("everything-server: on redis {url}");
     Ok((server, config))
 }

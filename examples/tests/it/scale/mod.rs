@@ -1,6 +1,7 @@
 //! Three everything-server processes on one Redis behind a round-robin proxy with no
 //! affinity: they serve as one server (issue 16).
 
+mod changes;
 mod restart;
 mod rig;
 #[cfg(feature = "interop")]

@@ -1,0 +1,181 @@
+//! Server changes fanned out to every instance: a resource updated, or the tool list
+//! changed, on one instance reaches the `subscriptions/listen` stream (2026-07-28) that
+//! another instance holds, and the standalone GET stream of a subscribed 2025-11-25
+//! session that another instance holds, once, even when the instance where the change
+//! happened never served that session.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::rig::{Instance, Redis};
+use super::{call, http, initialize, post};
+
+const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// A 2026-07-28 request: the era's `_meta` in its params.
+fn modern(id: u64, method: &str, mut params: Value) -> Value {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "rig", "version": "0"}
+    });
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+}
+
+/// POSTs a 2026-07-28 request, with its `Mcp-Method` and (for a tool call) `Mcp-Name`.
+async fn post_modern(client: &reqwest::Client, url: &str, body: &Value) -> reqwest::Response {
+    let mut req = client
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", body["method"].as_str().unwrap());
+    if let Some(name) = body["params"]["name"].as_str() {
+        req = req.header("mcp-name", name);
+    }
+    req.body(body.to_string()).send().await.unwrap()
+}
+
+/// An open SSE response, read message by message.
+struct Sse {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Sse {
+    fn new(resp: reqwest::Response) -> Self {
+        assert_eq!(resp.status(), 200);
+        Self {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The messages that come within `wait` (priming events skipped).
+    async fn within(&mut self, wait: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + wait;
+        let mut seen = Vec::new();
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                if let Some(data) = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                {
+                    seen.push(serde_json::from_str(data).unwrap());
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.resp.chunk()).await {
+                Ok(Ok(Some(chunk))) => self.buf.push_str(std::str::from_utf8(&chunk).unwrap()),
+                Ok(_) => panic!("the stream ended"),
+                Err(_) => return seen,
+            }
+        }
+    }
+
+    /// The messages until one whose method is `method` (within 20 s), that one included.
+    async fn until(&mut self, method: &str) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
+        while !seen.iter().any(|m: &Value| m["method"] == method) {
+            assert!(Instant::now() < deadline, "no {method} in {seen:?}");
+            seen.extend(self.within(Duration::from_millis(200)).await);
+        }
+        seen
+    }
+}
+
+fn count(messages: &[Value], method: &str) -> usize {
+    messages.iter().filter(|m| m["method"] == method).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
+    let redis = Redis::start().await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(Instance::start(&redis).await);
+    }
+    let url: Vec<String> = instances
+        .iter()
+        .map(|i| format!("http://{}/mcp", i.addr))
+        .collect();
+    let client = http();
+
+    // A listen stream on instance 1.
+    let filter = json!({"toolsListChanged": true, "resourceSubscriptions": ["note://1"]});
+    let listen = modern(7, "subscriptions/listen", json!({"notifications": filter}));
+    let mut listening = Sse::new(post_modern(&client, &url[1], &listen).await);
+    let ack = listening
+        .until("notifications/subscriptions/acknowledged")
+        .await;
+    assert_eq!(ack[0]["params"]["notifications"], filter);
+
+    // A 2025-11-25 session served by instances 0 and 1 only, subscribed to note://1
+    // through 0, its GET stream on 1.
+    let session = initialize(&client, &url[0]).await;
+    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+                           "params": {"uri": "note://1"}});
+    assert_eq!(
+        post(&client, &url[0], Some(&session), &subscribe)
+            .await
+            .status(),
+        200
+    );
+    let get = client
+        .get(&url[1])
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    let mut standalone = Sse::new(get);
+    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
+    assert_eq!(
+        post(&client, &url[0], Some(&session), &ping).await.status(),
+        200
+    );
+
+    // Instance 2, which never saw the session, changes the note (a 2026-07-28 call).
+    let update = modern(
+        3,
+        "tools/call",
+        json!({"name": "update_note", "arguments": {"id": "1", "text": "changed on 2"}}),
+    );
+    assert_eq!(post_modern(&client, &url[2], &update).await.status(), 200);
+    let heard = listening.until("notifications/resources/updated").await;
+    let updated = heard
+        .iter()
+        .find(|m| m["method"] == "notifications/resources/updated")
+        .unwrap();
+    assert_eq!(updated["params"]["uri"], "note://1");
+    assert_eq!(updated["params"]["_meta"][SUBSCRIPTION_ID], 7);
+    let mut got = standalone.until("notifications/resources/updated").await;
+    got.extend(standalone.within(Duration::from_millis(1500)).await);
+    assert_eq!(
+        count(&got, "notifications/resources/updated"),
+        1,
+        "once: {got:?}"
+    );
+
+    // The tool list changes on instance 2: both streams hear of it, the GET stream once.
+    let toggle = call(4, "toggle_extras", json!({}));
+    let toggle = modern(4, "tools/call", toggle["params"].clone());
+    assert_eq!(post_modern(&client, &url[2], &toggle).await.status(), 200);
+    let heard = listening.until("notifications/tools/list_changed").await;
+    assert_eq!(heard.last().unwrap()["params"]["_meta"][SUBSCRIPTION_ID], 7);
+    let mut got = standalone.until("notifications/tools/list_changed").await;
+    got.extend(standalone.within(Duration::from_millis(1500)).await);
+    for method in [
+        "notifications/tools/list_changed",
+        "notifications/resources/list_changed",
+        "notifications/prompts/list_changed",
+    ] {
+        assert_eq!(count(&got, method), 1, "{method} once: {got:?}");
+    }
+}
