@@ -186,6 +186,15 @@ impl SessionStore for Down {
     ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
         down()
     }
+    fn replace<'a>(
+        &'a self,
+        _: &'a str,
+        _: Bytes,
+        _: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<oxmcp_http::Replaced, SessionStoreError>> {
+        down()
+    }
     fn touch<'a>(
         &'a self,
         _: &'a str,

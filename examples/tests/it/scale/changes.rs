@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::rig::{Instance, Redis};
+use super::rig::{Instance, Proxy, Redis};
 use super::{call, http, initialize, post};
 
 const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
@@ -178,4 +178,61 @@ async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
     ] {
         assert_eq!(count(&got, method), 1, "{method} once: {got:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_record_changes_on_every_instance_are_all_kept() {
+    let redis = Redis::start().await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(Instance::start(&redis).await);
+    }
+    let proxy = Proxy::start(instances.iter().map(|i| i.addr).collect()).await;
+    let client = http();
+    let url = proxy.url();
+    let session = initialize(&client, &url).await;
+    // Every instance holds the session before the race.
+    for id in 1..=3 {
+        let ping = json!({"jsonrpc": "2.0", "id": id, "method": "ping"});
+        assert_eq!(
+            post(&client, &url, Some(&session), &ping).await.status(),
+            200
+        );
+    }
+    // 30 subscriptions at once, spread over the three instances, each a read and a
+    // write of the one record.
+    let subscribing: Vec<_> = (0..30)
+        .map(|n| {
+            let (client, url, session) = (client.clone(), url.clone(), session.clone());
+            tokio::spawn(async move {
+                let body = json!({"jsonrpc": "2.0", "id": 100 + n, "method": "resources/subscribe",
+                                  "params": {"uri": format!("note://{n}")}});
+                post(&client, &url, Some(&session), &body).await.status()
+            })
+        })
+        .collect();
+    for subscribed in subscribing {
+        assert_eq!(subscribed.await.unwrap(), 200);
+    }
+    let mut conn = oxmcp::redis::redis::Client::open(redis.url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let record: String = oxmcp::redis::redis::cmd("GET")
+        .arg(format!("{{oxmcp}}:s:{session}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let record: Value = serde_json::from_str(&record).unwrap();
+    let mut kept: Vec<&str> = record["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    kept.sort_unstable();
+    let mut asked: Vec<String> = (0..30).map(|n| format!("note://{n}")).collect();
+    asked.sort_unstable();
+    assert_eq!(kept, asked, "a subscription was lost");
 }
