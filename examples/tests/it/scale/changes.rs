@@ -2,7 +2,9 @@
 //! changed, on one instance reaches the `subscriptions/listen` stream (2026-07-28) that
 //! another instance holds, and the standalone GET stream of a subscribed 2025-11-25
 //! session that another instance holds, once, even when the instance where the change
-//! happened never served that session.
+//! happened never served that session; and, when the instance holding that GET stream
+//! died, kept for the client's next GET stream instead of sent to the dead instance.
+//! Concurrent changes of one session's record on several instances are all kept.
 
 use std::time::{Duration, Instant};
 
@@ -235,4 +237,66 @@ async fn concurrent_record_changes_on_every_instance_are_all_kept() {
     let mut asked: Vec<String> = (0..30).map(|n| format!("note://{n}")).collect();
     asked.sort_unstable();
     assert_eq!(kept, asked, "a subscription was lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_for_the_stream_of_a_dead_instance_waits_for_the_next_get() {
+    let redis = Redis::start().await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(Instance::start_with(&redis, &["--bus-liveness-ms", "3000"]).await);
+    }
+    let url: Vec<String> = instances
+        .iter()
+        .map(|i| format!("http://{}/mcp", i.addr))
+        .collect();
+    let client = http();
+    let session = initialize(&client, &url[0]).await;
+    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+                           "params": {"uri": "note://1"}});
+    assert_eq!(
+        post(&client, &url[0], Some(&session), &subscribe)
+            .await
+            .status(),
+        200
+    );
+    let get = |n: usize| {
+        client
+            .get(&url[n])
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &session)
+            .header("mcp-protocol-version", "2025-11-25")
+            .send()
+    };
+    let standalone = Sse::new(get(1).await.unwrap());
+    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
+    assert_eq!(
+        post(&client, &url[2], Some(&session), &ping).await.status(),
+        200
+    );
+    // The holder of the GET stream dies; once its liveness ran out, a change is kept by
+    // the instances that hold the session, for their next GET stream.
+    instances[1].kill().await;
+    drop(standalone);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let update = call(
+        3,
+        "update_note",
+        json!({"id": "1", "text": "while 1 is dead"}),
+    );
+    assert_eq!(
+        post(&client, &url[0], Some(&session), &update)
+            .await
+            .status(),
+        200
+    );
+    // Every instance has heard of the change before the client comes back.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut next = Sse::new(get(2).await.unwrap());
+    let got = next.until("notifications/resources/updated").await;
+    let updated = got
+        .iter()
+        .find(|m| m["method"] == "notifications/resources/updated")
+        .unwrap();
+    assert_eq!(updated["params"]["uri"], "note://1");
 }
