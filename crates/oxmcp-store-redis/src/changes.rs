@@ -105,7 +105,7 @@ impl RedisBus {
     /// The id of the newest change in the stream (`0-0` when there is none): the reader
     /// starts after it.
     async fn last_change(&self) -> Result<String, RedisStoreError> {
-        let newest: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XREVRANGE")
+        let newest: Vec<Entry> = redis::cmd("XREVRANGE")
             .arg(self.changes_key())
             .arg("+")
             .arg("-")
@@ -157,7 +157,7 @@ impl RedisBus {
         server: WeakMcpServer,
     ) {
         loop {
-            let reply: Result<Option<Vec<(String, Vec<Entry>)>>, _> = redis::cmd("XREAD")
+            let reply: Result<Option<Vec<StreamEntries>>, _> = redis::cmd("XREAD")
                 .arg("COUNT")
                 .arg(256)
                 .arg("BLOCK")
@@ -210,6 +210,9 @@ impl RedisBus {
 
 /// One stream entry: its id and its field/value pairs.
 type Entry = (String, Vec<(String, Vec<u8>)>);
+
+/// The entries `XREAD` returns for one stream: its name and them.
+type StreamEntries = (String, Vec<Entry>);
 
 #[cfg(test)]
 mod tests {

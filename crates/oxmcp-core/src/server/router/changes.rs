@@ -119,10 +119,10 @@ impl McpServer {
     }
 
     /// A change made here: told here, then relayed.
-    pub(super) fn changed(&self, change: ServerChange) -> usize {
-        let told = self.apply_change(&change);
+    pub(super) fn changed(&self, change: &ServerChange) -> usize {
+        let told = self.apply_change(change);
         if let Some(relay) = self.shared.relay.0.get() {
-            relay(&change);
+            relay(change);
         }
         told
     }
@@ -147,7 +147,7 @@ mod tests {
         assert!(!server.relay_changes(|_| {}), "one relay per server");
         server.notify_resource_updated("note://1");
         server.apply_change(&ServerChange::ToolListChanged);
-        server.changed(ServerChange::PromptListChanged);
+        server.changed(&ServerChange::PromptListChanged);
         assert_eq!(
             *seen.lock().unwrap(),
             [

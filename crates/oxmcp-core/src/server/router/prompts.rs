@@ -52,7 +52,7 @@ impl McpServer {
     }
 
     fn prompts_changed(&self) {
-        self.changed(ServerChange::PromptListChanged);
+        self.changed(&ServerChange::PromptListChanged);
     }
 
     pub(super) fn list_prompts(

@@ -107,11 +107,11 @@ impl McpServer {
     /// With a relay ([`relay_changes`](Self::relay_changes)), the other processes of a
     /// scaled-out server hear of it too, and tell their own sessions and streams.
     pub fn notify_resource_updated(&self, uri: &str) -> usize {
-        self.changed(ServerChange::ResourceUpdated(uri.to_owned()))
+        self.changed(&ServerChange::ResourceUpdated(uri.to_owned()))
     }
 
     fn resources_changed(&self) {
-        self.changed(ServerChange::ResourceListChanged);
+        self.changed(&ServerChange::ResourceListChanged);
     }
 
     pub(super) fn list_resources(

@@ -121,7 +121,7 @@ impl McpServer {
     }
 
     fn tools_changed(&self) {
-        self.changed(ServerChange::ToolListChanged);
+        self.changed(&ServerChange::ToolListChanged);
     }
 
     pub(super) fn list_tools(
