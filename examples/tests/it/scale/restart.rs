@@ -1,7 +1,8 @@
 //! Redis restarted while clients call through the proxy: while it is down, new work gets
 //! 503 with `Retry-After` (and nothing of it is accepted); every request that got a 200
 //! got its answer; once Redis is back, the sessions made before (kept by its append-only
-//! file) and new ones are served again.
+//! file) and new ones are served again. Without persistence, a restart ends every session
+//! (404: the client starts a new one).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -307,4 +308,63 @@ async fn redis_restarted_mid_load_refuses_clearly_loses_nothing_and_serves_again
     .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(text_of(&messages(resp).await[0]), "new");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_persistence_a_restart_ends_every_session_and_new_ones_work() {
+    let mut redis = Redis::start().await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(Instance::start(&redis).await);
+    }
+    let proxy = Proxy::start(instances.iter().map(|i| i.addr).collect()).await;
+    let client = http();
+    let url = proxy.url();
+    let session = initialize(&client, &url).await;
+    redis.kill().await;
+    redis.restart().await;
+    // Its record went with Redis's memory: 404 (the client starts a new session), after
+    // 503s while the instances reconnect; never an answer in the lost session.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut n = 0;
+    loop {
+        n += 1;
+        let resp = post(
+            &client,
+            &url,
+            Some(&session),
+            &call(n, "echo", json!({"text": "x"})),
+        )
+        .await;
+        match resp.status().as_u16() {
+            404 => break,
+            503 => assert!(resp.headers().contains_key("retry-after")),
+            status => panic!("{status} for a session Redis forgot"),
+        }
+        assert!(Instant::now() < deadline, "still 503");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Every instance forgets it (each checks the store on each request).
+    for k in 0..3 {
+        let resp = post(
+            &client,
+            &url,
+            Some(&session),
+            &call(100 + k, "echo", json!({"text": "x"})),
+        )
+        .await;
+        assert_eq!(resp.status(), 404);
+    }
+    let fresh = initialize(&client, &url).await;
+    for k in 0..3 {
+        let resp = post(
+            &client,
+            &url,
+            Some(&fresh),
+            &call(200 + k, "echo", json!({"text": "new"})),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(text_of(&messages(resp).await[0]), "new");
+    }
 }
