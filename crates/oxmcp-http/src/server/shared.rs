@@ -191,15 +191,13 @@ pub(crate) async fn touch(
     }
 }
 
-/// How many times [`note`] reads and replaces a record that other requests keep changing
-/// under it before it gives up (503): each attempt loses only to a change that succeeded.
-const NOTE_ATTEMPTS: usize = 16;
-
 /// Records what `request` changes of a shared session (its log level, its
 /// subscriptions) before it is handed to the engine: a refusal when the store cannot be
 /// reached, or when the record would grow past its bound. A read, then a compare and set
 /// ([`SessionStore::replace`]), again while another request (on any instance) changed
-/// the record in between: no change is lost.
+/// the record in between (each attempt loses only to a change that succeeded), at most
+/// [`session_record_attempts`](crate::HttpServerConfig::session_record_attempts) times:
+/// no change is lost.
 pub(crate) async fn note(
     inner: &ServiceInner,
     session: &Session,
@@ -212,7 +210,7 @@ pub(crate) async fn note(
         return Ok(());
     }
     let config = &inner.settings.config;
-    for _ in 0..NOTE_ATTEMPTS {
+    for _ in 0..config.session_record_attempts.max(1) {
         // Another instance may have changed the record since: start from the stored one.
         let stored = match store.load(&session.id, config.idle_timeout).await {
             Ok(Some(bytes)) => bytes,
