@@ -22,6 +22,13 @@
 //! - **a change of the session's record** (log level, subscriptions): sent to every live
 //!   instance ([`Delivery::Apply`]), so that those already holding the session apply it
 //!   too (an instance that rebuilds the session later reads it from the record).
+//!
+//! A change of the server (a list change, a resource update:
+//! [`ServerChange`](oxmcp_core::server::ServerChange)) is not a message of one session: a
+//! bus that carries those to every instance ([`Bus::fans_out_changes`]) lets each one
+//! tell its own sessions and streams. Then the notification of such a change to a shared
+//! session whose standalone stream another instance holds is not forwarded to it: that
+//! instance heard of the change too and tells the session itself, once.
 
 use std::fmt;
 use std::sync::Arc;
@@ -135,6 +142,12 @@ pub trait Bus: Send + Sync + fmt::Debug + 'static {
     /// The next envelopes of this instance's inbox, waiting a moment (about a second) for
     /// some to come; empty when none came. Called by one task, in a loop.
     fn receive(&self) -> BoxFuture<'_, Result<Vec<Envelope>, BusError>>;
+
+    /// Whether every instance hears of each change of the server made on any of them
+    /// (see the [module docs](self)); default false.
+    fn fans_out_changes(&self) -> bool {
+        false
+    }
 }
 
 /// The instance a request id names, when it is `<instance>~<n>` (see

@@ -51,4 +51,6 @@ pub use server::{
     LegacySseConfig, McpBody, McpService, NoAuth, Principal, RemoteAddr, ResponseMode, ServeError,
     Server, SessionFactory, SessionStreams, SsePolling, serve, serve_with,
 };
-pub use session_store::{MemorySessionStore, SessionRecord, SessionStore, SessionStoreError};
+pub use session_store::{
+    MemorySessionStore, Replaced, SessionRecord, SessionStore, SessionStoreError,
+};

@@ -132,6 +132,18 @@ pub trait SessionStore: Send + Sync + fmt::Debug + 'static {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, SessionStoreError>>;
 
+    /// Replaces the record of `id` with `record` only if it is still `expected` (compare
+    /// and set, atomic in the backend), and extends its life to `ttl`: what two instances
+    /// changing one session's record at once need, so that neither change is lost (the
+    /// one that finds [`Replaced::Changed`] reads the record again and retries).
+    fn replace<'a>(
+        &'a self,
+        id: &'a str,
+        expected: Bytes,
+        record: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Replaced, SessionStoreError>>;
+
     /// Extends the life of `id`'s record to `ttl`; false when there is none.
     fn touch<'a>(
         &'a self,
@@ -141,6 +153,18 @@ pub trait SessionStore: Send + Sync + fmt::Debug + 'static {
 
     /// Forgets `id`'s record (the session ended everywhere).
     fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), SessionStoreError>>;
+}
+
+/// What [`SessionStore::replace`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Replaced {
+    /// The record was the expected one and is replaced.
+    Done,
+    /// The record is not the expected one (changed meanwhile): nothing written.
+    Changed,
+    /// There is no record (never created, expired or removed): nothing written.
+    Missing,
 }
 
 /// The default bound on the number of records of a [`MemorySessionStore`].
@@ -247,6 +271,31 @@ impl SessionStore for MemorySessionStore {
         Box::pin(std::future::ready(Ok(kept)))
     }
 
+    fn replace<'a>(
+        &'a self,
+        id: &'a str,
+        expected: Bytes,
+        record: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Replaced, SessionStoreError>> {
+        let now = Instant::now();
+        let mut records = self.lock();
+        let replaced = match records.get_mut(id) {
+            Some((_, expiry)) if *expiry <= now => {
+                records.remove(id);
+                Replaced::Missing
+            }
+            Some((bytes, _)) if *bytes != expected => Replaced::Changed,
+            Some((bytes, expiry)) => {
+                *bytes = record;
+                *expiry = now + ttl;
+                Replaced::Done
+            }
+            None => Replaced::Missing,
+        };
+        Box::pin(std::future::ready(Ok(replaced)))
+    }
+
     fn touch<'a>(
         &'a self,
         id: &'a str,
@@ -325,5 +374,30 @@ mod tests {
         assert!(!store.update("c", "5".into(), ttl).await.unwrap());
         tokio::time::advance(Duration::from_secs(11)).await;
         assert_eq!(store.load("a", ttl).await.unwrap(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn memory_replace_compares_then_sets() {
+        let store = MemorySessionStore::default();
+        let ttl = Duration::from_secs(10);
+        store.create("a", "1".into(), ttl).await.unwrap();
+        let replace = |expected: &'static str, record: &'static str| {
+            store.replace("a", expected.into(), record.into(), ttl)
+        };
+        assert_eq!(replace("0", "2").await.unwrap(), Replaced::Changed);
+        assert_eq!(replace("1", "2").await.unwrap(), Replaced::Done);
+        assert_eq!(
+            store.load("a", ttl).await.unwrap().as_deref(),
+            Some(&b"2"[..])
+        );
+        tokio::time::advance(Duration::from_secs(11)).await;
+        assert_eq!(replace("2", "3").await.unwrap(), Replaced::Missing);
+        assert_eq!(
+            store
+                .replace("b", "1".into(), "2".into(), ttl)
+                .await
+                .unwrap(),
+            Replaced::Missing
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -32,23 +32,35 @@ pub const DEFAULT_LIVENESS: Duration = Duration::from_secs(15);
 ///   liveness ends; an instance beats while it reads its inbox, and
 ///   [`broadcast`](Bus::broadcast) sends to those whose liveness has not ended.
 /// - The holder of a session's standalone stream is the key `{prefix}:g:<session>`, with
-///   the TTL the HTTP layer gives (its idle timeout).
+///   the TTL the HTTP layer gives (its idle timeout). [`stream_holder`](Bus::stream_holder)
+///   names it only while it is live: a message for the stream of a holder that died stays
+///   on the instance that has it, in its backlog for the next GET it serves, instead of
+///   going to an inbox nobody reads (for up to the liveness after the holder's death, it
+///   still goes there, and is lost with the holder).
+///
+/// [`stream_holder`]: Bus::stream_holder
 #[derive(Clone)]
 pub struct RedisBus {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    conn: RedisConnection,
+pub(crate) struct Inner {
+    /// The settings it connected with (the change feed's reader connects with them too).
+    pub(crate) options: RedisOptions,
+    pub(crate) conn: RedisConnection,
     reader: Mutex<(RedisConnection, String)>,
-    base: String,
-    instance: String,
+    pub(crate) base: String,
+    pub(crate) instance: String,
     prefix: Arc<str>,
     inbox_len: usize,
-    liveness: Duration,
-    block: Duration,
+    pub(crate) liveness: Duration,
+    pub(crate) block: Duration,
     /// When the last heartbeat was sent, in ms since the epoch.
     last_beat: AtomicU64,
+    /// Whether [`RedisBus::relay_changes`] runs.
+    pub(crate) fans_out: AtomicBool,
+    pub(crate) change_feed_len: usize,
+    pub(crate) change_queue: usize,
 }
 
 impl fmt::Debug for RedisBus {
@@ -66,7 +78,7 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-fn millis(d: Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
@@ -94,6 +106,7 @@ impl RedisBus {
             (options.response_timeout / 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let bus = Self {
             inner: Arc::new(Inner {
+                options: options.clone(),
                 conn,
                 reader: Mutex::new((reader, "0-0".to_owned())),
                 base: options.key_base()?,
@@ -103,6 +116,9 @@ impl RedisBus {
                 liveness: DEFAULT_LIVENESS,
                 block,
                 last_beat: AtomicU64::new(0),
+                fans_out: AtomicBool::new(false),
+                change_feed_len: crate::changes::DEFAULT_CHANGE_FEED_LEN,
+                change_queue: crate::changes::DEFAULT_CHANGE_QUEUE,
             }),
         };
         Ok(bus)
@@ -124,6 +140,28 @@ impl RedisBus {
     pub fn with_liveness(mut self, liveness: Duration) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.liveness = liveness.max(Duration::from_millis(30));
+        }
+        self
+    }
+
+    /// Keeps at most about `len` changes in the change feed (default
+    /// [`DEFAULT_CHANGE_FEED_LEN`](crate::DEFAULT_CHANGE_FEED_LEN); see
+    /// [`relay_changes`](Self::relay_changes)). Call before the bus is shared.
+    #[must_use]
+    pub fn with_change_feed_len(mut self, len: usize) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.change_feed_len = len.max(1);
+        }
+        self
+    }
+
+    /// Lets at most `len` changes made here wait to be written to the change feed
+    /// (default [`DEFAULT_CHANGE_QUEUE`](crate::DEFAULT_CHANGE_QUEUE); see
+    /// [`relay_changes`](Self::relay_changes)). Call before the bus is shared.
+    #[must_use]
+    pub fn with_change_queue(mut self, len: usize) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.change_queue = len.max(1);
         }
         self
     }
@@ -218,6 +256,20 @@ impl RedisBus {
     }
 }
 
+/// The holder of a session's standalone stream (`KEYS[1]`) when it is live (its score in
+/// `KEYS[2]` is at least `ARGV[1]`, now), else nil.
+static LIVE_HOLDER: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local holder = redis.call('GET', KEYS[1])
+if not holder then return false end
+local live = redis.call('ZSCORE', KEYS[2], holder)
+if live and tonumber(live) >= tonumber(ARGV[1]) then return holder end
+return false
+",
+    )
+});
+
 /// One stream entry: its id and its field/value pairs.
 type Entry = (String, Vec<(String, Vec<u8>)>);
 
@@ -307,9 +359,11 @@ impl Bus for RedisBus {
         session: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, BusError>> {
         Box::pin(async move {
-            redis::cmd("GET")
-                .arg(self.holder_key(session))
-                .query_async(&mut self.inner.conn.clone())
+            LIVE_HOLDER
+                .key(self.holder_key(session))
+                .key(self.live_key())
+                .arg(now_ms())
+                .invoke_async(&mut self.inner.conn.clone())
                 .await
                 .map_err(failure)
         })
@@ -317,5 +371,9 @@ impl Bus for RedisBus {
 
     fn receive(&self) -> BoxFuture<'_, Result<Vec<Envelope>, BusError>> {
         Box::pin(async move { self.read().await.map_err(failure) })
+    }
+
+    fn fans_out_changes(&self) -> bool {
+        self.inner.fans_out.load(Ordering::Acquire)
     }
 }

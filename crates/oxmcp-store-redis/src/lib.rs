@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bus;
+mod changes;
 mod connection;
 mod error;
 mod events;
@@ -9,6 +10,7 @@ mod sessions;
 mod tasks;
 
 pub use bus::{DEFAULT_INBOX_LEN, DEFAULT_LIVENESS, RedisBus};
+pub use changes::{DEFAULT_CHANGE_FEED_LEN, DEFAULT_CHANGE_QUEUE};
 pub use connection::RedisConnection;
 pub use error::RedisStoreError;
 pub use events::{

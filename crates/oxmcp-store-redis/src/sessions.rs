@@ -7,11 +7,25 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use oxmcp_http::session_store::BoxFuture;
-use oxmcp_http::{SessionStore, SessionStoreError};
+use oxmcp_http::{Replaced, SessionStore, SessionStoreError};
 
 use crate::connection::RedisConnection;
 use crate::error::RedisStoreError;
 use crate::options::RedisOptions;
+
+/// Replaces the record `KEYS[1]` with `ARGV[2]` (TTL `ARGV[3]` ms) if it is `ARGV[1]`:
+/// 1 when replaced, 0 when it is another, -1 when there is none.
+static REPLACE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+",
+    )
+});
 
 /// The default bound on the length of one session record in Redis.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 10;
@@ -19,7 +33,7 @@ pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 10;
 /// A [`SessionStore`] on Redis: one string key per session, `{prefix}:s:<session id>`,
 /// holding its encoded record, with a TTL (the service's idle timeout) that every request
 /// of the session refreshes: `SET PX` to create, `GETEX PX` to load, `SET XX PX` to
-/// update, `PEXPIRE` to touch, `DEL` to end. Every key expires; a record longer than
+/// update, a script that compares then sets to replace, `PEXPIRE` to touch, `DEL` to end. Every key expires; a record longer than
 /// [`with_max_record_bytes`](Self::with_max_record_bytes) is refused before it is sent.
 #[derive(Clone)]
 pub struct RedisSessionStore {
@@ -147,6 +161,31 @@ impl SessionStore for RedisSessionStore {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
         Box::pin(self.set(id, record, ttl, true))
+    }
+
+    fn replace<'a>(
+        &'a self,
+        id: &'a str,
+        expected: Bytes,
+        record: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Replaced, SessionStoreError>> {
+        Box::pin(async move {
+            self.check(&record)?;
+            let outcome: i64 = REPLACE
+                .key(self.key(id))
+                .arg(expected.as_ref())
+                .arg(record.as_ref())
+                .arg(millis(ttl))
+                .invoke_async(&mut self.conn.clone())
+                .await
+                .map_err(failure)?;
+            Ok(match outcome {
+                1 => Replaced::Done,
+                0 => Replaced::Changed,
+                _ => Replaced::Missing,
+            })
+        })
     }
 
     fn touch<'a>(

@@ -174,7 +174,9 @@
 //! - `sqlite`: the durable task store in embedded SQLite (`oxmcp::sqlite::SqliteTaskStore`);
 //!   implies `tasks`.
 //! - `redis`: several server processes on one Redis (`oxmcp::redis`: `RedisTaskStore` with
-//!   leases, `RedisEventStore` on Redis Streams); implies `tasks` and `http`.
+//!   leases, `RedisEventStore` on Redis Streams, `RedisSessionStore` and `RedisBus`, so
+//!   that any instance serves any request and every server change reaches every client);
+//!   implies `tasks` and `http`.
 //!
 //! # Tasks
 //!

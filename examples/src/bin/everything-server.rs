@@ -1,13 +1,21 @@
 //! The oxmcp server with every feature (see `oxmcp_examples::everything_server`).
 //!
 //! Usage: `everything-server stdio [--db PATH] [--request-state-keys KEYS]`, or
-//! `everything-server http --port P [--db PATH | --redis URL] [--auth ISSUER_URL]
-//! [--request-state-keys KEYS]` (Streamable HTTP on `http://127.0.0.1:P/mcp`, until Ctrl-C).
+//! `everything-server http --port P [--db PATH | --redis URL [--task-lease-ms MS]
+//! [--bus-liveness-ms MS]]
+//! [--auth ISSUER_URL] [--request-state-keys KEYS]` (Streamable HTTP on
+//! `http://127.0.0.1:P/mcp`, until Ctrl-C).
 //! With `--redis redis://HOST:PORT/` the tasks, the events of resumable streams, the sessions
 //! and the messages between instances are in that Redis: any number of processes on one
 //! Redis serve as one server, behind a load balancer with no affinity (a process also takes
 //! over the tasks of a dead one, by lease; give them all the same `KEYS` so that a
-//! multi round-trip request may continue on any of them). With `--auth` the server is an
+//! multi round-trip request may continue on any of them). `--task-lease-ms` sets how long
+//! a task's lease lasts without renewal (default 30 000 ms, the store's default): a dead
+//! process's tasks are taken over that long after it died, at the latest a sixth of it (at
+//! most 5 s) later, when the live processes look for them again. `--bus-liveness-ms` sets
+//! how long an instance counts as live after its last heartbeat on the bus (default
+//! 15 000 ms, the bus's default; at least 3 000): the messages for a standalone stream
+//! whose holder died stay, that long after its death, on the instance that has them. With `--auth` the server is an
 //! OAuth 2.1 protected resource: every request needs
 //! a JWT access token (RFC 9068) of `ISSUER_URL` for the resource `http://127.0.0.1:P/mcp`
 //! with the scope `mcp`, checked with the issuer's keys; `update_note` also needs
@@ -41,7 +49,10 @@ use oxmcp::McpServer;
 use oxmcp::auth::resource::{JwtConfig, JwtVerifier, ResourceConfig, ResourceServer, ScopePolicy};
 use oxmcp::core::server::mrtr::{RequestStateKeys, RoundTripConfig};
 use oxmcp::http::{HttpServerConfig, McpService, serve_with};
-use oxmcp::redis::{RedisBus, RedisEventStore, RedisOptions, RedisSessionStore, RedisTaskStore};
+use oxmcp::redis::{
+    DEFAULT_LEASE, DEFAULT_LIVENESS, RedisBus, RedisEventStore, RedisOptions, RedisSessionStore,
+    RedisTaskStore,
+};
 use oxmcp::server::tracing_bridge::McpLoggingLayer;
 use oxmcp::sqlite::SqliteTaskStore;
 use oxmcp::tasks::{MemoryTaskStore, OwnerPolicy, TaskEngine};
@@ -53,10 +64,26 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 const USAGE: &str = "usage: everything-server stdio [--db PATH] [--request-state-keys KEYS] | \
-                     everything-server http --port P [--db PATH | --redis URL] \
-                     [--auth ISSUER_URL] [--request-state-keys KEYS]";
+                     everything-server http --port P [--db PATH | --redis URL \
+                     [--task-lease-ms MS] [--bus-liveness-ms MS]] [--auth ISSUER_URL] \
+                     [--request-state-keys KEYS]";
 
 type Failure = Box<dyn std::error::Error>;
+
+/// The shortest `--task-lease-ms`: leases are renewed every third of their length.
+const MIN_LEASE_MS: u64 = 300;
+
+/// The shortest `--bus-liveness-ms`: an instance beats at least once a second (each read
+/// of its inbox waits up to a second), well within its liveness.
+const MIN_LIVENESS_MS: u64 = 3000;
+
+/// What `--redis` and its flags ask for.
+#[derive(Debug, PartialEq)]
+struct OnRedis {
+    url: String,
+    lease: Duration,
+    liveness: Duration,
+}
 
 /// The owner of every task of the stdio server: it serves a single user.
 const STDIO_TASK_OWNER: &str = "everything-server-stdio";
@@ -73,6 +100,10 @@ enum Command {
         db: Option<PathBuf>,
         auth: Option<String>,
         redis: Option<String>,
+        /// `--task-lease-ms` (with `--redis` only).
+        lease: Option<Duration>,
+        /// `--bus-liveness-ms` (with `--redis` only).
+        liveness: Option<Duration>,
         keys: Option<String>,
     },
 }
@@ -102,8 +133,17 @@ async fn main() -> ExitCode {
             db,
             auth,
             redis,
+            lease,
+            liveness,
             keys,
-        } => serve_http(port, db, auth, redis, keys).await,
+        } => {
+            let redis = redis.map(|url| OnRedis {
+                url,
+                lease: lease.unwrap_or(DEFAULT_LEASE),
+                liveness: liveness.unwrap_or(DEFAULT_LIVENESS),
+            });
+            serve_http(port, db, auth, redis, keys).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -121,6 +161,8 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut auth = None;
     let mut redis = None;
     let mut keys = None;
+    let mut lease = None;
+    let mut liveness = None;
     let mut rest = rest.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -136,6 +178,26 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "--auth" if mode == "http" && auth.is_none() => auth = Some(value.clone()),
             "--redis" if mode == "http" && redis.is_none() => redis = Some(value.clone()),
             "--request-state-keys" if keys.is_none() => keys = Some(value.clone()),
+            "--task-lease-ms" if mode == "http" && lease.is_none() => {
+                let ms = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms >= MIN_LEASE_MS)
+                    .ok_or_else(|| {
+                        format!("--task-lease-ms needs at least {MIN_LEASE_MS}, not {value:?}")
+                    })?;
+                lease = Some(Duration::from_millis(ms));
+            }
+            "--bus-liveness-ms" if mode == "http" && liveness.is_none() => {
+                let ms = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms >= MIN_LIVENESS_MS)
+                    .ok_or_else(|| {
+                        format!("--bus-liveness-ms needs at least {MIN_LIVENESS_MS}, not {value:?}")
+                    })?;
+                liveness = Some(Duration::from_millis(ms));
+            }
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
@@ -149,11 +211,16 @@ fn parse(args: &[String]) -> Result<Command, String> {
             if db.is_some() && redis.is_some() {
                 return Err("--db and --redis are two places for the tasks: give one".into());
             }
+            if (lease.is_some() || liveness.is_some()) && redis.is_none() {
+                return Err("--task-lease-ms and --bus-liveness-ms are for --redis".into());
+            }
             Ok(Command::Http {
                 port,
                 db,
                 auth,
                 redis,
+                lease,
+                liveness,
                 keys,
             })
         }
@@ -217,7 +284,7 @@ async fn serve_http(
     port: u16,
     db: Option<PathBuf>,
     issuer: Option<String>,
-    redis: Option<String>,
+    redis: Option<OnRedis>,
     keys: Option<String>,
 ) -> Result<(), Failure> {
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -226,7 +293,7 @@ async fn serve_http(
             server(db, OwnerPolicy::default(), keys).await?,
             HttpServerConfig::default(),
         ),
-        Some(url) => on_redis(&url, keys).await?,
+        Some(redis) => on_redis(&redis, keys).await?,
     };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let auth = match issuer {
@@ -244,20 +311,34 @@ async fn serve_http(
     Ok(())
 }
 
+/// How often a process on Redis looks for the tasks of dead ones, for a task lease of
+/// `lease`: a sixth of it, at most 5 s.
+fn recovery_period(lease: Duration) -> Duration {
+    (lease / 6).min(Duration::from_secs(5))
+}
+
 /// The server and HTTP settings for `--redis URL`: every store on that Redis, and the bus
-/// between instances; this process takes over the tasks of dead ones (by lease) every 5 s.
+/// between instances, which also carries the server's changes (list changes, resource
+/// updates) to every instance's clients; tasks hold leases of `redis.lease`, and this
+/// process takes over the tasks of dead ones (whose leases ran out) every
+/// [`recovery_period`]; it counts as live on the bus for `redis.liveness` after each beat.
 async fn on_redis(
-    url: &str,
+    redis: &OnRedis,
     keys: Option<String>,
 ) -> Result<(McpServer, HttpServerConfig), Failure> {
-    let options = RedisOptions::new(url);
+    let (url, lease) = (redis.url.as_str(), redis.lease);
+    let options = RedisOptions::new(url).lease(lease);
     let tasks = TaskEngine::new(RedisTaskStore::connect(&options).await?, task_config());
     let (server, _state) = build_with(tasks, round_trips(keys)?)?;
-    drop(server.keep_recovering_tasks(Duration::from_secs(5)));
+    drop(server.keep_recovering_tasks(recovery_period(lease)));
+    let bus = RedisBus::connect(&options)
+        .await?
+        .with_liveness(redis.liveness);
+    drop(bus.relay_changes(&server).await?);
     let config = HttpServerConfig::default()
         .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
         .with_session_store(Some(Arc::new(RedisSessionStore::connect(&options).await?)))
-        .with_bus(Some(Arc::new(RedisBus::connect(&options).await?)));
+        .with_bus(Some(Arc::new(bus)));
     eprintln!("everything-server: on redis {url}");
     Ok((server, config))
 }
@@ -309,6 +390,8 @@ mod tests {
                 db: Some("x.db".into()),
                 auth: None,
                 redis: None,
+                lease: None,
+                liveness: None,
                 keys: None,
             })
         );
@@ -319,6 +402,8 @@ mod tests {
                 db: None,
                 auth: Some("https://issuer.example".into()),
                 redis: None,
+                lease: None,
+                liveness: None,
                 keys: None,
             })
         );
@@ -329,6 +414,36 @@ mod tests {
                 db: None,
                 auth: None,
                 redis: Some("redis://127.0.0.1:6379/".into()),
+                lease: None,
+                liveness: None,
+                keys: None,
+            })
+        );
+        assert_eq!(
+            parse(&args(
+                "http --port 8 --redis redis://127.0.0.1:6379/ --task-lease-ms 1500"
+            )),
+            Ok(Command::Http {
+                port: 8,
+                db: None,
+                auth: None,
+                redis: Some("redis://127.0.0.1:6379/".into()),
+                lease: Some(Duration::from_millis(1500)),
+                liveness: None,
+                keys: None,
+            })
+        );
+        assert_eq!(
+            parse(&args(
+                "http --port 8 --redis redis://r/ --bus-liveness-ms 3000 --task-lease-ms 300"
+            )),
+            Ok(Command::Http {
+                port: 8,
+                db: None,
+                auth: None,
+                redis: Some("redis://r/".into()),
+                lease: Some(Duration::from_millis(300)),
+                liveness: Some(Duration::from_millis(3000)),
                 keys: None,
             })
         );
@@ -345,11 +460,27 @@ mod tests {
             "http --port 1 --auth a --auth b",
             "stdio --redis redis://127.0.0.1/",
             "http --port 1 --db a --redis redis://127.0.0.1/",
+            "http --port 1 --task-lease-ms 1000",
+            "http --port 1 --redis redis://127.0.0.1/ --task-lease-ms 299",
+            "http --port 1 --redis redis://127.0.0.1/ --task-lease-ms x",
+            "stdio --task-lease-ms 1000",
+            "http --port 1 --bus-liveness-ms 5000",
+            "http --port 1 --redis redis://127.0.0.1/ --bus-liveness-ms 2999",
             "tcp",
             "stdio --request-state-keys a --request-state-keys b",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn the_default_lease_is_the_stores_and_recovery_follows_the_lease() {
+        assert_eq!(DEFAULT_LEASE, Duration::from_secs(30));
+        assert_eq!(recovery_period(DEFAULT_LEASE), Duration::from_secs(5));
+        assert_eq!(
+            recovery_period(Duration::from_millis(1500)),
+            Duration::from_millis(250)
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub mod tracing_bridge;
 
 pub use listen::DEFAULT_MAX_LISTEN_STREAMS;
 pub use router::{
-    DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError, WeakMcpServer,
+    DEFAULT_MAX_SUBSCRIPTIONS, McpServer, McpServerBuilder, RegistrationError, ServerChange,
+    WeakMcpServer,
 };
 pub use scope::ScopedOperation;
 

@@ -229,6 +229,11 @@ pub struct HttpServerConfig {
     /// bytes of JSON (default 64 KiB): an `initialize` whose record would be longer is
     /// refused, as is a `resources/subscribe` that would make it longer.
     pub max_session_record_bytes: usize,
+    /// How many times a request that changes a session record (`logging/setLevel`,
+    /// `resources/subscribe`, `unsubscribe`) reads and replaces it while other requests keep
+    /// changing it in between ([`SessionStore::replace`](crate::SessionStore::replace)),
+    /// before it is refused with 503 and `Retry-After` (default 16, at least 1).
+    pub session_record_attempts: usize,
     /// Completed streams remembered per session for resumption (default 64).
     pub completed_streams: usize,
     /// Sessions with no request, no open stream and no activity for this long are ended
@@ -301,6 +306,7 @@ impl Default for HttpServerConfig {
             session_store: None,
             bus: None,
             max_session_record_bytes: 64 << 10,
+            session_record_attempts: 16,
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
@@ -376,6 +382,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_session_record_bytes(mut self, bytes: usize) -> Self {
         self.max_session_record_bytes = bytes;
+        self
+    }
+
+    /// Sets [`session_record_attempts`](Self::session_record_attempts).
+    #[must_use]
+    pub fn with_session_record_attempts(mut self, attempts: usize) -> Self {
+        self.session_record_attempts = attempts;
         self
     }
 

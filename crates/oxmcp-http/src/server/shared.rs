@@ -26,7 +26,7 @@ use super::refusal::{session_not_found, store_unavailable, too_many_sessions};
 use super::session::{Session, SessionKind};
 use super::{Principal, ServiceInner};
 use crate::bus::{Delivery, Envelope};
-use crate::session_store::{SessionRecord, SessionStore};
+use crate::session_store::{Replaced, SessionRecord, SessionStore};
 
 /// The methods whose effect the record keeps.
 const SET_LEVEL: &str = "logging/setLevel";
@@ -193,9 +193,11 @@ pub(crate) async fn touch(
 
 /// Records what `request` changes of a shared session (its log level, its
 /// subscriptions) before it is handed to the engine: a refusal when the store cannot be
-/// reached, or when the record would grow past its bound. A read, then a write: two
-/// instances changing one session's record at the same instant may lose one change (a
-/// client sends these one at a time).
+/// reached, or when the record would grow past its bound. A read, then a compare and set
+/// ([`SessionStore::replace`]), again while another request (on any instance) changed
+/// the record in between (each attempt loses only to a change that succeeded), at most
+/// [`session_record_attempts`](crate::HttpServerConfig::session_record_attempts) times:
+/// no change is lost.
 pub(crate) async fn note(
     inner: &ServiceInner,
     session: &Session,
@@ -208,28 +210,54 @@ pub(crate) async fn note(
         return Ok(());
     }
     let config = &inner.settings.config;
-    // Another instance may have changed the record since: start from the stored one.
-    let mut updated = match store.load(&session.id, config.idle_timeout).await {
-        Ok(Some(bytes)) => SessionRecord::decode(&bytes, config.max_session_record_bytes)
-            .unwrap_or_else(|_| super::session::lock(slot).clone()),
-        Ok(None) => {
-            session.end().await;
-            return Err(session_not_found());
+    for _ in 0..config.session_record_attempts.max(1) {
+        // Another instance may have changed the record since: start from the stored one.
+        let stored = match store.load(&session.id, config.idle_timeout).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                session.end().await;
+                return Err(session_not_found());
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "session store: a session record was not read");
+                return Err(store_unavailable(inner));
+            }
+        };
+        let mut updated = SessionRecord::decode(&stored, config.max_session_record_bytes)
+            .unwrap_or_else(|_| super::session::lock(slot).clone());
+        if !apply(&mut updated, request) {
+            return Ok(());
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "session store: a session record was not read");
-            return Err(store_unavailable(inner));
+        let bytes = match updated.encode(config.max_session_record_bytes) {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(refused(request, &e.to_string())),
+        };
+        let replaced = store
+            .replace(&session.id, stored, bytes, config.idle_timeout)
+            .await;
+        if matches!(replaced, Ok(Replaced::Changed)) {
+            continue;
         }
-    };
-    if !apply(&mut updated, request) {
-        return Ok(());
+        return kept(inner, session, request, updated, replaced).await;
     }
-    let bytes = match updated.encode(config.max_session_record_bytes) {
-        Ok(bytes) => bytes,
-        Err(e) => return Err(refused(request, &e.to_string())),
+    tracing::warn!(session = %session.id, "session store: the record kept changing; not updated");
+    Err(store_unavailable(inner))
+}
+
+/// What [`note`] answers once its replacement is done (or failed for good).
+async fn kept(
+    inner: &ServiceInner,
+    session: &Session,
+    request: &Request,
+    updated: SessionRecord,
+    replaced: Result<Replaced, crate::SessionStoreError>,
+) -> Result<(), Response<McpBody>> {
+    let config = &inner.settings.config;
+    let Some(slot) = session.record.get() else {
+        return Ok(());
     };
-    match store.update(&session.id, bytes, config.idle_timeout).await {
-        Ok(true) => {
+    match replaced {
+        Ok(Replaced::Done) => {
             *super::session::lock(slot) = updated;
             if let Some(bus) = &config.bus {
                 let message = Message::Request(request.clone()).to_vec();
@@ -240,7 +268,7 @@ pub(crate) async fn note(
             }
             Ok(())
         }
-        Ok(false) => {
+        Ok(_) => {
             session.end().await;
             Err(session_not_found())
         }

@@ -186,6 +186,15 @@ impl SessionStore for Down {
     ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
         down()
     }
+    fn replace<'a>(
+        &'a self,
+        _: &'a str,
+        _: Bytes,
+        _: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<oxmcp_http::Replaced, SessionStoreError>> {
+        down()
+    }
     fn touch<'a>(
         &'a self,
         _: &'a str,
@@ -253,4 +262,84 @@ async fn a_stream_opened_on_one_instance_resumes_on_the_other() {
     );
     a.shutdown().await;
     b.shutdown().await;
+}
+
+/// A memory store whose records always changed meanwhile (another instance keeps
+/// changing them): every [`SessionStore::replace`] finds another record.
+#[derive(Debug, Default)]
+struct Contended {
+    store: MemorySessionStore,
+    replaces: std::sync::atomic::AtomicUsize,
+}
+
+impl SessionStore for Contended {
+    fn create<'a>(
+        &'a self,
+        id: &'a str,
+        record: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), SessionStoreError>> {
+        self.store.create(id, record, ttl)
+    }
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<Bytes>, SessionStoreError>> {
+        self.store.load(id, ttl)
+    }
+    fn update<'a>(
+        &'a self,
+        id: &'a str,
+        record: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
+        self.store.update(id, record, ttl)
+    }
+    fn replace<'a>(
+        &'a self,
+        _: &'a str,
+        _: Bytes,
+        _: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<oxmcp_http::Replaced, SessionStoreError>> {
+        self.replaces.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { Ok(oxmcp_http::Replaced::Changed) })
+    }
+    fn touch<'a>(
+        &'a self,
+        id: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
+        self.store.touch(id, ttl)
+    }
+    fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), SessionStoreError>> {
+        self.store.remove(id)
+    }
+}
+
+#[tokio::test]
+async fn a_record_that_keeps_changing_is_retried_then_refused_with_503() {
+    let store = Arc::new(Contended::default());
+    let config = HttpServerConfig::default()
+        .with_session_store(Some(store.clone()))
+        .with_session_record_attempts(3);
+    let (server, _) = start(config).await;
+    let id = initialize(&server.url(), "2025-11-25").await;
+    let level = request(1, "logging/setLevel", json!({"level": "warning"}));
+    let resp = post(&server.url(), Some(&id), &level).await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_eq!(store.replaces.load(Ordering::SeqCst), 3);
+    // Nothing of it was kept.
+    let bytes = store
+        .load(&id, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        SessionRecord::decode(&bytes, 1 << 16).unwrap().log_level,
+        None
+    );
+    server.shutdown().await;
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use oxmcp_http::{Bus, Delivery, Envelope, SessionStore};
+use oxmcp_http::{Bus, Delivery, Envelope, Replaced, SessionStore};
 use oxmcp_store_redis::redis;
 use oxmcp_store_redis::{RedisBus, RedisSessionStore};
 
@@ -90,7 +90,7 @@ async fn an_instance_that_stops_beating_is_not_broadcast_to() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn session_records_are_bounded_and_expire() {
+async fn session_records_are_bounded_expire_and_are_replaced_atomically() {
     let server = RedisServer::start().await;
     let options = fresh_options(&server);
     let store = RedisSessionStore::connect(&options)
@@ -111,8 +111,27 @@ async fn session_records_are_bounded_and_expire() {
         store.load("s", ttl).await.unwrap().as_deref(),
         Some(&b"{\"a\":1}"[..])
     );
+    // Compare and set: only over the expected record, and within the bound.
+    let replace = |expected: &'static str, record: &'static str| {
+        store.replace("s", expected.into(), record.into(), ttl)
+    };
+    assert_eq!(replace("{}", "{\"b\":1}").await.unwrap(), Replaced::Changed);
+    assert!(
+        replace("{\"a\":1}", "{\"b\":22222222222222}")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        replace("{\"a\":1}", "{\"b\":1}").await.unwrap(),
+        Replaced::Done
+    );
+    assert_eq!(
+        store.load("s", ttl).await.unwrap().as_deref(),
+        Some(&b"{\"b\":1}"[..])
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(store.load("s", ttl).await.unwrap(), None);
+    assert_eq!(replace("{\"b\":1}", "{}").await.unwrap(), Replaced::Missing);
     assert!(!store.update("s", "{}".into(), ttl).await.unwrap());
     store.create("t", "{}".into(), ttl).await.unwrap();
     store.remove("t").await.unwrap();

@@ -5,6 +5,7 @@
 
 mod bounds;
 mod bus;
+mod changes;
 #[cfg(feature = "cluster")]
 mod cluster;
 mod contract;

@@ -1,9 +1,12 @@
 //! Three everything-server processes on one Redis behind a round-robin proxy with no
 //! affinity: they serve as one server (issue 16).
 
+mod changes;
+mod restart;
 mod rig;
 #[cfg(feature = "interop")]
 mod sdk;
+mod takeover;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

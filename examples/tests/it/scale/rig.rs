@@ -26,47 +26,89 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-/// A `redis-server` without persistence, killed on drop.
+/// A `redis-server` of the test's own in a temporary directory, killed on drop: without
+/// persistence ([`start`](Self::start)), or with the settings a test gives
+/// ([`start_with`](Self::start_with)), which a [`restart`](Self::restart) keeps.
 pub(crate) struct Redis {
     child: Child,
     pub(crate) url: String,
+    port: u16,
     dir: std::path::PathBuf,
+    settings: Vec<String>,
 }
+
+/// No persistence: what a restart loses everything with.
+const VOLATILE: &[&str] = &["--save", "", "--appendonly", "no"];
 
 impl Redis {
     pub(crate) async fn start() -> Self {
+        Self::start_with(VOLATILE).await
+    }
+
+    /// A server with `settings` (persistence, say) beside the port, address and directory.
+    pub(crate) async fn start_with(settings: &[&str]) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("oxmcp-rig-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "no", "--dir", dir.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server (scripts/setup-interop installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        let settings: Vec<String> = settings.iter().map(|s| (*s).to_owned()).collect();
+        let child = spawn_redis(port, &dir, &settings)
             .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            .expect("redis-server did not start");
         Self {
             child,
             url: format!("redis://127.0.0.1:{port}/"),
+            port,
             dir,
+            settings,
         }
     }
+
+    /// Kills the server (SIGKILL) and waits for it: its port refuses connections now.
+    pub(crate) async fn kill(&mut self) {
+        self.child.kill().await.expect("kill redis-server");
+    }
+
+    /// Starts the server again on the same port, directory and settings (it reloads what
+    /// its persistence kept), once the port is free again.
+    pub(crate) async fn restart(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(child) = spawn_redis(self.port, &self.dir, &self.settings).await {
+                self.child = child;
+                return;
+            }
+            assert!(Instant::now() < deadline, "redis-server did not restart");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Starts `redis-server` on `port` in `dir`, and waits until it accepts connections
+/// (`None` when it exits first, or does not within 10 s).
+async fn spawn_redis(port: u16, dir: &std::path::Path, settings: &[String]) -> Option<Child> {
+    let mut child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--dir", dir.to_str().unwrap()])
+        .args(settings)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server (scripts/setup-interop installs it)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return None;
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(child);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
 }
 
 impl Drop for Redis {
@@ -85,9 +127,15 @@ pub(crate) struct Instance {
 
 impl Instance {
     pub(crate) async fn start(redis: &Redis) -> Self {
+        Self::start_with(redis, &[]).await
+    }
+
+    /// [`start`](Self::start), with more flags (`--task-lease-ms`, say).
+    pub(crate) async fn start_with(redis: &Redis, flags: &[&str]) -> Self {
         let port = free_port();
         let mut child = Command::new(SERVER)
             .args(["http", "--port", &port.to_string(), "--redis", &redis.url])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)

@@ -2,6 +2,7 @@
 //! session to the registered tools, resources, prompts and completers.
 
 mod catalog;
+mod changes;
 mod input_first;
 mod listen;
 mod prompts;
@@ -9,6 +10,7 @@ mod resources;
 mod tools;
 mod weak;
 
+pub use changes::ServerChange;
 pub use weak::WeakMcpServer;
 
 use std::sync::{Arc, Weak};
@@ -101,6 +103,8 @@ struct Inner {
     fallback: Option<HandlerRef>,
     /// Multi round-trip requests (2026-07-28).
     round_trips: RoundTripConfig,
+    /// What carries changes to the other processes (see [`McpServer::relay_changes`]).
+    relay: changes::Relay,
 }
 
 /// A shared handler (the router, or what [`McpServerBuilder::fallback`] stores).
@@ -670,6 +674,7 @@ impl McpServerBuilder {
                 router,
                 fallback: self.fallback,
                 round_trips: self.round_trips,
+                relay: changes::Relay::default(),
             }
         });
         let server = McpServer { shared };

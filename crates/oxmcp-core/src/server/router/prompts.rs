@@ -1,17 +1,16 @@
 //! `prompts/list`, `prompts/get`, `completion/complete`, and prompt changes while serving.
 
-use oxmcp_types::methods::{NotificationMethod, PromptListChangedNotification};
 use oxmcp_types::{
     CompleteRequestParams, CompleteResult, CompletionReference, ErrorData, GetPromptRequestParams,
     ListPromptsResult, PaginatedRequestParams,
 };
 
+use super::ServerChange;
 use super::{McpServer, reply, reply_version};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest};
 use crate::role::Server;
 use crate::server::completion::{Completer, CompletionRequest};
-use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::prompts::{PromptRegistrationError, PromptRoute};
 use crate::server::scope::{self, Guarded};
@@ -53,10 +52,7 @@ impl McpServer {
     }
 
     fn prompts_changed(&self) {
-        self.shared
-            .sessions
-            .broadcast(PromptListChangedNotification::METHOD);
-        self.shared.listeners.publish(&Change::Prompts);
+        self.changed(&ServerChange::PromptListChanged);
     }
 
     pub(super) fn list_prompts(

@@ -2,27 +2,22 @@
 
 use std::sync::Arc;
 
-use oxmcp_types::methods::{
-    NotificationMethod, ResourceListChangedNotification, ResourceUpdatedNotification,
-};
-use oxmcp_types::resources::ResourceUpdatedNotificationParams;
 use oxmcp_types::{
     EmptyResult, ErrorData, ListResourceTemplatesResult, ListResourcesResult,
     PaginatedRequestParams, ReadResourceResult, ResourceRequestParams,
 };
 
+use super::ServerChange;
 use super::{McpServer, reply};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest};
 use crate::role::Server;
-use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::resources::{RegisteredTemplate, UriVariables};
 use crate::server::resources::{
     ResourceRegistrationError, ResourceRoute, ResourceTemplateRoute, resource_not_found,
 };
 use crate::server::scope::{self, Guarded, ScopedOperation};
-use crate::server::sessions::send_now;
 
 /// What a resource URI names: a static resource, or a resource of a template with the
 /// variables it bound.
@@ -108,30 +103,15 @@ impl McpServer {
     /// that it changed (`notifications/resources/updated`), and the `subscriptions/listen`
     /// streams that named it (or a resource it is a sub-resource of). Returns how many
     /// sessions and streams were told.
+    ///
+    /// With a relay ([`relay_changes`](Self::relay_changes)), the other processes of a
+    /// scaled-out server hear of it too, and tell their own sessions and streams.
     pub fn notify_resource_updated(&self, uri: &str) -> usize {
-        let streams = self
-            .shared
-            .listeners
-            .publish(&Change::Updated(uri.to_owned()));
-        let params = ResourceUpdatedNotificationParams::new(uri);
-        let Ok(raw) = serde_json::value::to_raw_value(&params) else {
-            return streams;
-        };
-        let sessions = self
-            .shared
-            .sessions
-            .subscribers(uri)
-            .iter()
-            .filter(|peer| send_now(peer, ResourceUpdatedNotification::METHOD, Some(raw.clone())))
-            .count();
-        sessions + streams
+        self.changed(&ServerChange::ResourceUpdated(uri.to_owned()))
     }
 
     fn resources_changed(&self) {
-        self.shared
-            .sessions
-            .broadcast(ResourceListChangedNotification::METHOD);
-        self.shared.listeners.publish(&Change::Resources);
+        self.changed(&ServerChange::ResourceListChanged);
     }
 
     pub(super) fn list_resources(

@@ -2,21 +2,19 @@
 
 use std::sync::Arc;
 
-use oxmcp_types::methods::{
-    CallToolRequest, NotificationMethod, RequestMethod, ToolListChangedNotification,
-};
+use oxmcp_types::methods::{CallToolRequest, RequestMethod};
 use oxmcp_types::tools::TaskSupport;
 use oxmcp_types::{
     CallToolRequestParams, ErrorCode, ErrorData, ListToolsResult, PaginatedRequestParams,
     TaskMetadata,
 };
 
+use super::ServerChange;
 use super::{McpServer, reply};
 use crate::augment::{AugmentedRequest, TaskAugmentation};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
-use crate::server::listen::Change;
 use crate::server::pagination::ListKind;
 use crate::server::scope::{self, Guarded};
 use crate::server::tools::{
@@ -123,10 +121,7 @@ impl McpServer {
     }
 
     fn tools_changed(&self) {
-        self.shared
-            .sessions
-            .broadcast(ToolListChangedNotification::METHOD);
-        self.shared.listeners.publish(&Change::Tools);
+        self.changed(&ServerChange::ToolListChanged);
     }
 
     pub(super) fn list_tools(

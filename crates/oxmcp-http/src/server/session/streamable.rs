@@ -264,8 +264,9 @@ impl Session {
 
     /// Routes a message related to no request: on the standalone stream while a connection
     /// carries it (or it is resumable); for a shared session whose standalone stream
-    /// another instance holds, to that instance (see [`bus`](crate::bus)); else into the
-    /// backlog the next GET receives.
+    /// another instance holds, to that instance (see [`bus`](crate::bus)), except the
+    /// notification of a server change when every instance hears of those (the holder
+    /// tells it itself); else into the backlog the next GET receives.
     pub(super) async fn unrelated(&self, bytes: Bytes) {
         if self.is_shared()
             && let Some(bus) = &self.settings.config.bus
@@ -273,6 +274,9 @@ impl Session {
         {
             match bus.stream_holder(&self.id).await {
                 Ok(Some(holder)) if holder != bus.instance() => {
+                    if bus.fans_out_changes() && is_change(&bytes) {
+                        return;
+                    }
                     let envelope = Envelope::new(&*self.id, Delivery::Unrelated, bytes.clone());
                     match bus.send(&holder, envelope).await {
                         Ok(()) => return,
@@ -351,4 +355,18 @@ impl Session {
         }
         true
     }
+}
+
+/// Whether `bytes` is the notification of a server change (see
+/// [`ServerChange`](oxmcp_core::server::ServerChange)).
+fn is_change(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Method<'a> {
+        #[serde(borrow)]
+        method: Option<&'a str>,
+    }
+    serde_json::from_slice::<Method<'_>>(bytes)
+        .ok()
+        .and_then(|m| m.method)
+        .is_some_and(oxmcp_core::server::ServerChange::is_change_method)
 }
