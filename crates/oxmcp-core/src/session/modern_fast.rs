@@ -6,7 +6,9 @@
 //! names what is wrong. Where both succeed they give the same state.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use memchr::memmem::Finder;
 
 use oxmcp_types::methods::{InitializeRequest, RequestMethod};
 use oxmcp_types::modern::meta::PROTOCOL_VERSION_KEY;
@@ -56,6 +58,10 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
+/// Finds the version key (built once: a searcher costs more to build than to run).
+static VERSION_KEY: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(PROTOCOL_VERSION_KEY.as_bytes()));
+
 /// The state of a modern request with a well-formed `_meta` naming a revision this server
 /// speaks; `None` for anything else.
 pub(super) fn negotiate(
@@ -65,9 +71,7 @@ pub(super) fn negotiate(
     let text = params?.get();
     // As `classify_request`: `initialize` is never modern, and a request is modern only
     // when its params spell the version key out.
-    if method == InitializeRequest::METHOD
-        || memchr::memmem::find(text.as_bytes(), PROTOCOL_VERSION_KEY.as_bytes()).is_none()
-    {
+    if method == InitializeRequest::METHOD || VERSION_KEY.find(text.as_bytes()).is_none() {
         return None;
     }
     let Params { meta } = serde_json::from_str::<Params<'_>>(text).ok()?;

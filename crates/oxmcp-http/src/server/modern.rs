@@ -13,8 +13,11 @@
 //!
 //! [`Negotiated::per_request`]: oxmcp_core::transport::Negotiated::per_request
 
+use std::sync::LazyLock;
+
 use http::request::Parts;
 use http::{HeaderMap, Response, StatusCode};
+use memchr::memmem::Finder;
 use oxmcp_types::era::RequestEra;
 use oxmcp_types::jsonrpc::{ErrorResponse, Request};
 use oxmcp_types::modern::headers::{self, MCP_METHOD_HEADER, MCP_NAME_HEADER};
@@ -122,11 +125,11 @@ fn status_of(code: i32) -> StatusCode {
 
 /// The status a JSON answer that is an error response calls for (`None`: leave it).
 fn error_status(response: &Response<McpBody>) -> Option<StatusCode> {
+    // Built once: a searcher costs more to build than to run over one answer.
+    static ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"error\""));
     let bytes = response.body().json_bytes()?;
     // Results are the common case: only a body that could be an error is parsed.
-    if !bytes.windows(7).any(|w| w == b"\"error\"") {
-        return None;
-    }
+    ERROR.find(bytes)?;
     match Message::from_slice(bytes) {
         Ok(Message::Error(e)) => Some(status_of(e.error.code.0)).filter(|s| *s != StatusCode::OK),
         _ => None,
@@ -194,12 +197,11 @@ fn missing(header: &str) -> ErrorData {
 }
 
 /// A header's value as text; a value that is not visible ASCII is a mismatch.
-fn text(headers: &HeaderMap, name: &str) -> Result<Option<String>, ErrorData> {
+fn text<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, ErrorData> {
     headers
         .get(name)
         .map(|v| {
             v.to_str()
-                .map(str::to_owned)
                 .map_err(|_| ErrorData::header_mismatch(format!("{name} is not visible ASCII")))
         })
         .transpose()
