@@ -178,7 +178,7 @@ fn check_headers(
     match (text(headers, MCP_NAME_HEADER)?, body) {
         (None, Some(_)) => Err(missing(MCP_NAME_HEADER)),
         (Some(name), body) => {
-            let name = headers::decode_value(&name)
+            let name = headers::decode_value(name)
                 .map_err(|e| ErrorData::header_mismatch(format!("{MCP_NAME_HEADER}: {e}")))?;
             if body.as_deref() == Some(&*name) {
                 return Ok(());
