@@ -164,3 +164,36 @@ async fn at_most_idle_modern_sessions_wait() {
     p.server.shutdown().await;
     eventually(|| p.mcp.session_count() == 0).await;
 }
+
+#[tokio::test]
+async fn a_dropped_service_ends_its_idle_sessions() {
+    let mcp = McpServer::builder(Implementation::new("dropped", "1"))
+        .tool(ToolRoute::from_tool(
+            Tool::without_arguments("hi"),
+            |_args, _cx| async move { Ok::<_, ToolError>(CallToolResult::text("hi")) },
+        ))
+        .build()
+        .unwrap();
+    let server = mcp.clone();
+    let service = McpService::new(move |t| server.serve(t), HttpServerConfig::default());
+    let body = modern(1, "tools/call", json!({ "name": "hi", "arguments": {} }));
+    let request = http::Request::post("http://127.0.0.1/mcp")
+        .header("host", "127.0.0.1")
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "hi")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap();
+    let response = service.handle(request).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        mcp.session_count(),
+        1,
+        "its session waits for the next request"
+    );
+    drop(response);
+    drop(service);
+    eventually(|| mcp.session_count() == 0).await;
+}

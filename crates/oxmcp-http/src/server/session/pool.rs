@@ -20,13 +20,26 @@ use crate::server::ServiceInner;
 /// The idle sessions; clones share them.
 #[derive(Clone, Default)]
 pub(crate) struct ModernPool {
-    idle: Arc<Mutex<VecDeque<Arc<Session>>>>,
+    idle: Arc<Idle>,
+}
+
+/// The idle sessions, ended when the last service that could take them is dropped (an idle
+/// session's engine and transport hold each other until its input ends).
+#[derive(Default)]
+struct Idle(Mutex<VecDeque<Arc<Session>>>);
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        for session in std::mem::take(&mut *lock(&self.0)) {
+            session.close_input();
+        }
+    }
 }
 
 impl std::fmt::Debug for ModernPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModernPool")
-            .field("idle", &lock(&self.idle).len())
+            .field("idle", &lock(&self.idle.0).len())
             .finish()
     }
 }
@@ -36,7 +49,7 @@ impl ModernPool {
     /// An idle session that cannot (something of an earlier request still holds it) ends.
     pub(crate) fn take(&self, inner: &ServiceInner) -> Arc<Session> {
         loop {
-            let Some(session) = lock(&self.idle).pop_front() else {
+            let Some(session) = lock(&self.idle.0).pop_front() else {
                 break;
             };
             if session.handle.get().is_some_and(|h| h.is_reusable()) && !session.is_closed() {
@@ -52,7 +65,7 @@ impl ModernPool {
     pub(crate) fn give_back(&self, inner: &ServiceInner, session: Arc<Session>) {
         let cap = inner.settings.config.idle_modern_sessions;
         if !session.is_closed() {
-            let mut idle = lock(&self.idle);
+            let mut idle = lock(&self.idle.0);
             if idle.len() < cap {
                 idle.push_back(session);
                 return;
@@ -63,7 +76,7 @@ impl ModernPool {
 
     /// Ends every idle session.
     pub(crate) fn close_all(&self) {
-        let idle = std::mem::take(&mut *lock(&self.idle));
+        let idle = std::mem::take(&mut *lock(&self.idle.0));
         for session in idle {
             session.close_input();
         }
