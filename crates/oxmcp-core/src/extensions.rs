@@ -284,6 +284,11 @@ impl SessionExtensions {
     pub fn snapshot(&self) -> Extensions {
         lock(&self.map).clone()
     }
+
+    /// How many values there are.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.map).len()
+    }
 }
 
 #[cfg(test)]

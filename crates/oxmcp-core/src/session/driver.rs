@@ -133,6 +133,22 @@ impl SessionHandle {
     pub fn is_closed(&self) -> bool {
         self.life.closed.is_cancelled()
     }
+
+    /// Whether the session could serve a request of another client next without anything
+    /// of its earlier requests reaching that request: a session whose transport pushes its
+    /// frames, still open, with no request in flight, no handle on it alive but its
+    /// transport's input (no [`Peer`](super::Peer) of an earlier request kept by a handler
+    /// or a task it started, no [`RunningServer`](crate::RunningServer) kept), and its
+    /// [`SessionExtensions`](crate::SessionExtensions) as they started.
+    ///
+    /// A transport that serves self-contained requests (2026-07-28, whose context is in
+    /// each request's `_meta`) keeps such sessions for later requests instead of starting
+    /// one per request.
+    pub fn is_reusable(&self) -> bool {
+        self.control
+            .upgrade()
+            .is_some_and(|control| !self.is_closed() && control.is_reusable())
+    }
 }
 
 /// Starts a session over `transport`: a reader task if the transport must be polled, no task
@@ -270,6 +286,17 @@ impl<R: Role> Control for Inner<R> {
         self.life.record(end);
         self.close_now();
         self.end_input();
+    }
+
+    fn is_reusable(self: Arc<Self>) -> bool {
+        // The handles: the transport's input (its one `PushInput`) and `self`. A request's
+        // task, a `Peer` kept from one, a running notification handler each hold another.
+        const HANDLES: usize = 2;
+        self.is_push()
+            && !self.input_ended()
+            && Arc::strong_count(&self) == HANDLES
+            && lock(&self.in_flight).is_empty()
+            && self.extensions.len() == self.initial_extensions
     }
 }
 

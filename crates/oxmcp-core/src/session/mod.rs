@@ -12,6 +12,7 @@ mod driver;
 mod exchange;
 mod hook;
 pub(crate) mod modern;
+mod modern_fast;
 mod notifications;
 mod outbound;
 mod peer;

@@ -79,6 +79,20 @@ impl ModernContext {
 
 impl ContextSource<Server> for ModernContext {
     fn negotiate(&self, request: &RequestHead<'_>) -> Result<Arc<SessionInfo<Server>>, ErrorData> {
+        // A well-formed `_meta` in one pass; the general path names what is wrong.
+        match super::modern_fast::negotiate(request.method, request.params) {
+            Some(info) => Ok(info),
+            None => Self::general(request),
+        }
+    }
+}
+
+impl ModernContext {
+    /// The state of any request: the era of its params first, then its `_meta` read into
+    /// a map and checked member by member.
+    pub(super) fn general(
+        request: &RequestHead<'_>,
+    ) -> Result<Arc<SessionInfo<Server>>, ErrorData> {
         match classify_request(request.method, request.params) {
             RequestEra::Modern(Ok(version)) => Self::from_meta(version, request.params),
             RequestEra::Modern(Err(unsupported)) => Err(ErrorData::unsupported_protocol_version(

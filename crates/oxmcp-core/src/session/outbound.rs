@@ -44,6 +44,9 @@ const KEEP_CAPACITY: usize = 16;
 pub(crate) trait Control: Send + Sync {
     /// Ends the session for `end`: stops taking input and closes it.
     fn end_session(self: Arc<Self>, end: SessionEnd);
+    /// Whether the session may serve an unrelated request next (see
+    /// [`SessionHandle::is_reusable`](super::SessionHandle::is_reusable)).
+    fn is_reusable(self: Arc<Self>) -> bool;
 }
 
 /// A [`TransportWriter`] behind a pointer, draining the queue it belongs to.

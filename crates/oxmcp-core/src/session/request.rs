@@ -2,10 +2,11 @@
 //! own, and its answer.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, LazyLock};
 
 use futures_util::FutureExt;
+use memchr::memmem::Finder;
 use oxmcp_types::jsonrpc::{ErrorResponse, Request, Response};
 use oxmcp_types::{ErrorData, Message, ProgressToken, RequestId};
 use serde::Deserialize;
@@ -50,7 +51,10 @@ fn find_progress_token(
     let Some(text) = params.map(RawValue::get) else {
         return Ok(None);
     };
-    if memchr::memmem::find(text.as_bytes(), b"progressToken").is_none() {
+    // Built once: a searcher costs more to build than to run over a request's params.
+    static PROGRESS_TOKEN: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new(b"progressToken"));
+    if PROGRESS_TOKEN.find(text.as_bytes()).is_none() {
         return Ok(None);
     }
     let Ok(MetaOnly { meta: Some(meta) }) = serde_json::from_str::<MetaOnly<'_>>(text) else {

@@ -104,6 +104,9 @@ pub(crate) struct Inner<R: Role> {
     pub(crate) per_request: Option<Arc<dyn ContextSource<R>>>,
     /// The session's extensions.
     pub(crate) extensions: SessionExtensions,
+    /// How many values the session's extensions started with (see
+    /// [`SessionHandle::is_reusable`](super::SessionHandle::is_reusable)).
+    pub(crate) initial_extensions: usize,
     /// Set when this side's requests are shaped and retried by an era of the protocol that
     /// is not the handshake's (a 2026-07-28 client: `_meta` on each request, multi
     /// round-trip requests).
@@ -207,6 +210,7 @@ impl<R: Role> Inner<R> {
                 handler: parts.handler,
                 per_request,
                 source: parts.source,
+                initial_extensions: parts.extensions.len(),
                 extensions: SessionExtensions::with(parts.extensions),
                 exchange: OnceLock::new(),
                 taps: Mutex::new(Vec::new()),

@@ -74,6 +74,10 @@ impl Control for Ended {
     fn end_session(self: Arc<Self>, end: SessionEnd) {
         *self.0.lock().unwrap() = Some(end);
     }
+
+    fn is_reusable(self: Arc<Self>) -> bool {
+        false
+    }
 }
 
 struct Setup {

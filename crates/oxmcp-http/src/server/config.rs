@@ -272,6 +272,13 @@ pub struct HttpServerConfig {
     /// 256 KiB; other streams have `sse_queue_bytes`): a client that stops reading has its
     /// stream closed once this much waits, which ends the subscription.
     pub listen_queue_bytes: usize,
+    /// The most idle engine sessions kept for modern (2026-07-28) requests (default 64). A
+    /// modern request carries its whole context in its `_meta`, so it is served on an
+    /// engine session an earlier one left, when nothing of that request is left in it (see
+    /// [`SessionHandle::is_reusable`](oxmcp_core::SessionHandle::is_reusable)), instead of
+    /// starting and ending one of its own; past this many idle ones, a session ends after
+    /// its request. 0 starts one per request. `subscriptions/listen` always has its own.
+    pub idle_modern_sessions: usize,
     /// The legacy HTTP+SSE endpoints for 2024-11-05 clients (default off). Their sessions
     /// share the cap, the idle timeout, the checks and the limits above; they have no
     /// resumption.
@@ -316,6 +323,7 @@ impl Default for HttpServerConfig {
             retry_after: Duration::from_secs(5),
             max_listen_streams_per_client: 16,
             listen_queue_bytes: 256 << 10,
+            idle_modern_sessions: 64,
             legacy_sse: None,
         }
     }
@@ -489,6 +497,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_listen_queue_bytes(mut self, bytes: usize) -> Self {
         self.listen_queue_bytes = bytes;
+        self
+    }
+
+    /// Sets how many idle engine sessions are kept for modern requests.
+    #[must_use]
+    pub fn with_idle_modern_sessions(mut self, max: usize) -> Self {
+        self.idle_modern_sessions = max;
         self
     }
 

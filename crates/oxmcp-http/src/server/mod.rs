@@ -200,6 +200,8 @@ pub(crate) struct ServiceInner {
     pub(crate) auth: Arc<dyn AuthHook>,
     /// The `subscriptions/listen` streams each client has open.
     pub(crate) listens: listen::ListenStreams,
+    /// The idle engine sessions of modern requests.
+    pub(crate) modern_pool: session::ModernPool,
 }
 
 /// The MCP endpoint as a tower `Service<http::Request<B>>`: mount it in axum
@@ -234,6 +236,7 @@ impl McpService {
                 factory: Arc::new(factory),
                 auth: Arc::new(NoAuth),
                 listens: listen::ListenStreams::default(),
+                modern_pool: session::ModernPool::default(),
             }),
         }
     }
@@ -248,6 +251,7 @@ impl McpService {
                 factory: self.inner.factory.clone(),
                 auth: Arc::new(auth),
                 listens: self.inner.listens.clone(),
+                modern_pool: self.inner.modern_pool.clone(),
             }),
         }
     }
@@ -283,6 +287,7 @@ impl McpService {
     /// `McpServer::end_subscriptions` first).
     pub async fn close_all(&self) {
         self.inner.listens.close_all();
+        self.inner.modern_pool.close_all();
         for session in self.inner.registry.all() {
             session.end().await;
         }

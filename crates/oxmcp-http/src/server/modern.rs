@@ -1,8 +1,9 @@
 //! Modern (2026-07-28) requests on the same endpoint as sessions: a POST with no
 //! `Mcp-Session-Id` whose request names its protocol version in `_meta` or in its
-//! `MCP-Protocol-Version` header (or is `server/discover`) is served by a short-lived
-//! session of its own, which takes the request's state from its `_meta`
-//! ([`Negotiated::per_request`]).
+//! `MCP-Protocol-Version` header (or is `server/discover`) is served by an engine session
+//! that takes each request's state from its `_meta` ([`Negotiated::per_request`]): an
+//! idle one of the [`ModernPool`](super::session::ModernPool) when there is one, one of
+//! its own for `subscriptions/listen`.
 //!
 //! Its headers must be there and agree with its body: `MCP-Protocol-Version` with the
 //! `_meta` version, `Mcp-Method` with the method, `Mcp-Name` with the name or URI the
@@ -12,8 +13,11 @@
 //!
 //! [`Negotiated::per_request`]: oxmcp_core::transport::Negotiated::per_request
 
+use std::sync::LazyLock;
+
 use http::request::Parts;
 use http::{HeaderMap, Response, StatusCode};
+use memchr::memmem::Finder;
 use oxmcp_types::era::RequestEra;
 use oxmcp_types::jsonrpc::{ErrorResponse, Request};
 use oxmcp_types::modern::headers::{self, MCP_METHOD_HEADER, MCP_NAME_HEADER};
@@ -26,7 +30,7 @@ use super::listen;
 use super::param_headers;
 use super::post::respond;
 use super::registered::Registered;
-use super::session::modern_session;
+use super::session::{Answer, modern_session};
 
 /// Serves one modern request (classified as `era`), after checking its headers.
 pub(crate) async fn serve(
@@ -50,15 +54,22 @@ pub(crate) async fn serve(
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
     };
-    let session = modern_session(inner);
-    if listen::is_listen(&request.method) {
+    // A listen stream lives as long as its subscription: it gets a session of its own.
+    // Any other request is served on an idle session of the pool (or a new one).
+    let session = if slot.is_some() || listen::is_listen(&request.method) {
+        let session = modern_session(inner);
         session.set_queue_bytes(inner.settings.config.listen_queue_bytes);
-    }
+        session
+    } else {
+        inner.modern_pool.take(inner)
+    };
     let id = request.id.clone();
-    // A one-request session has no client budget: only `Closed` could refuse it.
+    // A session serving one request has no client budget: only `Closed` could refuse it.
     let Ok(rx) = session.begin_exchange(id.clone()) else {
+        session.close_input();
         return super::refusal::session_not_found();
     };
+    // Ends the session's input if the client leaves before the answer.
     let registered = Registered::new(&session, vec![id]);
     let inbound = param_headers::with_param_headers(inbound, &parts.headers, &request);
     if session
@@ -70,9 +81,19 @@ pub(crate) async fn serve(
     }
     let answer = rx.await;
     registered.answered();
+    let json = matches!(answer, Ok(Answer::Json(_)));
     let mut response = respond(inner, &session, answer);
     if let Some(status) = error_status(&response) {
         *response.status_mut() = status;
+    }
+    if json && session.is_pooled() {
+        inner.modern_pool.give_back(inner, session);
+        return response;
+    }
+    if !response.body().is_sse() {
+        // Nothing more can come for this request: a pooled session that is not given
+        // back ends (a one-request session's input ended with its answer).
+        session.close_input();
     }
     listen::tie(response, session, slot)
 }
@@ -104,11 +125,11 @@ fn status_of(code: i32) -> StatusCode {
 
 /// The status a JSON answer that is an error response calls for (`None`: leave it).
 fn error_status(response: &Response<McpBody>) -> Option<StatusCode> {
+    // Built once: a searcher costs more to build than to run over one answer.
+    static ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"error\""));
     let bytes = response.body().json_bytes()?;
     // Results are the common case: only a body that could be an error is parsed.
-    if !bytes.windows(7).any(|w| w == b"\"error\"") {
-        return None;
-    }
+    ERROR.find(bytes)?;
     match Message::from_slice(bytes) {
         Ok(Message::Error(e)) => Some(status_of(e.error.code.0)).filter(|s| *s != StatusCode::OK),
         _ => None,
@@ -157,7 +178,7 @@ fn check_headers(
     match (text(headers, MCP_NAME_HEADER)?, body) {
         (None, Some(_)) => Err(missing(MCP_NAME_HEADER)),
         (Some(name), body) => {
-            let name = headers::decode_value(&name)
+            let name = headers::decode_value(name)
                 .map_err(|e| ErrorData::header_mismatch(format!("{MCP_NAME_HEADER}: {e}")))?;
             if body.as_deref() == Some(&*name) {
                 return Ok(());
@@ -176,12 +197,11 @@ fn missing(header: &str) -> ErrorData {
 }
 
 /// A header's value as text; a value that is not visible ASCII is a mismatch.
-fn text(headers: &HeaderMap, name: &str) -> Result<Option<String>, ErrorData> {
+fn text<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, ErrorData> {
     headers
         .get(name)
         .map(|v| {
             v.to_str()
-                .map(str::to_owned)
                 .map_err(|_| ErrorData::header_mismatch(format!("{name} is not visible ASCII")))
         })
         .transpose()

@@ -8,12 +8,15 @@
 //!   Streamable HTTP and legacy sessions share;
 //! - [`streamable`]: the exchanges of Streamable HTTP, each POSTed request answered on its
 //!   own POST, each outgoing message routed to exactly one stream;
-//! - [`stateless`]: the short-lived session of one stateless POST;
+//! - [`stateless`]: the short-lived session of one stateless POST, and the sessions
+//!   modern requests are served on;
+//! - [`pool`]: the idle sessions of modern requests;
 //! - [`legacy`]: the legacy HTTP+SSE session (2024-11-05) and its one stream;
 //! - [`transport`]: the public face, the [`HttpSessionTransport`] the engine runs on.
 
 mod exchanges;
 mod legacy;
+mod pool;
 mod stateless;
 mod streamable;
 mod streams;
@@ -34,6 +37,7 @@ use super::{Principal, Settings};
 
 pub(crate) use exchanges::ClientBudget;
 pub(crate) use legacy::LegacyState;
+pub(crate) use pool::ModernPool;
 pub(crate) use stateless::{modern_session, stateless_session};
 pub(crate) use streamable::{Answer, BatchAnswers, NotRegistered};
 pub(crate) use streams::{OpenStream, ResumeError};
@@ -50,6 +54,9 @@ pub(crate) enum SessionKind {
     /// The short-lived session of one stateless POST: its input ends once its requests are
     /// answered.
     Stateless,
+    /// A session for modern (2026-07-28) requests, one at a time, kept in the
+    /// [`ModernPool`] between them.
+    Pooled,
     /// A legacy HTTP+SSE session (2024-11-05): every message goes on its one SSE stream as
     /// an `event: message`. Until the engine answered an `initialize` with a result, its
     /// open stream does not keep it from being reaped.

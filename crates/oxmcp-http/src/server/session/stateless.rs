@@ -34,17 +34,38 @@ pub(crate) fn modern_session(inner: &ServiceInner) -> Arc<Session> {
     )
 }
 
+/// Starts a session for modern (2026-07-28) requests that outlives its first one: it
+/// serves one request at a time, and waits in the [`ModernPool`](super::ModernPool) in
+/// between.
+pub(crate) fn pooled_session(inner: &ServiceInner) -> Arc<Session> {
+    start(
+        inner,
+        ProtocolVersion::LATEST_MODERN,
+        Negotiated::per_request(),
+        SessionKind::Pooled,
+    )
+}
+
 fn one_post_session(
     inner: &ServiceInner,
     version: ProtocolVersion,
     negotiated: Negotiated,
+) -> Arc<Session> {
+    start(inner, version, negotiated, SessionKind::Stateless)
+}
+
+fn start(
+    inner: &ServiceInner,
+    version: ProtocolVersion,
+    negotiated: Negotiated,
+    kind: SessionKind,
 ) -> Arc<Session> {
     let (session, transport) = Session::new(
         Arc::from(""),
         version,
         inner.settings.clone(),
         Weak::new(),
-        SessionKind::Stateless,
+        kind,
     );
     let transport = transport.with_negotiated(negotiated);
     let running = inner.factory.start(transport);
@@ -53,8 +74,19 @@ fn one_post_session(
 }
 
 impl Session {
-    /// Whether this is the session of one stateless POST.
+    /// Whether this session has no id: that of one stateless POST, or one of the pool's.
     pub(super) fn is_stateless(&self) -> bool {
+        matches!(self.kind, SessionKind::Stateless | SessionKind::Pooled)
+    }
+
+    /// Whether this is a session of the [`ModernPool`](super::ModernPool).
+    pub(crate) fn is_pooled(&self) -> bool {
+        matches!(self.kind, SessionKind::Pooled)
+    }
+
+    /// Whether the session's input ends once its POST's requests are answered (not a
+    /// pooled session's: it waits for its next request).
+    pub(super) fn ends_with_its_answers(&self) -> bool {
         matches!(self.kind, SessionKind::Stateless)
     }
 }

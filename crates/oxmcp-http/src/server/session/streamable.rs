@@ -17,7 +17,7 @@ use oxmcp_types::{ProtocolVersion, RequestId};
 use tokio::sync::oneshot;
 
 use super::streams::OpenStream;
-use super::{Session, State, lock};
+use super::{Session, SessionKind, State, lock};
 use crate::bus::{Delivery, Envelope};
 use crate::server::body::SseItem;
 use crate::server::{HttpServerConfig, ResponseMode};
@@ -224,7 +224,7 @@ impl Session {
             Some(Exchange::Batch(stream)) => self.deliver(stream, bytes, batch_done).await,
             None => tracing::debug!(%id, "dropping a response to no open request"),
         }
-        if self.is_stateless() && answered && lock(&self.state).exchanges.is_empty() {
+        if self.ends_with_its_answers() && answered && lock(&self.state).exchanges.is_empty() {
             // The POST's last request is answered: end the engine's input. Not on the
             // answer to the built-in `initialize` (no exchange): the POST's own messages
             // still have to come in.
@@ -303,6 +303,11 @@ impl Session {
 
     /// [`unrelated`](Self::unrelated), on this instance only.
     pub(crate) async fn unrelated_here(&self, bytes: Bytes) {
+        if matches!(self.kind, SessionKind::Pooled) {
+            // No GET can reach a pooled session, and its next request is another's.
+            tracing::trace!("dropping an unrelated message of a pooled session");
+            return;
+        }
         let target = {
             let mut state = lock(&self.state);
             let live = state.standalone.filter(|s| {
