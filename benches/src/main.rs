@@ -8,13 +8,17 @@
 //! `oxmcp-bench load PORT CLIENTS SECS [legacy|modern|mixed]` drives a server already running
 //! (for profiling it), speaking 2025-11-25, 2026-07-28 or both.
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
-//! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`;
+//! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`; `oxmcp-redis` with the Redis
+//! named by `OXMCP_BENCH_REDIS`;
 //! `oxmcp-16tools` and `rmcp-16tools` serve sixteen typed tools over stdio, for cold start). `--server-exe` runs the servers from another
 //! build of this program (an A/B comparison with one load generator).
+//! `oxmcp-bench proxy PORT,PORT,...` is the round-robin proxy of the `oxmcp-redis-x3` rows.
 
 mod http_load;
 mod proc_stats;
+mod proxy;
 mod report;
+mod scale;
 mod servers;
 mod stdio_load;
 
@@ -95,6 +99,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => Err("serve IMPL http|stdio".into()),
         };
     }
+    if first.as_deref() == Some("proxy") {
+        let ports = args.next().ok_or("proxy PORT,PORT,...")?;
+        let addrs = ports
+            .split(',')
+            .map(|p| {
+                p.parse::<u16>()
+                    .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return runtime.block_on(proxy::serve(addrs));
+    }
     if first.as_deref() == Some("load") {
         // `load PORT CLIENTS SECS`: drives a server already running (for profilers).
         let mut number = || args.next().and_then(|v| v.parse::<u64>().ok());
@@ -131,6 +146,8 @@ async fn run_all(options: &Options) {
             "oxmcp-mixed",
             "oxmcp-sse",
             "oxmcp-stateless",
+            "oxmcp-redis",
+            "oxmcp-redis-x3",
             "rmcp",
             "raw",
         ] {
@@ -196,28 +213,98 @@ fn eras_of(which: &str) -> Option<&'static [Era]> {
     })
 }
 
-/// 1, 16 and 64 clients against one server process.
+/// What a run drives: one server process, or oxmcp instances on Redis (see [`scale`]).
+enum Target {
+    One(HttpServer),
+    Cluster(Box<scale::Cluster>),
+}
+
+impl Target {
+    async fn start(which: &str) -> Result<Self, String> {
+        Ok(match which {
+            "oxmcp-redis" => Self::Cluster(Box::new(scale::Cluster::start(1).await?)),
+            "oxmcp-redis-x3" => Self::Cluster(Box::new(scale::Cluster::start(3).await?)),
+            _ => Self::One(HttpServer::spawn(which).await),
+        })
+    }
+
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Self::One(server) => SocketAddr::from(([127, 0, 0, 1], server.port)),
+            Self::Cluster(cluster) => cluster.addr,
+        }
+    }
+
+    /// The servers, whose CPU time is the row's CPU per call.
+    fn server_pids(&self) -> Vec<u32> {
+        match self {
+            Self::One(server) => vec![server.pid],
+            Self::Cluster(cluster) => cluster.server_pids(),
+        }
+    }
+
+    /// Redis and the proxy, reported in the row's note.
+    fn helper_pids(&self) -> Vec<(&'static str, u32)> {
+        match self {
+            Self::One(_) => Vec::new(),
+            Self::Cluster(cluster) => cluster.helper_pids(),
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Self::One(server) => server.stop().await,
+            Self::Cluster(cluster) => cluster.stop().await,
+        }
+    }
+}
+
+fn total_cpu(pids: &[u32]) -> Duration {
+    pids.iter().map(|&pid| cpu_time(pid)).sum()
+}
+
+/// 1, 16 and 64 clients against one server process (or one cluster).
 async fn http_rows(which: &str, secs: u64) -> Vec<Row> {
     let eras = eras_of(which).unwrap_or(&[Era::Legacy]);
-    let server = HttpServer::spawn(which).await;
-    let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
+    let target = match Target::start(which).await {
+        Ok(target) => target,
+        Err(why) => {
+            eprintln!("skipping {which}: {why}");
+            return Vec::new();
+        }
+    };
+    let addr = target.addr();
+    let (servers, helpers) = (target.server_pids(), target.helper_pids());
     let mut rows = Vec::new();
     for clients in [1, 16, 64] {
         let start = Instant::now() + Duration::from_secs(1);
         let end = start + Duration::from_secs(secs);
-        let pid = server.pid;
+        let (servers, helpers) = (servers.clone(), helpers.clone());
         let cpu = tokio::spawn(async move {
             tokio::time::sleep_until(start.into()).await;
-            let before = cpu_time(pid);
+            let before = total_cpu(&servers);
+            let helpers_before: Vec<Duration> = helpers.iter().map(|h| cpu_time(h.1)).collect();
             tokio::time::sleep_until(end.into()).await;
-            cpu_time(pid).saturating_sub(before)
+            let helpers_used: Vec<(&str, Duration)> = helpers
+                .iter()
+                .zip(helpers_before)
+                .map(|(h, b)| (h.0, cpu_time(h.1).saturating_sub(b)))
+                .collect();
+            (total_cpu(&servers).saturating_sub(before), helpers_used)
         });
         let result = http_load::run(addr, clients, eras, start, end).await;
-        let cpu = cpu.await.unwrap_or_default();
-        let per_call = cpu / u32::try_from(result.calls.max(1)).unwrap_or(u32::MAX);
-        rows.push(Row::load(which, "http", clients, &result, Some(per_call)));
+        let (cpu, helpers_used) = cpu.await.unwrap_or_default();
+        let calls = u32::try_from(result.calls.max(1)).unwrap_or(u32::MAX);
+        let note = helpers_used
+            .iter()
+            .map(|(name, used)| {
+                format!("{name} {:.1} us/call", (*used / calls).as_secs_f64() * 1e6)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        rows.push(Row::load(which, "http", clients, &result, Some(cpu / calls)).with_note(note));
     }
-    server.stop().await;
+    target.stop().await;
     rows
 }
 

@@ -70,7 +70,18 @@ pub(crate) struct HttpServer {
 impl HttpServer {
     /// Spawns `serve IMPL http` and waits for its port.
     pub(crate) async fn spawn(which: &str) -> Self {
-        let mut child = server_command(which, "http")
+        Self::start(server_command(which, "http")).await
+    }
+
+    /// [`HttpServer::spawn`] with one more variable in the server's environment.
+    pub(crate) async fn spawn_with_env(which: &str, key: &str, value: &str) -> Self {
+        let mut command = server_command(which, "http");
+        command.env(key, value);
+        Self::start(command).await
+    }
+
+    async fn start(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()

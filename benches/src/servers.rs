@@ -13,6 +13,7 @@ use hyper_util::service::TowerToHyperService;
 use oxmcp_core::server::McpServer;
 use oxmcp_core::server::tools::ToolRoute;
 use oxmcp_http::{HttpServerConfig, McpService, ResponseMode, serve_with};
+use oxmcp_store_redis::{RedisBus, RedisEventStore, RedisOptions, RedisSessionStore};
 use oxmcp_types::Implementation;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -79,6 +80,9 @@ pub(crate) enum Impl {
     Rmcp,
     /// The ceiling: hyper answering each POST with a fixed JSON body (no MCP at all).
     Raw,
+    /// oxmcp with its sessions, stream events and messages between instances on the Redis
+    /// named by `OXMCP_BENCH_REDIS` (HTTP only): any number of these behave as one server.
+    OxmcpRedis,
     /// oxmcp with sixteen typed tools (cold start; stdio only).
     Oxmcp16,
     /// rmcp with the same sixteen tools (cold start; stdio only).
@@ -94,6 +98,7 @@ impl Impl {
             "oxmcp-stateless" => Some(Self::OxmcpStateless),
             "rmcp" => Some(Self::Rmcp),
             "raw" => Some(Self::Raw),
+            "oxmcp-redis" | "oxmcp-redis-x3" => Some(Self::OxmcpRedis),
             "oxmcp-16tools" => Some(Self::Oxmcp16),
             "rmcp-16tools" => Some(Self::Rmcp16),
             _ => None,
@@ -101,11 +106,24 @@ impl Impl {
     }
 }
 
-async fn print_port(addr: SocketAddr) -> std::io::Result<()> {
+pub(crate) async fn print_port(addr: SocketAddr) -> std::io::Result<()> {
     let mut out = tokio::io::stdout();
     out.write_all(format!("{}\n", addr.port()).as_bytes())
         .await?;
     out.flush().await
+}
+
+/// HTTP settings with sessions, events and the bus on the Redis of `OXMCP_BENCH_REDIS`, the
+/// bus also relaying `server`'s changes to the other instances, as a deployment would.
+async fn on_redis(server: &McpServer) -> Result<HttpServerConfig, Box<dyn std::error::Error>> {
+    let url = std::env::var("OXMCP_BENCH_REDIS").map_err(|_| "set OXMCP_BENCH_REDIS")?;
+    let options = RedisOptions::new(url).prefix("oxmcp-bench");
+    let bus = RedisBus::connect(&options).await?;
+    drop(bus.relay_changes(server).await?);
+    Ok(HttpServerConfig::default()
+        .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
+        .with_session_store(Some(Arc::new(RedisSessionStore::connect(&options).await?)))
+        .with_bus(Some(Arc::new(bus))))
 }
 
 /// Serves over Streamable HTTP on 127.0.0.1 until killed.
@@ -128,6 +146,14 @@ pub(crate) async fn serve_http(which: Impl) -> Result<(), Box<dyn std::error::Er
             std::future::pending::<()>().await;
         }
         Impl::Raw => raw::serve_http(any).await?,
+        Impl::OxmcpRedis => {
+            let server = oxmcp_server();
+            let config = on_redis(&server).await?;
+            let service = McpService::new(move |t| server.serve(t), config);
+            let running = serve_with(any, service, "/mcp").await?;
+            print_port(running.local_addr()).await?;
+            std::future::pending::<()>().await;
+        }
         Impl::Oxmcp16 | Impl::Rmcp16 => return Err("the sixteen-tool servers serve stdio".into()),
         Impl::Rmcp => {
             let service: StreamableHttpService<RmcpEcho, LocalSessionManager> =
@@ -163,6 +189,7 @@ pub(crate) async fn serve_stdio(which: Impl) -> Result<(), Box<dyn std::error::E
                 .await;
         }
         Impl::Raw => raw::serve_stdio().await?,
+        Impl::OxmcpRedis => return Err("the Redis server serves HTTP".into()),
         Impl::Oxmcp16 => {
             sixteen::oxmcp_server()
                 .serve(oxmcp_core::transport::stdio())
