@@ -120,7 +120,14 @@ async fn on_redis(server: &McpServer) -> Result<HttpServerConfig, Box<dyn std::e
     let options = RedisOptions::new(url).prefix("oxmcp-bench");
     let bus = RedisBus::connect(&options).await?;
     drop(bus.relay_changes(server).await?);
+    // `OXMCP_BENCH_TOUCH_MS`: refresh a session's expiry at most that often (default: on
+    // every request).
+    let touch = std::env::var("OXMCP_BENCH_TOUCH_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(std::time::Duration::ZERO, std::time::Duration::from_millis);
     Ok(HttpServerConfig::default()
+        .with_session_touch_interval(touch)
         .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
         .with_session_store(Some(Arc::new(RedisSessionStore::connect(&options).await?)))
         .with_bus(Some(Arc::new(bus))))

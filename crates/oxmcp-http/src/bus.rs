@@ -21,7 +21,11 @@
 //!   each request runs;
 //! - **a change of the session's record** (log level, subscriptions): sent to every live
 //!   instance ([`Delivery::Apply`]), so that those already holding the session apply it
-//!   too (an instance that rebuilds the session later reads it from the record).
+//!   too (an instance that rebuilds the session later reads it from the record);
+//! - **the end of a session** (a DELETE on one instance): sent to every live instance
+//!   ([`Delivery::Ended`]), so that those holding a copy end it at once, even when they
+//!   refresh the session's expiry only once per
+//!   [`session_touch_interval`](crate::HttpServerConfig::session_touch_interval).
 //!
 //! A change of the server (a list change, a resource update:
 //! [`ServerChange`](oxmcp_core::server::ServerChange)) is not a message of one session: a
@@ -52,6 +56,9 @@ pub enum Delivery {
     /// `resources/subscribe`, `resources/unsubscribe`), for the instances that hold the
     /// session to apply too.
     Apply,
+    /// The session was deleted (a DELETE on one instance): the others end their copy (the
+    /// message is empty).
+    Ended,
 }
 
 impl Delivery {
@@ -62,6 +69,7 @@ impl Delivery {
             Self::Unrelated => "unrelated",
             Self::Cancelled => "cancelled",
             Self::Apply => "apply",
+            Self::Ended => "ended",
         }
     }
 
@@ -72,6 +80,7 @@ impl Delivery {
             "unrelated" => Some(Self::Unrelated),
             "cancelled" => Some(Self::Cancelled),
             "apply" => Some(Self::Apply),
+            "ended" => Some(Self::Ended),
             _ => None,
         }
     }

@@ -234,6 +234,15 @@ pub struct HttpServerConfig {
     /// changing it in between ([`SessionStore::replace`](crate::SessionStore::replace)),
     /// before it is refused with 503 and `Retry-After` (default 16, at least 1).
     pub session_record_attempts: usize,
+    /// How long a request of a shared session may go without refreshing the session's
+    /// expiry in the [`session_store`](Self::session_store) (default zero: every request
+    /// refreshes it, one store round trip each, and so also learns at once of a DELETE on
+    /// another instance). With an interval, a busy session costs one round trip per
+    /// interval instead; its record may expire up to that much earlier than
+    /// [`idle_timeout`](Self::idle_timeout) after its last request, and a DELETE on
+    /// another instance reaches this one through the [`bus`](Self::bus) (or, without one,
+    /// at this instance's next refresh, at most an interval later).
+    pub session_touch_interval: Duration,
     /// Completed streams remembered per session for resumption (default 64).
     pub completed_streams: usize,
     /// Sessions with no request, no open stream and no activity for this long are ended
@@ -314,6 +323,7 @@ impl Default for HttpServerConfig {
             bus: None,
             max_session_record_bytes: 64 << 10,
             session_record_attempts: 16,
+            session_touch_interval: Duration::ZERO,
             completed_streams: 64,
             idle_timeout: Duration::from_secs(600),
             max_sessions: 10_000,
@@ -390,6 +400,13 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_max_session_record_bytes(mut self, bytes: usize) -> Self {
         self.max_session_record_bytes = bytes;
+        self
+    }
+
+    /// Sets [`session_touch_interval`](Self::session_touch_interval).
+    #[must_use]
+    pub fn with_session_touch_interval(mut self, interval: Duration) -> Self {
+        self.session_touch_interval = interval;
         self
     }
 

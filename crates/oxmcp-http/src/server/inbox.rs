@@ -63,6 +63,11 @@ impl Registry {
             tracing::debug!(session = %envelope.session, "bus: an envelope for no session held here");
             return;
         };
+        if envelope.delivery == Delivery::Ended {
+            tracing::debug!(session = %envelope.session, "session deleted elsewhere: ended here");
+            session.end().await;
+            return;
+        }
         if envelope.delivery == Delivery::Unrelated {
             session.unrelated_here(envelope.message).await;
             return;

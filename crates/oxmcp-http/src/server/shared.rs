@@ -164,8 +164,9 @@ fn restoring_requests(record: &SessionRecord) -> Vec<Request> {
     requests
 }
 
-/// Keeps a shared session alive in the store before one of its requests: 404 when the
-/// record is gone (a DELETE elsewhere, or expiry), and the local session is ended; 503
+/// Keeps a shared session alive in the store before one of its requests (at most once per
+/// [`session_touch_interval`](crate::HttpServerConfig::session_touch_interval)): 404 when
+/// the record is gone (a DELETE elsewhere, or expiry), and the local session is ended; 503
 /// when the store cannot be reached.
 pub(crate) async fn touch(
     inner: &ServiceInner,
@@ -174,11 +175,18 @@ pub(crate) async fn touch(
     let Some(store) = store(inner).filter(|_| session.is_shared()) else {
         return Ok(());
     };
+    let interval = inner.settings.config.session_touch_interval;
+    if !interval.is_zero() && session.touched_within(interval) {
+        return Ok(());
+    }
     match store
         .touch(&session.id, inner.settings.config.idle_timeout)
         .await
     {
-        Ok(true) => Ok(()),
+        Ok(true) => {
+            session.mark_touched();
+            Ok(())
+        }
         Ok(false) => {
             tracing::debug!(session = %session.id, "session ended elsewhere: dropped here");
             session.end().await;
@@ -357,6 +365,13 @@ pub(crate) async fn delete(
     }
     if let Some(events) = &config.event_store {
         events.remove_session(id).await;
+    }
+    if let Some(bus) = &config.bus {
+        // The instances holding a copy end it now rather than at their next refresh.
+        let ended = Envelope::new(id, Delivery::Ended, bytes::Bytes::new());
+        if let Err(e) = bus.broadcast(ended).await {
+            tracing::warn!(error = %e, "bus: the end of a session was not told to the others");
+        }
     }
     if let Some(session) = local {
         session.end().await;

@@ -264,12 +264,24 @@ async fn a_stream_opened_on_one_instance_resumes_on_the_other() {
     b.shutdown().await;
 }
 
-/// A memory store whose records always changed meanwhile (another instance keeps
-/// changing them): every [`SessionStore::replace`] finds another record.
+/// A memory store that counts its calls; when `contended`, its records always changed
+/// meanwhile (another instance keeps changing them): every [`SessionStore::replace`] finds
+/// another record.
 #[derive(Debug, Default)]
 struct Contended {
     store: MemorySessionStore,
+    contended: bool,
     replaces: std::sync::atomic::AtomicUsize,
+    touches: std::sync::atomic::AtomicUsize,
+}
+
+impl Contended {
+    fn new(contended: bool) -> Self {
+        Self {
+            contended,
+            ..Self::default()
+        }
+    }
 }
 
 impl SessionStore for Contended {
@@ -298,12 +310,15 @@ impl SessionStore for Contended {
     }
     fn replace<'a>(
         &'a self,
-        _: &'a str,
-        _: Bytes,
-        _: Bytes,
-        _: Duration,
+        id: &'a str,
+        expected: Bytes,
+        record: Bytes,
+        ttl: Duration,
     ) -> BoxFuture<'a, Result<oxmcp_http::Replaced, SessionStoreError>> {
         self.replaces.fetch_add(1, Ordering::SeqCst);
+        if !self.contended {
+            return self.store.replace(id, expected, record, ttl);
+        }
         Box::pin(async { Ok(oxmcp_http::Replaced::Changed) })
     }
     fn touch<'a>(
@@ -311,6 +326,7 @@ impl SessionStore for Contended {
         id: &'a str,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, SessionStoreError>> {
+        self.touches.fetch_add(1, Ordering::SeqCst);
         self.store.touch(id, ttl)
     }
     fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), SessionStoreError>> {
@@ -320,7 +336,7 @@ impl SessionStore for Contended {
 
 #[tokio::test]
 async fn a_record_that_keeps_changing_is_retried_then_refused_with_503() {
-    let store = Arc::new(Contended::default());
+    let store = Arc::new(Contended::new(true));
     let config = HttpServerConfig::default()
         .with_session_store(Some(store.clone()))
         .with_session_record_attempts(3);
@@ -342,4 +358,65 @@ async fn a_record_that_keeps_changing_is_retried_then_refused_with_503() {
         None
     );
     server.shutdown().await;
+}
+
+/// Calls of one session on `server`, each answered.
+async fn calls(server: &Server, id: &str, n: u64) {
+    for i in 0..n {
+        let resp = post(
+            &server.url(),
+            Some(id),
+            &request(100 + i, "echo", json!({})),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn every_request_refreshes_the_session_unless_an_interval_is_set() {
+    let store = Arc::new(Contended::new(false));
+    let config = HttpServerConfig::default().with_session_store(Some(store.clone()));
+    let (every, _) = start(config.clone()).await;
+    let id = initialize(&every.url(), "2025-11-25").await;
+    calls(&every, &id, 10).await;
+    assert!(store.touches.load(Ordering::SeqCst) >= 10);
+
+    let (seldom, _) = start(config.with_session_touch_interval(Duration::from_secs(3600))).await;
+    let before = store.touches.load(Ordering::SeqCst);
+    let id = initialize(&seldom.url(), "2025-11-25").await;
+    calls(&seldom, &id, 10).await;
+    // Only the first request after `initialize` (its notification or the first call).
+    assert_eq!(store.touches.load(Ordering::SeqCst) - before, 1);
+    every.shutdown().await;
+    seldom.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_bus_a_delete_elsewhere_is_seen_at_the_next_refresh() {
+    let store = Arc::new(MemorySessionStore::default());
+    let interval = Duration::from_secs(2);
+    let config = HttpServerConfig::default()
+        .with_session_store(Some(store.clone()))
+        .with_session_touch_interval(interval);
+    let (a, _) = start(config.clone()).await;
+    let (b, _) = start(config).await;
+    let id = initialize(&a.url(), "2025-11-25").await;
+    calls(&a, &id, 1).await;
+    let deleted = crate::support::http()
+        .delete(b.url())
+        .header("mcp-session-id", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert!(store.is_empty());
+    // A refreshed the session less than an interval ago: it has not asked the store since.
+    calls(&a, &id, 1).await;
+    tokio::time::sleep(interval + Duration::from_millis(100)).await;
+    let gone = post(&a.url(), Some(&id), &request(9, "echo", json!({}))).await;
+    assert_eq!(gone.status(), 404);
+    assert_eq!(a.service().session_count(), 0);
+    a.shutdown().await;
+    b.shutdown().await;
 }

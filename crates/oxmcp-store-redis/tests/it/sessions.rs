@@ -39,9 +39,14 @@ impl Handler<ServerRole> for Echo {
 
 /// A server on 127.0.0.1 whose sessions and events are in the Redis of `options`.
 async fn instance(options: &RedisOptions) -> Server {
+    instance_with(options, HttpServerConfig::default()).await
+}
+
+/// [`instance`] with `config`'s other settings.
+async fn instance_with(options: &RedisOptions, config: HttpServerConfig) -> Server {
     let sessions: Arc<dyn SessionStore> =
         Arc::new(RedisSessionStore::connect(options).await.unwrap());
-    let config = HttpServerConfig::default()
+    let config = config
         .with_session_store(Some(sessions))
         .with_event_store(Some(Arc::new(event_store(options).await)));
     let server_config = ServerConfig::new(Implementation::new("redis-sessions", "1"));
@@ -131,6 +136,52 @@ async fn initialize_on_one_instance_call_on_another_delete_anywhere() {
     assert_eq!(deleted.status(), 200);
     assert_eq!(post(&url(&a), Some(&session), echo(9)).await.status(), 404);
     assert_eq!(post(&url(&b), Some(&session), echo(9)).await.status(), 404);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshed_once_an_hour_a_delete_still_ends_the_session_everywhere_through_the_bus() {
+    let redis = RedisServer::start().await;
+    let options = fresh_options(&redis);
+    let config = || async {
+        let bus = oxmcp_store_redis::RedisBus::connect(&options)
+            .await
+            .unwrap();
+        HttpServerConfig::default()
+            .with_bus(Some(Arc::new(bus)))
+            .with_session_touch_interval(Duration::from_secs(3600))
+    };
+    let a = instance_with(&options, config().await).await;
+    let b = instance_with(&options, config().await).await;
+    let session = initialize(&url(&a)).await;
+    for (n, server) in [&b, &a, &b, &a].into_iter().enumerate() {
+        let resp = post(&url(server), Some(&session), echo(n as u64 + 1)).await;
+        assert_eq!(resp.status(), 200);
+    }
+    let deleted = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .delete(url(&b))
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    // A has not asked the store for an hour's worth of requests; the bus tells it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = post(&url(&a), Some(&session), echo(9)).await.status();
+        if status == 404 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(Instant::now() < deadline, "the deletion never reached A");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(post(&url(&b), Some(&session), echo(10)).await.status(), 404);
     a.shutdown().await;
     b.shutdown().await;
 }

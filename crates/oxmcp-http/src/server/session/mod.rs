@@ -103,6 +103,9 @@ pub(crate) struct Session {
     last_active: AtomicU64,
     /// When the session was made, in milliseconds of [`Settings::now_ms`].
     created_ms: u64,
+    /// When its record's expiry was last refreshed in the session store, in milliseconds of
+    /// [`Settings::now_ms`] plus one (0: never).
+    touched_ms: AtomicU64,
     /// Whether the client finished initializing: it sent `notifications/initialized`, or a
     /// request other than `initialize`.
     established: AtomicBool,
@@ -139,6 +142,7 @@ impl Session {
             last_active: AtomicU64::new(settings.now_ms()),
             queue_bytes: AtomicUsize::new(settings.config.sse_queue_bytes),
             created_ms: settings.now_ms(),
+            touched_ms: AtomicU64::new(0),
             established: AtomicBool::new(false),
             settings,
             inbound: Mutex::new(None),
@@ -325,6 +329,19 @@ impl Session {
         let mut state = lock(&self.state);
         state.next_stream = first.max(1);
         state.first_stream = first.max(1);
+    }
+
+    /// Whether its record's expiry was refreshed less than `interval` ago.
+    pub(crate) fn touched_within(&self, interval: std::time::Duration) -> bool {
+        let touched = self.touched_ms.load(Ordering::Relaxed);
+        touched != 0
+            && u128::from(self.settings.now_ms().saturating_sub(touched - 1)) < interval.as_millis()
+    }
+
+    /// Notes that its record's expiry was refreshed now.
+    pub(crate) fn mark_touched(&self) {
+        self.touched_ms
+            .store(self.settings.now_ms().saturating_add(1), Ordering::Relaxed);
     }
 
     /// Whether the session is kept in the session store.
