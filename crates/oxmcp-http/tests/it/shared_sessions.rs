@@ -25,6 +25,16 @@ async fn pair(store: Arc<dyn SessionStore>) -> (Server, Server, Vec<Arc<crate::s
     (a, b, vec![seen_a, seen_b])
 }
 
+/// DELETE of session `id` at `url`.
+async fn delete(url: &str, id: &str) -> reqwest::Response {
+    crate::support::http()
+        .delete(url)
+        .header("mcp-session-id", id)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn json_of(resp: reqwest::Response) -> Value {
     assert_eq!(resp.status(), 200);
     resp.json().await.unwrap()
@@ -88,12 +98,7 @@ async fn a_session_made_on_one_instance_is_served_by_the_other_and_deleted_anywh
     // Both still serve it; a DELETE on B ends it on A too.
     let on_a = post(&a.url(), Some(&id), &request(4, "echo", json!({}))).await;
     assert_eq!(on_a.status(), 200);
-    let deleted = crate::support::http()
-        .delete(b.url())
-        .header("mcp-session-id", &id)
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete(&b.url(), &id).await;
     assert_eq!(deleted.status(), 200);
     assert!(store.is_empty());
     for url in [a.url(), b.url()] {
@@ -403,12 +408,7 @@ async fn without_a_bus_a_delete_elsewhere_is_seen_at_the_next_refresh() {
     let (b, _) = start(config).await;
     let id = initialize(&a.url(), "2025-11-25").await;
     calls(&a, &id, 1).await;
-    let deleted = crate::support::http()
-        .delete(b.url())
-        .header("mcp-session-id", &id)
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete(&b.url(), &id).await;
     assert_eq!(deleted.status(), 200);
     assert!(store.is_empty());
     // A refreshed the session less than an interval ago: it has not asked the store since.

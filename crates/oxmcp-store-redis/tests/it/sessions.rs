@@ -90,6 +90,20 @@ async fn post(url: &str, session: Option<&str>, body: Value) -> reqwest::Respons
     req.send().await.unwrap()
 }
 
+/// DELETE of `session` at `url`.
+async fn delete(url: &str, session: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .delete(url)
+        .header("mcp-session-id", session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn initialize(url: &str) -> String {
     let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {},
@@ -123,16 +137,7 @@ async fn initialize_on_one_instance_call_on_another_delete_anywhere() {
         // B knows who the client is without having seen its `initialize`.
         assert_eq!(body["result"]["client"], "raw-client");
     }
-    let deleted = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .delete(url(&b))
-        .header("mcp-session-id", &session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete(&url(&b), &session).await;
     assert_eq!(deleted.status(), 200);
     assert_eq!(post(&url(&a), Some(&session), echo(9)).await.status(), 404);
     assert_eq!(post(&url(&b), Some(&session), echo(9)).await.status(), 404);
@@ -159,16 +164,7 @@ async fn refreshed_once_an_hour_a_delete_still_ends_the_session_everywhere_throu
         let resp = post(&url(server), Some(&session), echo(n as u64 + 1)).await;
         assert_eq!(resp.status(), 200);
     }
-    let deleted = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .delete(url(&b))
-        .header("mcp-session-id", &session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete(&url(&b), &session).await;
     assert_eq!(deleted.status(), 200);
     // A has not asked the store for an hour's worth of requests; the bus tells it.
     let deadline = Instant::now() + Duration::from_secs(5);
