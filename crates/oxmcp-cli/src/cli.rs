@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Targets:
@@ -35,6 +35,18 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// `--era`: how the client opens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EraChoice {
+    /// `initialize` (2025-11-25 and older).
+    #[default]
+    Legacy,
+    /// 2026-07-28 only.
+    Modern,
+    /// `server/discover` first, `initialize` when the server does not know it.
+    Auto,
+}
+
 /// Options of every command.
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct Global {
@@ -61,6 +73,11 @@ pub(crate) struct Global {
     /// The protocol version to ask for (default: the latest).
     #[arg(long, value_name = "VERSION", global = true)]
     pub(crate) protocol_version: Option<String>,
+    /// Which revisions to speak: `legacy` opens a session with `initialize` (2025-11-25 and
+    /// older), `modern` speaks 2026-07-28 (no session; fails against an older server),
+    /// `auto` asks the server with `server/discover` and falls back to `initialize`.
+    #[arg(long, value_enum, default_value = "legacy", global = true)]
+    pub(crate) era: EraChoice,
     /// Accept every form elicitation with its defaults, without asking.
     #[arg(long, global = true, conflicts_with = "decline")]
     pub(crate) yes: bool,

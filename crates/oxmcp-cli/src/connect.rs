@@ -9,9 +9,9 @@ use oxmcp_core::client::{ClientHandler, McpClient};
 use oxmcp_core::transport::child::{ChildHandle, ChildProcess};
 use oxmcp_core::{ClientConfig, SessionConfig};
 use oxmcp_http::{HttpClientConfig, HttpClientTransport};
-use oxmcp_types::{Implementation, ProtocolVersion};
+use oxmcp_types::{Era, Implementation, ProtocolVersion};
 
-use crate::cli::Global;
+use crate::cli::{EraChoice, Global};
 use crate::error::{Exit, Failure};
 use crate::hosts::{self, Places, ServerEntry};
 use crate::login;
@@ -184,7 +184,13 @@ pub(crate) fn client_config(global: &Global) -> Result<ClientConfig, Failure> {
         })?;
         config = config.with_protocol_version(version);
     }
+    config = match global.era {
+        EraChoice::Legacy => config.with_era(Era::Legacy),
+        EraChoice::Modern => config.with_era(Era::Modern),
+        EraChoice::Auto => config.with_era_probe(),
+    };
     config.initialize_timeout = global.timeout;
+    config.discover_timeout = config.discover_timeout.min(global.timeout);
     let mut session = SessionConfig::default();
     session.request_timeout = global.timeout;
     Ok(config.with_session_config(session))
@@ -389,5 +395,19 @@ mod tests {
             ..Global::default()
         };
         assert_eq!(client_config(&g).unwrap_err().exit, Exit::Usage);
+    }
+
+    #[test]
+    fn the_era_is_the_one_asked_for() {
+        let era = |era| {
+            let g = Global {
+                era,
+                ..Global::default()
+            };
+            client_config(&g).unwrap().era
+        };
+        assert_eq!(era(EraChoice::Legacy), Some(Era::Legacy));
+        assert_eq!(era(EraChoice::Modern), Some(Era::Modern));
+        assert_eq!(era(EraChoice::Auto), None);
     }
 }

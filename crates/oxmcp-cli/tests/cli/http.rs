@@ -27,6 +27,30 @@ fn the_same_commands_over_http() {
 }
 
 #[test]
+fn the_era_is_chosen_with_era() {
+    let demo = HttpDemo::start();
+    for (era, version) in [
+        ("legacy", "2025-11-25"),
+        ("modern", "2026-07-28"),
+        ("auto", "2026-07-28"),
+    ] {
+        let run = oxmcp(&["inspect", &demo.url, "--json", "--era", era]);
+        assert_eq!(run.code, 0, "{era}: {run:?}");
+        assert_eq!(run.json()["protocolVersion"], version, "{era}: {run:?}");
+        let run = oxmcp(&[
+            "call", &demo.url, "add", "a=2", "b=3", "--json", "--era", era,
+        ]);
+        assert_eq!(
+            run.json()["structuredContent"],
+            json!({"sum": 5.0}),
+            "{era}: {run:?}"
+        );
+    }
+    let run = oxmcp(&["inspect", &demo.url, "--era", "sideways"]);
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
 fn ctrl_c_cancels_the_call_and_exits_130() {
     let demo = HttpDemo::start();
     let child = Command::new(OXMCP)
