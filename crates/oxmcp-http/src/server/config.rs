@@ -241,7 +241,8 @@ pub struct HttpServerConfig {
     /// interval instead; its record may expire up to that much earlier than
     /// [`idle_timeout`](Self::idle_timeout) after its last request, and a DELETE on
     /// another instance reaches this one through the [`bus`](Self::bus) (or, without one,
-    /// at this instance's next refresh, at most an interval later).
+    /// at this instance's next refresh, at most an interval later). Taken as at most half
+    /// the [`idle_timeout`](Self::idle_timeout), so that a record in use never expires.
     pub session_touch_interval: Duration,
     /// Completed streams remembered per session for resumption (default 64).
     pub completed_streams: usize,

@@ -175,7 +175,9 @@ pub(crate) async fn touch(
     let Some(store) = store(inner).filter(|_| session.is_shared()) else {
         return Ok(());
     };
-    let interval = inner.settings.config.session_touch_interval;
+    let config = &inner.settings.config;
+    // Never so seldom that the record could expire while the session is in use.
+    let interval = config.session_touch_interval.min(config.idle_timeout / 2);
     if !interval.is_zero() && session.touched_within(interval) {
         return Ok(());
     }

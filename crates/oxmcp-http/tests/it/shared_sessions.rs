@@ -398,6 +398,27 @@ async fn every_request_refreshes_the_session_unless_an_interval_is_set() {
 }
 
 #[tokio::test]
+async fn the_interval_is_at_most_half_the_idle_timeout() {
+    let store = Arc::new(Contended::new(false));
+    let config = HttpServerConfig::default()
+        .with_session_store(Some(store.clone()))
+        .with_idle_timeout(Duration::from_millis(1000))
+        .with_session_touch_interval(Duration::from_secs(3600));
+    let (server, _) = start(config).await;
+    let id = initialize(&server.url(), "2025-11-25").await;
+    let before = store.touches.load(Ordering::SeqCst);
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(550)).await;
+        calls(&server, &id, 1).await;
+    }
+    // Each call came more than 500 ms (half the idle timeout) after the last refresh.
+    assert_eq!(store.touches.load(Ordering::SeqCst) - before, 3);
+    // And the record outlived more than its idle timeout of use.
+    assert_eq!(store.store.len(), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn without_a_bus_a_delete_elsewhere_is_seen_at_the_next_refresh() {
     let store = Arc::new(MemorySessionStore::default());
     let interval = Duration::from_secs(2);
