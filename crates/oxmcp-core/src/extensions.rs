@@ -142,8 +142,29 @@ impl Extensions {
     /// assert_eq!((ext.get::<&str>(), ext.get::<u32>()), (Some(&"request"), Some(&7)));
     /// ```
     pub fn from_entries<I: IntoIterator<Item = ExtensionEntry>>(entries: I) -> Self {
-        let entries: Arc<[(TypeId, Value)]> =
-            entries.into_iter().map(|e| (e.id, e.value)).collect();
+        Self::from_slice(entries.into_iter().map(|e| (e.id, e.value)).collect())
+    }
+
+    /// This map with `more` entries, a later entry replacing an earlier one of the same
+    /// type; in one allocation when `more` knows its exact length, as in
+    /// [`from_entries`](Self::from_entries).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmcp_core::{ExtensionEntry, Extensions};
+    ///
+    /// let base = Extensions::from_entries([ExtensionEntry::new(Arc::new(1u8))]);
+    /// let more = base.extended([ExtensionEntry::new(Arc::new(2u8)), ExtensionEntry::new(Arc::new("x"))]);
+    /// assert_eq!((more.get::<u8>(), more.get::<&str>()), (Some(&2), Some(&"x")));
+    /// assert_eq!((base.get::<u8>(), base.len()), (Some(&1), 1));
+    /// ```
+    #[must_use]
+    pub fn extended<I: IntoIterator<Item = ExtensionEntry>>(&self, more: I) -> Self {
+        let more = more.into_iter().map(|e| (e.id, e.value));
+        Self::from_slice(self.entries().iter().cloned().chain(more).collect())
+    }
+
+    fn from_slice(entries: Arc<[(TypeId, Value)]>) -> Self {
         let unique = entries
             .iter()
             .enumerate()

@@ -6,14 +6,20 @@
 //! [`classify_request`] is on the hot path of every request: for a legacy request it only
 //! scans the raw params for the version key, without parsing them.
 
-use std::borrow::Cow;
+mod probe;
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::methods::{DiscoverRequest, InitializeRequest, RequestMethod};
 use crate::modern::meta::PROTOCOL_VERSION_KEY;
 use crate::version::{ProtocolVersion, UnsupportedVersion};
+
+pub use probe::{ModernMeta, ParamsLayout, RequestProbe};
 
 /// The `server/discover` method.
 pub const DISCOVER_METHOD: &str = DiscoverRequest::METHOD;
@@ -76,7 +82,7 @@ pub fn classify_request(method: &str, params: Option<&RawValue>) -> RequestEra {
         return RequestEra::Handshake;
     }
     let version = match params {
-        Some(raw) if raw.get().contains(PROTOCOL_VERSION_KEY) => probe(raw.get()),
+        Some(raw) if has_version_key(raw.get()) => probe(raw.get()),
         _ => Ok(None),
     };
     match version {
@@ -85,6 +91,15 @@ pub fn classify_request(method: &str, params: Option<&RawValue>) -> RequestEra {
         Ok(None) => RequestEra::Session,
         Err(reason) => RequestEra::Malformed(reason),
     }
+}
+
+/// Whether `params` spell the version key out anywhere: a request without it is not
+/// modern, whatever else its params hold.
+fn has_version_key(params: &str) -> bool {
+    // Built once: a searcher costs more to build than to run over one request.
+    static KEY: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new(PROTOCOL_VERSION_KEY.as_bytes()));
+    KEY.find(params.as_bytes()).is_some()
 }
 
 /// The version named by `_meta`, reading nothing else of the params.

@@ -28,6 +28,7 @@ pub mod methods;
 pub mod modern;
 pub mod pagination;
 pub mod prompts;
+pub mod raw;
 pub mod resources;
 pub mod roots;
 pub mod sampling;

@@ -79,6 +79,10 @@ impl ModernContext {
 
 impl ContextSource<Server> for ModernContext {
     fn negotiate(&self, request: &RequestHead<'_>) -> Result<Arc<SessionInfo<Server>>, ErrorData> {
+        // Read by the transport already (see `ModernStateCache`).
+        if let Some(state) = request.extensions.get::<super::ModernState>() {
+            return Ok(state.0.clone());
+        }
         // A well-formed `_meta` in one pass; the general path names what is wrong.
         match super::modern_fast::negotiate(request.method, request.params) {
             Some(info) => Ok(info),

@@ -212,9 +212,22 @@ impl Body for McpBody {
 pub(crate) const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 pub(crate) const TEXT_EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
 
+/// How many headers a response's map has room for. hyper keeps a response's header map,
+/// emptied, to parse the next request of the connection into: with room for a client's
+/// usual headers (an MCP request has seven or more), that parse does not grow it, which
+/// would cost two allocations per request.
+const HEADER_ROOM: usize = 12;
+
+/// A response with `body` and a header map with [`HEADER_ROOM`].
+fn response(body: McpBody) -> Response<McpBody> {
+    let mut response = Response::new(body);
+    *response.headers_mut() = http::HeaderMap::with_capacity(HEADER_ROOM);
+    response
+}
+
 /// A response with a JSON body.
 pub(crate) fn json(status: StatusCode, bytes: impl Into<Bytes>) -> Response<McpBody> {
-    let mut response = Response::new(McpBody::full(bytes));
+    let mut response = response(McpBody::full(bytes));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -253,14 +266,14 @@ pub(crate) fn invalid(status: StatusCode, message: impl Into<String>) -> Respons
 
 /// A response with no body.
 pub(crate) fn status(status: StatusCode) -> Response<McpBody> {
-    let mut response = Response::new(McpBody::empty());
+    let mut response = response(McpBody::empty());
     *response.status_mut() = status;
     response
 }
 
 /// The headers of an SSE response.
 pub(crate) fn sse_response(body: McpBody) -> Response<McpBody> {
-    let mut response = Response::new(body);
+    let mut response = response(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, TEXT_EVENT_STREAM);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

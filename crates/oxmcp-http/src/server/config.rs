@@ -289,6 +289,15 @@ pub struct HttpServerConfig {
     /// starting and ending one of its own; past this many idle ones, a session ends after
     /// its request. 0 starts one per request. `subscriptions/listen` always has its own.
     pub idle_modern_sessions: usize,
+    /// The most modern request states kept by the text of the `_meta` they were read from
+    /// (default 256; see [`ModernStateCache`](oxmcp_core::session::ModernStateCache)).
+    /// Clients send the same capabilities and info with every request, so a request whose
+    /// `_meta` was seen before is handled without reading it again. 0 reads every one.
+    pub modern_states: usize,
+    /// The longest `_meta` text (its version, client capabilities, client info and log
+    /// level members together) whose state is kept (default 4 KiB): a longer one is read
+    /// every time.
+    pub modern_state_bytes: usize,
     /// The legacy HTTP+SSE endpoints for 2024-11-05 clients (default off). Their sessions
     /// share the cap, the idle timeout, the checks and the limits above; they have no
     /// resumption.
@@ -335,6 +344,8 @@ impl Default for HttpServerConfig {
             max_listen_streams_per_client: 16,
             listen_queue_bytes: 256 << 10,
             idle_modern_sessions: 64,
+            modern_states: 256,
+            modern_state_bytes: 4 << 10,
             legacy_sse: None,
         }
     }
@@ -522,6 +533,15 @@ impl HttpServerConfig {
     #[must_use]
     pub fn with_idle_modern_sessions(mut self, max: usize) -> Self {
         self.idle_modern_sessions = max;
+        self
+    }
+
+    /// Sets how many modern request states are kept, and the longest `_meta` text one is
+    /// kept for.
+    #[must_use]
+    pub fn with_modern_states(mut self, max: usize, max_bytes: usize) -> Self {
+        self.modern_states = max;
+        self.modern_state_bytes = max_bytes;
         self
     }
 

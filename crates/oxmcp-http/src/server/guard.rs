@@ -2,7 +2,7 @@
 //! protection), Content-Length, Accept, Content-Type and `MCP-Protocol-Version`.
 
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode, header};
 use oxmcp_types::ProtocolVersion;
 
 use super::authority::{self, Authority};
@@ -13,6 +13,13 @@ use super::config::{AllowedHosts, AllowedOrigins};
 pub const PROTOCOL_VERSION_HEADER: &str = "mcp-protocol-version";
 /// The `Mcp-Session-Id` header.
 pub const SESSION_ID_HEADER: &str = "mcp-session-id";
+
+// The same names, parsed once: a lookup by `&str` parses the name every time.
+pub(crate) const PROTOCOL_VERSION_NAME: HeaderName =
+    HeaderName::from_static(PROTOCOL_VERSION_HEADER);
+pub(crate) const SESSION_ID_NAME: HeaderName = HeaderName::from_static(SESSION_ID_HEADER);
+pub(crate) const MCP_METHOD_NAME: HeaderName = HeaderName::from_static("mcp-method");
+pub(crate) const MCP_NAME_NAME: HeaderName = HeaderName::from_static("mcp-name");
 /// The `Last-Event-ID` header.
 pub const LAST_EVENT_ID_HEADER: &str = "last-event-id";
 
@@ -41,7 +48,7 @@ impl Edge {
 }
 
 /// The one value of header `name`: `Ok(None)` when absent, `Err` when given twice.
-fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&HeaderValue>, ()> {
+fn single(headers: &HeaderMap, name: HeaderName) -> Result<Option<&HeaderValue>, ()> {
     let mut values = headers.get_all(name).into_iter();
     let first = values.next();
     if values.next().is_some() {
@@ -204,7 +211,7 @@ pub(crate) fn any_protocol_version(headers: &HeaderMap) -> Result<Option<Protoco
 /// The text of the `MCP-Protocol-Version` header, if it is there and visible ASCII.
 pub(crate) fn version_text(headers: &HeaderMap) -> Option<&str> {
     headers
-        .get(PROTOCOL_VERSION_HEADER)
+        .get(PROTOCOL_VERSION_NAME)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
 }
@@ -213,7 +220,7 @@ fn version_header<E>(
     headers: &HeaderMap,
     parse: impl Fn(&str) -> Result<ProtocolVersion, E>,
 ) -> Result<Option<ProtocolVersion>, String> {
-    let Some(value) = headers.get(PROTOCOL_VERSION_HEADER) else {
+    let Some(value) = headers.get(PROTOCOL_VERSION_NAME) else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| "<non-ASCII>".to_owned())?;

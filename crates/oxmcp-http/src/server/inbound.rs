@@ -66,6 +66,13 @@ impl Inbound {
         self
     }
 
+    /// The same, with `more` in the extensions too (one allocation).
+    pub(crate) fn extended(&self, more: impl IntoIterator<Item = ExtensionEntry>) -> Self {
+        Self {
+            extensions: self.extensions.extended(more),
+        }
+    }
+
     /// The bucket of the request's client (see [`ClientKey::of`]).
     pub(crate) fn client_key(&self) -> ClientKey {
         ClientKey::of(

@@ -47,6 +47,7 @@ use std::task::{Context, Poll};
 use http::request::Parts;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use oxmcp_core::RunningServer;
+use oxmcp_core::session::ModernStateCache;
 use tokio::time::Instant;
 
 pub use body::McpBody;
@@ -202,6 +203,8 @@ pub(crate) struct ServiceInner {
     pub(crate) listens: listen::ListenStreams,
     /// The idle engine sessions of modern requests.
     pub(crate) modern_pool: session::ModernPool,
+    /// The states of modern requests, by the `_meta` they were read from.
+    pub(crate) modern_states: Arc<ModernStateCache>,
 }
 
 /// The MCP endpoint as a tower `Service<http::Request<B>>`: mount it in axum
@@ -225,6 +228,10 @@ impl std::fmt::Debug for McpService {
 impl McpService {
     /// A service that starts each session's engine with `factory`.
     pub fn new(factory: impl SessionFactory, config: HttpServerConfig) -> Self {
+        let modern_states = Arc::new(ModernStateCache::new(
+            config.modern_states,
+            config.modern_state_bytes,
+        ));
         let settings = Arc::new(Settings {
             config,
             epoch: Instant::now(),
@@ -237,6 +244,7 @@ impl McpService {
                 auth: Arc::new(NoAuth),
                 listens: listen::ListenStreams::default(),
                 modern_pool: session::ModernPool::default(),
+                modern_states,
             }),
         }
     }
@@ -252,6 +260,7 @@ impl McpService {
                 auth: Arc::new(auth),
                 listens: self.inner.listens.clone(),
                 modern_pool: self.inner.modern_pool.clone(),
+                modern_states: self.inner.modern_states.clone(),
             }),
         }
     }

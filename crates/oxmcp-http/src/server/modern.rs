@@ -16,15 +16,20 @@
 use std::sync::LazyLock;
 
 use http::request::Parts;
-use http::{HeaderMap, Response, StatusCode};
+use http::{HeaderMap, HeaderName, Response, StatusCode};
 use memchr::memmem::Finder;
-use oxmcp_types::era::RequestEra;
+use oxmcp_core::session::ModernState;
+use std::borrow::Cow;
+
+use oxmcp_types::era::{ParamsLayout, RequestEra, RequestProbe};
 use oxmcp_types::jsonrpc::{ErrorResponse, Request};
+use oxmcp_types::modern::headers::HeaderError;
 use oxmcp_types::modern::headers::{self, MCP_METHOD_HEADER, MCP_NAME_HEADER};
 use oxmcp_types::{ErrorData, Message};
 
 use super::ServiceInner;
 use super::body::{self, McpBody};
+use super::guard;
 use super::inbound::Inbound;
 use super::listen;
 use super::param_headers;
@@ -32,24 +37,84 @@ use super::post::respond;
 use super::registered::Registered;
 use super::session::{Answer, modern_session};
 
-/// Serves one modern request (classified as `era`), after checking its headers.
+/// What a modern request was found to be before it is served: refused (`Err`, with the
+/// error it is answered with), or accepted, with its state when its `_meta` was read here.
+pub(crate) type Checked = Result<Option<ModernState>, ErrorData>;
+
+/// Checks a modern request probed as `probe`: a method the revision removed, then its
+/// headers; then looks its state up by its `_meta`.
+pub(crate) fn check(
+    inner: &ServiceInner,
+    headers: &HeaderMap,
+    request: &Request,
+    probe: &RequestProbe<'_>,
+    header_version: Option<&str>,
+) -> Checked {
+    let body = Body {
+        era: &probe.era,
+        name: &|| probe.mcp_name(),
+    };
+    check_request(headers, request, &body, header_version)?;
+    Ok(probe
+        .meta
+        .as_ref()
+        .and_then(|meta| inner.modern_states.state(meta)))
+}
+
+/// Checks a modern request whose params are laid out as usual and whose `_meta` was read
+/// before (its `state`), as [`check`] does.
+pub(crate) fn check_known(
+    headers: &HeaderMap,
+    request: &Request,
+    layout: &ParamsLayout<'_>,
+    state: ModernState,
+    header_version: Option<&str>,
+) -> Checked {
+    let era = RequestEra::Modern(Ok(state.info().protocol_version));
+    let body = Body {
+        era: &era,
+        name: &|| Ok(layout.name.map(Cow::Borrowed)),
+    };
+    check_request(headers, request, &body, header_version)?;
+    Ok(Some(state))
+}
+
+/// What the headers of a modern request are checked against.
+struct Body<'b, 'a> {
+    era: &'b RequestEra,
+    /// The value `Mcp-Name` must carry.
+    name: &'b dyn Fn() -> Result<Option<Cow<'a, str>>, HeaderError>,
+}
+
+/// A method the revision removed is -32601; then the headers.
+fn check_request(
+    headers: &HeaderMap,
+    request: &Request,
+    body: &Body<'_, '_>,
+    header_version: Option<&str>,
+) -> Result<(), ErrorData> {
+    if REMOVED.contains(&request.method.as_str()) {
+        return Err(
+            ErrorData::method_not_found(&request.method).with_data(serde_json::json!({
+                "reason": format!("`{}` is not part of protocol revision 2026-07-28", request.method)
+            })),
+        );
+    }
+    check_headers(headers, request, body, header_version)
+}
+
+/// Serves one modern request, [`check`]ed as `checked`.
 pub(crate) async fn serve(
     inner: &ServiceInner,
     parts: &Parts,
     request: Request,
-    era: &RequestEra,
-    header_version: Option<&str>,
+    checked: Checked,
     inbound: &Inbound,
 ) -> Response<McpBody> {
-    if REMOVED.contains(&request.method.as_str()) {
-        let error = ErrorData::method_not_found(&request.method).with_data(serde_json::json!({
-            "reason": format!("`{}` is not part of protocol revision 2026-07-28", request.method)
-        }));
-        return refuse(request, error);
-    }
-    if let Err(mismatch) = check_headers(&parts.headers, &request, era, header_version) {
-        return refuse(request, mismatch);
-    }
+    let state = match checked {
+        Ok(state) => state,
+        Err(error) => return refuse(request, error),
+    };
     let slot = match listen::admit(inner, &request, inbound) {
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
@@ -71,7 +136,7 @@ pub(crate) async fn serve(
     };
     // Ends the session's input if the client leaves before the answer.
     let registered = Registered::new(&session, vec![id]);
-    let inbound = param_headers::with_param_headers(inbound, &parts.headers, &request);
+    let inbound = param_headers::with_state(inbound, &parts.headers, &request, state);
     if session
         .forward(inbound.frame(Message::Request(request)))
         .await
@@ -143,9 +208,10 @@ fn error_status(response: &Response<McpBody>) -> Option<StatusCode> {
 fn check_headers(
     headers: &HeaderMap,
     request: &Request,
-    era: &RequestEra,
+    body: &Body<'_, '_>,
     header_version: Option<&str>,
 ) -> Result<(), ErrorData> {
+    let era = body.era;
     let body_version = match era {
         RequestEra::Modern(Ok(version)) => Some(version.as_str()),
         RequestEra::Modern(Err(unsupported)) => Some(unsupported.0.as_str()),
@@ -163,7 +229,7 @@ fn check_headers(
     if matches!(era, RequestEra::Modern(Err(_))) {
         return Ok(());
     }
-    match text(headers, MCP_METHOD_HEADER)? {
+    match text(headers, &guard::MCP_METHOD_NAME, MCP_METHOD_HEADER)? {
         None => return Err(missing(MCP_METHOD_HEADER)),
         Some(method) if method != request.method => {
             return Err(ErrorData::header_mismatch(format!(
@@ -173,9 +239,8 @@ fn check_headers(
         }
         Some(_) => {}
     }
-    let body = headers::mcp_name(&request.method, request.params.as_deref())
-        .map_err(|e| ErrorData::invalid_params(e.to_string()))?;
-    match (text(headers, MCP_NAME_HEADER)?, body) {
+    let body = (body.name)().map_err(|e| ErrorData::invalid_params(e.to_string()))?;
+    match (text(headers, &guard::MCP_NAME_NAME, MCP_NAME_HEADER)?, body) {
         (None, Some(_)) => Err(missing(MCP_NAME_HEADER)),
         (Some(name), body) => {
             let name = headers::decode_value(name)
@@ -197,9 +262,13 @@ fn missing(header: &str) -> ErrorData {
 }
 
 /// A header's value as text; a value that is not visible ASCII is a mismatch.
-fn text<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, ErrorData> {
+fn text<'h>(
+    headers: &'h HeaderMap,
+    key: &HeaderName,
+    name: &str,
+) -> Result<Option<&'h str>, ErrorData> {
     headers
-        .get(name)
+        .get(key)
         .map(|v| {
             v.to_str()
                 .map_err(|_| ErrorData::header_mismatch(format!("{name} is not visible ASCII")))

@@ -4,9 +4,12 @@
 //! `x-mcp-header` (-32020 on a mismatch, which is answered with 400).
 
 use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
 
 use http::HeaderMap;
+use oxmcp_core::ExtensionEntry;
 use oxmcp_core::server::tools::ParamHeaders;
+use oxmcp_core::session::ModernState;
 use oxmcp_types::jsonrpc::Request;
 use oxmcp_types::methods::{CallToolRequest, RequestMethod};
 use oxmcp_types::modern::headers::MCP_PARAM_HEADER_PREFIX;
@@ -28,18 +31,26 @@ pub(crate) fn collect(headers: &HeaderMap) -> ParamHeaders {
     found
 }
 
-/// What a modern request brings the engine: for `tools/call`, its `Mcp-Param-*` headers
-/// too.
-pub(crate) fn with_param_headers<'a>(
+/// What a modern request brings the engine: its `state` when its `_meta` was read
+/// already, and for `tools/call` its `Mcp-Param-*` headers too.
+pub(crate) fn with_state<'a>(
     inbound: &'a Inbound,
     headers: &HeaderMap,
     request: &Request,
+    state: Option<ModernState>,
 ) -> Cow<'a, Inbound> {
-    if request.method == CallToolRequest::METHOD {
-        Cow::Owned(inbound.clone().with(collect(headers)))
-    } else {
-        Cow::Borrowed(inbound)
+    // Most calls have none: they share one empty set.
+    static NONE: LazyLock<Arc<ParamHeaders>> = LazyLock::new(|| Arc::new(ParamHeaders::new()));
+    let params = (request.method == CallToolRequest::METHOD).then(|| collect(headers));
+    if params.is_none() && state.is_none() {
+        return Cow::Borrowed(inbound);
     }
+    let params = params.map(|p| match p.is_empty() {
+        true => ExtensionEntry::new(NONE.clone()),
+        false => ExtensionEntry::new(Arc::new(p)),
+    });
+    let state = state.map(|s| ExtensionEntry::new(Arc::new(s)));
+    Cow::Owned(inbound.extended(params.into_iter().chain(state)))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 use http_body_util::BodyExt;
-use oxmcp_types::era::{RequestEra, classify_request};
+use oxmcp_core::session::ModernState;
+use oxmcp_types::era::{ParamsLayout, RequestEra, RequestProbe};
 use oxmcp_types::jsonrpc::{self, ErrorResponse, Request};
 use oxmcp_types::{
     CancelledNotificationParams, ErrorData, InitializeRequestParams, Message, ProtocolVersion,
@@ -85,10 +86,17 @@ where
     if let Some(refusal) = refused_request(inner, principal.as_deref(), [&message]) {
         return refusal;
     }
-    let session_id = parts.headers.get(SESSION_ID_HEADER);
+    let session_id = parts.headers.get(guard::SESSION_ID_NAME);
     let message = match message {
         Message::Request(request) if session_id.is_none() => {
-            let era = classify_request(&request.method, request.params.as_deref());
+            // The usual layout, with a `_meta` read before: nothing to read.
+            if let Some((layout, state)) = known_state(inner, &request) {
+                let raw = guard::version_text(&parts.headers);
+                let checked = modern::check_known(&parts.headers, &request, &layout, state, raw);
+                return modern::serve(inner, &parts, request, checked, &inbound).await;
+            }
+            let probe = RequestProbe::of(&request.method, request.params.as_deref());
+            let era = &probe.era;
             // A modern version header (or, but on `initialize`, one oxmcp does not know)
             // makes the request modern too: it is answered in JSON-RPC with its id (-32602
             // without `_meta`, -32022 for a version not spoken), not taken for a legacy
@@ -96,11 +104,12 @@ where
             let modern_header = match &header {
                 Ok(version) => version.is_some_and(ProtocolVersion::is_modern),
                 // `initialize` with a version nobody knows stays a refused handshake.
-                Err(_) => era != RequestEra::Handshake,
+                Err(_) => *era != RequestEra::Handshake,
             };
             if era.is_modern() || modern_header {
                 let raw = guard::version_text(&parts.headers);
-                return modern::serve(inner, &parts, request, &era, raw, &inbound).await;
+                let checked = modern::check(inner, &parts.headers, &request, &probe, raw);
+                return modern::serve(inner, &parts, request, checked, &inbound).await;
             }
             Message::Request(request)
         }
@@ -144,6 +153,20 @@ where
 /// The header checks of a POST after auth: `Accept` (406) and `Content-Type` (415). Returns
 /// the `MCP-Protocol-Version` header's version, `Err` with the text of one oxmcp does not
 /// know (refused with 400 unless the request turns out to be modern: then -32022).
+/// The state of a modern request whose params are laid out as usual (see
+/// [`RequestProbe::layout`]) and whose `_meta` was read before, with that layout.
+fn known_state<'r>(
+    inner: &ServiceInner,
+    request: &'r Request,
+) -> Option<(ParamsLayout<'r>, ModernState)> {
+    if request.method == INITIALIZE {
+        return None;
+    }
+    let layout = RequestProbe::layout(&request.method, request.params.as_deref())?;
+    let state = inner.modern_states.by_text(layout.meta)?.at(layout.meta_at);
+    Some((layout, state))
+}
+
 fn checked_headers(
     parts: &Parts,
 ) -> Result<Result<Option<ProtocolVersion>, String>, Box<Response<McpBody>>> {

@@ -230,3 +230,15 @@ fn error_responses_for_decode_errors() {
         (Some(RequestId::Number(4)), ErrorCode::INVALID_REQUEST)
     );
 }
+
+#[test]
+fn any_depth_limit_is_accepted_even_none() {
+    let text = br#"{"jsonrpc":"2.0","method":"x","params":{"a":[[1]]}}"#;
+    assert!(decode(text, usize::MAX).is_ok());
+    // Four deep: the envelope, the params and two arrays.
+    assert!(decode(text, 4).is_ok());
+    assert_eq!(
+        decode(text, 3).unwrap_err(),
+        DecodeError::TooDeep { limit: 3 }
+    );
+}

@@ -3,9 +3,10 @@
 //! the `input_required` result after.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use memchr::memmem::Finder;
 use oxmcp_types::ErrorData;
 use oxmcp_types::modern::InputRequiredResult;
 use serde_json::value::RawValue;
@@ -29,13 +30,18 @@ const UNBOUND: [&str; 3] = ["_meta", "inputResponses", "requestState"];
 #[derive(Debug)]
 pub(crate) struct Started {
     recorder: Arc<InputRecorder>,
-    method: String,
+    method: &'static str,
     /// The params, for the binding of a state yet to be written.
     params: Option<Box<RawValue>>,
     principal: Option<String>,
     /// The binding, when a state was checked against it already.
     binding: Option<Binding>,
 }
+
+// Built once: a searcher costs more to build than to run over one request.
+static INPUT_RESPONSES: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(b"inputResponses"));
+static REQUEST_STATE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"requestState"));
 
 /// Milliseconds since the Unix epoch.
 fn now_ms() -> u64 {
@@ -71,9 +77,12 @@ pub(crate) fn begin(
     request: &IncomingRequest,
     cx: &RequestContext<Server>,
 ) -> Result<Option<Started>, ErrorData> {
-    if !cx.protocol_version().is_modern() || !SUPPORTED.contains(&request.method.as_str()) {
+    if !cx.protocol_version().is_modern() {
         return Ok(None);
     }
+    let Some(method) = SUPPORTED.into_iter().find(|m| *m == request.method) else {
+        return Ok(None);
+    };
     let principal = cx.principal().map(|p| digest_bytes(p.key().as_bytes()));
     let mut started = Started {
         recorder: Arc::new(InputRecorder::new(
@@ -82,7 +91,7 @@ pub(crate) fn begin(
             None,
             config.max_input_requests,
         )),
-        method: request.method.clone(),
+        method,
         params: request.params.clone(),
         principal,
         binding: None,
@@ -92,8 +101,7 @@ pub(crate) fn begin(
         .as_deref()
         .map_or("", RawValue::get)
         .as_bytes();
-    let mentions = |member: &str| memchr::memmem::find(text, member.as_bytes()).is_some();
-    if !mentions("inputResponses") && !mentions("requestState") {
+    if INPUT_RESPONSES.find(text).is_none() && REQUEST_STATE.find(text).is_none() {
         return Ok(Some(started));
     }
     let params = parse_params(request.params.as_deref())?;
@@ -111,7 +119,7 @@ pub(crate) fn begin(
         Some(Value::String(state)) => {
             let now = now_ms();
             let payload = Payload::open(state, &config.keys, config.max_state_bytes, now)?;
-            let binding = binding_of(&started.method, &params, started.principal.clone());
+            let binding = binding_of(started.method, &params, started.principal.clone());
             payload.check_binding(&binding)?;
             if let Some(guard) = &config.replay_guard {
                 guard.accept(state, payload.expires_ms, now)?;
@@ -160,7 +168,7 @@ impl Started {
         let binding = match self.binding {
             Some(binding) => binding,
             None => binding_of(
-                &self.method,
+                self.method,
                 &parse_params(self.params.as_deref())?,
                 self.principal,
             ),

@@ -1,6 +1,7 @@
 //! [`McpServer`]: the shared server object that routes the feature requests of every
 //! session to the registered tools, resources, prompts and completers.
 
+mod call_params;
 mod catalog;
 mod changes;
 mod input_first;

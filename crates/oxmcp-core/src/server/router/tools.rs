@@ -10,6 +10,7 @@ use oxmcp_types::{
 };
 
 use super::ServerChange;
+use super::call_params::CallParams;
 use super::{McpServer, reply};
 use crate::augment::{AugmentedRequest, TaskAugmentation};
 use crate::context::RequestContext;
@@ -21,6 +22,7 @@ use crate::server::tools::{
     ParamHeaders, RegisteredTool, ToolRegistrationError, ToolRoute, ToolTaskOptions,
 };
 use crate::server::tracing_bridge;
+use crate::session::ModernState;
 
 impl McpServer {
     /// Registers a tool while serving, then sends `notifications/tools/list_changed` to
@@ -151,7 +153,11 @@ impl McpServer {
         request: &IncomingRequest,
         cx: RequestContext<Server>,
     ) -> HandlerResult {
-        let mut params: CallToolRequestParams = request.params()?;
+        let meta_at = cx
+            .extensions()
+            .get::<ModernState>()
+            .and_then(ModernState::meta_at);
+        let mut params = CallParams::read(request.params.as_deref(), meta_at)?;
         let tool = self.find_tool(&params.name)?;
         scope::check(
             Guarded::Tool,
@@ -168,6 +174,7 @@ impl McpServer {
         if cx.protocol_version().is_modern() {
             // 2026-07-28 has no `task` member: with the tasks extension the server decides.
             if let Some(runner) = modern_task_runner(&tool, &params.name, &cx)? {
+                let params = params.into_params()?;
                 if tool.task_options.input_before_task {
                     return super::input_first::call_input_first(&runner, tool, params, cx).await;
                 }
@@ -179,6 +186,7 @@ impl McpServer {
             let runner = task.as_ref().and_then(|_| TaskAugmentation::of(&cx));
             check_task_mode(&tool, &params.name, runner.is_some(), task.is_some())?;
             if let (Some(runner), Some(task)) = (runner, task) {
+                let params = params.into_params()?;
                 return call_tool_as_task(&runner, tool, params, task, cx).await;
             }
         }

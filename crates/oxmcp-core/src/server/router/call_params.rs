@@ -1,0 +1,177 @@
+//! The params of a `tools/call` as the router reads them: everything
+//! [`CallToolRequestParams`] holds, but `_meta` kept as its raw text until something needs
+//! it. A modern request's `_meta` carries the client's capabilities and info, read for the
+//! request's state already (see [`ModernContext`](crate::session::ModernContext)); a call
+//! that runs its tool directly never reads it again.
+
+use oxmcp_types::modern::InputResponses;
+use oxmcp_types::raw::Trailing;
+use oxmcp_types::{CallToolRequestParams, ErrorData, JsonObject, TaskMetadata};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// A `tools/call`'s params, `_meta` unread.
+pub(super) struct CallParams<'a> {
+    pub(super) name: String,
+    pub(super) arguments: Option<JsonObject>,
+    pub(super) task: Option<TaskMetadata>,
+    input_responses: Option<InputResponses>,
+    request_state: Option<String>,
+    /// `_meta`'s raw text (an object).
+    meta: Option<Cow<'a, str>>,
+    extra: JsonObject,
+}
+
+/// The params as serde reads them, `_meta` kept raw.
+#[derive(Deserialize)]
+struct Body {
+    name: String,
+    #[serde(default)]
+    arguments: Option<JsonObject>,
+    #[serde(default)]
+    task: Option<TaskMetadata>,
+    #[serde(rename = "inputResponses", default)]
+    input_responses: Option<InputResponses>,
+    #[serde(rename = "requestState", default)]
+    request_state: Option<String>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Box<RawValue>>,
+    #[serde(flatten)]
+    extra: JsonObject,
+}
+
+impl<'a> CallParams<'a> {
+    /// Reads `params` (absent ones as `{}`); -32602 when they are not a `tools/call`'s, a
+    /// `_meta` that is not an object included. When the request's transport found its
+    /// `_meta` to be the params' last member, at `meta_at` (see
+    /// [`ModernState::meta_at`]), the rest is read without it, so that its bytes are not
+    /// read again.
+    ///
+    /// [`ModernState::meta_at`]: crate::session::ModernState::meta_at
+    pub(super) fn read(
+        params: Option<&'a RawValue>,
+        meta_at: Option<(usize, usize)>,
+    ) -> Result<Self, ErrorData> {
+        let text = params.map_or("{}", RawValue::get);
+        let trailing = meta_at.and_then(|(head, value)| Trailing::at(text, head, value));
+        let (body, meta) = match trailing {
+            Some(trailing) => (
+                parse(&trailing.without())?,
+                Some(Cow::Borrowed(trailing.value)),
+            ),
+            None => {
+                let mut body = parse(text)?;
+                let meta = body.meta.take().map(|m| Cow::Owned(String::from(m.get())));
+                (body, meta)
+            }
+        };
+        // A `null` `_meta` is none; a raw value has no whitespace around it.
+        let meta = meta.filter(|m| m != "null");
+        if meta.as_ref().is_some_and(|m| !m.starts_with('{')) {
+            return Err(ErrorData::invalid_params(
+                "invalid params: `_meta` must be an object",
+            ));
+        }
+        Ok(Self {
+            name: body.name,
+            arguments: body.arguments,
+            task: body.task,
+            input_responses: body.input_responses,
+            request_state: body.request_state,
+            meta,
+            extra: body.extra,
+        })
+    }
+
+    /// The params whole, `_meta` read.
+    pub(super) fn into_params(self) -> Result<CallToolRequestParams, ErrorData> {
+        let meta = self
+            .meta
+            .map(|m| serde_json::from_str::<JsonObject>(&m))
+            .transpose()
+            .map_err(|e| ErrorData::invalid_params(format!("invalid params: {e}")))?;
+        let mut params = CallToolRequestParams::new(self.name);
+        params.arguments = self.arguments;
+        params.task = self.task;
+        params.input_responses = self.input_responses;
+        params.request_state = self.request_state;
+        params.meta = meta;
+        params.extra = self.extra;
+        Ok(params)
+    }
+}
+
+fn parse(text: &str) -> Result<Body, ErrorData> {
+    serde_json::from_str(text)
+        .map_err(|e| ErrorData::invalid_params(format!("invalid params: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    /// Read without and with the claim that `_meta` is last, where a transport could make
+    /// it: when the trailing `_meta` is one JSON value (one it read before).
+    fn claims(text: &str) -> Vec<Option<(usize, usize)>> {
+        match oxmcp_types::raw::trailing_meta(text) {
+            Some(t) if serde_json::from_str::<serde_json::Value>(t.value).is_ok() => {
+                vec![None, Some((t.head.len(), t.value_at))]
+            }
+            _ => vec![None],
+        }
+    }
+
+    /// Read lazily then whole, the params are what reading them at once gives; refused
+    /// where that refuses them.
+    #[test]
+    fn the_params_are_those_read_at_once() {
+        for text in [
+            r#"{"name":"echo"}"#,
+            r#"{"name":"echo","arguments":{"a":[1,2]},"_meta":{"progressToken":"p","x":{"y":1}}}"#,
+            r#"{"name":"e","task":{"ttl":5},"inputResponses":{"k":{"action":"cancel"}},"requestState":"s","z":1}"#,
+            r#"{"name":"e","_meta":null}"#,
+            r#"{ "_meta" : {"a":"}"} , "name" : "e" , "arguments" : {"_meta":1} }"#,
+            r#"{ "name" : "e" , "arguments" : {"a":1} , "_meta" : {"a":"}"} }"#,
+            r#"{"name":"e","_m\u0065ta":{"k":1}}"#,
+            r#"{"name":"e","x":"\"_meta\""}"#,
+        ] {
+            let params = raw(text);
+            let at_once: CallToolRequestParams = serde_json::from_str(text).unwrap();
+            for meta_at in claims(text) {
+                let lazily = CallParams::read(Some(&params), meta_at)
+                    .unwrap()
+                    .into_params()
+                    .unwrap();
+                assert_eq!(
+                    serde_json::to_value(&lazily).unwrap(),
+                    serde_json::to_value(&at_once).unwrap(),
+                    "{text}"
+                );
+            }
+        }
+        for text in [
+            r#"{"arguments":{}}"#,
+            r#"{"name":"e","_meta":5}"#,
+            r#"{"name":"e","_meta":[]}"#,
+            r#"{"name":"e","arguments":[]}"#,
+            r#"{"name":"e","_meta":{},"_meta":{}}"#,
+            r#"{"name":"e","_meta":{},"name":"f"}"#,
+            r#"[]"#,
+        ] {
+            assert!(
+                serde_json::from_str::<CallToolRequestParams>(text).is_err(),
+                "{text}"
+            );
+            let params = raw(text);
+            for meta_at in claims(text) {
+                let error = CallParams::read(Some(&params), meta_at).err().unwrap();
+                assert_eq!(error.code, oxmcp_types::ErrorCode::INVALID_PARAMS, "{text}");
+            }
+        }
+    }
+}
