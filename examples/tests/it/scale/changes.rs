@@ -127,14 +127,9 @@ async fn concurrent_record_changes_on_every_instance_are_all_kept() {
     for subscribed in subscribing {
         assert_eq!(subscribed.await.unwrap(), 200);
     }
-    let mut conn = oxmcp::redis::redis::Client::open(redis.url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
     let record: String = oxmcp::redis::redis::cmd("GET")
-        .arg(format!("{{oxmcp}}:s:{session}"))
-        .query_async(&mut conn)
+        .arg(Redis::record_key(&session))
+        .query_async(&mut redis.connection().await)
         .await
         .unwrap();
     let record: Value = serde_json::from_str(&record).unwrap();

@@ -8,6 +8,7 @@ mod rig;
 #[cfg(feature = "interop")]
 mod sdk;
 mod takeover;
+mod touch;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -63,6 +63,20 @@ impl Redis {
         }
     }
 
+    /// A connection to the server, to look at what the instances keep there.
+    pub(crate) async fn connection(&self) -> oxmcp::redis::redis::aio::MultiplexedConnection {
+        oxmcp::redis::redis::Client::open(self.url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+
+    /// The key of the record of `session` (the stores' default prefix).
+    pub(crate) fn record_key(session: &str) -> String {
+        format!("{{oxmcp}}:s:{session}")
+    }
+
     /// Kills the server (SIGKILL) and waits for it: its port refuses connections now.
     pub(crate) async fn kill(&mut self) {
         self.child.kill().await.expect("kill redis-server");
@@ -136,7 +150,7 @@ impl Instance {
     }
 
     /// One instance on `redis` with `flags`, once it listens.
-    async fn start(redis: &Redis, flags: &[&str]) -> Self {
+    pub(crate) async fn start(redis: &Redis, flags: &[&str]) -> Self {
         let port = free_port();
         let mut child = Command::new(SERVER)
             .args(["http", "--port", &port.to_string(), "--redis", &redis.url])
