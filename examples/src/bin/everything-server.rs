@@ -2,7 +2,7 @@
 //!
 //! Usage: `everything-server stdio [--db PATH] [--request-state-keys KEYS]`, or
 //! `everything-server http --port P [--db PATH | --redis URL [--task-lease-ms MS]
-//! [--bus-liveness-ms MS]]
+//! [--bus-liveness-ms MS] [--session-touch-ms MS]]
 //! [--auth ISSUER_URL] [--request-state-keys KEYS]` (Streamable HTTP on
 //! `http://127.0.0.1:P/mcp`, until Ctrl-C).
 //! With `--redis redis://HOST:PORT/` the tasks, the events of resumable streams, the sessions
@@ -15,8 +15,11 @@
 //! most 5 s) later, when the live processes look for them again. `--bus-liveness-ms` sets
 //! how long an instance counts as live after its last heartbeat on the bus (default
 //! 15 000 ms, the bus's default; at least 3 000): the messages for a standalone stream
-//! whose holder died stay, that long after its death, on the instance that has them. With `--auth` the server is an
-//! OAuth 2.1 protected resource: every request needs
+//! whose holder died stay, that long after its death, on the instance that has them.
+//! `--session-touch-ms` sets how long a request of a session may go without refreshing the
+//! session's expiry in Redis (`HttpServerConfig::session_touch_interval`; default 0, every
+//! request refreshes it). With `--auth` the server is an OAuth 2.1 protected resource:
+//! every request needs
 //! a JWT access token (RFC 9068) of `ISSUER_URL` for the resource `http://127.0.0.1:P/mcp`
 //! with the scope `mcp`, checked with the issuer's keys; `update_note` also needs
 //! `notes:write`, `toggle_extras` needs `admin` (403 `insufficient_scope` otherwise); the
@@ -65,8 +68,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 const USAGE: &str = "usage: everything-server stdio [--db PATH] [--request-state-keys KEYS] | \
                      everything-server http --port P [--db PATH | --redis URL \
-                     [--task-lease-ms MS] [--bus-liveness-ms MS]] [--auth ISSUER_URL] \
-                     [--request-state-keys KEYS]";
+                     [--task-lease-ms MS] [--bus-liveness-ms MS] [--session-touch-ms MS]] \
+                     [--auth ISSUER_URL] [--request-state-keys KEYS]";
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -83,6 +86,8 @@ struct OnRedis {
     url: String,
     lease: Duration,
     liveness: Duration,
+    /// `--session-touch-ms`, if given (else the HTTP server's default).
+    touch: Option<Duration>,
 }
 
 /// The owner of every task of the stdio server: it serves a single user.
@@ -104,6 +109,8 @@ enum Command {
         lease: Option<Duration>,
         /// `--bus-liveness-ms` (with `--redis` only).
         liveness: Option<Duration>,
+        /// `--session-touch-ms` (with `--redis` only).
+        touch: Option<Duration>,
         keys: Option<String>,
     },
 }
@@ -135,12 +142,14 @@ async fn main() -> ExitCode {
             redis,
             lease,
             liveness,
+            touch,
             keys,
         } => {
             let redis = redis.map(|url| OnRedis {
                 url,
                 lease: lease.unwrap_or(DEFAULT_LEASE),
                 liveness: liveness.unwrap_or(DEFAULT_LIVENESS),
+                touch,
             });
             serve_http(port, db, auth, redis, keys).await
         }
@@ -163,6 +172,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut keys = None;
     let mut lease = None;
     let mut liveness = None;
+    let mut touch = None;
     let mut rest = rest.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -198,6 +208,12 @@ fn parse(args: &[String]) -> Result<Command, String> {
                     })?;
                 liveness = Some(Duration::from_millis(ms));
             }
+            "--session-touch-ms" if mode == "http" && touch.is_none() => {
+                let ms = value.parse::<u64>().map_err(|_| {
+                    format!("--session-touch-ms needs a number of milliseconds, not {value:?}")
+                })?;
+                touch = Some(Duration::from_millis(ms));
+            }
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
@@ -211,8 +227,11 @@ fn parse(args: &[String]) -> Result<Command, String> {
             if db.is_some() && redis.is_some() {
                 return Err("--db and --redis are two places for the tasks: give one".into());
             }
-            if (lease.is_some() || liveness.is_some()) && redis.is_none() {
-                return Err("--task-lease-ms and --bus-liveness-ms are for --redis".into());
+            if (lease.is_some() || liveness.is_some() || touch.is_some()) && redis.is_none() {
+                return Err(
+                    "--task-lease-ms, --bus-liveness-ms and --session-touch-ms are for --redis"
+                        .into(),
+                );
             }
             Ok(Command::Http {
                 port,
@@ -221,6 +240,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 redis,
                 lease,
                 liveness,
+                touch,
                 keys,
             })
         }
@@ -321,7 +341,8 @@ fn recovery_period(lease: Duration) -> Duration {
 /// between instances, which also carries the server's changes (list changes, resource
 /// updates) to every instance's clients; tasks hold leases of `redis.lease`, and this
 /// process takes over the tasks of dead ones (whose leases ran out) every
-/// [`recovery_period`]; it counts as live on the bus for `redis.liveness` after each beat.
+/// [`recovery_period`]; it counts as live on the bus for `redis.liveness` after each beat,
+/// and refreshes a session's record at most once per `redis.touch` when one is given.
 async fn on_redis(
     redis: &OnRedis,
     keys: Option<String>,
@@ -335,10 +356,13 @@ async fn on_redis(
         .await?
         .with_liveness(redis.liveness);
     drop(bus.relay_changes(&server).await?);
-    let config = HttpServerConfig::default()
+    let mut config = HttpServerConfig::default()
         .with_event_store(Some(Arc::new(RedisEventStore::connect(&options).await?)))
         .with_session_store(Some(Arc::new(RedisSessionStore::connect(&options).await?)))
         .with_bus(Some(Arc::new(bus)));
+    if let Some(touch) = redis.touch {
+        config = config.with_session_touch_interval(touch);
+    }
     eprintln!("everything-server: on redis {url}");
     Ok((server, config))
 }
@@ -392,6 +416,7 @@ mod tests {
                 redis: None,
                 lease: None,
                 liveness: None,
+                touch: None,
                 keys: None,
             })
         );
@@ -404,6 +429,7 @@ mod tests {
                 redis: None,
                 lease: None,
                 liveness: None,
+                touch: None,
                 keys: None,
             })
         );
@@ -416,6 +442,7 @@ mod tests {
                 redis: Some("redis://127.0.0.1:6379/".into()),
                 lease: None,
                 liveness: None,
+                touch: None,
                 keys: None,
             })
         );
@@ -430,6 +457,7 @@ mod tests {
                 redis: Some("redis://127.0.0.1:6379/".into()),
                 lease: Some(Duration::from_millis(1500)),
                 liveness: None,
+                touch: None,
                 keys: None,
             })
         );
@@ -444,8 +472,25 @@ mod tests {
                 redis: Some("redis://r/".into()),
                 lease: Some(Duration::from_millis(300)),
                 liveness: Some(Duration::from_millis(3000)),
+                touch: None,
                 keys: None,
             })
+        );
+        let touch = |line: &str| match parse(&args(line)) {
+            Ok(Command::Http { touch, .. }) => touch,
+            other => panic!("{line:?}: {other:?}"),
+        };
+        let on_redis = "http --port 8 --redis redis://r/";
+        assert_eq!(touch(on_redis), None, "the library's default");
+        assert_eq!(
+            touch(&format!(
+                "{on_redis} --session-touch-ms 1000 --task-lease-ms 300"
+            )),
+            Some(Duration::from_millis(1000))
+        );
+        assert_eq!(
+            touch(&format!("{on_redis} --session-touch-ms 0")),
+            Some(Duration::ZERO)
         );
         for bad in [
             "",
@@ -466,6 +511,11 @@ mod tests {
             "stdio --task-lease-ms 1000",
             "http --port 1 --bus-liveness-ms 5000",
             "http --port 1 --redis redis://127.0.0.1/ --bus-liveness-ms 2999",
+            "http --port 1 --session-touch-ms 1000",
+            "http --port 1 --redis redis://127.0.0.1/ --session-touch-ms x",
+            "http --port 1 --redis redis://127.0.0.1/ --session-touch-ms -1",
+            "http --port 1 --redis r --session-touch-ms 1 --session-touch-ms 2",
+            "stdio --session-touch-ms 1000",
             "tcp",
             "stdio --request-state-keys a --request-state-keys b",
         ] {

@@ -6,89 +6,27 @@
 //! died, kept for the client's next GET stream instead of sent to the dead instance.
 //! Concurrent changes of one session's record on several instances are all kept.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::client::{Sse, call, get_stream, http, initialize, modern, post, post_modern};
 use super::rig::{Instance, Proxy, Redis};
-use super::{call, http, initialize, post};
 
 const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
-/// A 2026-07-28 request: the era's `_meta` in its params.
-fn modern(id: u64, method: &str, mut params: Value) -> Value {
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/clientInfo": {"name": "rig", "version": "0"}
-    });
-    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+/// Subscribes `session` to `uri` through `url`.
+async fn subscribe(client: &reqwest::Client, url: &str, session: &str, uri: &str) {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+                      "params": {"uri": uri}});
+    let resp = post(client, url, Some(session), &body).await;
+    assert_eq!(resp.status(), 200, "subscribe to {uri}");
 }
 
-/// POSTs a 2026-07-28 request, with its `Mcp-Method` and (for a tool call) `Mcp-Name`.
-async fn post_modern(client: &reqwest::Client, url: &str, body: &Value) -> reqwest::Response {
-    let mut req = client
-        .post(url)
-        .header("accept", "application/json, text/event-stream")
-        .header("content-type", "application/json")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", body["method"].as_str().unwrap());
-    if let Some(name) = body["params"]["name"].as_str() {
-        req = req.header("mcp-name", name);
-    }
-    req.body(body.to_string()).send().await.unwrap()
-}
-
-/// An open SSE response, read message by message.
-struct Sse {
-    resp: reqwest::Response,
-    buf: String,
-}
-
-impl Sse {
-    fn new(resp: reqwest::Response) -> Self {
-        assert_eq!(resp.status(), 200);
-        Self {
-            resp,
-            buf: String::new(),
-        }
-    }
-
-    /// The messages that come within `wait` (priming events skipped).
-    async fn within(&mut self, wait: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + wait;
-        let mut seen = Vec::new();
-        loop {
-            while let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                if let Some(data) = block
-                    .lines()
-                    .find_map(|l| l.strip_prefix("data:"))
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty())
-                {
-                    seen.push(serde_json::from_str(data).unwrap());
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.resp.chunk()).await {
-                Ok(Ok(Some(chunk))) => self.buf.push_str(std::str::from_utf8(&chunk).unwrap()),
-                Ok(_) => panic!("the stream ended"),
-                Err(_) => return seen,
-            }
-        }
-    }
-
-    /// The messages until one whose method is `method` (within 20 s), that one included.
-    async fn until(&mut self, method: &str) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut seen = Vec::new();
-        while !seen.iter().any(|m: &Value| m["method"] == method) {
-            assert!(Instant::now() < deadline, "no {method} in {seen:?}");
-            seen.extend(self.within(Duration::from_millis(200)).await);
-        }
-        seen
-    }
+/// Pings `session` through `url` (the instance there then holds the session).
+async fn ping(client: &reqwest::Client, url: &str, session: &str, id: u64) {
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": "ping"});
+    assert_eq!(post(client, url, Some(session), &body).await.status(), 200);
 }
 
 fn count(messages: &[Value], method: &str) -> usize {
@@ -98,14 +36,8 @@ fn count(messages: &[Value], method: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
     let redis = Redis::start().await;
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(Instance::start(&redis).await);
-    }
-    let url: Vec<String> = instances
-        .iter()
-        .map(|i| format!("http://{}/mcp", i.addr))
-        .collect();
+    let instances = Instance::three(&redis, &[]).await;
+    let url: Vec<String> = instances.iter().map(Instance::url).collect();
     let client = http();
 
     // A listen stream on instance 1.
@@ -113,35 +45,16 @@ async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
     let listen = modern(7, "subscriptions/listen", json!({"notifications": filter}));
     let mut listening = Sse::new(post_modern(&client, &url[1], &listen).await);
     let ack = listening
-        .until("notifications/subscriptions/acknowledged")
+        .until_method("notifications/subscriptions/acknowledged")
         .await;
     assert_eq!(ack[0]["params"]["notifications"], filter);
 
     // A 2025-11-25 session served by instances 0 and 1 only, subscribed to note://1
     // through 0, its GET stream on 1.
     let session = initialize(&client, &url[0]).await;
-    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
-                           "params": {"uri": "note://1"}});
-    assert_eq!(
-        post(&client, &url[0], Some(&session), &subscribe)
-            .await
-            .status(),
-        200
-    );
-    let get = client
-        .get(&url[1])
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", &session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .send()
-        .await
-        .unwrap();
-    let mut standalone = Sse::new(get);
-    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
-    assert_eq!(
-        post(&client, &url[0], Some(&session), &ping).await.status(),
-        200
-    );
+    subscribe(&client, &url[0], &session, "note://1").await;
+    let mut standalone = Sse::new(get_stream(&client, &url[1], &session, None).await);
+    ping(&client, &url[0], &session, 2).await;
 
     // Instance 2, which never saw the session, changes the note (a 2026-07-28 call).
     let update = modern(
@@ -150,14 +63,15 @@ async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
         json!({"name": "update_note", "arguments": {"id": "1", "text": "changed on 2"}}),
     );
     assert_eq!(post_modern(&client, &url[2], &update).await.status(), 200);
-    let heard = listening.until("notifications/resources/updated").await;
-    let updated = heard
-        .iter()
-        .find(|m| m["method"] == "notifications/resources/updated")
-        .unwrap();
+    let heard = listening
+        .until_method("notifications/resources/updated")
+        .await;
+    let updated = heard.last().unwrap();
     assert_eq!(updated["params"]["uri"], "note://1");
     assert_eq!(updated["params"]["_meta"][SUBSCRIPTION_ID], 7);
-    let mut got = standalone.until("notifications/resources/updated").await;
+    let mut got = standalone
+        .until_method("notifications/resources/updated")
+        .await;
     got.extend(standalone.within(Duration::from_millis(1500)).await);
     assert_eq!(
         count(&got, "notifications/resources/updated"),
@@ -169,9 +83,13 @@ async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
     let toggle = call(4, "toggle_extras", json!({}));
     let toggle = modern(4, "tools/call", toggle["params"].clone());
     assert_eq!(post_modern(&client, &url[2], &toggle).await.status(), 200);
-    let heard = listening.until("notifications/tools/list_changed").await;
+    let heard = listening
+        .until_method("notifications/tools/list_changed")
+        .await;
     assert_eq!(heard.last().unwrap()["params"]["_meta"][SUBSCRIPTION_ID], 7);
-    let mut got = standalone.until("notifications/tools/list_changed").await;
+    let mut got = standalone
+        .until_method("notifications/tools/list_changed")
+        .await;
     got.extend(standalone.within(Duration::from_millis(1500)).await);
     for method in [
         "notifications/tools/list_changed",
@@ -185,21 +103,14 @@ async fn changes_on_one_instance_reach_the_streams_the_others_hold_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_record_changes_on_every_instance_are_all_kept() {
     let redis = Redis::start().await;
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(Instance::start(&redis).await);
-    }
-    let proxy = Proxy::start(instances.iter().map(|i| i.addr).collect()).await;
+    let instances = Instance::three(&redis, &[]).await;
+    let proxy = Proxy::start(&instances).await;
     let client = http();
     let url = proxy.url();
     let session = initialize(&client, &url).await;
     // Every instance holds the session before the race.
     for id in 1..=3 {
-        let ping = json!({"jsonrpc": "2.0", "id": id, "method": "ping"});
-        assert_eq!(
-            post(&client, &url, Some(&session), &ping).await.status(),
-            200
-        );
+        ping(&client, &url, &session, id).await;
     }
     // 30 subscriptions at once, spread over the three instances, each a read and a
     // write of the one record.
@@ -216,14 +127,9 @@ async fn concurrent_record_changes_on_every_instance_are_all_kept() {
     for subscribed in subscribing {
         assert_eq!(subscribed.await.unwrap(), 200);
     }
-    let mut conn = oxmcp::redis::redis::Client::open(redis.url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
     let record: String = oxmcp::redis::redis::cmd("GET")
-        .arg(format!("{{oxmcp}}:s:{session}"))
-        .query_async(&mut conn)
+        .arg(Redis::record_key(&session))
+        .query_async(&mut redis.connection().await)
         .await
         .unwrap();
     let record: Value = serde_json::from_str(&record).unwrap();
@@ -242,38 +148,13 @@ async fn concurrent_record_changes_on_every_instance_are_all_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_for_the_stream_of_a_dead_instance_waits_for_the_next_get() {
     let redis = Redis::start().await;
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(Instance::start_with(&redis, &["--bus-liveness-ms", "3000"]).await);
-    }
-    let url: Vec<String> = instances
-        .iter()
-        .map(|i| format!("http://{}/mcp", i.addr))
-        .collect();
+    let mut instances = Instance::three(&redis, &["--bus-liveness-ms", "3000"]).await;
+    let url: Vec<String> = instances.iter().map(Instance::url).collect();
     let client = http();
     let session = initialize(&client, &url[0]).await;
-    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
-                           "params": {"uri": "note://1"}});
-    assert_eq!(
-        post(&client, &url[0], Some(&session), &subscribe)
-            .await
-            .status(),
-        200
-    );
-    let get = |n: usize| {
-        client
-            .get(&url[n])
-            .header("accept", "text/event-stream")
-            .header("mcp-session-id", &session)
-            .header("mcp-protocol-version", "2025-11-25")
-            .send()
-    };
-    let standalone = Sse::new(get(1).await.unwrap());
-    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
-    assert_eq!(
-        post(&client, &url[2], Some(&session), &ping).await.status(),
-        200
-    );
+    subscribe(&client, &url[0], &session, "note://1").await;
+    let standalone = Sse::new(get_stream(&client, &url[1], &session, None).await);
+    ping(&client, &url[2], &session, 2).await;
     // The holder of the GET stream dies; once its liveness ran out, a change is kept by
     // the instances that hold the session, for their next GET stream.
     instances[1].kill().await;
@@ -292,11 +173,7 @@ async fn a_change_for_the_stream_of_a_dead_instance_waits_for_the_next_get() {
     );
     // Every instance has heard of the change before the client comes back.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut next = Sse::new(get(2).await.unwrap());
-    let got = next.until("notifications/resources/updated").await;
-    let updated = got
-        .iter()
-        .find(|m| m["method"] == "notifications/resources/updated")
-        .unwrap();
-    assert_eq!(updated["params"]["uri"], "note://1");
+    let mut next = Sse::new(get_stream(&client, &url[2], &session, None).await);
+    let got = next.until_method("notifications/resources/updated").await;
+    assert_eq!(got.last().unwrap()["params"]["uri"], "note://1");
 }

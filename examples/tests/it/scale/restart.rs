@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use super::client::{call, echo, echoed, http, initialize, messages, post, post_request, text_of};
 use super::rig::{Instance, Proxy, Redis};
-use super::{call, http, initialize, messages, post, text_of};
 
 /// Redis with an append-only file synced on every write: what it acknowledged survives
 /// a kill (with `everysec`, the last second may not; without persistence, nothing does:
@@ -45,19 +45,29 @@ impl Tally {
         self.wrong.lock().await.push(what);
     }
 
-    /// Files one response to `tools/call` `echo` of `text` with id `n`; true when answered.
-    async fn call(&self, resp: reqwest::Response, n: u64, text: &str, back: bool) -> bool {
+    /// Files one response to the tool call `n` (`what`), whose answer must be the last
+    /// message, the only one with an id, and say `text`; true when answered.
+    async fn call(
+        &self,
+        resp: reqwest::Response,
+        n: u64,
+        what: &str,
+        text: &str,
+        back: bool,
+    ) -> bool {
         match resp.status().as_u16() {
             200 => {
                 let got = messages(resp).await;
-                if got.len() == 1 && got[0]["id"] == n && text_of(&got[0]) == text {
+                let answers = got.iter().filter(|m| m.get("id").is_some()).count();
+                let last = got.last().cloned().unwrap_or_default();
+                if answers == 1 && last["id"] == n && text_of(&last) == text {
                     self.answered.fetch_add(1, Ordering::Relaxed);
                     if back {
                         self.after.fetch_add(1, Ordering::Relaxed);
                     }
                     true
                 } else {
-                    self.wrong(format!("200 without the answer to {text}: {got:?}"))
+                    self.wrong(format!("{what}: 200 without its answer: {got:?}"))
                         .await;
                     false
                 }
@@ -68,7 +78,7 @@ impl Tally {
             }
             status => {
                 let body = resp.text().await.unwrap_or_default();
-                self.wrong(format!("{status} for {text}: {body}")).await;
+                self.wrong(format!("{what}: {status}: {body}")).await;
                 false
             }
         }
@@ -83,108 +93,80 @@ impl Tally {
     }
 }
 
-/// Calls `echo` in `session` until `stop`, as fast as answers come (100 ms apart after
-/// a 503).
-async fn caller(
-    url: String,
-    session: String,
-    stop: Arc<AtomicBool>,
-    back: Arc<AtomicBool>,
-    tally: Arc<Tally>,
-) {
-    let client = http();
-    let mut n = 0;
-    while !stop.load(Ordering::Relaxed) {
-        n += 1;
-        let text = format!("{session}/{n}");
-        let body = call(n, "echo", json!({"text": text}));
-        let after = back.load(Ordering::Relaxed);
-        match client_post(&client, &url, &session, &body).await {
-            Ok(resp) => {
-                if !tally.call(resp, n, &text, after).await {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+/// The load's state, shared by its clients and the test.
+#[derive(Default)]
+struct Load {
+    /// Set to end the load.
+    stop: AtomicBool,
+    /// Set once Redis is back.
+    back: AtomicBool,
+    tally: Tally,
+}
+
+/// What a client of the load calls.
+#[derive(Debug, Clone, Copy)]
+enum Calls {
+    /// `echo`, answered at once.
+    Echo,
+    /// `long_running` (1.5 s, with progress): a 200 is an SSE stream that must end with
+    /// the call's answer, even when Redis died meanwhile (its events are then not kept for
+    /// resumption, but the live stream goes on).
+    Long,
+}
+
+impl Calls {
+    /// Call `n` in `session`, and the text of its answer.
+    fn request(self, session: &str, n: u64) -> (Value, String) {
+        match self {
+            Self::Echo => {
+                let text = format!("{session}/{n}");
+                (call(n, "echo", json!({"text": text})), text)
             }
-            Err(e) => tally.wrong(format!("no response for {text}: {e}")).await,
+            Self::Long => {
+                let mut body = call(n, "long_running", json!({"seconds": 1.5}));
+                body["params"]["_meta"] = json!({"progressToken": n});
+                (body, "worked for 1.5 s in 6 steps".to_owned())
+            }
         }
     }
 }
 
-async fn client_post(
-    client: &reqwest::Client,
-    url: &str,
-    session: &str,
-    body: &serde_json::Value,
-) -> reqwest::Result<reqwest::Response> {
-    client
-        .post(url)
-        .header("accept", "application/json, text/event-stream")
-        .header("content-type", "application/json")
-        .header("mcp-session-id", session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .body(body.to_string())
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-}
-
-/// Calls `long_running` (1.5 s, with progress) in `session` until `stop`: a 200 is an SSE
-/// stream that must end with the call's answer, even when Redis died meanwhile (its events
-/// are then not kept for resumption, but the live stream goes on).
-async fn worker(
-    url: String,
-    session: String,
-    stop: Arc<AtomicBool>,
-    back: Arc<AtomicBool>,
-    tally: Arc<Tally>,
-) {
+/// Makes `calls` in `session` until the load stops, as fast as answers come (100 ms apart
+/// after a call that got none).
+async fn caller(url: String, session: String, calls: Calls, load: Arc<Load>) {
     let client = http();
     let mut n = 0;
-    while !stop.load(Ordering::Relaxed) {
+    while !load.stop.load(Ordering::Relaxed) {
         n += 1;
-        let mut body = call(n, "long_running", json!({"seconds": 1.5}));
-        body["params"]["_meta"] = json!({"progressToken": n});
-        let after = back.load(Ordering::Relaxed);
-        let resp = match client_post(&client, &url, &session, &body).await {
-            Ok(resp) => resp,
+        let (body, text) = calls.request(&session, n);
+        let what = format!("{calls:?} call {n} in {session}");
+        let after = load.back.load(Ordering::Relaxed);
+        let sent = post_request(&client, &url, Some(&session), &body)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
+        let answered = match sent {
+            Ok(resp) => load.tally.call(resp, n, &what, &text, after).await,
             Err(e) => {
-                tally
-                    .wrong(format!("no response for long call {n}: {e}"))
-                    .await;
-                continue;
+                load.tally.wrong(format!("{what}: no response: {e}")).await;
+                false
             }
         };
-        match resp.status().as_u16() {
-            200 => {
-                let got = messages(resp).await;
-                let last = got.last().cloned().unwrap_or_default();
-                if last["id"] == n && text_of(&last) == "worked for 1.5 s in 6 steps" {
-                    tally.answered.fetch_add(1, Ordering::Relaxed);
-                    if after {
-                        tally.after.fetch_add(1, Ordering::Relaxed);
-                    }
-                } else {
-                    tally
-                        .wrong(format!("long call {n}: 200 without its answer: {got:?}"))
-                        .await;
-                }
-            }
-            503 => {
-                tally.refused(&resp).await;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            status => tally.wrong(format!("long call {n}: {status}")).await,
+        if !answered {
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
 
-/// Makes new sessions until `stop`: each `initialize` gets 200 or 503 with `Retry-After`.
-async fn opener(url: String, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
+/// Makes new sessions until the load stops: each `initialize` gets 200 or 503 with
+/// `Retry-After`.
+async fn opener(url: String, load: Arc<Load>) {
+    let tally = &load.tally;
     let client = http();
     let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {},
         "clientInfo": {"name": "opener", "version": "0"}}});
-    while !stop.load(Ordering::Relaxed) {
+    while !load.stop.load(Ordering::Relaxed) {
         let resp = post(&client, &url, None, &init).await;
         match resp.status().as_u16() {
             200 => {
@@ -216,48 +198,20 @@ fn outage() -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_restarted_mid_load_refuses_clearly_loses_nothing_and_serves_again() {
     let mut redis = Redis::start_with(PERSISTENT).await;
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(Instance::start(&redis).await);
-    }
-    let proxy = Proxy::start(instances.iter().map(|i| i.addr).collect()).await;
+    let instances = Instance::three(&redis, &[]).await;
+    let proxy = Proxy::start(&instances).await;
     let client = http();
     let url = proxy.url();
-    let (stop, back) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicBool::new(false)),
-    );
-    let tally = Arc::new(Tally::default());
+    let load = Arc::new(Load::default());
+    let tally = &load.tally;
     let mut sessions = Vec::new();
-    let mut workers = Vec::new();
-    for _ in 0..6 {
+    let mut workers = vec![tokio::spawn(opener(url.clone(), load.clone()))];
+    let callers = [Calls::Echo; 6].into_iter().chain([Calls::Long; 2]);
+    for calls in callers {
         let session = initialize(&client, &url).await;
         sessions.push(session.clone());
-        let (stop, back, tally) = (stop.clone(), back.clone(), tally.clone());
-        workers.push(tokio::spawn(caller(
-            url.clone(),
-            session,
-            stop,
-            back,
-            tally,
-        )));
-    }
-    workers.push(tokio::spawn(opener(
-        url.clone(),
-        stop.clone(),
-        tally.clone(),
-    )));
-    for _ in 0..2 {
-        let session = initialize(&client, &url).await;
-        sessions.push(session.clone());
-        let (stop, back, tally) = (stop.clone(), back.clone(), tally.clone());
-        workers.push(tokio::spawn(worker(
-            url.clone(),
-            session,
-            stop,
-            back,
-            tally,
-        )));
+        let caller = caller(url.clone(), session, calls, load.clone());
+        workers.push(tokio::spawn(caller));
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = tally.answered.load(Ordering::Relaxed);
@@ -269,13 +223,13 @@ async fn redis_restarted_mid_load_refuses_clearly_loses_nothing_and_serves_again
         "nothing refused while Redis was down"
     );
     redis.restart().await;
-    back.store(true, Ordering::Relaxed);
+    load.back.store(true, Ordering::Relaxed);
     let deadline = Instant::now() + Duration::from_secs(30);
     while tally.after.load(Ordering::Relaxed) < 60 {
         assert!(Instant::now() < deadline, "service did not resume");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop.store(true, Ordering::Relaxed);
+    load.stop.store(true, Ordering::Relaxed);
     for worker in workers {
         worker.await.unwrap();
     }
@@ -292,32 +246,18 @@ async fn redis_restarted_mid_load_refuses_clearly_loses_nothing_and_serves_again
     for (n, session) in sessions.iter().enumerate() {
         for k in 0..3 {
             let id = 1000 + (n * 3 + k) as u64;
-            let body = call(id, "echo", json!({"text": "again"}));
-            let resp = post(&client, &url, Some(session), &body).await;
-            assert_eq!(resp.status(), 200, "session {n} after the restart");
-            assert_eq!(text_of(&messages(resp).await[0]), "again");
+            echoed(&client, &url, session, id, "again").await;
         }
     }
     let fresh = initialize(&client, &url).await;
-    let resp = post(
-        &client,
-        &url,
-        Some(&fresh),
-        &call(1, "echo", json!({"text": "new"})),
-    )
-    .await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(text_of(&messages(resp).await[0]), "new");
+    echoed(&client, &url, &fresh, 1, "new").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_persistence_a_restart_ends_every_session_and_new_ones_work() {
     let mut redis = Redis::start().await;
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(Instance::start(&redis).await);
-    }
-    let proxy = Proxy::start(instances.iter().map(|i| i.addr).collect()).await;
+    let instances = Instance::three(&redis, &[]).await;
+    let proxy = Proxy::start(&instances).await;
     let client = http();
     let url = proxy.url();
     let session = initialize(&client, &url).await;
@@ -329,13 +269,7 @@ async fn without_persistence_a_restart_ends_every_session_and_new_ones_work() {
     let mut n = 0;
     loop {
         n += 1;
-        let resp = post(
-            &client,
-            &url,
-            Some(&session),
-            &call(n, "echo", json!({"text": "x"})),
-        )
-        .await;
+        let resp = echo(&client, &url, &session, n, "x").await;
         match resp.status().as_u16() {
             404 => break,
             503 => assert!(resp.headers().contains_key("retry-after")),
@@ -346,25 +280,11 @@ async fn without_persistence_a_restart_ends_every_session_and_new_ones_work() {
     }
     // Every instance forgets it (each checks the store on each request).
     for k in 0..3 {
-        let resp = post(
-            &client,
-            &url,
-            Some(&session),
-            &call(100 + k, "echo", json!({"text": "x"})),
-        )
-        .await;
+        let resp = echo(&client, &url, &session, 100 + k, "x").await;
         assert_eq!(resp.status(), 404);
     }
     let fresh = initialize(&client, &url).await;
     for k in 0..3 {
-        let resp = post(
-            &client,
-            &url,
-            Some(&fresh),
-            &call(200 + k, "echo", json!({"text": "new"})),
-        )
-        .await;
-        assert_eq!(resp.status(), 200);
-        assert_eq!(text_of(&messages(resp).await[0]), "new");
+        echoed(&client, &url, &fresh, 200 + k, "new").await;
     }
 }

@@ -63,6 +63,20 @@ impl Redis {
         }
     }
 
+    /// A connection to the server, to look at what the instances keep there.
+    pub(crate) async fn connection(&self) -> oxmcp::redis::redis::aio::MultiplexedConnection {
+        oxmcp::redis::redis::Client::open(self.url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+
+    /// The key of the record of `session` (the stores' default prefix).
+    pub(crate) fn record_key(session: &str) -> String {
+        format!("{{oxmcp}}:s:{session}")
+    }
+
     /// Kills the server (SIGKILL) and waits for it: its port refuses connections now.
     pub(crate) async fn kill(&mut self) {
         self.child.kill().await.expect("kill redis-server");
@@ -122,16 +136,21 @@ impl Drop for Redis {
 pub(crate) struct Instance {
     /// Killed when dropped.
     child: Child,
-    pub(crate) addr: SocketAddr,
+    addr: SocketAddr,
 }
 
 impl Instance {
-    pub(crate) async fn start(redis: &Redis) -> Self {
-        Self::start_with(redis, &[]).await
+    /// Three instances on `redis`, each with `flags` (`--task-lease-ms`, say).
+    pub(crate) async fn three(redis: &Redis, flags: &[&str]) -> Vec<Self> {
+        let mut instances = Vec::new();
+        for _ in 0..3 {
+            instances.push(Self::start(redis, flags).await);
+        }
+        instances
     }
 
-    /// [`start`](Self::start), with more flags (`--task-lease-ms`, say).
-    pub(crate) async fn start_with(redis: &Redis, flags: &[&str]) -> Self {
+    /// One instance on `redis` with `flags`, once it listens.
+    pub(crate) async fn start(redis: &Redis, flags: &[&str]) -> Self {
         let port = free_port();
         let mut child = Command::new(SERVER)
             .args(["http", "--port", &port.to_string(), "--redis", &redis.url])
@@ -159,17 +178,20 @@ impl Instance {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
         }
     }
-}
 
-impl Instance {
+    /// Its MCP endpoint (not through the proxy).
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+
     /// Kills the process at once (SIGKILL), as a crash would.
     pub(crate) async fn kill(&mut self) {
         self.child.kill().await.expect("kill everything-server");
     }
 }
 
-/// The round-robin proxy: `url()` is its MCP endpoint; `counts` how many requests went
-/// to each backend.
+/// The round-robin proxy in front of some instances: `url()` is its MCP endpoint; `counts`
+/// how many requests went to each instance.
 pub(crate) struct Proxy {
     pub(crate) addr: SocketAddr,
     pub(crate) counts: Arc<Vec<AtomicUsize>>,
@@ -181,7 +203,8 @@ pub(crate) struct Proxy {
 }
 
 impl Proxy {
-    pub(crate) async fn start(backends: Vec<SocketAddr>) -> Self {
+    pub(crate) async fn start(instances: &[Instance]) -> Self {
+        let backends: Vec<SocketAddr> = instances.iter().map(|i| i.addr).collect();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let counts: Arc<Vec<AtomicUsize>> =

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::client::{call, http, initialize, messages, post};
 use super::rig::{Instance, Proxy, Redis};
-use super::{call, http, initialize, messages, post};
 
 /// The task lease of the instances: short, so that a takeover comes within seconds.
 const LEASE_MS: &str = "1500";
@@ -62,15 +62,12 @@ async fn settled(client: &reqwest::Client, url: &str, session: &str, task: &str)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tasks_of_a_killed_instance_are_taken_over_by_lease() {
     let redis = Redis::start().await;
-    let mut instances = Vec::new();
-    for _ in 0..3 {
-        instances.push(Instance::start_with(&redis, &["--task-lease-ms", LEASE_MS]).await);
-    }
-    let proxy = Proxy::start(instances.iter().map(|i| i.addr).collect()).await;
+    let mut instances = Instance::three(&redis, &["--task-lease-ms", LEASE_MS]).await;
+    let proxy = Proxy::start(&instances).await;
     let client = http();
     let url = proxy.url();
     let session = initialize(&client, &url).await;
-    let doomed = format!("http://{}/mcp", instances[0].addr);
+    let doomed = instances[0].url();
     let work = json!({"seconds": WORK_SECONDS});
     let resumable = create(&client, &doomed, &session, 1, "long_running", work).await;
     let confirm = json!({"action": "deploy"});

@@ -31,10 +31,15 @@
 //!   `{.var*}` and `{/var*}` (the value keeps its separators); elsewhere it is refused.
 //!
 //! Matching is O(length of the URI + length of the template): every step moves forward and
-//! nothing is retried, so a hostile URI cannot make it slow.
+//! nothing is retried, so a hostile URI cannot make it slow. The tests count the bytes the
+//! matcher looks at and bound them by a multiple of the URI's length.
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+use scan::Scan;
+
+mod scan;
 
 /// Variables bound by a successful match, by name.
 pub type UriVariables = BTreeMap<String, String>;
@@ -240,22 +245,35 @@ impl UriTemplate {
 
     /// Matches `uri` against the template; returns the bound variables, or `None`.
     pub fn matches(&self, uri: &str) -> Option<UriVariables> {
+        self.match_scan(&mut Scan::new(uri))
+    }
+
+    /// Matches and counts the bytes looked at, the measure the linear-time tests bound;
+    /// panics past `budget` bytes.
+    #[cfg(test)]
+    fn matches_counting(&self, uri: &str, budget: usize) -> (Option<UriVariables>, usize) {
+        let mut scan = Scan::with_budget(uri, budget);
+        let vars = self.match_scan(&mut scan);
+        (vars, scan.work())
+    }
+
+    fn match_scan(&self, uri: &mut Scan<'_>) -> Option<UriVariables> {
         let mut vars = UriVariables::new();
         let mut pos = 0;
         for (index, part) in self.parts.iter().enumerate() {
             let is_last = index + 1 == self.parts.len();
             match part {
                 Part::Literal(literal) if is_last => {
-                    (&uri[pos..] == literal.as_str()).then_some(())?;
+                    uri.is_rest(pos, literal).then_some(())?;
                     pos = uri.len();
                 }
                 Part::Literal(literal) => {
-                    uri[pos..].starts_with(literal.as_str()).then_some(())?;
+                    uri.has_at(pos, literal).then_some(())?;
                     pos += literal.len();
                 }
                 Part::Expression(expression) => {
                     let end = self.extent_end(index, expression, uri, pos)?;
-                    bind(expression, &uri[pos..end], &mut vars)?;
+                    bind(expression, uri.slice(pos, end), &mut vars)?;
                     pos = end;
                 }
             }
@@ -268,32 +286,26 @@ impl UriTemplate {
         &self,
         index: usize,
         expression: &Expression,
-        uri: &str,
+        uri: &mut Scan<'_>,
         pos: usize,
     ) -> Option<usize> {
-        let rest = &uri[pos..];
         // A required expression takes at least its first character.
         let first = match expression.operator.prefix() {
-            Some(own) if rest.starts_with(own) => own.len_utf8(),
+            Some(own) if uri.has_at(pos, own.encode_utf8(&mut [0; 4])) => own.len_utf8(),
             _ if expression.operator.optional() => 0,
-            _ => rest.chars().next().map_or(0, char::len_utf8),
+            _ => uri.char_len_at(pos),
         };
         match self.parts.get(index + 1) {
             None => Some(uri.len()),
-            Some(Part::Literal(literal)) if index + 2 == self.parts.len() => rest
-                .ends_with(literal.as_str())
-                .then(|| uri.len() - literal.len())
-                .filter(|end| *end >= pos),
-            Some(Part::Literal(literal)) => rest[first..]
-                .find(literal.as_str())
-                .map(|at| pos + first + at),
+            Some(Part::Literal(literal)) if index + 2 == self.parts.len() => {
+                uri.suffix_from(pos, literal).filter(|end| *end >= pos)
+            }
+            Some(Part::Literal(literal)) => uri.find_from(pos + first, literal),
             Some(Part::Expression(next)) => {
                 let stop = next.operator.prefix()?;
-                let skip = first;
                 Some(
-                    rest[skip..]
-                        .find(stop)
-                        .map_or(uri.len(), |at| pos + skip + at),
+                    uri.find_from(pos + first, stop.encode_utf8(&mut [0; 4]))
+                        .unwrap_or(uri.len()),
                 )
             }
         }

@@ -1,5 +1,3 @@
-use std::time::{Duration, Instant};
-
 use super::*;
 
 fn vars(template: &str, uri: &str) -> Option<Vec<(String, String)>> {
@@ -141,35 +139,59 @@ fn parse_errors() {
     assert_eq!(t.to_string(), "x/{a}/{+b}{?c,d}");
 }
 
-/// Time to match `uri` against `template` (and whether it matched).
-fn timed(template: &str, uri: &str) -> (Duration, bool) {
+/// Bytes of `uri` the matcher looks at when matching it against `template` (and whether it
+/// matched). Deterministic, unlike a timing: the work is counted, not measured. Panics as soon
+/// as the count passes four looks at each byte of the URI and the template, so a super-linear
+/// matcher fails here instead of running for minutes.
+fn work(template: &str, uri: &str) -> (usize, bool) {
     let t = UriTemplate::parse(template).unwrap();
-    let start = Instant::now();
-    let matched = t.matches(uri).is_some();
-    (start.elapsed(), matched)
+    let (vars, work) = t.matches_counting(uri, 4 * (uri.len() + template.len()));
+    (work, vars.is_some())
+}
+
+/// URIs of about `n` bytes for each template: classic regex-backtracking traps (many
+/// candidate split points, no match at the end) and long values that do match.
+fn hostile_cases(n: usize) -> [(&'static str, String, bool); 6] {
+    [
+        ("{+a}x{+b}x{+c}y", "x".repeat(n), false),
+        ("{+a}/{+b}/{+c}.json", "/".repeat(n), false),
+        ("p/{a}{/b*}{?q}", format!("p/a{}", "/b".repeat(n / 2)), true),
+        ("{+a}aaab", "a".repeat(n), false),
+        (
+            "files/{+path}/meta",
+            format!("files/{}/meta", "a/".repeat(n / 2)),
+            true,
+        ),
+        (
+            "{+a}x{+b}",
+            format!("{}x{}", "y".repeat(n / 2), "x".repeat(n / 2)),
+            true,
+        ),
+    ]
 }
 
 #[test]
 fn hostile_uris_are_matched_in_linear_time() {
-    // Classic regex-backtracking traps: many candidate split points, no match at the end.
-    let cases = [
-        ("{+a}x{+b}x{+c}y", "x".repeat(100_000)),
-        ("{+a}/{+b}/{+c}.json", "/".repeat(100_000)),
-        ("p/{a}{/b*}{?q}", format!("p/a{}", "/b".repeat(50_000))),
-        ("{+a}aaab", "a".repeat(100_000)),
-    ];
-    for (template, uri) in &cases {
-        let (small, _) = timed(template, &uri[..uri.len() / 10]);
-        let (large, _) = timed(template, uri);
+    // Counts, not timings, so the inputs need not be large: retrying each of the n candidate
+    // split points of one expression would look at about n²/2 bytes, 1,000 times the budget
+    // of `work` at n = 10,000.
+    let small = hostile_cases(1_000);
+    let large = hostile_cases(10_000);
+    for ((template, short, _), (_, uri, matches)) in small.iter().zip(&large) {
+        let (short_work, _) = work(template, short);
+        let (long_work, matched) = work(template, uri);
+        assert_eq!(matched, *matches, "{template}");
+        // Ten times the input, at most ten times the work (a quadratic matcher: a hundred).
         assert!(
-            large < Duration::from_millis(200),
-            "{template}: {large:?} for {} bytes",
-            uri.len()
+            long_work <= 10 * short_work + 10 * template.len(),
+            "{template}: {short_work} -> {long_work}"
         );
-        // Ten times the input must not cost a hundred times the time.
-        assert!(
-            large < small * 50 + Duration::from_millis(5),
-            "{template}: {small:?} -> {large:?}"
-        );
+        if *matches {
+            // The count is live: binding reads every byte of the values.
+            assert!(
+                long_work >= uri.len() - template.len(),
+                "{template}: {long_work}"
+            );
+        }
     }
 }
