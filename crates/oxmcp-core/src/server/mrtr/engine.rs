@@ -11,7 +11,6 @@ use oxmcp_types::ErrorData;
 use oxmcp_types::modern::InputRequiredResult;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use tokio_util::sync::CancellationToken;
 
 use super::RoundTripConfig;
 use super::recorder::{InputRecorder, Outcome, RoundHandle};
@@ -139,10 +138,10 @@ pub(crate) fn begin(
 }
 
 impl Started {
-    /// Cancelled when the handler asked more questions than a round may hold: the engine
-    /// then stops it (its calls no longer return).
-    pub(crate) fn overflow(&self) -> CancellationToken {
-        self.recorder.overflow().clone()
+    /// Ends when the handler asked more questions than a round may hold: the engine then
+    /// stops it (its calls no longer return).
+    pub(crate) async fn overflowed(&self) {
+        self.recorder.overflow().raised().await;
     }
 
     /// What the request's peer answers its requests to the client with.

@@ -3,6 +3,7 @@
 //! one has answered yet.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use oxmcp_types::ErrorData;
@@ -11,7 +12,7 @@ use oxmcp_types::modern::{InputRequest, InputRequests};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use tokio_util::sync::CancellationToken;
+use tokio::sync::Notify;
 
 use super::DEFAULT_MAX_INPUT_REQUESTS;
 use super::state::{Answer, Asked, digest};
@@ -60,6 +61,42 @@ struct Rounds {
     refusal: Option<ErrorData>,
 }
 
+/// Raised once a handler asked more than a round holds, so that the engine stops it: a
+/// flag and a wake-up inside the recorder, nothing allocated of its own (every modern
+/// call that may ask has one).
+#[derive(Debug, Default)]
+pub(crate) struct Overflow {
+    raised: AtomicBool,
+    notify: Notify,
+}
+
+impl Overflow {
+    /// Raises it, waking whoever waits.
+    pub(crate) fn raise(&self) {
+        self.raised.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    /// Whether it was raised.
+    pub(crate) fn is_raised(&self) -> bool {
+        self.raised.load(Ordering::Acquire)
+    }
+
+    /// Ends once it is raised (at once if it was).
+    pub(crate) async fn raised(&self) {
+        loop {
+            let notified = self.notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the flag is read: a raise in between still wakes it.
+            notified.as_mut().enable();
+            if self.is_raised() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// Answers a modern request's handler's requests to the client (see the [module
 /// docs](super)). One per request; shared by the clones of its context.
 #[derive(Debug)]
@@ -67,8 +104,8 @@ pub(crate) struct InputRecorder {
     rounds: Mutex<Rounds>,
     /// How many questions one round may leave open.
     limit: usize,
-    /// Cancelled when the handler asked more: the engine then stops it.
-    overflow: CancellationToken,
+    /// Raised when the handler asked more: the engine then stops it.
+    overflow: Overflow,
     /// Whether this recorder only replays answers (see [`Self::replaying`]).
     replay_only: bool,
 }
@@ -102,7 +139,7 @@ impl InputRecorder {
                 ..Rounds::default()
             }),
             limit,
-            overflow: CancellationToken::new(),
+            overflow: Overflow::default(),
             replay_only: false,
         }
     }
@@ -162,8 +199,8 @@ impl InputRecorder {
         lock(&self.rounds).used.clone()
     }
 
-    /// Cancelled once the handler asked more than the limit: stop it.
-    pub(crate) fn overflow(&self) -> &CancellationToken {
+    /// Raised once the handler asked more than the limit: stop it.
+    pub(crate) fn overflow(&self) -> &Overflow {
         &self.overflow
     }
 
@@ -236,7 +273,7 @@ impl InputRecorder {
                      (RoundTripConfig::max_input_requests)"
                 ))
             });
-            self.overflow.cancel();
+            self.overflow.raise();
         } else {
             let asked = Asked {
                 method: method.to_owned(),
@@ -331,7 +368,7 @@ impl RoundHandle {
         params: Option<&RawValue>,
     ) -> Result<Box<RawValue>, RequestError> {
         let answer = self.recorder.answer(self.key.as_deref(), method, params);
-        if self.recorder.overflow.is_cancelled() {
+        if self.recorder.overflow.is_raised() {
             std::future::pending::<()>().await;
         }
         answer
@@ -521,9 +558,9 @@ mod limit_tests {
         for _ in 0..2 {
             assert!(r.answer(None, "roots/list", None).is_err());
         }
-        assert!(!r.overflow().is_cancelled());
+        assert!(!r.overflow().is_raised());
         assert!(r.answer(None, "roots/list", None).is_err());
-        assert!(r.overflow().is_cancelled());
+        assert!(r.overflow().is_raised());
         assert!(matches!(r.outcome(), Outcome::Refused(e) if e.message.contains("more than 2")));
     }
 }

@@ -422,11 +422,10 @@ impl Handler<Server> for McpServer {
         };
         // A handler that asked more than a round holds is stopped (its answer is the
         // recorder's refusal).
-        let overflow = started.overflow();
         let result = tokio::select! {
             biased;
             result = work => result,
-            () = overflow.cancelled() => Err(ErrorData::internal_error("stopped")),
+            () = started.overflowed() => Err(ErrorData::internal_error("stopped")),
         };
         started.finish(&shared.round_trips, result)
     }
