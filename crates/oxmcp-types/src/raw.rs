@@ -1,113 +1,155 @@
-//! Members of a JSON object found without reading it, in the layout clients write: the
-//! first member (`{"name":"echo",...`) and the last one (`...,"_meta":{...}}`). Each finder
-//! answers only when the text leaves no doubt and `None` otherwise, so a caller reads the
-//! object the usual way then; what they find is what serde reads, given text that is valid
-//! JSON (the text of a [`RawValue`](serde_json::value::RawValue)).
+//! Members of a JSON object found without reading it, in the layouts clients write:
+//! `_meta` last (`{"name":"echo",...,"_meta":{...}}`, as JavaScript clients write it) or
+//! first (`{"_meta":{...},"name":"echo",...}`, as a sorted map or a Python model writes
+//! it), and the string member next to it. Each finder answers only when the text leaves no
+//! doubt and `None` otherwise, so a caller reads the object the usual way then; what they
+//! find is what serde reads, given text that is valid JSON (the text of a
+//! [`RawValue`](serde_json::value::RawValue)).
 
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-/// The last member of an object, when it is the only member with its key.
+/// Where `_meta` lies in an object's text: its value, and the cut that takes the member
+/// out (with the comma that separates it from its neighbour), as byte ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Trailing<'a> {
-    /// The member's value, as it stands in the text (not checked: see [`trailing_meta`]).
-    pub value: &'a str,
-    /// The object's text before the member, without the comma that separates them: `{`
-    /// and the members before it.
-    pub head: &'a str,
-    /// Where the value starts in the text.
-    pub value_at: usize,
+pub struct MetaPlace {
+    /// The value's range.
+    pub value: (usize, usize),
+    /// The range that [`without`](Self::without) removes.
+    pub cut: (usize, usize),
+    /// Whether `_meta` is the first member (else it is the last); the next member then
+    /// starts where the cut ends.
+    pub first: bool,
 }
 
-impl<'a> Trailing<'a> {
-    /// The same member of the same `text`, from where [`head`](Self::head) ends and
-    /// [`value_at`](Self::value_at): what a caller that was handed those two numbers
-    /// rebuilds without searching again. `None` when they do not fit the text.
-    ///
-    /// ```
-    /// use oxmcp_types::raw::{Trailing, trailing_meta};
-    /// let text = r#"{"a":1, "_meta":{"k":2}}"#;
-    /// let t = trailing_meta(text).unwrap();
-    /// assert_eq!(Trailing::at(text, t.head.len(), t.value_at), Some(t));
-    /// ```
-    pub fn at(text: &'a str, head_len: usize, value_at: usize) -> Option<Self> {
-        let head = text.get(..head_len)?;
-        let end = text.trim_end_matches(is_ws).strip_suffix('}')?.len();
-        let value = text.get(value_at..end)?.trim_end_matches(is_ws);
-        (head_len < value_at && !value.is_empty()).then_some(Self {
-            value,
-            head,
-            value_at,
-        })
+impl MetaPlace {
+    /// The value in `text`; `None` when the place does not fit it.
+    pub fn value<'a>(&self, text: &'a str) -> Option<&'a str> {
+        text.get(self.value.0..self.value.1)
     }
 
-    /// The object without the member: its head, closed.
+    /// The object `text` without the member; `None` when the place does not fit it.
     ///
     /// ```
-    /// let t = oxmcp_types::raw::trailing_meta(r#"{"a":1, "_meta":{"k":2}}"#).unwrap();
-    /// assert_eq!(t.without(), r#"{"a":1}"#);
+    /// use oxmcp_types::raw::meta_place;
+    ///
+    /// let last = r#"{"a":1, "_meta":{"k":2}}"#;
+    /// assert_eq!(meta_place(last).unwrap().without(last).unwrap(), r#"{"a":1}"#);
+    /// let first = r#"{ "_meta":{"k":2} , "a":1}"#;
+    /// assert_eq!(meta_place(first).unwrap().without(first).unwrap(), r#"{"a":1}"#);
     /// ```
-    pub fn without(&self) -> String {
-        let mut text = String::with_capacity(self.head.len() + 1);
-        text.push_str(self.head);
-        text.push('}');
-        text
+    pub fn without(&self, text: &str) -> Option<String> {
+        let (before, after) = (text.get(..self.cut.0)?, text.get(self.cut.1..)?);
+        let mut rest = String::with_capacity(before.len() + after.len());
+        rest.push_str(before);
+        rest.push_str(after);
+        Some(rest)
     }
 }
 
-/// The `_meta` member of the object `text` when it is written last: the text after its
-/// key up to the object's closing brace. `None` when the text has a `\u` escape (a key
-/// could spell `_meta` in escapes), `"_meta"` twice or not at all, or when `_meta` is not
-/// plainly a key.
-///
-/// The value is returned as it stands and is one JSON value only when the member is the
-/// object's last one: in `{"a":{"_meta":1}}` it is `1}`. A caller checks it (a balanced
-/// value, or one it has read before) before it relies on it.
-///
-/// ```
-/// use oxmcp_types::raw::trailing_meta;
-///
-/// let t = trailing_meta(r#"{"name":"echo","_meta":{"v":"1"}}"#).unwrap();
-/// assert_eq!((t.head, t.value), (r#"{"name":"echo""#, r#"{"v":"1"}"#));
-/// assert!(trailing_meta(r#"{"_meta":{},"name":"echo"}"#).is_some_and(|t| t.value != "{}"));
-/// assert!(trailing_meta(r#"{"_m\u0065ta":{},"_meta":{}}"#).is_none());
-/// ```
-pub fn trailing_meta(text: &str) -> Option<Trailing<'_>> {
+/// The `\u` escapes and the `_meta` key: a text with an escape may spell a key in escapes,
+/// and one with the key twice has two members (or one inside another value).
+fn single_meta_key(bytes: &[u8]) -> Option<usize> {
     const KEY: &[u8] = b"\"_meta\"";
     static FIND: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(KEY));
     static UNICODE_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
-    let bytes = text.as_bytes();
     if UNICODE_ESCAPE.find(bytes).is_some() {
         return None;
     }
-    // (A reverse search would look where `_meta` usually is, but it has no vectorized
-    // prefilter: two forward ones cost less.)
     let at = FIND.find(bytes)?;
     if FIND.find(&bytes[at + 1..]).is_some() || escaped(bytes, at) {
         return None;
     }
-    let colon = skip_ws(bytes, at + KEY.len());
-    if bytes.get(colon) != Some(&b':') {
+    Some(at)
+}
+
+/// Where the value of the key whose opening quote is at `at` starts.
+fn value_after_key(bytes: &[u8], at: usize, key_len: usize) -> Option<usize> {
+    let colon = skip_ws(bytes, at + key_len + 2);
+    (bytes.get(colon) == Some(&b':')).then(|| skip_ws(bytes, colon + 1))
+}
+
+/// Where `_meta` lies in the object `text` when it is written first or last. `None` when
+/// the text has a `\u` escape (a key could spell `_meta` in escapes), `"_meta"` twice or
+/// not at all, or when `_meta` is not plainly a key of the object.
+///
+/// Written first, the value is found by its brackets (it must be an object) and is one
+/// JSON value. Otherwise it is taken to be last: the value is the text after the key up
+/// to the object's closing brace, which is one JSON value only when the member is the
+/// last one (in `{"a":{"_meta":1}}` it is `1}`); a caller checks it (a value it has read
+/// before) before it relies on it.
+///
+/// ```
+/// use oxmcp_types::raw::meta_place;
+///
+/// let text = r#"{"name":"echo","_meta":{"v":"1"}}"#;
+/// let place = meta_place(text).unwrap();
+/// assert_eq!((place.value(text), place.first), (Some(r#"{"v":"1"}"#), false));
+/// assert_eq!(place.without(text).unwrap(), r#"{"name":"echo"}"#);
+/// let text = r#"{"_meta":{"v":"}"},"name":"echo"}"#;
+/// let place = meta_place(text).unwrap();
+/// assert_eq!((place.value(text), place.first), (Some(r#"{"v":"}"}"#), true));
+/// assert_eq!(&text[place.cut.1..], r#""name":"echo"}"#);
+/// let inner = r#"{"a":{"_meta":{}}}"#;
+/// assert!(meta_place(inner).is_some_and(|p| p.value(inner) != Some("{}")));
+/// assert!(meta_place(r#"{"_m\u0065ta":{},"_meta":{}}"#).is_none());
+/// ```
+pub fn meta_place(text: &str) -> Option<MetaPlace> {
+    let bytes = text.as_bytes();
+    let at = single_meta_key(bytes)?;
+    let open = skip_ws(bytes, 0);
+    if bytes.get(open) != Some(&b'{') {
         return None;
     }
+    if skip_ws(bytes, open + 1) == at {
+        leading(text, at, open)
+    } else {
+        trailing(text, at)
+    }
+}
+
+/// `_meta`, whose key is at `at`, as the last member.
+fn trailing(text: &str, at: usize) -> Option<MetaPlace> {
+    let bytes = text.as_bytes();
+    let value_at = value_after_key(bytes, at, 5)?;
     let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace())?;
     if bytes[end] != b'}' {
         return None;
     }
-    let value_at = skip_ws(bytes, colon + 1);
-    let value = text.get(value_at..end)?.trim_end_matches(is_ws);
+    let value_end = value_at + text.get(value_at..end)?.trim_end_matches(is_ws).len();
     let head = text.get(..at)?.trim_end_matches(is_ws);
     let head = match head.strip_suffix(',') {
         Some(earlier) => earlier.trim_end_matches(is_ws),
         None if head.ends_with('{') => head,
         None => return None,
     };
-    (!value.is_empty()).then_some(Trailing {
-        value,
-        head,
-        value_at,
+    (value_end > value_at).then_some(MetaPlace {
+        value: (value_at, value_end),
+        cut: (head.len(), end),
+        first: false,
+    })
+}
+
+/// `_meta`, whose key is at `at`, as the first member of the object opened at `open`.
+fn leading(text: &str, at: usize, open: usize) -> Option<MetaPlace> {
+    let bytes = text.as_bytes();
+    let value_at = value_after_key(bytes, at, 5)?;
+    if bytes.get(value_at) != Some(&b'{') {
+        return None;
+    }
+    let value_end = container_end(bytes, value_at)?;
+    let after = skip_ws(bytes, value_end);
+    let next = match bytes.get(after) {
+        Some(b',') => skip_ws(bytes, after + 1),
+        Some(b'}') => after,
+        _ => return None,
+    };
+    Some(MetaPlace {
+        value: (value_at, value_end),
+        cut: (open + 1, next),
+        first: true,
     })
 }
 
@@ -124,22 +166,75 @@ pub fn trailing_meta(text: &str) -> Option<Trailing<'_>> {
 pub fn first_string<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     let bytes = text.as_bytes();
     let open = skip_ws(bytes, 0);
-    let quote = skip_ws(bytes, open + 1);
-    if bytes.get(open) != Some(&b'{') || bytes.get(quote) != Some(&b'"') {
+    if bytes.get(open) != Some(&b'{') {
         return None;
     }
-    let after_key = quote + 1 + key.len();
-    if text.get(quote + 1..after_key) != Some(key) || bytes.get(after_key) != Some(&b'"') {
+    string_member_at(text, skip_ws(bytes, open + 1), key)
+}
+
+/// The member that starts at `at` in `text` when its key is `key` and its value a string
+/// without escapes: that string's text.
+///
+/// ```
+/// use oxmcp_types::raw::string_member_at;
+///
+/// let text = r#"{"_meta":{},"name":"echo"}"#;
+/// assert_eq!(string_member_at(text, 12, "name"), Some("echo"));
+/// assert_eq!(string_member_at(text, 1, "name"), None);
+/// ```
+pub fn string_member_at<'a>(text: &'a str, at: usize, key: &str) -> Option<&'a str> {
+    let bytes = text.as_bytes();
+    if bytes.get(at) != Some(&b'"') {
         return None;
     }
-    let colon = skip_ws(bytes, after_key + 1);
-    let start = skip_ws(bytes, colon + 1);
-    if bytes.get(colon) != Some(&b':') || bytes.get(start) != Some(&b'"') {
+    let after_key = at + 1 + key.len();
+    if text.get(at + 1..after_key) != Some(key) || bytes.get(after_key) != Some(&b'"') {
+        return None;
+    }
+    let start = value_after_key(bytes, at, key.len())?;
+    if bytes.get(start) != Some(&b'"') {
         return None;
     }
     let rest = text.get(start + 1..)?;
     let len = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
     (rest.as_bytes()[len] == b'"').then(|| &rest[..len])
+}
+
+/// The end of the object or array that opens at `at` (one past its closing bracket),
+/// skipping strings a word at a time; `None` when it does not close.
+fn container_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = at;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                i = string_end(bytes, i)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// One past the closing quote of the string whose opening quote is at `at`.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
 }
 
 /// Whether `c` is JSON whitespace.
@@ -171,6 +266,17 @@ mod tests {
 
     use super::*;
 
+    /// `place` took `_meta` out of `text` as serde sees it.
+    fn as_serde_reads(text: &str, place: MetaPlace) {
+        let serde: Map<String, Value> = serde_json::from_str(text).unwrap();
+        let value: Value = serde_json::from_str(place.value(text).unwrap()).unwrap();
+        assert_eq!(Some(&value), serde.get("_meta"), "{text}");
+        let rest: Map<String, Value> = serde_json::from_str(&place.without(text).unwrap()).unwrap();
+        let mut expected = serde;
+        expected.remove("_meta");
+        assert_eq!(rest, expected, "{text}");
+    }
+
     #[test]
     fn a_trailing_meta_is_what_serde_reads() {
         for text in [
@@ -179,14 +285,28 @@ mod tests {
             "{ \"a\" : 1 ,\n \"_meta\" : { \"k\" : null } \n}",
             r#"{"a":"\"_met","_meta":{"k":"a\"b"}}"#,
         ] {
-            let found = trailing_meta(text).unwrap();
-            let serde: Map<String, Value> = serde_json::from_str(text).unwrap();
-            let value: Value = serde_json::from_str(found.value).unwrap();
-            assert_eq!(Some(&value), serde.get("_meta"), "{text}");
-            let rest: Map<String, Value> = serde_json::from_str(&found.without()).unwrap();
-            let mut expected = serde.clone();
-            expected.remove("_meta");
-            assert_eq!(rest, expected, "{text}");
+            as_serde_reads(text, meta_place(text).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_leading_meta_is_what_serde_reads() {
+        for text in [
+            r#"{"_meta":{}}"#,
+            r#"{"_meta":{"a":[1,{"b":"}]"}],"c":"\\"},"name":"echo","arguments":{}}"#,
+            "{ \"_meta\" : { \"k\" : null } ,\n \"a\" : 1 \n}",
+        ] {
+            let place = meta_place(text).unwrap();
+            assert!(place.first, "{text}");
+            as_serde_reads(text, place);
+        }
+        for text in [
+            r#"{"_meta":null,"name":"echo"}"#,
+            r#"{"_meta":{},"_meta":{}}"#,
+            r#"{"_meta":{"k":"\u0041"}}"#,
+            r#"{"_meta":{"k":1}"#,
+        ] {
+            assert_eq!(meta_place(text), None, "{text}");
         }
     }
 
@@ -201,13 +321,17 @@ mod tests {
             r#"{"a":"_meta"}"#,
             r#"{"a":1 "_meta":{}}"#,
         ] {
-            assert_eq!(trailing_meta(text), None, "{text}");
+            assert_eq!(meta_place(text), None, "{text}");
         }
-        // Not last: found, but the value is not one JSON value (what a caller checks).
-        for text in [r#"{"_meta":{},"name":"e"}"#, r#"{"a":{"_meta":{"k":1}}}"#] {
-            let found = trailing_meta(text).unwrap();
+        // Neither first nor last: found, but the value is not one JSON value (what a
+        // caller checks).
+        for text in [
+            r#"{"a":1,"_meta":{},"name":"e"}"#,
+            r#"{"a":{"_meta":{"k":1}}}"#,
+        ] {
+            let place = meta_place(text).unwrap();
             assert!(
-                serde_json::from_str::<Value>(found.value).is_err(),
+                serde_json::from_str::<Value>(place.value(text).unwrap()).is_err(),
                 "{text}"
             );
         }

@@ -13,6 +13,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use oxmcp_types::era::ModernMeta;
+use oxmcp_types::raw::MetaPlace;
 use oxmcp_types::{
     ClientCapabilities, Implementation, LoggingLevel, ProgressToken, ProtocolVersion,
 };
@@ -23,11 +24,11 @@ use super::state::lock;
 use crate::role::Server;
 
 /// The state of a modern request, read from its `_meta` by its transport before the
-/// engine got it (see [`ModernStateCache::state`]): the engine's [`ModernContext`]
-/// (super::ModernContext) takes it from the request's extensions instead of reading the
-/// params again.
+/// engine got it (see [`ModernStateCache::state`]): the engine's
+/// [`ModernContext`](super::ModernContext) takes it from the request's extensions instead
+/// of reading the params again.
 #[derive(Debug, Clone)]
-pub struct ModernState(pub(crate) Arc<SessionInfo<Server>>, Option<(usize, usize)>);
+pub struct ModernState(pub(crate) Arc<SessionInfo<Server>>, Option<MetaPlace>);
 
 impl ModernState {
     /// The state.
@@ -35,20 +36,18 @@ impl ModernState {
         &self.0
     }
 
-    /// Where the request's `_meta` lies when it is known to be the last member of its
-    /// params (a state found [`by_text`](ModernStateCache::by_text) for the `_meta` the
-    /// params' layout gave, then placed [`at`](Self::at) it): the length of the params'
-    /// text before the member and where its value starts. The engine then reads the
-    /// params without it.
-    pub fn meta_at(&self) -> Option<(usize, usize)> {
+    /// Where the request's `_meta` lies in its params, when that is known (a state found
+    /// [`by_text`](ModernStateCache::by_text) for the `_meta` the params' layout gave,
+    /// then placed [`at`](Self::at) it). The engine then reads the params without it.
+    pub fn meta_place(&self) -> Option<MetaPlace> {
         self.1
     }
 
-    /// This state, for a request whose `_meta` the params' layout found at `meta_at`
-    /// ([`ParamsLayout::meta_at`](oxmcp_types::era::ParamsLayout::meta_at)).
+    /// This state, for a request whose `_meta` the params' layout found at `place`
+    /// ([`ParamsLayout::place`](oxmcp_types::era::ParamsLayout::place)).
     #[must_use]
-    pub fn at(mut self, meta_at: (usize, usize)) -> Self {
-        self.1 = Some(meta_at);
+    pub fn at(mut self, place: MetaPlace) -> Self {
+        self.1 = Some(place);
         self
     }
 }

@@ -163,7 +163,7 @@ fn known_state<'r>(
         return None;
     }
     let layout = RequestProbe::layout(&request.method, request.params.as_deref())?;
-    let state = inner.modern_states.by_text(layout.meta)?.at(layout.meta_at);
+    let state = inner.modern_states.by_text(layout.meta)?.at(layout.place);
     Some((layout, state))
 }
 

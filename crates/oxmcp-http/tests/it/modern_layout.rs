@@ -1,5 +1,5 @@
-//! Modern requests written the usual way (`name` first, `_meta` last) whose `_meta` the
-//! server read before are served without reading it again (`ModernStateCache::by_text`),
+//! Modern requests written the usual ways (`name` first and `_meta` last, or `_meta` first
+//! and `name` next) whose `_meta` the server read before are served without reading it again (`ModernStateCache::by_text`),
 //! and answered exactly as the requests the server reads whole: the same results, the same
 //! refusals (headers that disagree, a repeated member, a marked parameter without its
 //! header), with the memo on and off.

@@ -5,7 +5,7 @@
 //! that runs its tool directly never reads it again.
 
 use oxmcp_types::modern::InputResponses;
-use oxmcp_types::raw::Trailing;
+use oxmcp_types::raw::MetaPlace;
 use oxmcp_types::{CallToolRequestParams, ErrorData, JsonObject, TaskMetadata};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -43,23 +43,19 @@ struct Body {
 
 impl<'a> CallParams<'a> {
     /// Reads `params` (absent ones as `{}`); -32602 when they are not a `tools/call`'s, a
-    /// `_meta` that is not an object included. When the request's transport found its
-    /// `_meta` to be the params' last member, at `meta_at` (see
-    /// [`ModernState::meta_at`]), the rest is read without it, so that its bytes are not
-    /// read again.
+    /// `_meta` that is not an object included. When the request's transport found where
+    /// its `_meta` lies (see [`ModernState::meta_place`]), the rest is read without it, so
+    /// that its bytes are not read again.
     ///
-    /// [`ModernState::meta_at`]: crate::session::ModernState::meta_at
+    /// [`ModernState::meta_place`]: crate::session::ModernState::meta_place
     pub(super) fn read(
         params: Option<&'a RawValue>,
-        meta_at: Option<(usize, usize)>,
+        place: Option<MetaPlace>,
     ) -> Result<Self, ErrorData> {
         let text = params.map_or("{}", RawValue::get);
-        let trailing = meta_at.and_then(|(head, value)| Trailing::at(text, head, value));
-        let (body, meta) = match trailing {
-            Some(trailing) => (
-                parse(&trailing.without())?,
-                Some(Cow::Borrowed(trailing.value)),
-            ),
+        let set_aside = place.and_then(|p| Some((p.without(text)?, p.value(text)?)));
+        let (body, meta) = match set_aside {
+            Some((rest, value)) => (parse(&rest)?, Some(Cow::Borrowed(value))),
             None => {
                 let mut body = parse(text)?;
                 let meta = body.meta.take().map(|m| Cow::Owned(String::from(m.get())));
@@ -115,15 +111,12 @@ mod tests {
         RawValue::from_string(text.to_owned()).unwrap()
     }
 
-    /// Read without and with the claim that `_meta` is last, where a transport could make
-    /// it: when the trailing `_meta` is one JSON value (one it read before).
-    fn claims(text: &str) -> Vec<Option<(usize, usize)>> {
-        match oxmcp_types::raw::trailing_meta(text) {
-            Some(t) if serde_json::from_str::<serde_json::Value>(t.value).is_ok() => {
-                vec![None, Some((t.head.len(), t.value_at))]
-            }
-            _ => vec![None],
-        }
+    /// Read without and with `_meta`'s place, where a transport could know it: when the
+    /// `_meta` found is one JSON value (one it read before).
+    fn claims(text: &str) -> Vec<Option<MetaPlace>> {
+        let place = oxmcp_types::raw::meta_place(text)
+            .filter(|p| serde_json::from_str::<serde_json::Value>(p.value(text).unwrap()).is_ok());
+        std::iter::once(None).chain(place.map(Some)).collect()
     }
 
     /// Read lazily then whole, the params are what reading them at once gives; refused
@@ -142,8 +135,8 @@ mod tests {
         ] {
             let params = raw(text);
             let at_once: CallToolRequestParams = serde_json::from_str(text).unwrap();
-            for meta_at in claims(text) {
-                let lazily = CallParams::read(Some(&params), meta_at)
+            for place in claims(text) {
+                let lazily = CallParams::read(Some(&params), place)
                     .unwrap()
                     .into_params()
                     .unwrap();
@@ -168,8 +161,8 @@ mod tests {
                 "{text}"
             );
             let params = raw(text);
-            for meta_at in claims(text) {
-                let error = CallParams::read(Some(&params), meta_at).err().unwrap();
+            for place in claims(text) {
+                let error = CallParams::read(Some(&params), place).err().unwrap();
                 assert_eq!(error.code, oxmcp_types::ErrorCode::INVALID_PARAMS, "{text}");
             }
         }

@@ -153,11 +153,11 @@ impl McpServer {
         request: &IncomingRequest,
         cx: RequestContext<Server>,
     ) -> HandlerResult {
-        let meta_at = cx
+        let place = cx
             .extensions()
             .get::<ModernState>()
-            .and_then(ModernState::meta_at);
-        let mut params = CallParams::read(request.params.as_deref(), meta_at)?;
+            .and_then(ModernState::meta_place);
+        let mut params = CallParams::read(request.params.as_deref(), place)?;
         let tool = self.find_tool(&params.name)?;
         scope::check(
             Guarded::Tool,
