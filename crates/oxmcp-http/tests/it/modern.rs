@@ -10,19 +10,28 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-async fn modern_server(config: HttpServerConfig) -> Server {
-    let hello = ToolRoute::from_tool(Tool::without_arguments("hello"), |_args, cx| async move {
+/// `hello`: greets the client by the name its request carries.
+pub(crate) fn hello() -> ToolRoute {
+    ToolRoute::from_tool(Tool::without_arguments("hello"), |_args, cx| async move {
         let who = cx.session().peer_info.name.clone();
         Ok::<_, ToolError>(CallToolResult::text(format!("hello {who}")))
-    });
-    let server = McpServer::builder(Implementation::new("both-eras", "1"))
-        .tool(hello)
-        .build()
-        .unwrap();
+    })
+}
+
+/// `server`'s service at `/mcp` of a port of 127.0.0.1.
+pub(crate) async fn serve_server(server: McpServer, config: HttpServerConfig) -> Server {
     let service = McpService::new(move |t| server.serve(t), config);
     serve_with("127.0.0.1:0".parse().unwrap(), service, "/mcp")
         .await
         .unwrap()
+}
+
+async fn modern_server(config: HttpServerConfig) -> Server {
+    let server = McpServer::builder(Implementation::new("both-eras", "1"))
+        .tool(hello())
+        .build()
+        .unwrap();
+    serve_server(server, config).await
 }
 
 pub(crate) fn modern(id: u64, method: &str, mut params: Value) -> String {

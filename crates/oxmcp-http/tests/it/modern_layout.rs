@@ -6,19 +6,15 @@
 
 use oxmcp_core::McpServer;
 use oxmcp_core::server::tools::{ToolError, ToolRoute};
-use oxmcp_http::{HttpServerConfig, McpService, Server, serve_with};
+use oxmcp_http::{HttpServerConfig, Server};
 use oxmcp_types::{CallToolResult, Implementation, JsonObject, Tool};
 use serde_json::{Value, json};
 
-use crate::modern::post_modern;
+use crate::modern::{hello, post_modern, serve_server};
 
 const META: &str = r#"{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"layout-client","version":"1"}}"#;
 
 async fn server(config: HttpServerConfig) -> Server {
-    let hello = ToolRoute::from_tool(Tool::without_arguments("hello"), |_args, cx| async move {
-        let who = cx.session().peer_info.name.clone();
-        Ok::<_, ToolError>(CallToolResult::text(format!("hello {who}")))
-    });
     let Value::Object(schema) = json!({
         "type": "object",
         "properties": { "region": { "type": "string", "x-mcp-header": "Region" } }
@@ -32,14 +28,11 @@ async fn server(config: HttpServerConfig) -> Server {
         },
     );
     let server = McpServer::builder(Implementation::new("layout", "1"))
-        .tool(hello)
+        .tool(hello())
         .tool(query)
         .build()
         .unwrap();
-    let service = McpService::new(move |t| server.serve(t), config);
-    serve_with("127.0.0.1:0".parse().unwrap(), service, "/mcp")
-        .await
-        .unwrap()
+    serve_server(server, config).await
 }
 
 /// A `tools/call` with its params written as `params` (raw JSON text).
