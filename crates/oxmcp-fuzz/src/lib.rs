@@ -7,11 +7,13 @@
 mod dispatch;
 mod framing;
 mod parsers;
+mod probe;
 
 pub use dispatch::server_dispatch;
 pub use framing::line_framing;
 pub use oxmcp_auth::resource::fuzzing::jwt as jwt_access_token;
 pub use parsers::{elicitation_schema, jsonrpc_decode, sse_reader, uri_template, www_authenticate};
+pub use probe::request_probe;
 
 /// The body of one fuzz target.
 pub type Target = fn(&[u8]);
@@ -26,4 +28,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("elicitation_schema", elicitation_schema),
     ("www_authenticate", www_authenticate),
     ("jwt_access_token", jwt_access_token),
+    ("request_probe", request_probe),
 ];
