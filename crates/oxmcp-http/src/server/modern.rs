@@ -5,6 +5,11 @@
 //! idle one of the [`ModernPool`](super::session::ModernPool) when there is one, one of
 //! its own for `subscriptions/listen`.
 //!
+//! Its `_meta` is read once, here ([`RequestProbe`]), into a state the service keeps by the
+//! `_meta`'s text ([`ModernStateCache`](oxmcp_core::session::ModernStateCache)) and hands the
+//! engine with the request ([`ModernState`]); a request laid out as clients write them whose
+//! `_meta` was read before is not read at all ([`RequestProbe::layout`]).
+//!
 //! Its headers must be there and agree with its body: `MCP-Protocol-Version` with the
 //! `_meta` version, `Mcp-Method` with the method, `Mcp-Name` with the name or URI the
 //! method targets; otherwise 400 with `HeaderMismatch` (-32020). Errors have the statuses
