@@ -177,6 +177,7 @@ pub(crate) fn start<R: Role, T: Transport>(
         }
     }
     let id_prefix = transport.request_id_prefix();
+    let inline = transport.runs_requests_inline();
     let (mut reader, writer) = transport.split();
     let inner = Inner::with_writer(parts, Box::new(writer));
     if let Some(prefix) = id_prefix {
@@ -185,6 +186,7 @@ pub(crate) fn start<R: Role, T: Transport>(
     if let Some(params) = restored {
         inner.restore(&params);
     }
+    inner.set_inline(inline);
     let control: Arc<dyn Control> = inner.clone();
     let handle = SessionHandle {
         life: inner.life.clone(),

@@ -125,10 +125,45 @@ pub(super) async fn start<R: Role>(
     let peer = Peer::new(inner.clone(), Route::Related(id.clone())).with_info(own);
     let context = RequestContext::new(id.clone(), token, state.clone(), peer, session, extensions);
     let incoming = IncomingRequest::new(request.method, request.params);
+    if inner.runs_inline() {
+        // The pushing task waits for the answer anyway: it runs the handler itself.
+        let _in_flight = InFlight {
+            inner,
+            id: &id,
+            state: &state,
+        };
+        return run(inner.clone(), id.clone(), state.clone(), incoming, context).await;
+    }
     // Boxed: the task itself stays small, and the future is an ordinary allocation.
     inner
         .tasks
         .spawn(Box::pin(run(inner.clone(), id, state, incoming, context)));
+}
+
+/// Removes a request run inline from the requests in flight if its run is dropped before
+/// it ends (the pushing task gave up: its client left); [`run`] removes it otherwise.
+struct InFlight<'a, R: Role> {
+    inner: &'a Inner<R>,
+    id: &'a RequestId,
+    state: &'a Arc<RequestState>,
+}
+
+impl<R: Role> Drop for InFlight<'_, R> {
+    fn drop(&mut self) {
+        if self.state.completed.load(Ordering::Acquire) {
+            return;
+        }
+        let mut in_flight = lock(&self.inner.in_flight);
+        if in_flight
+            .get(self.id)
+            .is_some_and(|s| Arc::ptr_eq(s, self.state))
+        {
+            in_flight.remove(self.id);
+        }
+        drop(in_flight);
+        // Whatever the handler started for it is told, as a cancellation would.
+        self.state.cancel.cancel();
+    }
 }
 
 /// Runs the handler until it answers or the request is cancelled, then sends the answer.

@@ -124,6 +124,9 @@ pub(crate) struct Inner<R: Role> {
     id_prefix: OnceLock<Arc<str>>,
     /// The transport pushes its frames (no reader task).
     push: AtomicBool,
+    /// Requests run in the task that pushed them (see
+    /// [`Transport::runs_requests_inline`](crate::transport::Transport::runs_requests_inline)).
+    inline: AtomicBool,
     /// A pushing transport's input has ended.
     input_ended: AtomicBool,
 }
@@ -218,6 +221,7 @@ impl<R: Role> Inner<R> {
                 runtime: tokio::runtime::Handle::try_current().ok(),
                 id_prefix: OnceLock::new(),
                 push: AtomicBool::new(false),
+                inline: AtomicBool::new(false),
                 input_ended: AtomicBool::new(false),
             }
         })
@@ -248,6 +252,16 @@ impl<R: Role> Inner<R> {
     /// Whether the transport pushes its frames.
     pub(crate) fn is_push(&self) -> bool {
         self.push.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_inline(&self, inline: bool) {
+        self.inline.store(inline, Ordering::Release);
+    }
+
+    /// Whether requests run in the task that pushed them: only when the transport asks
+    /// for it and pushes its frames.
+    pub(crate) fn runs_inline(&self) -> bool {
+        self.inline.load(Ordering::Acquire) && self.is_push()
     }
 
     /// Marks a pushing transport's input as ended; true the first time.

@@ -286,6 +286,20 @@ pub trait Transport: Send + 'static {
         None
     }
 
+    /// Whether a request's handler runs in the task that pushes the request's frame (the
+    /// push then ends once the request is answered) instead of in a task of its own.
+    ///
+    /// For a transport that pushes its frames ([`TransportReader::attach`]) one request at
+    /// a time per session and waits for each answer in the task that pushed it, as
+    /// Streamable HTTP does for 2026-07-28 requests: a task spawned and a wake-up saved per
+    /// request. Such a transport polls the push together with the answer, and moves what is
+    /// left of the push to a task of its own if the answer comes first (a stream). The
+    /// default, `false`, spawns a task per request; a polled transport's reader never runs
+    /// handlers, whatever this says.
+    fn runs_requests_inline(&self) -> bool {
+        false
+    }
+
     /// Splits the transport.
     fn split(self) -> (Self::Reader, Self::Writer);
 }

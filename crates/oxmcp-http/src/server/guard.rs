@@ -177,6 +177,25 @@ pub(crate) fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
         })
 }
 
+/// Whether an `Accept` header lists both `application/json` and `text/event-stream`, as a
+/// POST must. The one value MCP clients send, the two types and nothing else, is known at
+/// a glance; anything else is read as [`accepts`] reads it.
+pub(crate) fn accepts_json_and_sse(headers: &HeaderMap) -> bool {
+    const USUAL: [&[u8]; 4] = [
+        b"application/json, text/event-stream",
+        b"text/event-stream, application/json",
+        b"application/json,text/event-stream",
+        b"text/event-stream,application/json",
+    ];
+    let mut values = headers.get_all(header::ACCEPT).iter();
+    if let (Some(only), None) = (values.next(), values.next())
+        && USUAL.contains(&only.as_bytes())
+    {
+        return true;
+    }
+    accepts(headers, "application/json") && accepts(headers, "text/event-stream")
+}
+
 /// Whether the declared `Content-Length` is over `limit` (checked before any byte is read).
 pub(crate) fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
     headers
@@ -372,6 +391,26 @@ mod tests {
         assert!(!accepts(&h("text/event-stream;q=0"), "text/event-stream"));
         assert!(!accepts(&h("application/json"), "text/event-stream"));
         assert!(!accepts(&parts(&[]).headers, "application/json"));
+        // Both at once: the usual values at a glance, the rest as `accepts` reads them.
+        for usual in [
+            "application/json, text/event-stream",
+            "text/event-stream,application/json",
+            "text/event-stream, application/json;q=0.9",
+            "*/*",
+        ] {
+            assert!(accepts_json_and_sse(&h(usual)), "{usual}");
+        }
+        for unusual in [
+            "application/json",
+            "application/json, text/event-stream;q=0",
+            "text/event-stream, text/html",
+        ] {
+            assert!(!accepts_json_and_sse(&h(unusual)), "{unusual}");
+        }
+        let mut two = h("application/json, text/event-stream");
+        two.append(header::ACCEPT, HeaderValue::from_static("text/html;q=0"));
+        assert!(accepts_json_and_sse(&two), "the first value lists both");
+        assert!(!accepts_json_and_sse(&parts(&[]).headers));
     }
 
     #[test]

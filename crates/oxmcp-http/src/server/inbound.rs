@@ -38,6 +38,39 @@ pub(crate) fn strip_credentials(parts: &mut Parts, principal: Option<&Arc<Princi
     }
 }
 
+/// Where an HTTP request comes from, before it is known what its messages need besides:
+/// its parts, the principal the hook named, the client's address.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin<'a> {
+    pub(crate) parts: &'a Arc<Parts>,
+    pub(crate) principal: Option<&'a Arc<Principal>>,
+    pub(crate) remote: Option<&'a Arc<RemoteAddr>>,
+}
+
+impl Origin<'_> {
+    /// What its messages are handed to the engine with.
+    pub(crate) fn inbound(&self) -> Inbound {
+        self.inbound_with(None)
+    }
+
+    /// The same with `more` in the extensions too, in one allocation (a modern request's
+    /// state and `Mcp-Param-*` headers).
+    pub(crate) fn inbound_with(&self, more: impl IntoIterator<Item = ExtensionEntry>) -> Inbound {
+        let entries = std::iter::once(ExtensionEntry::new(self.parts.clone()))
+            .chain(self.principal.map(|p| ExtensionEntry::new(p.clone())))
+            .chain(self.remote.map(|r| ExtensionEntry::new(r.clone())))
+            .chain(more);
+        Inbound {
+            extensions: Extensions::from_entries(entries),
+        }
+    }
+
+    /// The bucket of the request's client (see [`ClientKey::of`]).
+    pub(crate) fn client_key(&self) -> ClientKey {
+        ClientKey::of(self.principal.map(|p| &**p), self.remote.map(|r| &**r))
+    }
+}
+
 /// The extensions every message of one HTTP request is handed to the engine with.
 #[derive(Debug, Clone)]
 pub(crate) struct Inbound {
@@ -48,29 +81,22 @@ impl Inbound {
     /// What a request with `parts`, from `principal` at `remote`, brings (one allocation:
     /// these are on every POST's path).
     pub(crate) fn new(
-        parts: Arc<Parts>,
+        parts: &Arc<Parts>,
         principal: Option<&Arc<Principal>>,
         remote: Option<&Arc<RemoteAddr>>,
     ) -> Self {
-        let entries = std::iter::once(ExtensionEntry::new(parts))
-            .chain(principal.map(|p| ExtensionEntry::new(p.clone())))
-            .chain(remote.map(|r| ExtensionEntry::new(r.clone())));
-        Self {
-            extensions: Extensions::from_entries(entries),
+        Origin {
+            parts,
+            principal,
+            remote,
         }
+        .inbound()
     }
 
     /// The same, with `value` in the extensions too.
     pub(crate) fn with<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.extensions.insert(value);
         self
-    }
-
-    /// The same, with `more` in the extensions too (one allocation).
-    pub(crate) fn extended(&self, more: impl IntoIterator<Item = ExtensionEntry>) -> Self {
-        Self {
-            extensions: self.extensions.extended(more),
-        }
     }
 
     /// The bucket of the request's client (see [`ClientKey::of`]).

@@ -177,7 +177,7 @@ where
     session.touch();
     let mut parts = parts;
     super::inbound::strip_credentials(&mut parts, principal.as_ref());
-    let inbound = Inbound::new(Arc::new(parts), principal.as_ref(), remote.as_ref());
+    let inbound = Inbound::new(&Arc::new(parts), principal.as_ref(), remote.as_ref());
     let messages = match messages_of(inner, &session, &bytes).await {
         Ok(messages) => messages,
         Err(refusal) => return refusal,

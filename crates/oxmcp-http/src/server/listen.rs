@@ -23,7 +23,7 @@ use oxmcp_types::jsonrpc::Request;
 use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::client::ClientKey;
-use super::inbound::Inbound;
+use super::inbound::Origin;
 use super::session::Session;
 
 /// Whether `method` opens a listen stream.
@@ -139,7 +139,7 @@ impl Drop for ListenSlot {
 pub(crate) fn admit(
     inner: &ServiceInner,
     request: &Request,
-    inbound: &Inbound,
+    origin: &Origin<'_>,
 ) -> Result<Option<ListenSlot>, Box<Response<McpBody>>> {
     if !is_listen(&request.method) {
         return Ok(None);
@@ -147,7 +147,7 @@ pub(crate) fn admit(
     let cap = inner.settings.config.max_listen_streams_per_client;
     inner
         .listens
-        .take(inbound.client_key(), cap)
+        .take(origin.client_key(), cap)
         .map(Some)
         .ok_or_else(|| Box::new(too_many(inner, request.id.clone())))
 }

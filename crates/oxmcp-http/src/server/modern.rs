@@ -35,7 +35,7 @@ use oxmcp_types::{ErrorData, Message};
 use super::ServiceInner;
 use super::body::{self, McpBody};
 use super::guard;
-use super::inbound::Inbound;
+use super::inbound::Origin;
 use super::listen;
 use super::param_headers;
 use super::post::respond;
@@ -114,13 +114,13 @@ pub(crate) async fn serve(
     parts: &Parts,
     request: Request,
     checked: Checked,
-    inbound: &Inbound,
+    origin: &Origin<'_>,
 ) -> Response<McpBody> {
     let state = match checked {
         Ok(state) => state,
         Err(error) => return refuse(request, error),
     };
-    let slot = match listen::admit(inner, &request, inbound) {
+    let slot = match listen::admit(inner, &request, origin) {
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
     };
@@ -141,15 +141,20 @@ pub(crate) async fn serve(
     };
     // Ends the session's input if the client leaves before the answer.
     let registered = Registered::new(&session, vec![id]);
-    let inbound = param_headers::with_state(inbound, &parts.headers, &request, state);
-    if session
-        .forward(inbound.frame(Message::Request(request)))
-        .await
-        .is_err()
-    {
-        return super::refusal::session_not_found();
-    }
-    let answer = rx.await;
+    let inbound = param_headers::with_state(origin, &parts.headers, &request, state);
+    let frame = inbound.frame(Message::Request(request));
+    let answer = if session.is_pooled() {
+        // Its handler runs in this task.
+        match session.forward_inline(frame, rx).await {
+            Ok(answer) => answer,
+            Err(_) => return super::refusal::session_not_found(),
+        }
+    } else {
+        if session.forward(frame).await.is_err() {
+            return super::refusal::session_not_found();
+        }
+        rx.await
+    };
     registered.answered();
     let json = matches!(answer, Ok(Answer::Json(_)));
     let mut response = respond(inner, &session, answer);

@@ -3,7 +3,6 @@
 //! ([`ParamHeaders`]), where the server checks them against the parameters the tool marks
 //! `x-mcp-header` (-32020 on a mismatch, which is answered with 400).
 
-use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
 use http::HeaderMap;
@@ -14,7 +13,7 @@ use oxmcp_types::jsonrpc::Request;
 use oxmcp_types::methods::{CallToolRequest, RequestMethod};
 use oxmcp_types::modern::headers::MCP_PARAM_HEADER_PREFIX;
 
-use super::inbound::Inbound;
+use super::inbound::{Inbound, Origin};
 
 /// The `Mcp-Param-*` headers of `headers` (all of them, even none, so that a missing one
 /// is noticed).
@@ -31,26 +30,23 @@ pub(crate) fn collect(headers: &HeaderMap) -> ParamHeaders {
     found
 }
 
-/// What a modern request brings the engine: its `state` when its `_meta` was read
-/// already, and for `tools/call` its `Mcp-Param-*` headers too.
-pub(crate) fn with_state<'a>(
-    inbound: &'a Inbound,
+/// What a modern request from `origin` brings the engine: its `state` when its `_meta`
+/// was read already, and for `tools/call` its `Mcp-Param-*` headers too.
+pub(crate) fn with_state(
+    origin: &Origin<'_>,
     headers: &HeaderMap,
     request: &Request,
     state: Option<ModernState>,
-) -> Cow<'a, Inbound> {
+) -> Inbound {
     // Most calls have none: they share one empty set.
     static NONE: LazyLock<Arc<ParamHeaders>> = LazyLock::new(|| Arc::new(ParamHeaders::new()));
     let params = (request.method == CallToolRequest::METHOD).then(|| collect(headers));
-    if params.is_none() && state.is_none() {
-        return Cow::Borrowed(inbound);
-    }
     let params = params.map(|p| match p.is_empty() {
         true => ExtensionEntry::new(NONE.clone()),
         false => ExtensionEntry::new(Arc::new(p)),
     });
     let state = state.map(|s| ExtensionEntry::new(Arc::new(s)));
-    Cow::Owned(inbound.extended(params.into_iter().chain(state)))
+    origin.inbound_with(params.into_iter().chain(state))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use super::body::{self, McpBody};
 use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
-use super::inbound::{Inbound, RemoteAddr};
+use super::inbound::{Inbound, Origin, RemoteAddr};
 use super::modern;
 use super::refusal::{
     bad_version, client_busy, no_session_id, not_json, session_not_found, too_large,
@@ -71,8 +71,13 @@ where
     let mut parts = parts;
     super::inbound::strip_credentials(&mut parts, principal.as_ref());
     let parts = Arc::new(parts);
-    let inbound = Inbound::new(parts.clone(), principal.as_ref(), remote.as_ref());
+    let origin = Origin {
+        parts: &parts,
+        principal: principal.as_ref(),
+        remote: remote.as_ref(),
+    };
     if is_batch(&bytes) {
+        let inbound = origin.inbound();
         if let Err(unknown) = &header {
             return bad_version(unknown);
         }
@@ -93,7 +98,7 @@ where
             if let Some((layout, state)) = known_state(inner, &request) {
                 let raw = guard::version_text(&parts.headers);
                 let checked = modern::check_known(&parts.headers, &request, &layout, state, raw);
-                return modern::serve(inner, &parts, request, checked, &inbound).await;
+                return modern::serve(inner, &parts, request, checked, &origin).await;
             }
             let probe = RequestProbe::of(&request.method, request.params.as_deref());
             let era = &probe.era;
@@ -109,7 +114,7 @@ where
             if era.is_modern() || modern_header {
                 let raw = guard::version_text(&parts.headers);
                 let checked = modern::check(inner, &parts.headers, &request, &probe, raw);
-                return modern::serve(inner, &parts, request, checked, &inbound).await;
+                return modern::serve(inner, &parts, request, checked, &origin).await;
             }
             Message::Request(request)
         }
@@ -122,6 +127,7 @@ where
         Ok(Some(modern)) if modern.is_modern() => return bad_version(modern.as_str()),
         _ => {}
     }
+    let inbound = origin.inbound();
     if config.stateless {
         return stateless(inner, message, &inbound, header_version).await;
     }
@@ -170,9 +176,7 @@ fn known_state<'r>(
 fn checked_headers(
     parts: &Parts,
 ) -> Result<Result<Option<ProtocolVersion>, String>, Box<Response<McpBody>>> {
-    if !guard::accepts(&parts.headers, "application/json")
-        || !guard::accepts(&parts.headers, "text/event-stream")
-    {
+    if !guard::accepts_json_and_sse(&parts.headers) {
         return Err(Box::new(body::invalid(
             StatusCode::NOT_ACCEPTABLE,
             "not acceptable: Accept must list application/json and text/event-stream",

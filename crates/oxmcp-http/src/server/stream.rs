@@ -26,7 +26,7 @@ async fn session_of(
     let session = if inner.settings.config.session_store.is_some() {
         let principal = principal.map(Arc::new);
         let caller = principal.as_ref();
-        let inbound = || Inbound::new(Arc::new(parts.clone()), caller, None);
+        let inbound = || Inbound::new(&Arc::new(parts.clone()), caller, None);
         shared::find(inner, header, caller, version, inbound).await?
     } else {
         lookup(inner, header, principal.as_ref(), version).map_err(NoSession::response)?

@@ -27,6 +27,7 @@ mod legacy_server;
 mod listen;
 mod missing_capability;
 mod modern;
+mod modern_inline;
 mod modern_layout;
 mod modern_pool;
 mod mrtr;

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 use crate::modern::{modern, post_modern};
+use crate::modern_inline::modern_call;
 use crate::support::eventually;
 
 /// A value a request leaves in its session's extensions.
@@ -176,16 +177,7 @@ async fn a_dropped_service_ends_its_idle_sessions() {
         .unwrap();
     let server = mcp.clone();
     let service = McpService::new(move |t| server.serve(t), HttpServerConfig::default());
-    let body = modern(1, "tools/call", json!({ "name": "hi", "arguments": {} }));
-    let request = http::Request::post("http://127.0.0.1/mcp")
-        .header("host", "127.0.0.1")
-        .header("accept", "application/json, text/event-stream")
-        .header("content-type", "application/json")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", "hi")
-        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-        .unwrap();
+    let request = modern_call("hi", None);
     let response = service.handle(request).await;
     assert_eq!(response.status(), 200);
     assert_eq!(

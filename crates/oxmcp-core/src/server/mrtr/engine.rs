@@ -18,6 +18,7 @@ use super::state::{Binding, Payload, digest, digest_bytes};
 use crate::context::RequestContext;
 use crate::handler::{HandlerResult, IncomingRequest, to_result};
 use crate::role::Server;
+use crate::session::ModernState;
 
 /// The requests that may end `input_required`.
 const SUPPORTED: [&str; 3] = ["tools/call", "prompts/get", "resources/read"];
@@ -30,8 +31,6 @@ const UNBOUND: [&str; 3] = ["_meta", "inputResponses", "requestState"];
 pub(crate) struct Started {
     recorder: Arc<InputRecorder>,
     method: &'static str,
-    /// The params, for the binding of a state yet to be written.
-    params: Option<Box<RawValue>>,
     principal: Option<String>,
     /// The binding, when a state was checked against it already.
     binding: Option<Binding>,
@@ -68,6 +67,25 @@ fn parse_params(raw: Option<&RawValue>) -> Result<Map<String, Value>, ErrorData>
         .map_err(|e| ErrorData::invalid_params(format!("invalid params: {e}")))
 }
 
+/// Whether params `text` may hold `inputResponses` or `requestState` members: they mention
+/// them outside their `_meta`, when the transport found where that lies (a `_meta` is often
+/// most of the params), else anywhere.
+fn mentions_input(text: &str, cx: &RequestContext<Server>) -> bool {
+    let place = cx
+        .extensions()
+        .get::<ModernState>()
+        .and_then(ModernState::meta_place);
+    let (before, after) =
+        match place.and_then(|p| Some((text.get(..p.cut.0)?, text.get(p.cut.1..)?))) {
+            Some(outside) => outside,
+            None => (text, ""),
+        };
+    [before, after].iter().any(|part| {
+        let part = part.as_bytes();
+        INPUT_RESPONSES.find(part).is_some() || REQUEST_STATE.find(part).is_some()
+    })
+}
+
 /// The recorder of `request`, when it is a modern request that may end `input_required`:
 /// its `inputResponses` and, after checking it, its `requestState`. -32602 for a state
 /// that fails a check, and for members of the wrong type.
@@ -91,16 +109,11 @@ pub(crate) fn begin(
             config.max_input_requests,
         )),
         method,
-        params: request.params.clone(),
         principal,
         binding: None,
     };
-    let text = request
-        .params
-        .as_deref()
-        .map_or("", RawValue::get)
-        .as_bytes();
-    if INPUT_RESPONSES.find(text).is_none() && REQUEST_STATE.find(text).is_none() {
+    let text = request.params.as_deref().map_or("", RawValue::get);
+    if !mentions_input(text, cx) {
         return Ok(Some(started));
     }
     let params = parse_params(request.params.as_deref())?;
@@ -138,10 +151,14 @@ pub(crate) fn begin(
 }
 
 impl Started {
-    /// Ends when the handler asked more questions than a round may hold: the engine then
-    /// stops it (its calls no longer return).
-    pub(crate) async fn overflowed(&self) {
-        self.recorder.overflow().raised().await;
+    /// Runs `work`, the handler, unless it asks more questions than a round may hold: it is
+    /// stopped then (its calls no longer return), and the answer is the recorder's refusal.
+    pub(crate) async fn run(&self, work: impl Future<Output = HandlerResult>) -> HandlerResult {
+        tokio::select! {
+            biased;
+            result = work => result,
+            () = self.recorder.overflow().raised() => Err(ErrorData::internal_error("stopped")),
+        }
     }
 
     /// What the request's peer answers its requests to the client with.
@@ -153,8 +170,14 @@ impl Started {
     }
 
     /// The request's answer: the handler's `result` when it asked nothing that is still
-    /// open, else `input_required` with the open questions and a new state.
-    pub(crate) fn finish(self, config: &RoundTripConfig, result: HandlerResult) -> HandlerResult {
+    /// open, else `input_required` with the open questions and a new state, bound to the
+    /// request's `params`.
+    pub(crate) fn finish(
+        self,
+        config: &RoundTripConfig,
+        result: HandlerResult,
+        params: Option<&RawValue>,
+    ) -> HandlerResult {
         let (requests, asked, answers) = match self.recorder.outcome() {
             Outcome::Complete => return result,
             Outcome::Refused(e) => return Err(e),
@@ -166,11 +189,7 @@ impl Started {
         };
         let binding = match self.binding {
             Some(binding) => binding,
-            None => binding_of(
-                self.method,
-                &parse_params(self.params.as_deref())?,
-                self.principal,
-            ),
+            None => binding_of(self.method, &parse_params(params)?, self.principal),
         };
         let ttl_ms = u64::try_from(config.state_ttl.as_millis()).unwrap_or(u64::MAX);
         let payload = Payload {

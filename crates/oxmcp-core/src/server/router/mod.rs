@@ -348,12 +348,38 @@ impl McpServer {
     ) -> HandlerResult {
         match request.method.as_str() {
             "tools/list" => self.list_tools(&request, &cx),
-            "tools/call" => self.call_tool(&request, cx).await,
+            "tools/call" | "resources/read" | "prompts/get" => {
+                self.dispatch_rounds(&request, cx).await
+            }
             "resources/list" => self.list_resources(&request, &cx),
             "resources/templates/list" => self.list_resource_templates(&request, &cx),
+            "resources/subscribe" => self.subscribe(&request, &cx),
+            "subscriptions/listen" if cx.protocol_version().is_modern() => {
+                self.listen(&request, cx).await
+            }
+            "resources/unsubscribe" => self.unsubscribe(&request, &cx),
+            "prompts/list" => self.list_prompts(&request, &cx),
+            "completion/complete" => self.complete(&request, cx).await,
+            _ => match &self.shared.fallback {
+                Some(fallback) => fallback.0.handle_request(request, cx).await,
+                None => Err(ErrorData::method_not_found(&request.method)),
+            },
+        }
+    }
+
+    /// The requests that may end `input_required` (see [`mrtr`]), which the router reads by
+    /// reference.
+    async fn dispatch_rounds(
+        &self,
+        request: &IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        match request.method.as_str() {
+            "tools/call" => self.call_tool(request, cx).await,
+            "prompts/get" => self.get_prompt(request, cx).await,
             "resources/read" => {
                 let modern = cx.protocol_version().is_modern();
-                self.read_resource(&request, cx).await.map_err(|mut e| {
+                self.read_resource(request, cx).await.map_err(|mut e| {
                     // 2026-07-28 reports an unknown resource as invalid params (SEP-2164).
                     if modern && e.code == ErrorCode::RESOURCE_NOT_FOUND {
                         e.code = ErrorCode::INVALID_PARAMS;
@@ -361,18 +387,7 @@ impl McpServer {
                     e
                 })
             }
-            "resources/subscribe" => self.subscribe(&request, &cx),
-            "subscriptions/listen" if cx.protocol_version().is_modern() => {
-                self.listen(&request, cx).await
-            }
-            "resources/unsubscribe" => self.unsubscribe(&request, &cx),
-            "prompts/list" => self.list_prompts(&request, &cx),
-            "prompts/get" => self.get_prompt(&request, cx).await,
-            "completion/complete" => self.complete(&request, cx).await,
-            _ => match &self.shared.fallback {
-                Some(fallback) => fallback.0.handle_request(request, cx).await,
-                None => Err(ErrorData::method_not_found(&request.method)),
-            },
+            _ => Err(ErrorData::method_not_found(&request.method)),
         }
     }
 
@@ -407,27 +422,31 @@ impl Handler<Server> for McpServer {
             None => cx,
         };
         let peer = cx.peer().clone();
-        let work = async {
-            if shared.layers.is_empty() {
+        let Some(started) = rounds else {
+            return if shared.layers.is_empty() {
                 tracing_bridge::scope(peer, self.dispatch(request, cx)).await
             } else {
                 let chain = shared
                     .layers
                     .run_request(shared.router.0.clone(), request, cx);
                 tracing_bridge::scope(peer, chain).await
-            }
+            };
         };
-        let Some(started) = rounds else {
-            return work.await;
+        // A state written at the end is bound to the params: the router reads them by
+        // reference, middleware takes the request and so works on a copy.
+        let (params, result) = if shared.layers.is_empty() {
+            let work = tracing_bridge::scope(peer, self.dispatch_rounds(&request, cx));
+            let result = started.run(work).await;
+            (request.params, result)
+        } else {
+            let params = request.params.clone();
+            let chain = shared
+                .layers
+                .run_request(shared.router.0.clone(), request, cx);
+            let result = started.run(tracing_bridge::scope(peer, chain)).await;
+            (params, result)
         };
-        // A handler that asked more than a round holds is stopped (its answer is the
-        // recorder's refusal).
-        let result = tokio::select! {
-            biased;
-            result = work => result,
-            () = started.overflowed() => Err(ErrorData::internal_error("stopped")),
-        };
-        started.finish(&shared.round_trips, result)
+        started.finish(&shared.round_trips, result, params.as_deref())
     }
 
     async fn handle_notification(

@@ -15,6 +15,7 @@
 //! - [`transport`]: the public face, the [`HttpSessionTransport`] the engine runs on.
 
 mod exchanges;
+mod inline;
 mod legacy;
 mod pool;
 mod stateless;

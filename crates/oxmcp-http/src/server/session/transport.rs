@@ -143,6 +143,12 @@ impl Transport for HttpSessionTransport {
             .map(|bus| bus.request_id_prefix())
     }
 
+    fn runs_requests_inline(&self) -> bool {
+        // A pooled (2026-07-28) session serves one request at a time, whose POST waits for
+        // its answer (`Session::forward_inline`).
+        self.writer.session.is_pooled()
+    }
+
     fn split(self) -> (HttpSessionReader, HttpSessionWriter) {
         (self.reader, self.writer)
     }

@@ -1,0 +1,52 @@
+//! A pooled session's request, run in the task of its POST (see
+//! [`Transport::runs_requests_inline`](oxmcp_core::transport::Transport::runs_requests_inline)).
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+use oxmcp_core::BoxFuture;
+use oxmcp_core::transport::{Frame, TransportError};
+use tokio::sync::oneshot;
+
+use super::Session;
+use super::streamable::Answer;
+
+impl Session {
+    /// Hands `frame`, one request, to the engine, which runs its handler in this task, and
+    /// waits for the request's first message on `answer`.
+    ///
+    /// The handler is polled first: one that answers at once has answered before `answer`
+    /// is looked at, with no wake-up in between. When `answer` comes first (a message
+    /// related to the request came before its result, so the answer is a stream), what is
+    /// left of the handler's run goes on in a task of its own.
+    pub(crate) async fn forward_inline(
+        self: &Arc<Self>,
+        frame: Frame,
+        answer: oneshot::Receiver<Answer>,
+    ) -> Result<Result<Answer, oneshot::error::RecvError>, TransportError> {
+        let session = self.clone();
+        let mut work: BoxFuture<'static, Result<(), TransportError>> =
+            Box::pin(async move { session.forward(frame).await });
+        let mut answer = answer;
+        let first = poll_fn(|cx| {
+            if let Poll::Ready(done) = work.as_mut().poll(cx) {
+                return Poll::Ready(Err(done));
+            }
+            Pin::new(&mut answer).poll(cx).map(Ok)
+        })
+        .await;
+        match first {
+            Err(done) => {
+                done?;
+                Ok(answer.await)
+            }
+            Ok(first) => {
+                // The engine tracks the run: the session's end still waits for it.
+                tokio::spawn(work);
+                Ok(first)
+            }
+        }
+    }
+}
