@@ -14,12 +14,10 @@ pub const PROTOCOL_VERSION_HEADER: &str = "mcp-protocol-version";
 /// The `Mcp-Session-Id` header.
 pub const SESSION_ID_HEADER: &str = "mcp-session-id";
 
-// The same names, parsed once: a lookup by `&str` parses the name every time.
+// The name parsed once: a lookup by `&str` parses the name every time. (A POST finds its
+// MCP headers in one pass instead: `McpHeaders`.)
 pub(crate) const PROTOCOL_VERSION_NAME: HeaderName =
     HeaderName::from_static(PROTOCOL_VERSION_HEADER);
-pub(crate) const SESSION_ID_NAME: HeaderName = HeaderName::from_static(SESSION_ID_HEADER);
-pub(crate) const MCP_METHOD_NAME: HeaderName = HeaderName::from_static("mcp-method");
-pub(crate) const MCP_NAME_NAME: HeaderName = HeaderName::from_static("mcp-name");
 /// The `Last-Event-ID` header.
 pub const LAST_EVENT_ID_HEADER: &str = "last-event-id";
 
@@ -221,25 +219,26 @@ pub(crate) fn protocol_version(headers: &HeaderMap) -> Result<Option<ProtocolVer
     version_header(headers, ProtocolVersion::parse_legacy)
 }
 
-/// The `MCP-Protocol-Version` header of a POST, of either era (a modern request names its
-/// version there too); `Err` with the value for an unknown one.
-pub(crate) fn any_protocol_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, String> {
-    version_header(headers, |text| text.parse())
-}
-
-/// The text of the `MCP-Protocol-Version` header, if it is there and visible ASCII.
-pub(crate) fn version_text(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(PROTOCOL_VERSION_NAME)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+/// The version of a POST's `MCP-Protocol-Version` header (its `value`), of either era (a
+/// modern request names its version there too); `Err` with the value for an unknown one.
+pub(crate) fn protocol_version_of(
+    value: Option<&HeaderValue>,
+) -> Result<Option<ProtocolVersion>, String> {
+    version_value(value, |text| text.parse())
 }
 
 fn version_header<E>(
     headers: &HeaderMap,
     parse: impl Fn(&str) -> Result<ProtocolVersion, E>,
 ) -> Result<Option<ProtocolVersion>, String> {
-    let Some(value) = headers.get(PROTOCOL_VERSION_NAME) else {
+    version_value(headers.get(PROTOCOL_VERSION_NAME), parse)
+}
+
+fn version_value<E>(
+    value: Option<&HeaderValue>,
+    parse: impl Fn(&str) -> Result<ProtocolVersion, E>,
+) -> Result<Option<ProtocolVersion>, String> {
+    let Some(value) = value else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| "<non-ASCII>".to_owned())?;

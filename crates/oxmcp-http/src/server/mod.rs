@@ -26,6 +26,7 @@ mod inbound;
 mod inbox;
 mod legacy;
 mod listen;
+mod mcp_headers;
 mod modern;
 mod param_headers;
 mod post;

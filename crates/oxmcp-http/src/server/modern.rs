@@ -21,7 +21,7 @@
 use std::sync::LazyLock;
 
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use memchr::memmem::Finder;
 use oxmcp_core::session::ModernState;
 use std::borrow::Cow;
@@ -34,9 +34,9 @@ use oxmcp_types::{ErrorData, Message};
 
 use super::ServiceInner;
 use super::body::{self, McpBody};
-use super::guard;
 use super::inbound::Origin;
 use super::listen;
+use super::mcp_headers::McpHeaders;
 use super::param_headers;
 use super::post::respond;
 use super::registered::Registered;
@@ -50,16 +50,15 @@ pub(crate) type Checked = Result<Option<ModernState>, ErrorData>;
 /// headers; then looks its state up by its `_meta`.
 pub(crate) fn check(
     inner: &ServiceInner,
-    headers: &HeaderMap,
+    headers: &McpHeaders<'_>,
     request: &Request,
     probe: &RequestProbe<'_>,
-    header_version: Option<&str>,
 ) -> Checked {
     let body = Body {
         era: &probe.era,
         name: &|| probe.mcp_name(),
     };
-    check_request(headers, request, &body, header_version)?;
+    check_request(headers, request, &body)?;
     Ok(probe
         .meta
         .as_ref()
@@ -69,18 +68,17 @@ pub(crate) fn check(
 /// Checks a modern request whose params are laid out as usual and whose `_meta` was read
 /// before (its `state`), as [`check`] does.
 pub(crate) fn check_known(
-    headers: &HeaderMap,
+    headers: &McpHeaders<'_>,
     request: &Request,
     layout: &ParamsLayout<'_>,
     state: ModernState,
-    header_version: Option<&str>,
 ) -> Checked {
     let era = RequestEra::Modern(Ok(state.info().protocol_version));
     let body = Body {
         era: &era,
         name: &|| Ok(layout.name.map(Cow::Borrowed)),
     };
-    check_request(headers, request, &body, header_version)?;
+    check_request(headers, request, &body)?;
     Ok(Some(state))
 }
 
@@ -93,10 +91,9 @@ struct Body<'b, 'a> {
 
 /// A method the revision removed is -32601; then the headers.
 fn check_request(
-    headers: &HeaderMap,
+    headers: &McpHeaders<'_>,
     request: &Request,
     body: &Body<'_, '_>,
-    header_version: Option<&str>,
 ) -> Result<(), ErrorData> {
     if REMOVED.contains(&request.method.as_str()) {
         return Err(
@@ -105,7 +102,7 @@ fn check_request(
             })),
         );
     }
-    check_headers(headers, request, body, header_version)
+    check_headers(headers, request, body)
 }
 
 /// Serves one modern request, [`check`]ed as `checked`.
@@ -115,6 +112,7 @@ pub(crate) async fn serve(
     request: Request,
     checked: Checked,
     origin: &Origin<'_>,
+    headers: &McpHeaders<'_>,
 ) -> Response<McpBody> {
     let state = match checked {
         Ok(state) => state,
@@ -141,7 +139,7 @@ pub(crate) async fn serve(
     };
     // Ends the session's input if the client leaves before the answer.
     let registered = Registered::new(&session, vec![id]);
-    let inbound = param_headers::with_state(origin, &parts.headers, &request, state);
+    let inbound = param_headers::with_state(origin, headers, &parts.headers, &request, state);
     let frame = inbound.frame(Message::Request(request));
     let answer = if session.is_pooled() {
         // Its handler runs in this task.
@@ -216,11 +214,11 @@ fn error_status(response: &Response<McpBody>) -> Option<StatusCode> {
 /// first, as text; a version in `_meta` the server does not speak is then answered -32022
 /// by the engine (headers are defined per revision).
 fn check_headers(
-    headers: &HeaderMap,
+    headers: &McpHeaders<'_>,
     request: &Request,
     body: &Body<'_, '_>,
-    header_version: Option<&str>,
 ) -> Result<(), ErrorData> {
+    let header_version = headers.version_text();
     let era = body.era;
     let body_version = match era {
         RequestEra::Modern(Ok(version)) => Some(version.as_str()),
@@ -239,7 +237,7 @@ fn check_headers(
     if matches!(era, RequestEra::Modern(Err(_))) {
         return Ok(());
     }
-    match text(headers, &guard::MCP_METHOD_NAME, MCP_METHOD_HEADER)? {
+    match text(headers.method, MCP_METHOD_HEADER)? {
         None => return Err(missing(MCP_METHOD_HEADER)),
         Some(method) if method != request.method => {
             return Err(ErrorData::header_mismatch(format!(
@@ -250,7 +248,7 @@ fn check_headers(
         Some(_) => {}
     }
     let body = (body.name)().map_err(|e| ErrorData::invalid_params(e.to_string()))?;
-    match (text(headers, &guard::MCP_NAME_NAME, MCP_NAME_HEADER)?, body) {
+    match (text(headers.name, MCP_NAME_HEADER)?, body) {
         (None, Some(_)) => Err(missing(MCP_NAME_HEADER)),
         (Some(name), body) => {
             let name = headers::decode_value(name)
@@ -272,13 +270,8 @@ fn missing(header: &str) -> ErrorData {
 }
 
 /// A header's value as text; a value that is not visible ASCII is a mismatch.
-fn text<'h>(
-    headers: &'h HeaderMap,
-    key: &HeaderName,
-    name: &str,
-) -> Result<Option<&'h str>, ErrorData> {
-    headers
-        .get(key)
+fn text<'h>(value: Option<&'h HeaderValue>, name: &str) -> Result<Option<&'h str>, ErrorData> {
+    value
         .map(|v| {
             v.to_str()
                 .map_err(|_| ErrorData::header_mismatch(format!("{name} is not visible ASCII")))

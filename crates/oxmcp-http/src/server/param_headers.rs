@@ -14,6 +14,7 @@ use oxmcp_types::methods::{CallToolRequest, RequestMethod};
 use oxmcp_types::modern::headers::MCP_PARAM_HEADER_PREFIX;
 
 use super::inbound::{Inbound, Origin};
+use super::mcp_headers::McpHeaders;
 
 /// The `Mcp-Param-*` headers of `headers` (all of them, even none, so that a missing one
 /// is noticed).
@@ -34,13 +35,17 @@ pub(crate) fn collect(headers: &HeaderMap) -> ParamHeaders {
 /// was read already, and for `tools/call` its `Mcp-Param-*` headers too.
 pub(crate) fn with_state(
     origin: &Origin<'_>,
+    mcp: &McpHeaders<'_>,
     headers: &HeaderMap,
     request: &Request,
     state: Option<ModernState>,
 ) -> Inbound {
     // Most calls have none: they share one empty set.
     static NONE: LazyLock<Arc<ParamHeaders>> = LazyLock::new(|| Arc::new(ParamHeaders::new()));
-    let params = (request.method == CallToolRequest::METHOD).then(|| collect(headers));
+    let params = (request.method == CallToolRequest::METHOD).then(|| match mcp.any_param {
+        true => collect(headers),
+        false => ParamHeaders::new(),
+    });
     let params = params.map(|p| match p.is_empty() {
         true => ExtensionEntry::new(NONE.clone()),
         false => ExtensionEntry::new(Arc::new(p)),

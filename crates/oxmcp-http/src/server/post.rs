@@ -21,6 +21,7 @@ use super::body::{self, McpBody};
 use super::client::ClientKey;
 use super::guard::{self, SESSION_ID_HEADER};
 use super::inbound::{Inbound, Origin, RemoteAddr};
+use super::mcp_headers::McpHeaders;
 use super::modern;
 use super::refusal::{
     bad_version, client_busy, no_session_id, not_json, session_not_found, too_large,
@@ -56,14 +57,9 @@ where
         Ok(principal) => principal.map(Arc::new),
         Err(rejection) => return rejected(rejection),
     };
-    let header = match checked_headers(&parts) {
-        Ok(header) => header,
-        Err(refusal) => return *refusal,
-    };
-    let header_version = match &header {
-        Ok(version) => *version,
-        Err(_) => None,
-    };
+    if let Err(refusal) = checked_headers(&parts) {
+        return *refusal;
+    }
     let bytes = match read_body(body, config.max_body_bytes, config).await {
         Ok(bytes) => bytes,
         Err(response) => return response,
@@ -71,6 +67,14 @@ where
     let mut parts = parts;
     super::inbound::strip_credentials(&mut parts, principal.as_ref());
     let parts = Arc::new(parts);
+    let mcp = McpHeaders::of(&parts.headers);
+    // The version header's version, `Err` with the text of one oxmcp does not know (refused
+    // with 400 unless the request turns out to be modern: then -32022).
+    let header = guard::protocol_version_of(mcp.protocol_version);
+    let header_version = match &header {
+        Ok(version) => *version,
+        Err(_) => None,
+    };
     let origin = Origin {
         parts: &parts,
         principal: principal.as_ref(),
@@ -91,14 +95,13 @@ where
     if let Some(refusal) = refused_request(inner, principal.as_deref(), [&message]) {
         return refusal;
     }
-    let session_id = parts.headers.get(guard::SESSION_ID_NAME);
+    let session_id = mcp.session_id;
     let message = match message {
         Message::Request(request) if session_id.is_none() => {
             // The usual layout, with a `_meta` read before: nothing to read.
             if let Some((layout, state)) = known_state(inner, &request) {
-                let raw = guard::version_text(&parts.headers);
-                let checked = modern::check_known(&parts.headers, &request, &layout, state, raw);
-                return modern::serve(inner, &parts, request, checked, &origin).await;
+                let checked = modern::check_known(&mcp, &request, &layout, state);
+                return modern::serve(inner, &parts, request, checked, &origin, &mcp).await;
             }
             let probe = RequestProbe::of(&request.method, request.params.as_deref());
             let era = &probe.era;
@@ -112,9 +115,8 @@ where
                 Err(_) => *era != RequestEra::Handshake,
             };
             if era.is_modern() || modern_header {
-                let raw = guard::version_text(&parts.headers);
-                let checked = modern::check(inner, &parts.headers, &request, &probe, raw);
-                return modern::serve(inner, &parts, request, checked, &origin).await;
+                let checked = modern::check(inner, &mcp, &request, &probe);
+                return modern::serve(inner, &parts, request, checked, &origin, &mcp).await;
             }
             Message::Request(request)
         }
@@ -156,9 +158,6 @@ where
     }
 }
 
-/// The header checks of a POST after auth: `Accept` (406) and `Content-Type` (415). Returns
-/// the `MCP-Protocol-Version` header's version, `Err` with the text of one oxmcp does not
-/// know (refused with 400 unless the request turns out to be modern: then -32022).
 /// The state of a modern request whose params are laid out as usual (see
 /// [`RequestProbe::layout`]) and whose `_meta` was read before, with that layout.
 fn known_state<'r>(
@@ -173,9 +172,8 @@ fn known_state<'r>(
     Some((layout, state))
 }
 
-fn checked_headers(
-    parts: &Parts,
-) -> Result<Result<Option<ProtocolVersion>, String>, Box<Response<McpBody>>> {
+/// The header checks of a POST after auth: `Accept` (406) and `Content-Type` (415).
+fn checked_headers(parts: &Parts) -> Result<(), Box<Response<McpBody>>> {
     if !guard::accepts_json_and_sse(&parts.headers) {
         return Err(Box::new(body::invalid(
             StatusCode::NOT_ACCEPTABLE,
@@ -185,7 +183,7 @@ fn checked_headers(
     if !guard::is_json_content(&parts.headers) {
         return Err(Box::new(not_json()));
     }
-    Ok(guard::any_protocol_version(&parts.headers))
+    Ok(())
 }
 
 /// Whether a POSTed body is a JSON array (a JSON-RPC batch).
