@@ -19,7 +19,11 @@ struct SessionEntry {
     subscriptions: BTreeSet<String>,
 }
 
-type Map = RwLock<HashMap<u64, SessionEntry>>;
+/// Keyed by the engine's session ids, numbers this process hands out (never a peer's): a
+/// fast hash, looked up on every request.
+type Ids = HashMap<u64, SessionEntry, foldhash::fast::RandomState>;
+
+type Map = RwLock<Ids>;
 
 /// The live sessions of one server.
 #[derive(Debug, Default)]
@@ -27,16 +31,16 @@ pub(crate) struct Sessions {
     map: Arc<Map>,
 }
 
-fn read(map: &Map) -> RwLockReadGuard<'_, HashMap<u64, SessionEntry>> {
+fn read(map: &Map) -> RwLockReadGuard<'_, Ids> {
     map.read().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn write(map: &Map) -> RwLockWriteGuard<'_, HashMap<u64, SessionEntry>> {
+fn write(map: &Map) -> RwLockWriteGuard<'_, Ids> {
     map.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Sessions {
-    fn lock(&self) -> RwLockWriteGuard<'_, HashMap<u64, SessionEntry>> {
+    fn lock(&self) -> RwLockWriteGuard<'_, Ids> {
         write(&self.map)
     }
 
