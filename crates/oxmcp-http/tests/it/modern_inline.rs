@@ -110,13 +110,17 @@ fn inline_service(probe: &Arc<Probe>, config: HttpServerConfig) -> (McpServer, M
     (mcp, McpService::new(move |t| server.serve(t), config))
 }
 
-async fn text_of(response: http::Response<oxmcp_http::McpBody>) -> String {
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let answer: Value = serde_json::from_slice(&bytes).unwrap();
+/// The text of the first content block of the tool result `answer` (panics otherwise).
+pub(crate) fn result_text(answer: &Value) -> String {
     answer["result"]["content"][0]["text"]
         .as_str()
         .unwrap_or_else(|| panic!("{answer}"))
         .to_owned()
+}
+
+async fn text_of(response: http::Response<oxmcp_http::McpBody>) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    result_text(&serde_json::from_slice(&bytes).unwrap())
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 use crate::modern::{modern, post_modern};
-use crate::modern_inline::modern_call;
+use crate::modern_inline::{modern_call, result_text};
 use crate::support::eventually;
 
 /// A value a request leaves in its session's extensions.
@@ -95,11 +95,7 @@ async fn call(url: &str, tool: &str, client: &str) -> String {
     let headers = [("mcp-method", "tools/call"), ("mcp-name", tool)];
     let resp = post_modern(url, body.to_string(), &headers).await;
     assert_eq!(resp.status(), 200);
-    let answer: Value = resp.json().await.unwrap();
-    answer["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_owned()
+    result_text(&resp.json().await.unwrap())
 }
 
 #[tokio::test]
