@@ -276,6 +276,8 @@ async fn closing_abandons_a_transport_that_takes_nothing_after_the_drain_time() 
 struct PushTransport {
     sink: Arc<Mutex<Option<FrameSink>>>,
     out: mpsc::UnboundedSender<Vec<u8>>,
+    /// What [`Transport::runs_requests_inline`] says.
+    inline: bool,
 }
 
 struct PushReader(Arc<Mutex<Option<FrameSink>>>);
@@ -312,6 +314,10 @@ impl TransportWriter for ChannelOut {
 impl Transport for PushTransport {
     type Reader = PushReader;
     type Writer = ChannelOut;
+
+    fn runs_requests_inline(&self) -> bool {
+        self.inline
+    }
 
     fn split(self) -> (PushReader, ChannelOut) {
         (PushReader(self.sink), ChannelOut(self.out))
@@ -386,6 +392,7 @@ async fn a_session_over_a_pushing_transport_runs_no_task_while_idle() {
         PushTransport {
             sink: sink.clone(),
             out: tx,
+            inline: false,
         },
         config,
         handler.clone(),
@@ -426,6 +433,7 @@ async fn closing_a_session_over_a_pushing_transport_ends_it_and_refuses_frames()
         PushTransport {
             sink: sink.clone(),
             out: tx,
+            inline: false,
         },
         config,
         Echo::default(),
@@ -439,4 +447,103 @@ async fn closing_a_session_over_a_pushing_transport_ends_it_and_refuses_frames()
         sink.push(frame(INITIALIZE)).await,
         Err(TransportError::Closed)
     ));
+}
+
+tokio::task_local! {
+    /// Set around a push by the test: a handler sees it only in the pushing task.
+    static PUSHER: u8;
+}
+
+/// `where`: whether it runs in the pushing task; `wait`: waits until its request is
+/// cancelled, then says so in `cancelled`.
+#[derive(Clone, Default)]
+struct Inline {
+    started: Arc<Notify>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Handler<Server> for Inline {
+    async fn handle_request(
+        &self,
+        request: IncomingRequest,
+        cx: RequestContext<Server>,
+    ) -> HandlerResult {
+        if request.method == "wait" {
+            let token = cx.cancellation_token().clone();
+            let cancelled = self.cancelled.clone();
+            // A task the handler started for the request: it outlives the handler's run.
+            tokio::spawn(async move {
+                token.cancelled().await;
+                cancelled.store(true, Ordering::SeqCst);
+            });
+            self.started.notify_one();
+            std::future::pending::<()>().await;
+        }
+        to_result(&PUSHER.try_with(|v| *v).ok())
+    }
+}
+
+/// A session over a pushing transport that runs requests inline, or not, initialized.
+async fn inline_session(
+    inline: bool,
+    handler: Inline,
+) -> (FrameSink, mpsc::UnboundedReceiver<Vec<u8>>) {
+    let sink = Arc::new(Mutex::new(None));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let config = ServerConfig::new(Implementation::new("push", "1"));
+    let _running = serve_server(
+        PushTransport {
+            sink: sink.clone(),
+            out: tx,
+            inline,
+        },
+        config,
+        handler,
+    );
+    let sink = sink.lock().unwrap().take().expect("attached");
+    sink.push(frame(INITIALIZE)).await.unwrap();
+    assert_eq!(next(&mut rx).await["id"], 0);
+    sink.push(frame(INITIALIZED)).await.unwrap();
+    (sink, rx)
+}
+
+#[tokio::test]
+async fn a_transport_that_runs_requests_inline_has_them_answered_when_its_push_ends() {
+    let call = frame(r#"{"jsonrpc":"2.0","id":1,"method":"where"}"#);
+    let (sink, mut rx) = inline_session(true, Inline::default()).await;
+    PUSHER.scope(7, sink.push(call.clone())).await.unwrap();
+    // Answered already, from the pushing task.
+    let answer: Value = serde_json::from_slice(&rx.try_recv().expect("answered")).unwrap();
+    assert_eq!(answer["result"], 7);
+    // Otherwise, in a task of its own.
+    let (sink, mut rx) = inline_session(false, Inline::default()).await;
+    PUSHER.scope(7, sink.push(call)).await.unwrap();
+    assert_eq!(next(&mut rx).await["result"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_inline_request_whose_push_is_dropped_is_cancelled() {
+    let handler = Inline::default();
+    let (sink, mut rx) = inline_session(true, handler.clone()).await;
+    let wait = frame(r#"{"jsonrpc":"2.0","id":1,"method":"wait"}"#);
+    tokio::select! {
+        _ = sink.push(wait.clone()) => panic!("answered"),
+        () = handler.started.notified() => {}
+    }
+    // The pushing task gave up: the request is cancelled and no longer in flight (its id
+    // can be used again).
+    tokio::time::timeout(GUARD, async {
+        while !handler.cancelled.load(Ordering::SeqCst) {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("cancelled");
+    let again = frame(r#"{"jsonrpc":"2.0","id":1,"method":"where"}"#);
+    sink.push(again).await.unwrap();
+    let answer: Value = serde_json::from_slice(&rx.try_recv().expect("answered")).unwrap();
+    assert_eq!(
+        (answer["id"].clone(), answer["result"].clone()),
+        (1.into(), Value::Null)
+    );
 }
