@@ -3,6 +3,10 @@
 
 use oxmcp_types::era::{RequestProbe, classify_request};
 use oxmcp_types::raw::meta_place;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -35,9 +39,12 @@ pub fn request_probe(data: &[u8]) {
     let rest = place.without(text).expect("the place fits the text");
     let rest: Map<String, Value> = serde_json::from_str(&rest).expect("the rest is an object");
     assert_eq!(rest, expected, "{text}");
+    // A `_meta` naming a key twice is malformed (the engine's typed reads refuse it, where
+    // `Value` keeps the last one).
     let names_version = meta
         .get("io.modelcontextprotocol/protocolVersion")
-        .is_some_and(Value::is_string);
+        .is_some_and(Value::is_string)
+        && place.value(text).is_some_and(|m| !has_duplicate_keys(m));
     if let (Some(layout), true) = (RequestProbe::layout(method, Some(params)), names_version) {
         assert!(full.era.is_modern(), "{text}");
         if let Some(read) = full.meta {
@@ -46,5 +53,86 @@ pub fn request_probe(data: &[u8]) {
         if let Ok(name) = full.mcp_name() {
             assert_eq!(layout.name, name.as_deref(), "{text}");
         }
+    }
+}
+
+/// Whether the JSON `text` names a key twice in one of its objects, at any depth.
+fn has_duplicate_keys(text: &str) -> bool {
+    serde_json::from_str::<Duplicates>(text).is_ok_and(|d| d.0)
+}
+
+/// Whether a value has an object that names a key twice.
+struct Duplicates(bool);
+
+impl<'de> Deserialize<'de> for Duplicates {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DuplicatesVisitor)
+    }
+}
+
+struct DuplicatesVisitor;
+
+impl<'de> Visitor<'de> for DuplicatesVisitor {
+    type Value = Duplicates;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Duplicates, E> {
+        Ok(Duplicates(false))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Duplicates, E> {
+        Ok(Duplicates(false))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Duplicates, E> {
+        Ok(Duplicates(false))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Duplicates, E> {
+        Ok(Duplicates(false))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Duplicates, E> {
+        Ok(Duplicates(false))
+    }
+
+    fn visit_unit<E>(self) -> Result<Duplicates, E> {
+        Ok(Duplicates(false))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Duplicates, A::Error> {
+        let mut any = false;
+        while let Some(Duplicates(inner)) = seq.next_element()? {
+            any |= inner;
+        }
+        Ok(Duplicates(any))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Duplicates, A::Error> {
+        let (mut seen, mut any) = (HashSet::new(), false);
+        while let Some(key) = map.next_key::<String>()? {
+            any |= !seen.insert(key);
+            let Duplicates(inner) = map.next_value()?;
+            any |= inner;
+        }
+        Ok(Duplicates(any))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_duplicate_keys;
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_depth() {
+        assert!(!has_duplicate_keys(
+            r#"{"a":1,"b":[{"a":2},{"a":3}],"c":{"d":null}}"#
+        ));
+        assert!(has_duplicate_keys(r#"{"a":1,"a":1}"#));
+        assert!(has_duplicate_keys(r#"{"a":{"b":[{"c":1,"c":2}]}}"#));
+        assert!(!has_duplicate_keys("not json"));
     }
 }
