@@ -40,10 +40,12 @@ pub fn request_probe(data: &[u8]) {
     let rest: Map<String, Value> = serde_json::from_str(&rest).expect("the rest is an object");
     assert_eq!(rest, expected, "{text}");
     // A `_meta` naming a key twice is malformed (the engine's typed reads refuse it, where
-    // `Value` keeps the last one).
-    let names_version = meta
-        .get("io.modelcontextprotocol/protocolVersion")
-        .is_some_and(Value::is_string)
+    // `Value` keeps the last one); `initialize` is a handshake whatever its `_meta` says
+    // (the HTTP layer does not look for its layout).
+    let names_version = method != "initialize"
+        && meta
+            .get("io.modelcontextprotocol/protocolVersion")
+            .is_some_and(Value::is_string)
         && place.value(text).is_some_and(|m| !has_duplicate_keys(m));
     if let (Some(layout), true) = (RequestProbe::layout(method, Some(params)), names_version) {
         assert!(full.era.is_modern(), "{text}");
