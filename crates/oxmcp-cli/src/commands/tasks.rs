@@ -5,6 +5,8 @@
 //! over HTTP an anonymous session owns its own tasks, so `tasks` commands see the tasks of
 //! earlier commands only on servers that tie tasks to an authenticated principal.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use oxmcp::tasks::{McpClientTasksExt as _, TaskCallError, TaskRequests as _};
 use oxmcp_core::client::McpClient;
 use oxmcp_types::tasks::Task;
@@ -40,30 +42,47 @@ pub(super) async fn call_as_task(
             other => Failure::usage(other.to_string()),
         })?;
     let id = handle.task_id().to_owned();
-    let mut shown = handle.created().map(status_line);
-    if let Some(line) = &shown {
-        eprintln!("{line}");
+    // The last status line printed, shared with the watcher.
+    let shown = Arc::new(Mutex::new(None));
+    if let Some(task) = handle.created() {
+        show(&shown, task);
     }
     let mut stream = handle.status_stream();
+    let watching = shown.clone();
     let watcher = tokio::spawn(async move {
         while let Some(Ok(task)) = stream.next().await {
-            let line = status_line(&task);
-            if shown.as_ref() != Some(&line) {
-                eprintln!("{line}");
-                shown = Some(line);
-            }
+            show(&watching, &task);
         }
     });
     let outcome = tokio::select! {
         result = handle.wait_for_result() => result.map_err(|e| Failure::request(&format!("task {id}"), &e)),
         () = cx.cancel.cancelled() => {
+            watcher.abort();
             let cancelled = handle.cancel().await;
             eprintln!("task {id}: cancel requested ({})", if cancelled.is_ok() { "done" } else { "refused" });
-            Err(Failure::new(Exit::Interrupted, "interrupted"))
+            return Err(Failure::new(Exit::Interrupted, "interrupted"));
         }
     };
     watcher.abort();
+    // The result can come before the watcher saw the final status: it is shown here then
+    // (asked briefly: the result is what matters).
+    if let Ok(Ok(task)) = tokio::time::timeout(FINAL_STATUS_WAIT, handle.get()).await {
+        show(&shown, &task);
+    }
     outcome
+}
+
+/// How long `call --task` waits for the task's final status once it has the result.
+const FINAL_STATUS_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Prints `task`'s status line unless it is the one printed last.
+fn show(shown: &Mutex<Option<String>>, task: &Task) {
+    let line = status_line(task);
+    let mut last = shown.lock().unwrap_or_else(PoisonError::into_inner);
+    if last.as_ref() != Some(&line) {
+        eprintln!("{line}");
+        *last = Some(line);
+    }
 }
 
 /// `task ID: status (message)`.
