@@ -202,11 +202,35 @@ fn error_status(response: &Response<McpBody>) -> Option<StatusCode> {
     static ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"error\""));
     let bytes = response.body().json_bytes()?;
     // Results are the common case: only a body that could be an error is parsed.
+    if is_plain_result(bytes) {
+        return None;
+    }
     ERROR.find(bytes)?;
     match Message::from_slice(bytes) {
         Ok(Message::Error(e)) => Some(status_of(e.error.code.0)).filter(|s| *s != StatusCode::OK),
         _ => None,
     }
+}
+
+/// Whether `bytes` is a result as the engine writes one (`{"jsonrpc":"2.0","id":ID,"result":`,
+/// the id an integer or a string without escapes), known without a search. `false` says
+/// nothing: the body may still be a result.
+fn is_plain_result(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(br#"{"jsonrpc":"2.0","id":"#) else {
+        return false;
+    };
+    let id_len = match rest.first() {
+        Some(b'"') => match memchr::memchr2(b'"', b'\\', &rest[1..]) {
+            Some(at) if rest[1 + at] == b'"' => at + 2,
+            _ => return false,
+        },
+        Some(b'-' | b'0'..=b'9') => rest
+            .iter()
+            .position(|b| !matches!(b, b'-' | b'0'..=b'9'))
+            .unwrap_or(rest.len()),
+        _ => return false,
+    };
+    rest[id_len..].starts_with(br#","result":"#)
 }
 
 /// The headers of a modern request against its body: each standard header the request
@@ -277,4 +301,51 @@ fn text<'h>(value: Option<&'h HeaderValue>, name: &str) -> Result<Option<&'h str
                 .map_err(|_| ErrorData::header_mismatch(format!("{name} is not visible ASCII")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use oxmcp_types::RequestId;
+    use oxmcp_types::jsonrpc::Response;
+    use serde_json::value::RawValue;
+
+    use super::*;
+
+    /// Every answer the engine writes: a plain result is seen as one, an error never is.
+    #[test]
+    fn a_plain_result_is_told_from_an_error_as_written() {
+        let ids = [
+            RequestId::Number(0),
+            RequestId::Number(-17),
+            RequestId::Number(i64::MAX),
+            RequestId::String("a".into()),
+            RequestId::String(r#"q"uote"#.into()),
+            RequestId::String(r#","result":"#.into()),
+            RequestId::String("".into()),
+        ];
+        let result = RawValue::from_string(r#"{"error":{"code":1}}"#.into()).unwrap();
+        for id in ids {
+            let answer = Message::Response(Response::new(id.clone(), result.clone())).to_vec();
+            let plain = is_plain_result(&answer);
+            let escaped = matches!(&id, RequestId::String(s) if s.contains('"'));
+            assert_eq!(plain, !escaped, "{}", String::from_utf8_lossy(&answer));
+            let error = ErrorData::invalid_params(r#"","result":"#);
+            let error = Message::Error(ErrorResponse::new(Some(id), error)).to_vec();
+            assert!(
+                !is_plain_result(&error),
+                "{}",
+                String::from_utf8_lossy(&error)
+            );
+        }
+        let unknown = Message::Error(ErrorResponse::new(None, ErrorData::parse_error("x")));
+        assert!(!is_plain_result(&unknown.to_vec()));
+        for odd in [
+            &b""[..],
+            b"{",
+            br#"{"jsonrpc":"2.0","id":"#,
+            br#"{"jsonrpc":"2.0","id":"x"#,
+        ] {
+            assert!(!is_plain_result(odd));
+        }
+    }
 }

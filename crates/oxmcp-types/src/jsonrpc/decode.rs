@@ -88,17 +88,17 @@ impl Message {
 /// assert!(matches!(decode(deep.as_bytes(), 64), Err(DecodeError::TooDeep { limit: 64 })));
 /// ```
 pub fn decode(bytes: &[u8], max_depth: usize) -> Result<Message, DecodeError> {
-    let bytes = check_utf8(bytes)?.as_bytes();
-    check_depth(bytes, max_depth)?;
-    if first_byte(bytes) == Some(b'[') {
+    let text = check_utf8(bytes)?;
+    check_depth(text.as_bytes(), max_depth)?;
+    if first_byte(text.as_bytes()) == Some(b'[') {
         // Parse anyway so that invalid JSON still gets -32700.
-        serde_json::from_slice::<IgnoredAny>(bytes).map_err(parse_error)?;
+        serde_json::from_str::<IgnoredAny>(text).map_err(parse_error)?;
         return Err(DecodeError::invalid(
             None,
             "JSON-RPC batches are not supported by the negotiated protocol version",
         ));
     }
-    decode_unchecked(bytes)
+    decode_unchecked(text)
 }
 
 /// Decodes a message that may be a batch (a JSON array of messages), as the 2025-03-26
@@ -108,18 +108,18 @@ pub fn decode_batch(
     bytes: &[u8],
     max_depth: usize,
 ) -> Result<Vec<Result<Message, DecodeError>>, DecodeError> {
-    let bytes = check_utf8(bytes)?.as_bytes();
-    check_depth(bytes, max_depth)?;
-    if first_byte(bytes) != Some(b'[') {
-        return decode_unchecked(bytes).map(|m| vec![Ok(m)]);
+    let text = check_utf8(bytes)?;
+    check_depth(text.as_bytes(), max_depth)?;
+    if first_byte(text.as_bytes()) != Some(b'[') {
+        return decode_unchecked(text).map(|m| vec![Ok(m)]);
     }
-    let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(parse_error)?;
+    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(parse_error)?;
     if items.is_empty() {
         return Err(DecodeError::invalid(None, "empty batch"));
     }
     Ok(items
         .into_iter()
-        .map(|raw| decode_unchecked(raw.get().as_bytes()))
+        .map(|raw| decode_unchecked(raw.get()))
         .collect())
 }
 
@@ -175,8 +175,10 @@ pub fn batch_len(bytes: &[u8], stop: usize) -> usize {
     if any { (commas + 1).min(stop) } else { 0 }
 }
 
-fn decode_unchecked(bytes: &[u8]) -> Result<Message, DecodeError> {
-    let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+/// Decodes `text`, checked to be UTF-8 already: read as a `str`, the strings and raw
+/// values in it are not checked again.
+fn decode_unchecked(text: &str) -> Result<Message, DecodeError> {
+    let env: Envelope<'_> = serde_json::from_str(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => DecodeError::invalid(None, e.to_string()),
         _ => parse_error(e),
     })?;
@@ -189,7 +191,7 @@ fn parse_error(e: serde_json::Error) -> DecodeError {
 }
 
 /// JSON-RPC text must be UTF-8; the parser does not look inside every string it skips, so the
-/// whole input is checked once up front.
+/// whole input is checked once up front, and then read as text.
 fn check_utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
     std::str::from_utf8(bytes).map_err(|e| DecodeError::Parse(format!("invalid UTF-8: {e}")))
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
+use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use memchr::memmem::Finder;
@@ -154,9 +155,15 @@ impl Started {
     /// Runs `work`, the handler, unless it asks more questions than a round may hold: it is
     /// stopped then (its calls no longer return), and the answer is the recorder's refusal.
     pub(crate) async fn run(&self, work: impl Future<Output = HandlerResult>) -> HandlerResult {
+        let mut work = std::pin::pin!(work);
+        // Most handlers answer when first polled: nothing waits on the overflow then.
+        let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+        if let Poll::Ready(result) = first {
+            return result;
+        }
         tokio::select! {
             biased;
-            result = work => result,
+            result = &mut work => result,
             () = self.recorder.overflow().raised() => Err(ErrorData::internal_error("stopped")),
         }
     }

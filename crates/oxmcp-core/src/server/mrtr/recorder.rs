@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use oxmcp_types::ErrorData;
 use oxmcp_types::methods::{CreateMessageRequest, ElicitRequest, ListRootsRequest, RequestMethod};
@@ -101,7 +101,8 @@ impl Overflow {
 /// docs](super)). One per request; shared by the clones of its context.
 #[derive(Debug)]
 pub(crate) struct InputRecorder {
-    rounds: Mutex<Rounds>,
+    /// Made on first use: most calls never ask, and then nothing is built or dropped.
+    rounds: OnceLock<Mutex<Rounds>>,
     /// How many questions one round may leave open.
     limit: usize,
     /// Raised when the handler asked more: the engine then stops it.
@@ -131,17 +132,27 @@ impl InputRecorder {
         asked_before: Option<BTreeMap<String, Asked>>,
         limit: usize,
     ) -> Self {
-        Self {
-            rounds: Mutex::new(Rounds {
+        let given = !(offered.is_empty() && recorded.is_empty() && asked_before.is_none());
+        let rounds = OnceLock::new();
+        if given {
+            let _ = rounds.set(Mutex::new(Rounds {
                 recorded,
                 asked_before,
                 offered,
                 ..Rounds::default()
-            }),
+            }));
+        }
+        Self {
+            rounds,
             limit,
             overflow: Overflow::default(),
             replay_only: false,
         }
+    }
+
+    /// The rounds, made empty on first use.
+    fn rounds(&self) -> std::sync::MutexGuard<'_, Rounds> {
+        lock(self.rounds.get_or_init(Mutex::default))
     }
 
     /// A recorder that answers a run's requests from `answers` (those an earlier run of the
@@ -177,7 +188,7 @@ impl InputRecorder {
             Some(Err(e)) => return Some(Err(RequestError::Serialize(e))),
             None => digest(&Value::Object(Map::new())),
         };
-        let mut rounds = lock(&self.rounds);
+        let mut rounds = self.rounds();
         rounds.calls += 1;
         let key = key.map_or_else(|| auto_key(method, rounds.calls), str::to_owned);
         let answer = rounds
@@ -190,13 +201,19 @@ impl InputRecorder {
     /// Whether the run left nothing for an `input_required` answer: no open question and
     /// no refusal.
     pub(crate) fn is_settled(&self) -> bool {
-        let rounds = lock(&self.rounds);
+        let Some(rounds) = self.rounds.get() else {
+            return true;
+        };
+        let rounds = lock(rounds);
         rounds.pending.is_empty() && rounds.refusal.is_none()
     }
 
     /// The answers this run used so far, by input key.
     pub(crate) fn used_answers(&self) -> BTreeMap<String, Answer> {
-        lock(&self.rounds).used.clone()
+        self.rounds
+            .get()
+            .map(|r| lock(r).used.clone())
+            .unwrap_or_default()
     }
 
     /// Raised once the handler asked more than the limit: stop it.
@@ -224,7 +241,7 @@ impl InputRecorder {
             None => Value::Object(Map::new()),
         };
         let question = digest(&params);
-        let mut rounds = lock(&self.rounds);
+        let mut rounds = self.rounds();
         rounds.calls += 1;
         let key = key.map_or_else(|| auto_key(method, rounds.calls), str::to_owned);
         if rounds.used.contains_key(&key) || rounds.pending.contains_key(&key) {
@@ -289,7 +306,10 @@ impl InputRecorder {
 
     /// What the run left: a refusal, the questions still open, or nothing.
     pub(crate) fn outcome(&self) -> Outcome {
-        let mut rounds = lock(&self.rounds);
+        let Some(rounds) = self.rounds.get() else {
+            return Outcome::Complete;
+        };
+        let mut rounds = lock(rounds);
         if let Some(refusal) = rounds.refusal.take() {
             return Outcome::Refused(refusal);
         }

@@ -7,9 +7,11 @@
 use oxmcp_types::modern::InputResponses;
 use oxmcp_types::raw::MetaPlace;
 use oxmcp_types::{CallToolRequestParams, ErrorData, JsonObject, TaskMetadata};
-use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::fmt;
 
 /// A `tools/call`'s params, `_meta` unread.
 pub(super) struct CallParams<'a> {
@@ -23,22 +25,125 @@ pub(super) struct CallParams<'a> {
     extra: JsonObject,
 }
 
-/// The params as serde reads them, `_meta` kept raw.
-#[derive(Deserialize)]
+/// The params as serde reads them, `_meta` kept raw. Read by hand ([`BodyVisitor`]): a
+/// derived reader with a flattened `extra` would buffer every member first.
 struct Body {
     name: String,
-    #[serde(default)]
     arguments: Option<JsonObject>,
-    #[serde(default)]
     task: Option<TaskMetadata>,
-    #[serde(rename = "inputResponses", default)]
     input_responses: Option<InputResponses>,
-    #[serde(rename = "requestState", default)]
     request_state: Option<String>,
-    #[serde(rename = "_meta", default)]
     meta: Option<Box<RawValue>>,
-    #[serde(flatten)]
     extra: JsonObject,
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(BodyVisitor)
+    }
+}
+
+/// Reads the members of [`Body`] as a derived reader would: a known member twice is an
+/// error, an absent or `null` optional one is none, any other member goes to `extra`.
+struct BodyVisitor;
+
+impl<'de> Visitor<'de> for BodyVisitor {
+    type Value = Body;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the params of a tools/call")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
+        let mut name = None;
+        let mut arguments = None;
+        let mut task = None;
+        let mut input_responses = None;
+        let mut request_state = None;
+        let mut meta = None;
+        let mut extra = JsonObject::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Name => once(&mut name, "name", map.next_value()?)?,
+                Key::Arguments => once(&mut arguments, "arguments", map.next_value()?)?,
+                Key::Task => once(&mut task, "task", map.next_value()?)?,
+                Key::InputResponses => {
+                    once(&mut input_responses, "inputResponses", map.next_value()?)?;
+                }
+                Key::RequestState => {
+                    once(&mut request_state, "requestState", map.next_value()?)?;
+                }
+                Key::Meta => once(&mut meta, "_meta", map.next_value()?)?,
+                Key::Other(key) => {
+                    extra.insert(key, map.next_value()?);
+                }
+            }
+        }
+        Ok(Body {
+            name: name.ok_or_else(|| de::Error::missing_field("name"))?,
+            arguments: arguments.flatten(),
+            task: task.flatten(),
+            input_responses: input_responses.flatten(),
+            request_state: request_state.flatten(),
+            meta: meta.flatten(),
+            extra,
+        })
+    }
+}
+
+/// Sets a member's slot, refusing a member read before.
+fn once<T, E: de::Error>(slot: &mut Option<T>, key: &'static str, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(key));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// A member's key: one [`Body`] names, or another, kept for `extra`.
+enum Key {
+    Name,
+    Arguments,
+    Task,
+    InputResponses,
+    RequestState,
+    Meta,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match key {
+            "name" => Key::Name,
+            "arguments" => Key::Arguments,
+            "task" => Key::Task,
+            "inputResponses" => Key::InputResponses,
+            "requestState" => Key::RequestState,
+            "_meta" => Key::Meta,
+            other => Key::Other(other.to_owned()),
+        })
+    }
+
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Key, E> {
+        match self.visit_str::<E>(&key)? {
+            Key::Other(_) => Ok(Key::Other(key)),
+            known => Ok(known),
+        }
+    }
 }
 
 impl<'a> CallParams<'a> {
@@ -132,6 +237,8 @@ mod tests {
             r#"{ "name" : "e" , "arguments" : {"a":1} , "_meta" : {"a":"}"} }"#,
             r#"{"name":"e","_m\u0065ta":{"k":1}}"#,
             r#"{"name":"e","x":"\"_meta\""}"#,
+            r#"{"name":"e","z":1,"z":{"a":null},"arguments":null,"task":null}"#,
+            r#"{"n\u0061me":"e","requestState":null,"inputResponses":null,"other":[1,"x"]}"#,
         ] {
             let params = raw(text);
             let at_once: CallToolRequestParams = serde_json::from_str(text).unwrap();
@@ -154,6 +261,9 @@ mod tests {
             r#"{"name":"e","arguments":[]}"#,
             r#"{"name":"e","_meta":{},"_meta":{}}"#,
             r#"{"name":"e","_meta":{},"name":"f"}"#,
+            r#"{"name":"e","arguments":{},"arguments":{}}"#,
+            r#"{"name":"e","requestState":1}"#,
+            r#"{"name":null}"#,
             r#"[]"#,
         ] {
             assert!(
