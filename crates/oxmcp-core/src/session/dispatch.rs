@@ -23,8 +23,13 @@ use crate::handler::{IncomingNotification, to_result};
 use crate::role::Role;
 use crate::transport::{OutboundMessage, Route};
 
-/// Handles one frame's bytes: a message, or (under 2025-03-26) a batch of messages.
-pub(crate) async fn on_bytes<R: Role>(inner: &Arc<Inner<R>>, bytes: &[u8]) {
+/// Handles one frame's bytes: a message, or (under 2025-03-26) a batch of messages (whose
+/// answers always go to the writer).
+pub(crate) async fn on_bytes<R: Role>(
+    inner: &Arc<Inner<R>>,
+    bytes: &[u8],
+    direct: bool,
+) -> Option<OutboundMessage> {
     let max_depth = inner.config.max_depth;
     let batches = inner
         .info
@@ -40,19 +45,25 @@ pub(crate) async fn on_bytes<R: Role>(inner: &Arc<Inner<R>>, bytes: &[u8]) {
                 reason: format!("a batch of more than {max} messages; the limit is {max}"),
             };
             send_error(inner, e.to_error_response()).await;
-            return;
+            return None;
         }
         match jsonrpc::decode_batch(bytes, max_depth) {
             Ok(items) => {
                 for item in items {
-                    on_decoded(inner, item, Extensions::new()).await;
+                    on_decoded(inner, item, Extensions::new(), false).await;
                 }
             }
             Err(e) => send_error(inner, e.to_error_response()).await,
         }
-        return;
+        return None;
     }
-    on_decoded(inner, jsonrpc::decode(bytes, max_depth), Extensions::new()).await;
+    on_decoded(
+        inner,
+        jsonrpc::decode(bytes, max_depth),
+        Extensions::new(),
+        direct,
+    )
+    .await
 }
 
 /// Handles one decoded message (or the error that decoding it gave), with what the
@@ -61,9 +72,12 @@ pub(crate) async fn on_decoded<R: Role>(
     inner: &Arc<Inner<R>>,
     decoded: Result<Message, jsonrpc::DecodeError>,
     extensions: Extensions,
-) {
+    direct: bool,
+) -> Option<OutboundMessage> {
     match decoded {
-        Ok(Message::Request(request)) => on_request(inner, request, extensions).await,
+        Ok(Message::Request(request)) => {
+            return on_request(inner, request, extensions, direct).await;
+        }
         Ok(Message::Notification(n)) => on_notification(inner, n, extensions).await,
         Ok(Message::Response(response)) => on_answer(inner, &response.id, Ok(response.result)),
         Ok(Message::Error(e)) => match e.id {
@@ -78,6 +92,7 @@ pub(crate) async fn on_decoded<R: Role>(
             send_error(inner, e.to_error_response()).await;
         }
     }
+    None
 }
 
 fn on_answer<R: Role>(inner: &Inner<R>, id: &RequestId, answer: Result<Box<RawValue>, ErrorData>) {
@@ -111,25 +126,57 @@ pub(super) async fn reply<R: Role>(
         .await;
 }
 
-async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions: Extensions) {
-    let id = request.id.clone();
+/// Runs `request` (see [`request::start`]), unless the engine answers it itself or
+/// refuses it first.
+async fn on_request<R: Role>(
+    inner: &Arc<Inner<R>>,
+    request: Request,
+    extensions: Extensions,
+    direct: bool,
+) -> Option<OutboundMessage> {
+    match screen(inner, &request, &extensions) {
+        Ok(session) => request::start(inner, request, session, extensions, direct).await,
+        Err(Early::Unreadable(refusal)) => {
+            // Echoing a huge id would hand the peer an amplifier: the error goes with `null`.
+            send_error(inner, ErrorResponse::new(None, refusal)).await;
+            None
+        }
+        Err(Early::Answer(answer)) => {
+            reply(inner, request.id, answer).await;
+            None
+        }
+    }
+}
+
+/// How a request is answered before (instead of) its handler.
+enum Early {
+    /// An id too long to echo: an error without one.
+    Unreadable(ErrorData),
+    /// The engine's own answer (`ping`, `initialize`, `server/discover`,
+    /// `logging/setLevel`) or a refusal.
+    Answer(Result<Box<RawValue>, ErrorData>),
+}
+
+/// The negotiated state `request` runs under, unless the engine answers it itself.
+fn screen<R: Role>(
+    inner: &Arc<Inner<R>>,
+    request: &Request,
+    extensions: &Extensions,
+) -> Result<Arc<SessionInfo<R>>, Early> {
     let method = request.method.as_str();
-    if let Some(refusal) = oversized_id(&id, inner.config.max_id_bytes) {
-        // Echoing a huge id would hand the peer an amplifier: the error goes with `null`.
-        return send_error(inner, ErrorResponse::new(None, refusal)).await;
+    if let Some(refusal) = oversized_id(&request.id, inner.config.max_id_bytes) {
+        return Err(Early::Unreadable(refusal));
     }
     if method == PingRequest::METHOD {
-        return reply(inner, id, to_result(&EmptyResult::default())).await;
+        return Err(Early::Answer(to_result(&EmptyResult::default())));
     }
     if method == InitializeRequest::METHOD
         && R::handles(method, &inner.own_capabilities) == Support::Yes
     {
-        let answer = initialize(inner, request.params.as_deref());
-        return reply(inner, id, answer).await;
+        return Err(Early::Answer(initialize(inner, request.params.as_deref())));
     }
     if method == DISCOVER_METHOD && R::ANSWERS_INITIALIZE {
-        let answer = discover(inner, &request, &extensions);
-        return reply(inner, id, answer).await;
+        return Err(Early::Answer(discover(inner, request, extensions)));
     }
     // A server has answered `initialize` and waits for `notifications/initialized`. (A
     // client in the same phase may already be sending it: it refuses nothing.)
@@ -137,34 +184,30 @@ async fn on_request<R: Role>(inner: &Arc<Inner<R>>, request: Request, extensions
         && inner.config.strict_lifecycle
         && inner.source.is_none()
         && inner.phase() == Phase::Initializing
-        && per_request(inner, &request).is_none()
+        && per_request(inner, request).is_none()
     {
         let e = ErrorData::invalid_request(format!(
             "`{method}` received before notifications/initialized"
         ));
-        return reply(inner, id, Err(e)).await;
+        return Err(Early::Answer(Err(e)));
     }
-    let session = match negotiated(inner, &request, &extensions) {
-        Ok(session) => session,
-        Err(e) => return reply(inner, id, Err(e)).await,
-    };
+    let session = negotiated(inner, request, extensions).map_err(|e| Early::Answer(Err(e)))?;
     match R::handles(method, &inner.own_capabilities) {
         Support::Missing(capability) => {
             let e = ErrorData::method_not_found(method).with_data(
                 serde_json::json!({ "reason": format!("capability `{capability}` not declared") }),
             );
-            return reply(inner, id, Err(e)).await;
+            return Err(Early::Answer(Err(e)));
         }
         Support::WrongDirection => {
-            return reply(inner, id, Err(ErrorData::method_not_found(method))).await;
+            return Err(Early::Answer(Err(ErrorData::method_not_found(method))));
         }
         Support::Yes | Support::Unknown => {}
     }
     if method == SetLevelRequest::METHOD {
-        let answer = set_level(inner, request.params.as_deref());
-        return reply(inner, id, answer).await;
+        return Err(Early::Answer(set_level(inner, request.params.as_deref())));
     }
-    request::start(inner, request, session, extensions).await;
+    Ok(session)
 }
 
 /// The negotiated state `request` is handled under: the session's context source's, else

@@ -227,7 +227,9 @@ async fn read_loop<R: Role, Rd: TransportReader>(
             () = inner.closed.cancelled() => return SessionEnd::Closed,
         };
         match frame {
-            Ok(Some(frame)) => on_frame(inner, frame).await,
+            Ok(Some(frame)) => {
+                on_frame(inner, frame, false).await;
+            }
             Ok(None) => return SessionEnd::PeerClosed,
             Err(e) => return SessionEnd::TransportError(e.to_string()),
         }
@@ -235,22 +237,30 @@ async fn read_loop<R: Role, Rd: TransportReader>(
 }
 
 /// What the reader (or a pushing transport) does with one frame.
-async fn on_frame<R: Role>(inner: &Arc<Inner<R>>, frame: Frame) {
+///
+/// With `direct`, the answer of a request run inline may come back instead of going to the
+/// writer (see [`FrameSink::push_for_answer`](crate::transport::FrameSink::push_for_answer)).
+async fn on_frame<R: Role>(
+    inner: &Arc<Inner<R>>,
+    frame: Frame,
+    direct: bool,
+) -> Option<OutboundMessage> {
     match frame {
-        Frame::Message(bytes) => dispatch::on_bytes(inner, &bytes).await,
+        Frame::Message(bytes) => dispatch::on_bytes(inner, &bytes, direct).await,
         Frame::Decoded(message) => {
-            dispatch::on_decoded(inner, Ok(message), Extensions::new()).await;
+            dispatch::on_decoded(inner, Ok(message), Extensions::new(), direct).await
         }
         Frame::DecodedWith {
             message,
             extensions,
-        } => dispatch::on_decoded(inner, Ok(message), extensions).await,
+        } => dispatch::on_decoded(inner, Ok(message), extensions, direct).await,
         Frame::Oversized { limit } => {
             let e =
                 ErrorData::invalid_request(format!("message exceeds the limit of {limit} bytes"));
             let message = Message::Error(ErrorResponse::new(None, e));
             let out = OutboundMessage::new(message.to_vec(), Route::Unrelated);
             let _ = inner.outbound.send_detached(out).await;
+            None
         }
     }
 }
@@ -329,15 +339,18 @@ struct PushInput<R: Role> {
 }
 
 impl<R: Role> PushTarget for PushInput<R> {
-    fn push(&self, frame: Frame) -> BoxFuture<'_, Result<(), TransportError>> {
+    fn push(
+        &self,
+        frame: Frame,
+        direct: bool,
+    ) -> BoxFuture<'_, Result<Option<OutboundMessage>, TransportError>> {
         Box::pin(async move {
             // Shutdown waits for frames being handed over.
             let _busy = self.inner.tasks.token();
             if self.is_closed() {
                 return Err(TransportError::Closed);
             }
-            on_frame(&self.inner, frame).await;
-            Ok(())
+            Ok(on_frame(&self.inner, frame, direct).await)
         })
     }
 

@@ -152,6 +152,13 @@ impl Outbound {
         })
     }
 
+    /// Whether nothing waits to be written and nobody is writing: a message written now
+    /// by other means overtakes none of the session's.
+    pub(crate) fn is_quiet(&self) -> bool {
+        let state = lock(&self.state);
+        state.queue.is_empty() && matches!(state.slot, Slot::Idle(_))
+    }
+
     /// Queues `message` and, if nobody is writing, writes the queue in this task. Waits while
     /// the queue is full. Fails once the transport is closed.
     pub(crate) async fn send(

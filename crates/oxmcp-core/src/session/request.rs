@@ -101,22 +101,29 @@ fn admit<R: Role>(
     None
 }
 
-/// Starts the handler of `request` in a task of its own.
+/// Starts the handler of `request` in a task of its own, or in this one when the transport
+/// runs requests inline: then, with `direct`, its answer may come back instead of going to
+/// the writer (see [`run`]).
 pub(super) async fn start<R: Role>(
     inner: &Arc<Inner<R>>,
     request: Request,
     session: Arc<SessionInfo<R>>,
     extensions: Extensions,
-) {
+    direct: bool,
+) -> Option<OutboundMessage> {
     let id = request.id;
     let max_id = inner.config.max_id_bytes;
     let token = match find_progress_token(request.params.as_deref(), max_id) {
         Ok(token) => token,
-        Err(refusal) => return reply(inner, id, Err(refusal)).await,
+        Err(refusal) => {
+            reply(inner, id, Err(refusal)).await;
+            return None;
+        }
     };
     let state = RequestState::new(CancellationToken::new());
     if let Some(refusal) = admit(inner, &id, &state) {
-        return reply(inner, id, Err(refusal)).await;
+        reply(inner, id, Err(refusal)).await;
+        return None;
     }
     // A session negotiated per request, and a modern request in a dual-era session, hand
     // the request's state to its peer too.
@@ -132,12 +139,20 @@ pub(super) async fn start<R: Role>(
             id: &id,
             state: &state,
         };
-        return run(inner.clone(), id.clone(), state.clone(), incoming, context).await;
+        return run(
+            inner.clone(),
+            id.clone(),
+            state.clone(),
+            incoming,
+            context,
+            direct,
+        )
+        .await;
     }
     // Boxed: the task itself stays small, and the future is an ordinary allocation.
-    inner
-        .tasks
-        .spawn(Box::pin(run(inner.clone(), id, state, incoming, context)));
+    let run = run(inner.clone(), id, state, incoming, context, false);
+    inner.tasks.spawn(Box::pin(run));
+    None
 }
 
 /// Removes a request run inline from the requests in flight if its run is dropped before
@@ -166,14 +181,35 @@ impl<R: Role> Drop for InFlight<'_, R> {
     }
 }
 
-/// Runs the handler until it answers or the request is cancelled, then sends the answer.
+/// Runs the handler until it answers or the request is cancelled, then sends the answer;
+/// with `direct`, returns it instead when nothing of the session waits to be written (so
+/// that it overtakes nothing): the caller delivers it.
 async fn run<R: Role>(
     inner: Arc<Inner<R>>,
     id: RequestId,
     state: Arc<RequestState>,
     incoming: IncomingRequest,
     context: RequestContext<R>,
-) {
+    direct: bool,
+) -> Option<OutboundMessage> {
+    let result = handle(&inner, &id, &state, incoming, context).await?;
+    let out = answer(id, result);
+    if direct && inner.outbound.is_quiet() {
+        return Some(out);
+    }
+    send_answer(&inner, out).await;
+    None
+}
+
+/// Runs the handler until it answers (`None`: the request was cancelled, and is not
+/// answered).
+async fn handle<R: Role>(
+    inner: &Arc<Inner<R>>,
+    id: &RequestId,
+    state: &Arc<RequestState>,
+    incoming: IncomingRequest,
+    context: RequestContext<R>,
+) -> Option<HandlerResult> {
     let modern = context.protocol_version().is_modern();
     let work = AssertUnwindSafe(inner.handler.handle_request(incoming, context)).catch_unwind();
     // The handler first: one that finishes at once never registers a cancellation waiter. A
@@ -185,9 +221,9 @@ async fn run<R: Role>(
     }
     .filter(|_| !state.cancel.is_cancelled());
     state.completed.store(true, Ordering::Release);
-    lock(&inner.in_flight).remove(&id);
+    lock(&inner.in_flight).remove(id);
     let answer = match outcome {
-        None => return,
+        None => return None,
         Some(Ok(answer)) => answer,
         Some(Err(panic)) => {
             let what = panic
@@ -202,17 +238,15 @@ async fn run<R: Role>(
         }
     };
     // The errors only the modern era defines do not reach a legacy peer.
-    let answer = match answer {
+    Some(match answer {
         Err(e) if !modern => Err(crate::server::missing_capability::for_legacy(e)),
         other => other,
-    };
-    reply_from_handler(&inner, id, answer).await;
+    })
 }
 
-/// Answers a request from its handler's task, writing to the transport if nobody else is;
-/// gives up if the session closes meanwhile.
-async fn reply_from_handler<R: Role>(inner: &Inner<R>, id: RequestId, result: HandlerResult) {
-    let out = answer(id, result);
+/// Sends a request's answer from its handler's task, writing to the transport if nobody
+/// else is; gives up if the session closes meanwhile.
+async fn send_answer<R: Role>(inner: &Inner<R>, out: OutboundMessage) {
     // The send first: one that completes at once never registers a waiter on `closed`.
     tokio::select! {
         biased;

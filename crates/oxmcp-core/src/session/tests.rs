@@ -278,6 +278,24 @@ struct PushTransport {
     out: mpsc::UnboundedSender<Vec<u8>>,
     /// What [`Transport::runs_requests_inline`] says.
     inline: bool,
+    gate: Option<Gate>,
+}
+
+/// Holds a [`ChannelOut`]'s writes: each waits for a permit, after waking whoever waits
+/// on `writing` then.
+#[derive(Clone)]
+struct Gate {
+    permits: Arc<Semaphore>,
+    writing: Arc<Notify>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(0)),
+            writing: Arc::default(),
+        }
+    }
 }
 
 struct PushReader(Arc<Mutex<Option<FrameSink>>>);
@@ -293,10 +311,14 @@ impl TransportReader for PushReader {
     }
 }
 
-struct ChannelOut(mpsc::UnboundedSender<Vec<u8>>);
+struct ChannelOut(mpsc::UnboundedSender<Vec<u8>>, Option<Gate>);
 
 impl TransportWriter for ChannelOut {
     async fn write(&mut self, message: OutboundMessage) -> Result<(), TransportError> {
+        if let Some(gate) = &self.1 {
+            gate.writing.notify_waiters();
+            gate.permits.acquire().await.expect("open").forget();
+        }
         self.0
             .send(message.bytes)
             .map_err(|_| TransportError::Closed)
@@ -320,7 +342,7 @@ impl Transport for PushTransport {
     }
 
     fn split(self) -> (PushReader, ChannelOut) {
-        (PushReader(self.sink), ChannelOut(self.out))
+        (PushReader(self.sink), ChannelOut(self.out, self.gate))
     }
 }
 
@@ -393,6 +415,7 @@ async fn a_session_over_a_pushing_transport_runs_no_task_while_idle() {
             sink: sink.clone(),
             out: tx,
             inline: false,
+            gate: None,
         },
         config,
         handler.clone(),
@@ -434,6 +457,7 @@ async fn closing_a_session_over_a_pushing_transport_ends_it_and_refuses_frames()
             sink: sink.clone(),
             out: tx,
             inline: false,
+            gate: None,
         },
         config,
         Echo::default(),
@@ -455,11 +479,13 @@ tokio::task_local! {
 }
 
 /// `where`: whether it runs in the pushing task; `wait`: waits until its request is
-/// cancelled, then says so in `cancelled`.
+/// cancelled, then says so in `cancelled`; `chatty`: has a task of its own send a
+/// notification, and answers once the writer is busy with it.
 #[derive(Clone, Default)]
 struct Inline {
     started: Arc<Notify>,
     cancelled: Arc<AtomicBool>,
+    gate: Gate,
 }
 
 impl Handler<Server> for Inline {
@@ -479,6 +505,11 @@ impl Handler<Server> for Inline {
             self.started.notify_one();
             std::future::pending::<()>().await;
         }
+        if request.method == "chatty" {
+            let peer = cx.peer().clone();
+            tokio::spawn(async move { peer.notify_raw("notifications/chat", None).await });
+            self.gate.writing.notified().await;
+        }
         to_result(&PUSHER.try_with(|v| *v).ok())
     }
 }
@@ -488,6 +519,18 @@ async fn inline_session(
     inline: bool,
     handler: Inline,
 ) -> (FrameSink, mpsc::UnboundedReceiver<Vec<u8>>) {
+    inline_session_gated(inline, handler, None).await
+}
+
+/// The same, its writes held by `gate` when there is one (open for the handshake).
+async fn inline_session_gated(
+    inline: bool,
+    handler: Inline,
+    gate: Option<Gate>,
+) -> (FrameSink, mpsc::UnboundedReceiver<Vec<u8>>) {
+    if let Some(gate) = &gate {
+        gate.permits.add_permits(1);
+    }
     let sink = Arc::new(Mutex::new(None));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let config = ServerConfig::new(Implementation::new("push", "1"));
@@ -496,6 +539,7 @@ async fn inline_session(
             sink: sink.clone(),
             out: tx,
             inline,
+            gate,
         },
         config,
         handler,
@@ -546,4 +590,35 @@ async fn an_inline_request_whose_push_is_dropped_is_cancelled() {
         (answer["id"].clone(), answer["result"].clone()),
         (1.into(), Value::Null)
     );
+}
+
+#[tokio::test]
+async fn an_inline_answer_comes_back_to_a_push_that_takes_it() {
+    let call = frame(r#"{"jsonrpc":"2.0","id":1,"method":"where"}"#);
+    let (sink, mut rx) = inline_session(true, Inline::default()).await;
+    let out = PUSHER.scope(7, sink.push_for_answer(call.clone())).await;
+    let out = out.unwrap().expect("handed back");
+    assert_eq!(out.route, Route::Response(1.into()));
+    let answer: Value = serde_json::from_slice(&out.bytes).unwrap();
+    assert_eq!(answer["result"], 7);
+    assert!(rx.try_recv().is_err(), "the writer got nothing");
+    // Not run inline: the writer answers, as for any push.
+    let (sink, mut rx) = inline_session(false, Inline::default()).await;
+    assert!(sink.push_for_answer(call).await.unwrap().is_none());
+    assert_eq!(next(&mut rx).await["id"], 1);
+}
+
+#[tokio::test]
+async fn an_inline_answer_overtakes_nothing_the_writer_holds() {
+    let handler = Inline::default();
+    let gate = handler.gate.clone();
+    let (sink, mut rx) = inline_session_gated(true, handler, Some(gate.clone())).await;
+    let chatty = frame(r#"{"jsonrpc":"2.0","id":1,"method":"chatty"}"#);
+    // The handler answers while another task writes its notification: the answer queues
+    // behind it instead of coming back.
+    let out = tokio::time::timeout(GUARD, sink.push_for_answer(chatty)).await;
+    assert!(out.expect("answered").unwrap().is_none());
+    gate.permits.add_permits(2);
+    assert_eq!(next(&mut rx).await["method"], "notifications/chat");
+    assert_eq!(next(&mut rx).await["id"], 1);
 }

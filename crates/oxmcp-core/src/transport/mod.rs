@@ -160,7 +160,20 @@ impl FrameSink {
     /// (waiting for room when it is full), a response reaches its waiting requester.
     /// Fails with [`TransportError::Closed`] once the session's input has ended.
     pub async fn push(&self, frame: Frame) -> Result<(), TransportError> {
-        self.target.push(frame).await
+        self.target.push(frame, false).await.map(|_| ())
+    }
+
+    /// Hands one frame to the session as [`push`](Self::push) does, and takes the answer
+    /// back when the engine can hand it over directly: the frame is a request of a
+    /// transport that [runs requests inline](Transport::runs_requests_inline), its handler
+    /// answered in this call, and nothing of the session was waiting to be written then (so
+    /// the answer overtakes nothing). The caller then delivers the answer itself, as the
+    /// writer would have; otherwise (`None`) it went to the writer as usual.
+    pub async fn push_for_answer(
+        &self,
+        frame: Frame,
+    ) -> Result<Option<OutboundMessage>, TransportError> {
+        self.target.push(frame, true).await
     }
 
     /// Ends the input now (the end of the stream), even while clones remain.
@@ -176,7 +189,13 @@ impl FrameSink {
 
 /// The engine's side of a [`FrameSink`].
 pub(crate) trait PushTarget: Send + Sync {
-    fn push(&self, frame: Frame) -> BoxFuture<'_, Result<(), TransportError>>;
+    /// Pushes `frame`; with `direct`, an answer ready at once may come back (see
+    /// [`FrameSink::push_for_answer`]).
+    fn push(
+        &self,
+        frame: Frame,
+        direct: bool,
+    ) -> BoxFuture<'_, Result<Option<OutboundMessage>, TransportError>>;
     fn end(&self);
     fn is_closed(&self) -> bool;
 }

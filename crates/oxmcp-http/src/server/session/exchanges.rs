@@ -125,6 +125,21 @@ impl Exchanges {
         Some(removed)
     }
 
+    /// Removes the request `id` if its POST still waits for its first message (giving its
+    /// unit back); whether it did.
+    pub(crate) fn remove_waiting(&mut self, id: &RequestId) -> bool {
+        match self.map.entry(id.clone()) {
+            Entry::Occupied(entry) if matches!(entry.get(), Exchange::Waiting(_)) => {
+                entry.remove();
+                if let Some(budget) = &self.budget {
+                    budget.give_back(1);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Removes every request, giving their units back.
     pub(crate) fn clear(&mut self) {
         if let Some(budget) = &self.budget {

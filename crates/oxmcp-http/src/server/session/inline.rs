@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use oxmcp_core::BoxFuture;
-use oxmcp_core::transport::{Frame, TransportError};
+use oxmcp_core::transport::{Frame, OutboundMessage, TransportError};
 use tokio::sync::oneshot;
 
 use super::Session;
@@ -18,17 +18,21 @@ impl Session {
     /// waits for the request's first message on `answer`.
     ///
     /// The handler is polled first: one that answers at once has answered before `answer`
-    /// is looked at, with no wake-up in between. When `answer` comes first (a message
-    /// related to the request came before its result, so the answer is a stream), what is
-    /// left of the handler's run goes on in a task of its own.
+    /// is looked at, with no wake-up in between, and its answer comes straight back from
+    /// the engine when nothing of the session waited to be written ([`take_answer`]). When
+    /// `answer` comes first (a message related to the request came before its result, so
+    /// the answer is a stream), what is left of the handler's run goes on in a task of its
+    /// own, which routes an answer handed back to it as the writer would.
+    ///
+    /// [`take_answer`]: Session::take_answer
     pub(crate) async fn forward_inline(
         self: &Arc<Self>,
         frame: Frame,
         answer: oneshot::Receiver<Answer>,
     ) -> Result<Result<Answer, oneshot::error::RecvError>, TransportError> {
         let session = self.clone();
-        let mut work: BoxFuture<'static, Result<(), TransportError>> =
-            Box::pin(async move { session.forward(frame).await });
+        let mut work: BoxFuture<'static, Result<Option<OutboundMessage>, TransportError>> =
+            Box::pin(async move { session.forward_for_answer(frame).await });
         let mut answer = answer;
         let first = poll_fn(|cx| {
             if let Poll::Ready(done) = work.as_mut().poll(cx) {
@@ -39,12 +43,21 @@ impl Session {
         .await;
         match first {
             Err(done) => {
-                done?;
+                if let Some(out) = done?
+                    && let Some(bytes) = self.take_answer(out).await
+                {
+                    return Ok(Ok(Answer::Json(bytes)));
+                }
                 Ok(answer.await)
             }
             Ok(first) => {
                 // The engine tracks the run: the session's end still waits for it.
-                tokio::spawn(work);
+                let session = self.clone();
+                tokio::spawn(async move {
+                    if let Ok(Some(out)) = work.await {
+                        session.route(out).await;
+                    }
+                });
                 Ok(first)
             }
         }

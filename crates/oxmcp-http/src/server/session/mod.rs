@@ -275,6 +275,17 @@ impl Session {
         sink.push(frame).await
     }
 
+    /// Hands `frame` to the engine as [`forward`](Self::forward) does, taking back an
+    /// answer the engine hands over directly (see [`forward_inline`](Self::forward_inline)).
+    pub(crate) async fn forward_for_answer(
+        &self,
+        frame: Frame,
+    ) -> Result<Option<OutboundMessage>, TransportError> {
+        self.note_established(&frame);
+        let sink = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
+        sink.push_for_answer(frame).await
+    }
+
     /// Ends the engine's input: it finishes what it has and ends the session.
     pub(crate) fn close_input(&self) {
         lock(&self.inbound).take();

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
+use oxmcp_core::transport::{OutboundMessage, Route};
 use oxmcp_types::{ProtocolVersion, RequestId};
 use tokio::sync::oneshot;
 
@@ -230,6 +231,30 @@ impl Session {
             // still have to come in.
             self.close_input();
         }
+    }
+
+    /// Delivers an answer the engine handed back instead of writing it (see
+    /// [`FrameSink::push_for_answer`](oxmcp_core::transport::FrameSink::push_for_answer)):
+    /// its bytes, taken from the request's exchange, when the POST still waits for its first
+    /// message; otherwise (`None`) it is routed as the writer would have routed it, and the
+    /// POST's answer is what its exchange got.
+    pub(super) async fn take_answer(&self, message: OutboundMessage) -> Option<Bytes> {
+        if let Route::Response(id) = &message.route {
+            let taken = {
+                let mut state = lock(&self.state);
+                let taken = state.exchanges.remove_waiting(id);
+                if taken && self.ends_with_its_answers() && state.exchanges.is_empty() {
+                    drop(state);
+                    self.close_input();
+                }
+                taken
+            };
+            if taken {
+                return Some(Bytes::from(message.bytes));
+            }
+        }
+        self.route(message).await;
+        None
     }
 
     /// The stream of request `id`, switching a POST still waiting for its first message to
