@@ -55,7 +55,8 @@ fn single_meta_key(bytes: &[u8]) -> Option<usize> {
     const KEY: &[u8] = b"\"_meta\"";
     static FIND: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(KEY));
     static UNICODE_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
-    if UNICODE_ESCAPE.find(bytes).is_some() {
+    // Most texts have no backslash at all: one byte is found faster than two.
+    if memchr::memchr(b'\\', bytes).is_some() && UNICODE_ESCAPE.find(bytes).is_some() {
         return None;
     }
     let at = FIND.find(bytes)?;

@@ -54,7 +54,9 @@ fn find_progress_token(
     // Built once: a searcher costs more to build than to run over a request's params.
     static PROGRESS_TOKEN: LazyLock<Finder<'static>> =
         LazyLock::new(|| Finder::new(b"progressToken"));
-    if PROGRESS_TOKEN.find(text.as_bytes()).is_none() {
+    // Its capital letter first, which most params have none of.
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'T', bytes).is_none() || PROGRESS_TOKEN.find(bytes).is_none() {
         return Ok(None);
     }
     let Ok(MetaOnly { meta: Some(meta) }) = serde_json::from_str::<MetaOnly<'_>>(text) else {

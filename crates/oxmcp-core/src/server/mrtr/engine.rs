@@ -3,6 +3,7 @@
 //! the `input_required` result after.
 
 use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -83,7 +84,9 @@ fn mentions_input(text: &str, cx: &RequestContext<Server>) -> bool {
         };
     [before, after].iter().any(|part| {
         let part = part.as_bytes();
-        INPUT_RESPONSES.find(part).is_some() || REQUEST_STATE.find(part).is_some()
+        // Both names have a capital letter, which most params have none of.
+        memchr::memchr2(b'R', b'S', part).is_some()
+            && (INPUT_RESPONSES.find(part).is_some() || REQUEST_STATE.find(part).is_some())
     })
 }
 
@@ -154,8 +157,12 @@ pub(crate) fn begin(
 impl Started {
     /// Runs `work`, the handler, unless it asks more questions than a round may hold: it is
     /// stopped then (its calls no longer return), and the answer is the recorder's refusal.
-    pub(crate) async fn run(&self, work: impl Future<Output = HandlerResult>) -> HandlerResult {
-        let mut work = std::pin::pin!(work);
+    /// `work` comes pinned where its caller made it: a handler's future is large, and is not
+    /// moved again.
+    pub(crate) async fn run<F: Future<Output = HandlerResult>>(
+        &self,
+        mut work: Pin<&mut F>,
+    ) -> HandlerResult {
         // Most handlers answer when first polled: nothing waits on the overflow then.
         let first = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
         if let Poll::Ready(result) = first {

@@ -436,14 +436,16 @@ impl Handler<Server> for McpServer {
         // reference, middleware takes the request and so works on a copy.
         let (params, result) = if shared.layers.is_empty() {
             let work = tracing_bridge::scope(peer, self.dispatch_rounds(&request, cx));
-            let result = started.run(work).await;
+            let result = started.run(std::pin::pin!(work)).await;
             (request.params, result)
         } else {
             let params = request.params.clone();
             let chain = shared
                 .layers
                 .run_request(shared.router.0.clone(), request, cx);
-            let result = started.run(tracing_bridge::scope(peer, chain)).await;
+            let result = started
+                .run(std::pin::pin!(tracing_bridge::scope(peer, chain)))
+                .await;
             (params, result)
         };
         started.finish(&shared.round_trips, result, params.as_deref())
