@@ -340,10 +340,10 @@ struct PushInput<R: Role> {
 
 impl<R: Role> PushTarget for PushInput<R> {
     fn push(
-        &self,
+        self: Arc<Self>,
         frame: Frame,
         direct: bool,
-    ) -> BoxFuture<'_, Result<Option<OutboundMessage>, TransportError>> {
+    ) -> BoxFuture<'static, Result<Option<OutboundMessage>, TransportError>> {
         Box::pin(async move {
             // Shutdown waits for frames being handed over.
             let _busy = self.inner.tasks.token();

@@ -160,7 +160,7 @@ impl FrameSink {
     /// (waiting for room when it is full), a response reaches its waiting requester.
     /// Fails with [`TransportError::Closed`] once the session's input has ended.
     pub async fn push(&self, frame: Frame) -> Result<(), TransportError> {
-        self.target.push(frame, false).await.map(|_| ())
+        self.target.clone().push(frame, false).await.map(|_| ())
     }
 
     /// Hands one frame to the session as [`push`](Self::push) does, and takes the answer
@@ -169,11 +169,14 @@ impl FrameSink {
     /// answered in this call, and nothing of the session was waiting to be written then (so
     /// the answer overtakes nothing). The caller then delivers the answer itself, as the
     /// writer would have; otherwise (`None`) it went to the writer as usual.
-    pub async fn push_for_answer(
+    ///
+    /// The push is a future of its own (it borrows nothing), so that a caller may poll it
+    /// for a while and then hand what is left of it to a task.
+    pub fn push_for_answer(
         &self,
         frame: Frame,
-    ) -> Result<Option<OutboundMessage>, TransportError> {
-        self.target.push(frame, true).await
+    ) -> BoxFuture<'static, Result<Option<OutboundMessage>, TransportError>> {
+        self.target.clone().push(frame, true)
     }
 
     /// Ends the input now (the end of the stream), even while clones remain.
@@ -192,10 +195,10 @@ pub(crate) trait PushTarget: Send + Sync {
     /// Pushes `frame`; with `direct`, an answer ready at once may come back (see
     /// [`FrameSink::push_for_answer`]).
     fn push(
-        &self,
+        self: Arc<Self>,
         frame: Frame,
         direct: bool,
-    ) -> BoxFuture<'_, Result<Option<OutboundMessage>, TransportError>>;
+    ) -> BoxFuture<'static, Result<Option<OutboundMessage>, TransportError>>;
     fn end(&self);
     fn is_closed(&self) -> bool;
 }

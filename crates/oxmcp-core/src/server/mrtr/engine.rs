@@ -106,12 +106,7 @@ pub(crate) fn begin(
     };
     let principal = cx.principal().map(|p| digest_bytes(p.key().as_bytes()));
     let mut started = Started {
-        recorder: Arc::new(InputRecorder::new(
-            Map::new(),
-            BTreeMap::new(),
-            None,
-            config.max_input_requests,
-        )),
+        recorder: Arc::new(InputRecorder::empty(config.max_input_requests)),
         method,
         principal,
         binding: None,

@@ -113,16 +113,22 @@ pub(crate) struct InputRecorder {
 
 impl Default for InputRecorder {
     fn default() -> Self {
-        Self::new(
-            Map::new(),
-            BTreeMap::new(),
-            None,
-            DEFAULT_MAX_INPUT_REQUESTS,
-        )
+        Self::empty(DEFAULT_MAX_INPUT_REQUESTS)
     }
 }
 
 impl InputRecorder {
+    /// A recorder for a request that carried no answers and no state (the common case:
+    /// nothing is built for its rounds until the handler asks).
+    pub(crate) fn empty(limit: usize) -> Self {
+        Self {
+            rounds: OnceLock::new(),
+            limit,
+            overflow: Overflow::default(),
+            replay_only: false,
+        }
+    }
+
     /// A recorder for a request that carried `offered` answers and, with a state, the
     /// `recorded` answers and the questions `asked_before`; at most `limit` questions stay
     /// open.
@@ -132,22 +138,16 @@ impl InputRecorder {
         asked_before: Option<BTreeMap<String, Asked>>,
         limit: usize,
     ) -> Self {
-        let given = !(offered.is_empty() && recorded.is_empty() && asked_before.is_none());
-        let rounds = OnceLock::new();
-        if given {
-            let _ = rounds.set(Mutex::new(Rounds {
+        let recorder = Self::empty(limit);
+        if !(offered.is_empty() && recorded.is_empty() && asked_before.is_none()) {
+            let _ = recorder.rounds.set(Mutex::new(Rounds {
                 recorded,
                 asked_before,
                 offered,
                 ..Rounds::default()
             }));
         }
-        Self {
-            rounds,
-            limit,
-            overflow: Overflow::default(),
-            replay_only: false,
-        }
+        recorder
     }
 
     /// The rounds, made empty on first use.

@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
-use oxmcp_core::BoxFuture;
-use oxmcp_core::transport::{Frame, OutboundMessage, TransportError};
+use oxmcp_core::transport::{Frame, TransportError};
 use tokio::sync::oneshot;
 
 use super::Session;
@@ -30,9 +29,7 @@ impl Session {
         frame: Frame,
         answer: oneshot::Receiver<Answer>,
     ) -> Result<Result<Answer, oneshot::error::RecvError>, TransportError> {
-        let session = self.clone();
-        let mut work: BoxFuture<'static, Result<Option<OutboundMessage>, TransportError>> =
-            Box::pin(async move { session.forward_for_answer(frame).await });
+        let mut work = self.push_for_answer(frame)?;
         let mut answer = answer;
         let first = poll_fn(|cx| {
             if let Poll::Ready(done) = work.as_mut().poll(cx) {

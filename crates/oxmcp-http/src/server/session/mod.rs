@@ -45,6 +45,10 @@ pub(crate) use streams::{OpenStream, ResumeError};
 pub use transport::{HttpSessionReader, HttpSessionTransport, HttpSessionWriter, SessionStreams};
 
 use exchanges::Exchanges;
+
+/// A push that may hand its request's answer back (see [`Session::push_for_answer`]).
+pub(crate) type Pushed =
+    oxmcp_core::BoxFuture<'static, Result<Option<OutboundMessage>, TransportError>>;
 use streams::StreamRecord;
 
 /// What kind of session this is.
@@ -275,15 +279,13 @@ impl Session {
         sink.push(frame).await
     }
 
-    /// Hands `frame` to the engine as [`forward`](Self::forward) does, taking back an
-    /// answer the engine hands over directly (see [`forward_inline`](Self::forward_inline)).
-    pub(crate) async fn forward_for_answer(
-        &self,
-        frame: Frame,
-    ) -> Result<Option<OutboundMessage>, TransportError> {
+    /// The push of `frame` to the engine, as [`forward`](Self::forward) makes it, taking
+    /// back an answer the engine hands over directly (see
+    /// [`forward_inline`](Self::forward_inline)).
+    pub(crate) fn push_for_answer(&self, frame: Frame) -> Result<Pushed, TransportError> {
         self.note_established(&frame);
         let sink = lock(&self.inbound).clone().ok_or(TransportError::Closed)?;
-        sink.push_for_answer(frame).await
+        Ok(sink.push_for_answer(frame))
     }
 
     /// Ends the engine's input: it finishes what it has and ends the session.
