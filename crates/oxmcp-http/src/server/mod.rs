@@ -335,17 +335,20 @@ impl McpService {
             return refusal.response();
         }
         if let Some(legacy_sse) = &config.legacy_sse {
+            // The paths other than a POST are boxed: what a future holds for the await it
+            // is in counts for every request (hyper moves it whole).
             if parts.uri.path() == legacy_sse.sse_path {
-                return legacy::open(&self.inner, parts, &legacy_sse.messages_path, remote).await;
+                let messages = &legacy_sse.messages_path;
+                return Box::pin(legacy::open(&self.inner, parts, messages, remote)).await;
             }
             if parts.uri.path() == legacy_sse.messages_path {
-                return legacy::message(&self.inner, parts, body, remote).await;
+                return Box::pin(legacy::message(&self.inner, parts, body, remote)).await;
             }
         }
         match parts.method {
             Method::POST => post::post(&self.inner, parts, body, remote).await,
-            Method::GET => stream::get(&self.inner, parts).await,
-            Method::DELETE => stream::delete(&self.inner, parts).await,
+            Method::GET => Box::pin(stream::get(&self.inner, parts)).await,
+            Method::DELETE => Box::pin(stream::delete(&self.inner, parts)).await,
             _ => refusal::method_not_allowed("GET, POST, DELETE"),
         }
     }

@@ -40,7 +40,7 @@ pub(crate) const CANCELLED: &str = "notifications/cancelled";
 /// batch) for a new session (`initialize`), an existing one, or a stateless one.
 pub(crate) async fn post<B>(
     inner: &ServiceInner,
-    parts: Parts,
+    mut parts: Parts,
     body: B,
     remote: Option<Arc<RemoteAddr>>,
 ) -> Response<McpBody>
@@ -64,7 +64,6 @@ where
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
-    let mut parts = parts;
     super::inbound::strip_credentials(&mut parts, principal.as_ref());
     let parts = Arc::new(parts);
     let mcp = McpHeaders::of(&parts.headers);
@@ -86,7 +85,8 @@ where
             return bad_version(unknown);
         }
         let caller = principal.as_ref();
-        return batch::post(inner, &parts, caller, &inbound, header_version, &bytes).await;
+        let batch = batch::post(inner, &parts, caller, &inbound, header_version, &bytes);
+        return Box::pin(batch).await;
     }
     let message = match jsonrpc::decode(&bytes, config.max_json_depth) {
         Ok(message) => message,
@@ -136,12 +136,20 @@ where
     match (message, session_id) {
         (Message::Request(request), None) if request.method == INITIALIZE => {
             let client = ClientKey::of(principal.as_deref(), remote.as_deref());
-            initialize(inner, request, principal.as_ref(), client, &inbound).await
+            Box::pin(initialize(
+                inner,
+                request,
+                principal.as_ref(),
+                client,
+                &inbound,
+            ))
+            .await
         }
         (_, None) => NoSession::Missing.response(),
         (message, Some(id)) if config.session_store.is_some() => {
             let caller = principal.as_ref();
-            match shared::find(inner, Some(id), caller, header_version, || inbound.clone()).await {
+            let found = shared::find(inner, Some(id), caller, header_version, || inbound.clone());
+            match Box::pin(found).await {
                 Ok(session) => {
                     let inbound = inbound.with(SharedSessionName(session.id.clone()));
                     existing(inner, &session, message, &inbound).await
@@ -417,7 +425,9 @@ async fn existing(
     match message {
         Message::Request(request) => {
             if session.is_shared() {
-                if let Err(refusal) = shared::note(inner, session, &request).await {
+                // Boxed, as the other rare paths of a POST: what a future holds for the
+                // await it is in counts for every request (hyper moves it whole).
+                if let Err(refusal) = Box::pin(shared::note(inner, session, &request)).await {
                     return refusal;
                 }
                 shared::initialized_elsewhere(session, inbound).await;

@@ -171,15 +171,18 @@ impl McpServer {
             tool.check_param_headers(params.arguments.as_ref(), received)?;
         }
         let task = params.task.take();
+        // The task paths are boxed: what this future holds for the await it is in counts
+        // for every call (the engine boxes it whole), and a plain call is the usual one.
         if cx.protocol_version().is_modern() {
             // 2026-07-28 has no `task` member: with the tasks extension the server decides.
             if let Some(runner) = modern_task_runner(&tool, &params.name, &cx)? {
                 let params = params.into_params()?;
                 if tool.task_options.input_before_task {
-                    return super::input_first::call_input_first(&runner, tool, params, cx).await;
+                    let call = super::input_first::call_input_first(&runner, tool, params, cx);
+                    return Box::pin(call).await;
                 }
                 let task = TaskMetadata::default();
-                return call_tool_as_task(&runner, tool, params, task, cx).await;
+                return Box::pin(call_tool_as_task(&runner, tool, params, task, cx)).await;
             }
         } else {
             // Taken as a task only when an extension offers to run it as one.
@@ -187,7 +190,7 @@ impl McpServer {
             check_task_mode(&tool, &params.name, runner.is_some(), task.is_some())?;
             if let (Some(runner), Some(task)) = (runner, task) {
                 let params = params.into_params()?;
-                return call_tool_as_task(&runner, tool, params, task, cx).await;
+                return Box::pin(call_tool_as_task(&runner, tool, params, task, cx)).await;
             }
         }
         let version = cx.protocol_version();

@@ -253,7 +253,8 @@ impl Session {
                 return Some(Bytes::from(message.bytes));
             }
         }
-        self.route(message).await;
+        // Boxed: the rare path, kept out of the future of every modern POST.
+        Box::pin(self.route(message)).await;
         None
     }
 
