@@ -103,6 +103,14 @@ fn target_authority(parts: &Parts) -> Result<Option<Authority>, Edge> {
 /// allowed (403 otherwise). With [`AllowedHosts::Any`] a well-formed request naming no
 /// host is accepted.
 pub(crate) fn check_host(parts: &Parts, allowed: &AllowedHosts) -> Result<(), Edge> {
+    // The usual request: a request-target in origin form and one `Host` naming a loopback
+    // address as written, allowed whatever the list (as below), known without a parse.
+    if parts.uri.authority().is_none()
+        && let Ok(Some(host)) = single(&parts.headers, header::HOST)
+        && is_plain_loopback(host.as_bytes())
+    {
+        return Ok(());
+    }
     let target = target_authority(parts)?;
     if *allowed == AllowedHosts::Any {
         return Ok(());
@@ -120,6 +128,26 @@ pub(crate) fn check_host(parts: &Parts, allowed: &AllowedHosts) -> Result<(), Ed
         return Ok(());
     }
     Err(Edge::Forbidden("Host not allowed"))
+}
+
+/// Whether `value` is `127.0.0.1`, `localhost` or `[::1]`, then nothing or `:` and a port
+/// (at most five digits that fit a `u16`, or none): a loopback authority that
+/// [`authority::parse`] reads as one. `false` says nothing (say `LOCALHOST`).
+fn is_plain_loopback(value: &[u8]) -> bool {
+    let rest = [&b"127.0.0.1"[..], b"localhost", b"[::1]"]
+        .into_iter()
+        .find_map(|host| value.strip_prefix(host));
+    let digits = match rest {
+        Some([]) => return true,
+        Some([b':', digits @ ..]) => digits,
+        _ => return false,
+    };
+    digits.len() <= 5
+        && digits.iter().all(u8::is_ascii_digit)
+        && digits
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+            <= u32::from(u16::MAX)
 }
 
 /// Checks the request's `Origin`, if any: at most one (400 otherwise), and allowed (403
@@ -251,6 +279,46 @@ fn version_value<E>(
 mod tests {
     use super::*;
     use http::Request;
+
+    /// What the quick look accepts, the parser reads as a loopback authority; it turns down
+    /// what the parser refuses.
+    #[test]
+    fn a_plain_loopback_host_is_one_the_parser_reads_as_loopback() {
+        let hosts = [
+            "127.0.0.1",
+            "127.0.0.1:",
+            "127.0.0.1:8080",
+            "localhost:65535",
+            "[::1]:1",
+            "localhost:65536",
+            "localhost:123456",
+            "localhost:8a",
+            "localhost.evil:80",
+            "127.0.0.1.evil",
+            "127.0.0.10",
+            "[::1]x",
+            "LOCALHOST:80",
+            "localhost:+1",
+            "localhost::80",
+            "",
+            ":80",
+        ];
+        for host in hosts {
+            let parsed = authority::parse(host);
+            if is_plain_loopback(host.as_bytes()) {
+                assert!(
+                    parsed.as_ref().is_some_and(|a| a.host.is_loopback()),
+                    "{host}"
+                );
+            }
+            if parsed.is_none() {
+                assert!(!is_plain_loopback(host.as_bytes()), "{host}");
+            }
+        }
+        for host in ["127.0.0.1", "localhost:80", "[::1]:65535", "127.0.0.1:"] {
+            assert!(is_plain_loopback(host.as_bytes()), "{host}");
+        }
+    }
 
     fn parts(headers: &[(&str, &str)]) -> Parts {
         let mut builder = Request::builder().uri("/mcp");

@@ -138,7 +138,7 @@ pub(crate) async fn serve(
         return super::refusal::session_not_found();
     };
     // Ends the session's input if the client leaves before the answer.
-    let registered = Registered::new(&session, vec![id]);
+    let registered = Registered::one(&session, id);
     let inbound = param_headers::with_state(origin, headers, &parts.headers, &request, state);
     let frame = inbound.frame(Message::Request(request));
     let answer = if session.is_pooled() {

@@ -445,7 +445,7 @@ async fn existing(
                     );
                 }
             };
-            let registered = Registered::new(session, vec![request.id.clone()]);
+            let registered = Registered::one(session, request.id.clone());
             if session
                 .forward(inbound.frame(Message::Request(request)))
                 .await

@@ -11,8 +11,14 @@ use super::session::Session;
 /// On a stateless session it also ends the input, even with no request (a notification).
 pub(crate) struct Registered<'a> {
     session: &'a Session,
-    ids: Vec<RequestId>,
+    ids: Ids,
     armed: bool,
+}
+
+/// The ids guarded: most POSTs carry one request, kept without an allocation.
+enum Ids {
+    One(RequestId),
+    Many(Vec<RequestId>),
 }
 
 impl<'a> Registered<'a> {
@@ -20,7 +26,16 @@ impl<'a> Registered<'a> {
     pub(crate) fn new(session: &'a Session, ids: Vec<RequestId>) -> Self {
         Self {
             session,
-            ids,
+            ids: Ids::Many(ids),
+            armed: true,
+        }
+    }
+
+    /// Guards the exchange of request `id` of `session`.
+    pub(crate) fn one(session: &'a Session, id: RequestId) -> Self {
+        Self {
+            session,
+            ids: Ids::One(id),
             armed: true,
         }
     }
@@ -34,7 +49,11 @@ impl<'a> Registered<'a> {
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
         if self.armed {
-            self.session.abandon(&self.ids);
+            let ids = match &self.ids {
+                Ids::One(id) => std::slice::from_ref(id),
+                Ids::Many(ids) => ids,
+            };
+            self.session.abandon(ids);
         }
     }
 }
@@ -67,7 +86,7 @@ mod tests {
             let id = RequestId::Number(5);
             let rx = session.begin_exchange(id.clone()).expect("registered");
             assert!(session.begin_exchange(id.clone()).is_err(), "in use");
-            let registered = Registered::new(&session, vec![id.clone()]);
+            let registered = Registered::one(&session, id.clone());
             drop(registered);
             drop(rx);
             assert!(session.is_idle(u64::MAX, 0));
