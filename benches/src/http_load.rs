@@ -165,13 +165,38 @@ pub(crate) async fn run(
     start: Instant,
     end: Instant,
 ) -> LoadResult {
+    run_paced(addr, clients, eras, start, end, None).await
+}
+
+/// [`run`], with the clients together making at most `rate` calls a second when given: each
+/// starts its calls on a schedule of its own (one call every `clients / rate` seconds,
+/// never more than one in flight), so that servers are compared at the same throughput
+/// whatever the load generator itself spends per call.
+pub(crate) async fn run_paced(
+    addr: SocketAddr,
+    clients: usize,
+    eras: &[Era],
+    start: Instant,
+    end: Instant,
+    rate: Option<f64>,
+) -> LoadResult {
+    let period = rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(clients as f64 / r));
     let mut tasks = Vec::new();
     for i in 0..clients {
         let era = eras[i % eras.len()];
         tasks.push(tokio::spawn(async move {
             let mut client = HttpClient::connect_as(addr, era).await.expect("a client");
             let mut latencies = Vec::with_capacity(1 << 16);
+            // The clients' schedules are spread over one period.
+            let mut next = tokio::time::Instant::now()
+                + period.map_or(Duration::ZERO, |p| p.mul_f64(i as f64 / clients as f64));
             loop {
+                if let Some(period) = period {
+                    tokio::time::sleep_until(next).await;
+                    next += period;
+                }
                 let t = Instant::now();
                 client.call().await.expect("a tools/call answer");
                 let done = Instant::now();

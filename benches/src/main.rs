@@ -5,8 +5,9 @@
 //! Run everything with `scripts/bench` (release build), or:
 //! `oxmcp-bench [--secs S] [--long-secs S] [--only http|stdio|memory|long] [--impl A,B]
 //! [--server-exe PATH]`.
-//! `oxmcp-bench load PORT CLIENTS SECS [legacy|modern|mixed]` drives a server already running
-//! (for profiling it), speaking 2025-11-25, 2026-07-28 or both.
+//! `oxmcp-bench load PORT CLIENTS SECS [legacy|modern|mixed [RATE]]` drives a server already
+//! running (for profiling it), speaking 2025-11-25, 2026-07-28 or both, as fast as it can or
+//! at RATE calls a second in all.
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
 //! (IMPL: `oxmcp`, `oxmcp-sse`, `oxmcp-stateless`, `rmcp`, `raw`; `oxmcp-redis` with the Redis
 //! named by `OXMCP_BENCH_REDIS`;
@@ -111,22 +112,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return runtime.block_on(proxy::serve(addrs));
     }
     if first.as_deref() == Some("load") {
-        // `load PORT CLIENTS SECS`: drives a server already running (for profilers).
+        // `load PORT CLIENTS SECS [ERA [RATE]]`: drives a server already running (for
+        // profilers), at most RATE calls a second in all when given.
+        const USAGE: &str = "load PORT CLIENTS SECS [legacy|modern|mixed [RATE]]";
         let mut number = || args.next().and_then(|v| v.parse::<u64>().ok());
         let (Some(port), Some(clients), Some(secs)) = (number(), number(), number()) else {
-            return Err("load PORT CLIENTS SECS [legacy|modern|mixed]".into());
+            return Err(USAGE.into());
         };
-        let eras = eras_of(args.next().as_deref().unwrap_or("legacy"))
-            .ok_or("load PORT CLIENTS SECS [legacy|modern|mixed]")?;
+        let eras = eras_of(args.next().as_deref().unwrap_or("legacy")).ok_or(USAGE)?;
+        let rate = match args.next() {
+            Some(rate) => Some(rate.parse::<f64>().map_err(|_| USAGE)?),
+            None => None,
+        };
         let addr = SocketAddr::from(([127, 0, 0, 1], u16::try_from(port)?));
         let start = Instant::now() + Duration::from_millis(500);
         let end = start + Duration::from_secs(secs);
-        let result = runtime.block_on(http_load::run(
+        let result = runtime.block_on(http_load::run_paced(
             addr,
             usize::try_from(clients)?,
             eras,
             start,
             end,
+            rate,
         ));
         println!("{} calls", result.calls);
         return Ok(());
