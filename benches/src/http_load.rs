@@ -14,10 +14,18 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}"#;
-const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+pub(crate) const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}"#;
+pub(crate) const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
 const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"}}}"#;
 const MODERN_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}}"#;
+
+/// The body of a `tools/call` of `era`.
+pub(crate) fn call_body(era: Era) -> &'static str {
+    match era {
+        Era::Legacy => CALL,
+        Era::Modern => MODERN_CALL,
+    }
+}
 
 /// Which revision a client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +44,7 @@ pub(crate) struct HttpClient {
     era: Era,
 }
 
-fn post(
+pub(crate) fn post(
     authority: &str,
     session: Option<&http::HeaderValue>,
     era: Era,
@@ -120,11 +128,9 @@ impl HttpClient {
 
     /// One `tools/call` round trip; checks that a result came back.
     pub(crate) async fn call(&mut self) -> Result<(), Box<dyn std::error::Error>> {
-        let call = match self.era {
-            Era::Legacy => CALL,
-            Era::Modern => MODERN_CALL,
-        };
-        let body = self.send(Bytes::from_static(call.as_bytes())).await?;
+        let body = self
+            .send(Bytes::from_static(call_body(self.era).as_bytes()))
+            .await?;
         if memchr::memmem::find(&body, b"hello, bench").is_none() {
             return Err(format!("bad answer: {}", String::from_utf8_lossy(&body)).into());
         }

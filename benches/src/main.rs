@@ -14,8 +14,14 @@
 //! `oxmcp-16tools` and `rmcp-16tools` serve sixteen typed tools over stdio, for cold start). `--server-exe` runs the servers from another
 //! build of this program (an A/B comparison with one load generator).
 //! `oxmcp-bench proxy PORT,PORT,...` is the round-robin proxy of the `oxmcp-redis-x3` rows.
+//! `oxmcp-bench cpu CLIENTS ROUNDS [RATE]` compares the server's CPU per call in the two
+//! revisions with the server and the load on cores of their own (see [`pinned`]);
+//! `oxmcp-bench inproc ROUNDS CALLS [legacy|modern]` compares them in process, without
+//! sockets or HTTP parsing (see [`inproc`]).
 
 mod http_load;
+mod inproc;
+mod pinned;
 mod proc_stats;
 mod proxy;
 mod report;
@@ -85,6 +91,10 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let first = args.next();
+    if first.as_deref() == Some("cpu") {
+        // Before any runtime: the threads it makes take the cores it pins.
+        return cpu(args);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -99,6 +109,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some("stdio") => runtime.block_on(servers::serve_stdio(which)),
             _ => Err("serve IMPL http|stdio".into()),
         };
+    }
+    if first.as_deref() == Some("inproc") {
+        // `inproc ROUNDS CALLS [legacy|modern]`: the server's own cost per call, both
+        // revisions (or one, for a profiler), in process.
+        const USAGE: &str = "inproc ROUNDS CALLS [legacy|modern]";
+        let mut number = || args.next().and_then(|v| v.parse::<usize>().ok());
+        let (Some(rounds), Some(calls)) = (number(), number()) else {
+            return Err(USAGE.into());
+        };
+        let only = match args.next().as_deref() {
+            None => None,
+            Some("legacy") => Some(Era::Legacy),
+            Some("modern") => Some(Era::Modern),
+            Some(_) => return Err(USAGE.into()),
+        };
+        // One worker, the calls spawned on it: the runtime of a server on one core.
+        let single = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let result = single.block_on(async move {
+            tokio::spawn(async move {
+                inproc::run(rounds.max(1), calls.max(1), only)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .await
+        })??;
+        println!(
+            "in process, per call: 2025-11-25 {:.2} us, 2026-07-28 {:.2} us, ratio {:.3} (rounds {:.3} to {:.3})",
+            result.legacy.as_secs_f64() * 1e6,
+            result.modern.as_secs_f64() * 1e6,
+            result.modern.as_secs_f64() / result.legacy.as_secs_f64(),
+            result.ratio_range.0,
+            result.ratio_range.1,
+        );
+        return Ok(());
     }
     if first.as_deref() == Some("proxy") {
         let ports = args.next().ok_or("proxy PORT,PORT,...")?;
@@ -141,6 +188,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = parse_options(first.into_iter().chain(args))?;
     runtime.block_on(run_all(&options));
     Ok(())
+}
+
+/// `cpu CLIENTS ROUNDS [RATE] [--server-exe PATH]`: see [`pinned`].
+fn cpu(args: impl Iterator<Item = String>) -> Result<(), Box<dyn std::error::Error>> {
+    const USAGE: &str = "cpu CLIENTS ROUNDS [RATE] [--server-exe PATH]";
+    let mut numbers = Vec::new();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if arg == "--server-exe" {
+            proc_stats::set_server_exe(args.next().ok_or(USAGE)?.into());
+        } else {
+            numbers.push(arg.parse::<f64>().map_err(|_| USAGE)?);
+        }
+    }
+    let (clients, rounds, rate) = match numbers[..] {
+        [c, r] => (c, r, None),
+        [c, r, rate] => (c, r, Some(rate)),
+        _ => return Err(USAGE.into()),
+    };
+    pinned::run(clients.max(1.0) as usize, rounds.max(1.0) as usize, rate)
 }
 
 async fn run_all(options: &Options) {

@@ -30,7 +30,7 @@ pub(crate) struct EchoArgs {
     text: String,
 }
 
-fn oxmcp_server() -> McpServer {
+pub(crate) fn oxmcp_server() -> McpServer {
     McpServer::builder(Implementation::new("oxmcp-bench", "1.0"))
         .tool(
             ToolRoute::new("echo", |a: EchoArgs, _cx| async move { a.text })
