@@ -93,13 +93,15 @@ pub fn classify_request(method: &str, params: Option<&RawValue>) -> RequestEra {
     }
 }
 
-/// Whether `params` spell the version key out anywhere: a request without it is not
-/// modern, whatever else its params hold.
+/// Whether `params` may hold the version key: they spell it out somewhere, or have a `\u`
+/// escape that could spell it. A request without it is not modern, whatever else its
+/// params hold.
 fn has_version_key(params: &str) -> bool {
     // Built once: a searcher costs more to build than to run over one request.
     static KEY: LazyLock<Finder<'static>> =
         LazyLock::new(|| Finder::new(PROTOCOL_VERSION_KEY.as_bytes()));
-    KEY.find(params.as_bytes()).is_some()
+    let bytes = params.as_bytes();
+    KEY.find(bytes).is_some() || crate::raw::may_spell_in_escapes(bytes)
 }
 
 /// The version named by `_meta`, reading nothing else of the params.
@@ -165,6 +167,26 @@ mod tests {
         );
         assert!(classify_request("server/discover", None).is_modern());
         assert!(!RequestEra::Session.is_modern());
+    }
+
+    /// The version key spelled with an escape is the version key; an escape elsewhere
+    /// changes nothing.
+    #[test]
+    fn an_escaped_version_key_is_read_as_the_key() {
+        let escaped = PROTOCOL_VERSION_KEY.replace('V', "\\u0056");
+        let params = raw(&format!(
+            r#"{{"name":"echo","_meta":{{"{escaped}":"2026-07-28"}}}}"#
+        ));
+        assert!(!params.get().contains(PROTOCOL_VERSION_KEY));
+        assert_eq!(
+            classify_request("tools/call", Some(&params)),
+            RequestEra::Modern(Ok(ProtocolVersion::V2026_07_28))
+        );
+        let other = raw(r#"{"name":"echo","arguments":{"text":"caf\u00e9"}}"#);
+        assert_eq!(
+            classify_request("tools/call", Some(&other)),
+            RequestEra::Session
+        );
     }
 
     #[test]

@@ -49,14 +49,28 @@ impl MetaPlace {
     }
 }
 
+/// Whether JSON text `bytes` has a `\u` escape (or what looks like one): such a text may
+/// spell a member name in escapes (`"input\u0052esponses"` is `inputResponses`), so a
+/// search for the name as written cannot tell that it is absent; read the text instead.
+///
+/// ```
+/// use oxmcp_types::raw::may_spell_in_escapes;
+///
+/// assert!(may_spell_in_escapes(br#"{"progress\u0054oken":1}"#));
+/// assert!(!may_spell_in_escapes(br#"{"progressToken":"a\nb"}"#));
+/// ```
+pub fn may_spell_in_escapes(bytes: &[u8]) -> bool {
+    static UNICODE_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
+    // Most texts have no backslash at all: one byte is found faster than two.
+    memchr::memchr(b'\\', bytes).is_some() && UNICODE_ESCAPE.find(bytes).is_some()
+}
+
 /// The `\u` escapes and the `_meta` key: a text with an escape may spell a key in escapes,
 /// and one with the key twice has two members (or one inside another value).
 fn single_meta_key(bytes: &[u8]) -> Option<usize> {
     const KEY: &[u8] = b"\"_meta\"";
     static FIND: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(KEY));
-    static UNICODE_ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u"));
-    // Most texts have no backslash at all: one byte is found faster than two.
-    if memchr::memchr(b'\\', bytes).is_some() && UNICODE_ESCAPE.find(bytes).is_some() {
+    if may_spell_in_escapes(bytes) {
         return None;
     }
     let at = FIND.find(bytes)?;

@@ -54,9 +54,11 @@ fn find_progress_token(
     // Built once: a searcher costs more to build than to run over a request's params.
     static PROGRESS_TOKEN: LazyLock<Finder<'static>> =
         LazyLock::new(|| Finder::new(b"progressToken"));
-    // Its capital letter first, which most params have none of.
+    // Its capital letter first, which most params have none of; a `\u` escape could spell
+    // the name, so params with one are read.
     let bytes = text.as_bytes();
-    if memchr::memchr(b'T', bytes).is_none() || PROGRESS_TOKEN.find(bytes).is_none() {
+    let named = memchr::memchr(b'T', bytes).is_some() && PROGRESS_TOKEN.find(bytes).is_some();
+    if !named && !oxmcp_types::raw::may_spell_in_escapes(bytes) {
         return Ok(None);
     }
     let Ok(MetaOnly { meta: Some(meta) }) = serde_json::from_str::<MetaOnly<'_>>(text) else {

@@ -231,6 +231,23 @@ async fn progress_without_a_token_sends_nothing() {
     assert_eq!(raw_client.recv().await["id"], 6);
 }
 
+/// A progress token whose member name is spelled with an escape is the progress token
+/// (a search for the name as written would miss it).
+#[tokio::test(start_paused = true)]
+async fn an_escaped_progress_token_name_is_the_progress_token() {
+    let (a, b) = memory::duplex(8);
+    let _server = serve_server(a, full_server_config(), TestServer::default());
+    let mut raw_client = RawPeer::new(b);
+    raw_client.initialize("2025-11-25").await;
+    raw_client
+        .send_bytes(br#"{"jsonrpc":"2.0","id":7,"method":"progress","params":{"steps":1,"_meta":{"progress\u0054oken":"esc"}}}"#)
+        .await;
+    let first = raw_client.recv().await;
+    assert_eq!(first["method"], "notifications/progress", "{first}");
+    assert_eq!(first["params"]["progressToken"], "esc");
+    assert_eq!(raw_client.recv().await["id"], 7);
+}
+
 #[tokio::test(start_paused = true)]
 async fn progress_message_is_not_sent_to_2024_11_05_peers() {
     let (a, b) = memory::duplex(8);

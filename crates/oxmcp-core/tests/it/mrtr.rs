@@ -178,6 +178,31 @@ async fn a_handler_asks_in_rounds_and_resumes_where_it_stopped() {
     assert_eq!(runs.load(Ordering::SeqCst), 3);
 }
 
+/// A retry whose member names are spelled with escapes is the same retry: the answer and
+/// the state are found (a search for the names as written would miss them).
+#[tokio::test]
+async fn a_retry_with_escaped_member_names_resumes() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let server = server_with(RoundTripConfig::default(), runs.clone());
+    let mut raw = modern_peer(&server);
+    let r1 = call(&mut raw, 1, onboard_call(json!({}))).await;
+    let retry = json!({ "inputResponses": { "elicitation-1": accept_name() },
+                        "requestState": state_of(&r1) });
+    let request = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                         "params": onboard_call(retry)});
+    let text = request
+        .to_string()
+        .replace("\"inputResponses\"", r#""input\u0052esponses""#)
+        .replace("\"requestState\"", r#""request\u0053tate""#);
+    assert!(!text.contains("inputResponses") && !text.contains("requestState"));
+    raw.send_bytes(text.as_bytes()).await;
+    let r2 = raw.recv().await;
+    // Past the name: the next round asks for the greeting and the roots.
+    let requests = r2["result"]["inputRequests"].as_object().unwrap();
+    assert!(requests.contains_key("sampling-2"), "{r2}");
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn a_retry_missing_an_answer_is_asked_again_and_named_keys_hold() {
     let server = server_with(RoundTripConfig::default(), Arc::default());

@@ -71,7 +71,7 @@ fn parse_params(raw: Option<&RawValue>) -> Result<Map<String, Value>, ErrorData>
 
 /// Whether params `text` may hold `inputResponses` or `requestState` members: they mention
 /// them outside their `_meta`, when the transport found where that lies (a `_meta` is often
-/// most of the params), else anywhere.
+/// most of the params), else anywhere; or they have a `\u` escape, which could spell them.
 fn mentions_input(text: &str, cx: &RequestContext<Server>) -> bool {
     let place = cx
         .extensions()
@@ -85,8 +85,9 @@ fn mentions_input(text: &str, cx: &RequestContext<Server>) -> bool {
     [before, after].iter().any(|part| {
         let part = part.as_bytes();
         // Both names have a capital letter, which most params have none of.
-        memchr::memchr2(b'R', b'S', part).is_some()
-            && (INPUT_RESPONSES.find(part).is_some() || REQUEST_STATE.find(part).is_some())
+        let named = memchr::memchr2(b'R', b'S', part).is_some()
+            && (INPUT_RESPONSES.find(part).is_some() || REQUEST_STATE.find(part).is_some());
+        named || oxmcp_types::raw::may_spell_in_escapes(part)
     })
 }
 
