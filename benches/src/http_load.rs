@@ -19,11 +19,16 @@ pub(crate) const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications
 const CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"}}}"#;
 const MODERN_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}}"#;
 
+/// A 2025-11-25 `tools/call` as large as [`MODERN_CALL`]: the same `_meta`, but for one
+/// letter of the version key, which leaves it a session request.
+const SIZED_CALL: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello, bench"},"_meta":{"io.modelcontextprotocol/protocolVersiom":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"oxmcp-bench","version":"1.0"}}}}"#;
+
 /// The body of a `tools/call` of `era`.
 pub(crate) fn call_body(era: Era) -> &'static str {
     match era {
         Era::Legacy => CALL,
         Era::Modern => MODERN_CALL,
+        Era::LegacySized => SIZED_CALL,
     }
 }
 
@@ -34,6 +39,16 @@ pub(crate) enum Era {
     Legacy,
     /// 2026-07-28: no session, every request on its own.
     Modern,
+    /// 2025-11-25, each call as large as a 2026-07-28 one (its `_meta` and its `Mcp-Method`
+    /// and `Mcp-Name` headers): a control, for what the bytes alone cost.
+    LegacySized,
+}
+
+impl Era {
+    /// Whether its clients open a session.
+    pub(crate) fn has_session(self) -> bool {
+        self != Self::Modern
+    }
 }
 
 /// One client: a connection and, for a 2025-11-25 client, an initialized session.
@@ -56,6 +71,10 @@ pub(crate) fn post(
         .header(header::CONTENT_TYPE, "application/json");
     request = match era {
         Era::Legacy => request.header("mcp-protocol-version", "2025-11-25"),
+        Era::LegacySized => request
+            .header("mcp-protocol-version", "2025-11-25")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "echo"),
         Era::Modern => request
             .header("mcp-protocol-version", "2026-07-28")
             .header("mcp-method", "tools/call")
@@ -89,7 +108,7 @@ impl HttpClient {
             session: None,
             era,
         };
-        if era == Era::Legacy {
+        if era.has_session() {
             client.initialize().await?;
         }
         Ok(client)

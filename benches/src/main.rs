@@ -5,7 +5,7 @@
 //! Run everything with `scripts/bench` (release build), or:
 //! `oxmcp-bench [--secs S] [--long-secs S] [--only http|stdio|memory|long] [--impl A,B]
 //! [--server-exe PATH]`.
-//! `oxmcp-bench load PORT CLIENTS SECS [legacy|modern|mixed [RATE]]` drives a server already
+//! `oxmcp-bench load PORT CLIENTS SECS [legacy|modern|mixed|sized [RATE]]` drives a server already
 //! running (for profiling it), speaking 2025-11-25, 2026-07-28 or both, as fast as it can or
 //! at RATE calls a second in all.
 //! `oxmcp-bench serve IMPL http|stdio` is the server mode the runs spawn
@@ -161,7 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if first.as_deref() == Some("load") {
         // `load PORT CLIENTS SECS [ERA [RATE]]`: drives a server already running (for
         // profilers), at most RATE calls a second in all when given.
-        const USAGE: &str = "load PORT CLIENTS SECS [legacy|modern|mixed [RATE]]";
+        const USAGE: &str = "load PORT CLIENTS SECS [legacy|modern|mixed|sized [RATE]]";
         let mut number = || args.next().and_then(|v| v.parse::<u64>().ok());
         let (Some(port), Some(clients), Some(secs)) = (number(), number(), number()) else {
             return Err(USAGE.into());
@@ -282,6 +282,7 @@ fn eras_of(which: &str) -> Option<&'static [Era]> {
         "legacy" => &[Era::Legacy],
         "modern" | "oxmcp-modern" => &[Era::Modern],
         "mixed" | "oxmcp-mixed" => &[Era::Legacy, Era::Modern],
+        "sized" => &[Era::LegacySized],
         _ if Impl::parse(which).is_some() => &[Era::Legacy],
         _ => return None,
     })

@@ -4,7 +4,8 @@
 //! neither takes the other's time; one server process serves both revisions, the loads of
 //! the two alternating in rounds of two seconds, so that a machine that speeds up or slows
 //! down during the run moves both columns alike. Reported: the median CPU per call of each
-//! revision (user and system), and the range of their ratio over the rounds.
+//! revision (user and system), and the range of their ratio over the rounds; and, as a
+//! control, a 2025-11-25 call as large as a 2026-07-28 one (its `_meta`, its headers).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -103,26 +104,32 @@ pub(crate) fn run(
             system: (system1 - system0).as_secs_f64() * 1e6 / calls,
         }
     };
-    for era in [Era::Legacy, Era::Modern] {
+    for era in ERAS {
         measure(era, Duration::from_secs(1));
     }
-    let mut legacy = Vec::with_capacity(rounds);
-    let mut modern = Vec::with_capacity(rounds);
+    let mut samples: [Vec<Sample>; 3] = Default::default();
     for _ in 0..rounds {
-        legacy.push(measure(Era::Legacy, ROUND));
-        modern.push(measure(Era::Modern, ROUND));
+        for (era, out) in ERAS.into_iter().zip(&mut samples) {
+            out.push(measure(era, ROUND));
+        }
     }
     starter.block_on(server.stop());
-    report(clients, rate, &legacy, &modern);
+    report(clients, rate, &samples);
     Ok(())
 }
+
+/// The columns: a session call, a modern call, and a session call as large as a modern one
+/// (what the bytes alone cost).
+const ERAS: [Era; 3] = [Era::Legacy, Era::Modern, Era::LegacySized];
+const NAMES: [&str; 3] = ["2025-11-25", "2026-07-28", "2025-11-25 sized as 2026-07-28"];
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-fn report(clients: usize, rate: Option<f64>, legacy: &[Sample], modern: &[Sample]) {
+fn report(clients: usize, rate: Option<f64>, samples: &[Vec<Sample>; 3]) {
+    let [legacy, modern, _] = samples;
     let pace = rate.map_or("as fast as they can".to_owned(), |r| {
         format!("{r} calls/s in all")
     });
@@ -130,14 +137,14 @@ fn report(clients: usize, rate: Option<f64>, legacy: &[Sample], modern: &[Sample
         "server CPU per call, us ({clients} clients, {pace}; {} rounds):",
         legacy.len()
     );
-    for (name, samples) in [("2025-11-25", legacy), ("2026-07-28", modern)] {
+    for (name, samples) in NAMES.into_iter().zip(samples) {
         let total: Vec<f64> = samples.iter().map(|s| s.total()).collect();
         let (lo, hi) = (
             total.iter().copied().fold(f64::INFINITY, f64::min),
             total.iter().copied().fold(0.0, f64::max),
         );
         println!(
-            "  {name}: {:.2} (range {lo:.2} to {hi:.2}; user {:.2}, system {:.2})",
+            "  {name:>30}: {:.2} (range {lo:.2} to {hi:.2}; user {:.2}, system {:.2})",
             median(total.clone()),
             median(samples.iter().map(|s| s.user).collect()),
             median(samples.iter().map(|s| s.system).collect()),
