@@ -190,6 +190,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The two revisions' CPU per call with the server and the load on cores of their own
+/// (`cpu 16 6`, in a process of its own: it pins its threads before it makes them).
+async fn pinned_comparison() {
+    let mut command =
+        tokio::process::Command::new(std::env::current_exe().expect("the path of this program"));
+    command.args(["cpu", "16", "6"]);
+    if let Some(exe) = proc_stats::server_exe() {
+        command.arg("--server-exe").arg(exe);
+    }
+    match command.output().await {
+        Ok(out) if out.status.success() => {
+            println!();
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+        }
+        Ok(out) => eprintln!(
+            "skipping the pinned comparison: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => eprintln!("skipping the pinned comparison: {e}"),
+    }
+}
+
 /// `cpu CLIENTS ROUNDS [RATE] [--server-exe PATH]`: see [`pinned`].
 fn cpu(args: impl Iterator<Item = String>) -> Result<(), Box<dyn std::error::Error>> {
     const USAGE: &str = "cpu CLIENTS ROUNDS [RATE] [--server-exe PATH]";
@@ -259,6 +281,9 @@ async fn run_all(options: &Options) {
         }
     }
     report::print_load(&rows);
+    if wanted("http") && options.runs("oxmcp-modern") {
+        pinned_comparison().await;
+    }
     if wanted("memory") {
         let mut lines = Vec::new();
         for which in ["oxmcp", "rmcp"].into_iter().filter(|w| options.runs(w)) {

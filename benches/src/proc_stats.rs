@@ -46,6 +46,11 @@ pub(crate) fn set_server_exe(path: PathBuf) {
     let _ = SERVER_EXE.set(path);
 }
 
+/// The program given to [`set_server_exe`], if any.
+pub(crate) fn server_exe() -> Option<PathBuf> {
+    SERVER_EXE.get().cloned()
+}
+
 /// This program (or the one given to [`set_server_exe`]), as a server: `serve IMPL TRANSPORT`.
 pub(crate) fn server_command(which: &str, transport: &str) -> Command {
     let exe = SERVER_EXE
