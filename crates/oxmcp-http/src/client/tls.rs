@@ -5,7 +5,7 @@
 //!
 //! - `rustls` (default): rustls with the platform's verifier and roots (the operating system's
 //!   certificate store), so `https://` works out of the box;
-//! - `webpki-roots`: makes [`TlsConfig::webpki_roots`] available, the Mozilla root
+//! - `webpki-roots`: makes `TlsConfig::webpki_roots` available, the Mozilla root
 //!   certificates compiled into the program (for containers without a certificate store);
 //! - `native-tls`: the platform's TLS library (OpenSSL, Secure Transport, SChannel), chosen
 //!   with [`TlsConfig::native_tls`] (it is the backend when `rustls` is off).
@@ -38,7 +38,7 @@ pub enum TlsError {
 
 /// The TLS settings of the client. The backend is chosen by cargo features of oxmcp-http:
 /// `rustls` (the default, with the platform's roots), `native-tls`, and `webpki-roots` (for
-/// [`webpki_roots`](Self::webpki_roots)).
+/// `webpki_roots`, which is there only with that feature).
 ///
 /// ```
 /// use oxmcp_http::client::TlsConfig;
