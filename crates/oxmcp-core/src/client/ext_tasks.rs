@@ -33,19 +33,26 @@ pub const DEFAULT_TASK_POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub const DEFAULT_MIN_TASK_POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// The default of [`TaskPolling::max_interval`]: 30 s.
 pub const DEFAULT_MAX_TASK_POLL_INTERVAL: Duration = Duration::from_secs(30);
+/// The default of [`TaskPolling::max_wait`]: one hour.
+pub const DEFAULT_MAX_TASK_WAIT: Duration = Duration::from_secs(60 * 60);
 
 /// How `tasks/get` is paced: at the task's `pollIntervalMs`, kept within
 /// [`min_interval`](Self::min_interval) and [`max_interval`](Self::max_interval), or at
-/// [`interval`](Self::interval) when the server suggests none.
+/// [`interval`](Self::interval) when the server suggests none; and how long a task is
+/// followed at most ([`max_wait`](Self::max_wait)), so that a server that keeps a task
+/// working for ever cannot keep its caller waiting for ever.
 ///
 /// ```
 /// use std::time::Duration;
 /// use oxmcp_core::client::TaskPolling;
 ///
-/// let polling = TaskPolling::default().with_max_interval(Duration::from_secs(5));
+/// let polling = TaskPolling::default()
+///     .with_max_interval(Duration::from_secs(5))
+///     .with_max_wait(Duration::from_secs(600));
 /// assert_eq!(polling.pace(Some(60_000)), Duration::from_secs(5));
 /// assert_eq!(polling.pace(Some(0)), polling.min_interval);
 /// assert_eq!(polling.pace(None), polling.interval);
+/// assert_eq!(polling.max_wait, Duration::from_secs(600));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -58,6 +65,10 @@ pub struct TaskPolling {
     /// The slowest pace, whatever the server suggests (default
     /// [`DEFAULT_MAX_TASK_POLL_INTERVAL`]).
     pub max_interval: Duration,
+    /// How long a task is followed at most, from the first wait to its result (default
+    /// [`DEFAULT_MAX_TASK_WAIT`]); past it, the wait ends with [`RequestError::Timeout`]
+    /// (the task goes on, unless the request that made it is cancelled with it).
+    pub max_wait: Duration,
 }
 
 impl Default for TaskPolling {
@@ -66,6 +77,7 @@ impl Default for TaskPolling {
             interval: DEFAULT_TASK_POLL_INTERVAL,
             min_interval: DEFAULT_MIN_TASK_POLL_INTERVAL,
             max_interval: DEFAULT_MAX_TASK_POLL_INTERVAL,
+            max_wait: DEFAULT_MAX_TASK_WAIT,
         }
     }
 }
@@ -89,6 +101,13 @@ impl TaskPolling {
     #[must_use]
     pub fn with_max_interval(mut self, max: Duration) -> Self {
         self.max_interval = max;
+        self
+    }
+
+    /// Sets how long a task is followed at most.
+    #[must_use]
+    pub fn with_max_wait(mut self, max: Duration) -> Self {
+        self.max_wait = max;
         self
     }
 
@@ -277,8 +296,27 @@ impl<T> ModernTask<T> {
     /// input requests with the session's handler (`tasks/update`), and returns the
     /// request's result. `options` give each `tasks/get` its timeout; their cancellation
     /// ends the wait with [`RequestError::Cancelled`], and also cancels the task when
-    /// `cancel_task`.
+    /// `cancel_task`. Past [`TaskPolling::max_wait`], the wait ends with
+    /// [`RequestError::Timeout`] (the task cancelled too when `cancel_task`).
     pub(crate) async fn follow(
+        &self,
+        options: &RequestOptions,
+        cancel_task: bool,
+    ) -> Result<Box<RawValue>, RequestError> {
+        let max_wait = self.polling.max_wait;
+        match tokio::time::timeout(max_wait, self.follow_to_end(options, cancel_task)).await {
+            Ok(done) => done,
+            Err(_) => {
+                if cancel_task && let Err(e) = self.cancel().await {
+                    tracing::debug!(task = %self.task_id, error = %e, "tasks/cancel failed");
+                }
+                Err(RequestError::Timeout(max_wait))
+            }
+        }
+    }
+
+    /// [`follow`](Self::follow), without its limit.
+    async fn follow_to_end(
         &self,
         options: &RequestOptions,
         cancel_task: bool,
@@ -357,7 +395,8 @@ impl<T: DeserializeOwned> ModernTask<T> {
     /// task is its JSON-RPC error ([`RequestError::Remote`]), a cancelled one
     /// [`RequestError::TaskCancelled`]. `options` give each `tasks/get` its timeout; their
     /// cancellation token ends the wait with [`RequestError::Cancelled`] but does not
-    /// cancel the task: use [`cancel`](Self::cancel).
+    /// cancel the task: use [`cancel`](Self::cancel). Past [`TaskPolling::max_wait`] the
+    /// wait ends with [`RequestError::Timeout`], the task left as it is.
     pub async fn result_with(&self, options: RequestOptions) -> Result<T, RequestError> {
         let raw = self.follow(&options, false).await?;
         serde_json::from_str(raw.get()).map_err(|source| RequestError::InvalidResult {

@@ -16,8 +16,8 @@ mod requests;
 mod tools;
 
 pub use ext_tasks::{
-    DEFAULT_MAX_TASK_POLL_INTERVAL, DEFAULT_MIN_TASK_POLL_INTERVAL, DEFAULT_TASK_POLL_INTERVAL,
-    ModernTask, TaskPolling, ToolCallOutcome,
+    DEFAULT_MAX_TASK_POLL_INTERVAL, DEFAULT_MAX_TASK_WAIT, DEFAULT_MIN_TASK_POLL_INTERVAL,
+    DEFAULT_TASK_POLL_INTERVAL, ModernTask, TaskPolling, ToolCallOutcome,
 };
 pub use handler::{ClientHandler, DEFAULT_MAX_FORM_ATTEMPTS};
 pub use mcp::{McpClient, ToolsSnapshot, UrlRetryError, UrlRetryPolicy};

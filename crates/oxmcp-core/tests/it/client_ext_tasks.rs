@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use oxmcp_core::client::{ClientHandler, McpClient};
+use oxmcp_core::client::{ClientHandler, McpClient, TaskPolling};
 use oxmcp_core::transport::memory::{self, MemoryTransport};
 use oxmcp_core::{ClientConfig, RequestError};
 use oxmcp_types::elicitation::{ElicitResult, ElicitValue};
@@ -28,9 +28,15 @@ async fn reply(raw: &mut Raw, request: &Value, result: Value) {
 /// A modern client of a stand-in server (the extension declared when `tasks`), and the
 /// server's raw end, past the probe.
 async fn connect(tasks: bool) -> (McpClient, Raw) {
+    connect_with(tasks, TaskPolling::default()).await
+}
+
+async fn connect_with(tasks: bool, polling: TaskPolling) -> (McpClient, Raw) {
     let (a, b) = memory::duplex(16);
     let mut raw = RawPeer::new(a);
-    let mut config = ClientConfig::new(Implementation::new("c", "1")).with_era(Era::Modern);
+    let mut config = ClientConfig::new(Implementation::new("c", "1"))
+        .with_era(Era::Modern)
+        .with_task_polling(polling);
     if tasks {
         config = config.with_tasks_extension();
     }
@@ -119,6 +125,58 @@ async fn a_task_is_polled_its_input_answered_once_and_its_failure_returned() {
     reply(&mut raw, &get, failed).await;
     match call.await.unwrap() {
         Err(RequestError::Remote(e)) => assert_eq!(e.message, "the job broke"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A task the server keeps working for ever is followed no longer than `max_wait`: the
+/// call ends with a timeout, and the task it made is cancelled.
+#[tokio::test(start_paused = true)]
+async fn a_task_that_never_ends_is_followed_no_longer_than_max_wait() {
+    let polling = TaskPolling::default().with_max_wait(Duration::from_millis(2750));
+    let (client, mut raw) = connect_with(true, polling).await;
+    let call = tokio::spawn({
+        let peer = client.peer().clone();
+        async move { peer.call_tool(CallToolRequestParams::new("job")).await }
+    });
+    let request = raw.recv().await;
+    let started = tokio::time::Instant::now();
+    reply(
+        &mut raw,
+        &request,
+        with(task("working"), json!({"resultType": "task"})),
+    )
+    .await;
+    // Polled every 500 ms, always working, until the limit.
+    let mut polls = 0;
+    let cancel = loop {
+        let next = raw.recv().await;
+        if next["method"] != "tasks/get" {
+            break next;
+        }
+        polls += 1;
+        reply(
+            &mut raw,
+            &next,
+            with(task("working"), json!({"resultType": "complete"})),
+        )
+        .await;
+    };
+    assert_eq!(cancel["method"], "tasks/cancel", "{cancel}");
+    assert_eq!(cancel["params"]["taskId"], "t-1");
+    assert_eq!(
+        polls, 5,
+        "at 0.5, 1, ... 2.5 s; the sixth would be past the limit"
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(2750));
+    reply(
+        &mut raw,
+        &cancel,
+        with(task("cancelled"), json!({"resultType": "complete"})),
+    )
+    .await;
+    match call.await.unwrap() {
+        Err(RequestError::Timeout(limit)) => assert_eq!(limit, Duration::from_millis(2750)),
         other => panic!("{other:?}"),
     }
 }
