@@ -14,29 +14,10 @@ use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::unistd::Pid;
 
 use crate::http_load::{self, Era};
-use crate::proc_stats::HttpServer;
+use crate::proc_stats::{HttpServer, cpu_times};
 
 /// How long each measured load runs.
 const ROUND: Duration = Duration::from_secs(2);
-
-/// The user and system CPU time of a process, from `/proc/PID/stat` (in clock ticks of
-/// 10 ms: a round of two seconds reads to half a percent).
-fn cpu_split(pid: u32) -> (Duration, Duration) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    (
-        Duration::from_millis(ticks(11) * 10),
-        Duration::from_millis(ticks(12) * 10),
-    )
-}
 
 /// Pins the calling thread (and so what it spawns from now on) to `cores`.
 fn pin(cores: &[usize]) -> nix::Result<()> {
@@ -87,7 +68,7 @@ pub(crate) fn run(
         .build()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
     let measure = |era: Era, span: Duration| -> Sample {
-        let (user0, system0) = cpu_split(server.pid);
+        let (user0, system0) = cpu_times(server.pid);
         let start = Instant::now();
         let result = load.block_on(http_load::run_paced(
             addr,
@@ -97,7 +78,7 @@ pub(crate) fn run(
             start + span,
             rate,
         ));
-        let (user1, system1) = cpu_split(server.pid);
+        let (user1, system1) = cpu_times(server.pid);
         let calls = result.calls.max(1) as f64;
         Sample {
             user: (user1 - user0).as_secs_f64() * 1e6 / calls,

@@ -11,8 +11,15 @@ use tokio::process::{Child, Command};
 
 /// The user + system CPU time of a process.
 pub(crate) fn cpu_time(pid: u32) -> Duration {
+    let (user, system) = cpu_times(pid);
+    user + system
+}
+
+/// The user and the system CPU time of a process, from `/proc/PID/stat` (in clock ticks of
+/// 10 ms); zero when it cannot be read.
+pub(crate) fn cpu_times(pid: u32) -> (Duration, Duration) {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return Duration::ZERO;
+        return (Duration::ZERO, Duration::ZERO);
     };
     let fields: Vec<&str> = stat
         .rsplit_once(')')
@@ -24,7 +31,10 @@ pub(crate) fn cpu_time(pid: u32) -> Duration {
             .unwrap_or(0)
     };
     // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second).
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    (
+        Duration::from_millis(ticks(11) * 10),
+        Duration::from_millis(ticks(12) * 10),
+    )
 }
 
 /// The resident set size of a process, in bytes.

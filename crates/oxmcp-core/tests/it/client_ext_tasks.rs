@@ -11,7 +11,7 @@ use oxmcp_core::client::{ClientHandler, McpClient, TaskPolling};
 use oxmcp_core::transport::memory::{self, MemoryTransport};
 use oxmcp_core::{ClientConfig, RequestError};
 use oxmcp_types::elicitation::{ElicitResult, ElicitValue};
-use oxmcp_types::{CallToolRequestParams, Era, Implementation};
+use oxmcp_types::{CallToolRequestParams, CallToolResult, Era, Implementation};
 use serde_json::{Value, json};
 
 use crate::support::RawPeer;
@@ -70,14 +70,25 @@ fn with(mut value: Value, members: Value) -> Value {
     value
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_task_is_polled_its_input_answered_once_and_its_failure_returned() {
-    let (client, mut raw) = connect(true).await;
+/// Starts `call_tool("job")` on `client`: the call, and the request the server got.
+async fn call_job(
+    client: &McpClient,
+    raw: &mut Raw,
+) -> (
+    tokio::task::JoinHandle<Result<CallToolResult, RequestError>>,
+    Value,
+) {
     let call = tokio::spawn({
         let peer = client.peer().clone();
         async move { peer.call_tool(CallToolRequestParams::new("job")).await }
     });
-    let request = raw.recv().await;
+    (call, raw.recv().await)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_is_polled_its_input_answered_once_and_its_failure_returned() {
+    let (client, mut raw) = connect(true).await;
+    let (call, request) = call_job(&client, &mut raw).await;
     let declared = &request["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"];
     assert_eq!(declared["extensions"][EXTENSION], json!({}), "{request}");
     let started = tokio::time::Instant::now();
@@ -135,11 +146,7 @@ async fn a_task_is_polled_its_input_answered_once_and_its_failure_returned() {
 async fn a_task_that_never_ends_is_followed_no_longer_than_max_wait() {
     let polling = TaskPolling::default().with_max_wait(Duration::from_millis(2750));
     let (client, mut raw) = connect_with(true, polling).await;
-    let call = tokio::spawn({
-        let peer = client.peer().clone();
-        async move { peer.call_tool(CallToolRequestParams::new("job")).await }
-    });
-    let request = raw.recv().await;
+    let (call, request) = call_job(&client, &mut raw).await;
     let started = tokio::time::Instant::now();
     reply(
         &mut raw,
@@ -184,11 +191,7 @@ async fn a_task_that_never_ends_is_followed_no_longer_than_max_wait() {
 #[tokio::test(start_paused = true)]
 async fn a_task_handle_the_client_did_not_ask_for_is_invalid() {
     let (client, mut raw) = connect(false).await;
-    let call = tokio::spawn({
-        let peer = client.peer().clone();
-        async move { peer.call_tool(CallToolRequestParams::new("job")).await }
-    });
-    let request = raw.recv().await;
+    let (call, request) = call_job(&client, &mut raw).await;
     let declared = &request["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"];
     assert!(declared.get("extensions").is_none(), "{request}");
     reply(
